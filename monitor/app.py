@@ -1,0 +1,200 @@
+"""The typed core the CLI drives: one ``Monitor`` per config, owning storage and targets."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import socket
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.config import Config
+from monitor.diff import ArticleDiff, diff_articles
+from monitor.errors import MonitorError, StorageError
+from monitor.fetch import Fetcher, FetchSettings
+from monitor.models import StoredVersion, Watch, WatchSpec
+from monitor.notify import Delivery, Message, Notifier
+from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
+from monitor.render import AlertContext, render_alert
+from monitor.storage import Storage
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_owner() -> str:
+    """Names this process in leases, so an operator can tell daemons apart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        path = Path(url.removeprefix("sqlite:///").split("?")[0])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageError(
+                f"cannot create the database directory {path.parent} ({error.strerror}); "
+                "set [storage] url in the config to a writable place"
+            ) from error
+
+
+class Monitor:
+    """Watches, their history, and checking them."""
+
+    def __init__(self, config: Config, *, clock: Clock = utcnow, owner: str | None = None) -> None:
+        self.config = config
+        self.clock = clock
+        self.owner = owner or default_owner()
+        _ensure_sqlite_dir(config.storage_url)
+        self.storage = Storage(config.storage_url)
+        self.storage.migrate()
+        self.storage.sync_watches(config.watches, clock())
+        self.notifier = self._notifier()
+
+    def _notifier(self) -> Notifier:
+        notifier = Notifier(self.config.targets, self.config.apprise_config)
+        for watch in self.storage.list_watches():
+            notifier.targets_for(watch.spec.notify)  # registers per-watch Apprise URLs
+        return notifier
+
+    def reload(self, config: Config) -> None:
+        """Apply a new config (SIGHUP): watches are synced, targets rebuilt."""
+        if config.storage_url != self.config.storage_url:
+            raise MonitorError(
+                "the storage URL cannot change on reload; restart the daemon to switch databases"
+            )
+        self.storage.sync_watches(config.watches, self.clock())
+        self.config = config
+        self.notifier = self._notifier()
+
+    def close(self) -> None:
+        self.storage.close()
+
+    # -- watches ------------------------------------------------------------
+
+    def add(self, spec: WatchSpec) -> Watch:
+        watch = self.storage.add_watch(spec, self.clock())
+        self.notifier.targets_for(spec.notify)
+        return watch
+
+    def remove(self, url: str) -> None:
+        self.storage.remove_watch(url)
+
+    def watches(self) -> list[Watch]:
+        return self.storage.list_watches()
+
+    # -- history ------------------------------------------------------------
+
+    def history(self, url: str) -> list[StoredVersion]:
+        return self.storage.history(url)
+
+    def show(self, url: str, number: int | None = None) -> StoredVersion:
+        return self.storage.version(url, number)
+
+    def raw(self, url: str, number: int | None = None) -> bytes:
+        return self.storage.raw_html(url, number)
+
+    def diff(
+        self, url: str, old: int | None = None, new: int | None = None
+    ) -> tuple[StoredVersion, StoredVersion, ArticleDiff]:
+        """Diff two versions; by default the last two."""
+        if old is None and new is None:
+            newer, older = self.storage.version(url, -1), self.storage.version(url, -2)
+        else:
+            older = self.storage.version(url, old)
+            newer = self.storage.version(url, new) if new is not None else self.storage.version(url)
+        return older, newer, diff_articles(older.article, newer.article)
+
+    # -- checking -------------------------------------------------------------
+
+    def fetch_settings(self) -> FetchSettings:
+        daemon = self.config.daemon
+        settings = FetchSettings(
+            timeout=daemon.timeout_seconds,
+            read_timeout=daemon.timeout_seconds,
+            connect_timeout=min(10.0, daemon.timeout_seconds),
+            max_bytes=daemon.max_bytes,
+            per_host=daemon.per_host,
+            transport="httpx" if daemon.transport == "httpx" else "aiohttp",
+        )
+        if daemon.user_agent:
+            settings = FetchSettings(**{**settings.__dict__, "user_agent": daemon.user_agent})
+        return settings
+
+    def pipeline(self, fetcher: Fetcher, executor: Executor | None) -> Pipeline:
+        daemon = self.config.daemon
+        return Pipeline(
+            self.storage,
+            fetcher,
+            self.notifier,
+            clock=self.clock,
+            owner=self.owner,
+            executor=executor,
+            settings=PipelineSettings(
+                max_alert_chars=daemon.max_alert_chars, alert_attempts=daemon.alert_attempts
+            ),
+        )
+
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.config.daemon.lease_seconds)
+
+    def check(self, urls: Sequence[str] | None = None) -> list[CheckReport]:
+        """Check the given watches (all enabled ones when None) now, then deliver alerts."""
+        return asyncio.run(self._check(urls))
+
+    async def _check(self, urls: Sequence[str] | None) -> list[CheckReport]:
+        now = self.clock()
+        chosen = [w.url for w in self.storage.list_watches()] if urls is None else list(urls)
+        watches = self.storage.claim(chosen, self.owner, now, lease=self.lease()) if chosen else []
+        async with Fetcher(self.fetch_settings()) as fetcher:
+            with extraction_executor(len(watches)) as executor:
+                pipeline = self.pipeline(fetcher, executor)
+                limit = asyncio.Semaphore(self.config.daemon.concurrency)
+
+                async def one(watch: Watch) -> CheckReport:
+                    async with limit:
+                        return await pipeline.check(watch)
+
+                reports = list(await asyncio.gather(*(one(w) for w in watches)))
+                await pipeline.deliver_pending()
+        return reports
+
+    def notify_test(self) -> list[Delivery]:
+        """Send a test alert to every configured target; report each one."""
+        ctx = AlertContext(
+            kind="test",
+            watch_name="monitor notify-test",
+            url="https://example.org/",
+            detail="This is a test alert from monitor: if you read it, this target works.",
+        )
+        rendered = render_alert(ctx)
+        message = Message(rendered.subject, rendered.text, rendered.markdown, rendered.html)
+        return self.notifier.deliver(message, self.notifier.targets_for(()))
+
+
+class extraction_executor:
+    """Processes for extraction when there is parallel work; the loop's threads otherwise."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self.executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Executor | None:
+        workers = min(self.jobs, os.cpu_count() or 1)
+        if workers > 1:
+            # forkserver: forking a process that runs threads and an event loop is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            self.executor = ProcessPoolExecutor(workers, mp_context=context)
+        return self.executor
+
+    def __exit__(self, *exc: object) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,455 @@
+"""The command line: works out the config, builds a ``Monitor``, calls one method.
+
+Each command's docstring is its ``--help``. Any ``MonitorError`` becomes one line on
+stderr and exit status 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from monitor.config import check_url, find_config, load_config
+from monitor.diff import ArticleDiff
+from monitor.errors import ConfigError, MonitorError
+from monitor.models import StoredVersion, WatchOptions, WatchSpec
+from monitor.render import diff_html, diff_markdown, diff_text
+from monitor.schedule import validate_every
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        _COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+def _monitor(args: argparse.Namespace) -> Any:
+    from monitor.app import Monitor
+
+    return Monitor(load_config(find_config(args.config)))
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat(timespec="seconds") if at else None
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the daemon: check due watches on schedule until SIGTERM; SIGHUP reloads the config.
+
+    Example: monitor --config /etc/monitor/monitor.toml run
+    """
+    from monitor.daemon import Daemon
+
+    path = find_config(args.config)
+    monitor = _monitor(args)
+    try:
+        Daemon(monitor, reload_config=lambda: load_config(path)).run()
+    finally:
+        monitor.close()
+    return 0
+
+
+@command("check")
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check the given watches (or --all) once now, deliver alerts, and exit.
+
+    The same pipeline as the daemon, for cron jobs and scripts. Exit status 2 when a
+    check failed. Example: monitor check --all
+    """
+    if not args.urls and not args.all:
+        raise ConfigError("name the URLs to check, or pass --all")
+    monitor = _monitor(args)
+    try:
+        reports = monitor.check(None if args.all else args.urls)
+    finally:
+        monitor.close()
+    if args.json:
+        _print_json([asdict(report) for report in reports])
+    else:
+        for report in reports:
+            detail = f" -> version {report.version}" if report.version else ""
+            alerts = f", {report.alerts} alert(s)" if report.alerts else ""
+            error = f": {report.error}" if report.error else ""
+            print(f"{report.outcome:<12} {report.url}{detail}{alerts}{error}")
+    return 2 if any(report.outcome == "error" for report in reports) else 0
+
+
+@command("add")
+def cmd_add(args: argparse.Namespace) -> int:
+    """Watch a URL (or change the settings of a watched one).
+
+    Example: monitor add https://example.org/news/story --every 15m --notify desk
+    """
+    try:
+        url = check_url(args.url)
+        validate_every(args.every)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+    options = WatchOptions(
+        selector=args.selector,
+        remove=tuple(args.remove),
+        ignore=tuple(args.ignore),
+        additions_only=args.additions_only,
+        min_change=args.min_change,
+        alert_on_timestamp=args.alert_on_timestamp,
+        raw=args.raw,
+    )
+    spec = WatchSpec(
+        url=url, name=args.name or "", every=args.every, notify=tuple(args.notify), options=options
+    )
+    monitor = _monitor(args)
+    try:
+        watch = monitor.add(spec)
+    finally:
+        monitor.close()
+    print(f"watching {watch.url} every {watch.spec.every}")
+    return 0
+
+
+@command("remove")
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Stop watching a URL and delete its history.
+
+    Example: monitor remove https://example.org/news/story
+    """
+    monitor = _monitor(args)
+    try:
+        monitor.remove(args.url)
+    finally:
+        monitor.close()
+    print(f"removed {args.url}")
+    return 0
+
+
+@command("list")
+def cmd_list(args: argparse.Namespace) -> int:
+    """List the watches: last check, last change, number of versions, current error.
+
+    Example: monitor list --json
+    """
+    monitor = _monitor(args)
+    try:
+        watches = monitor.watches()
+    finally:
+        monitor.close()
+    rows = [
+        {
+            "url": w.url,
+            "name": w.spec.name,
+            "every": w.spec.every,
+            "source": w.source,
+            "state": w.state,
+            "versions": w.versions,
+            "last_check": _iso(w.last_check_at),
+            "last_change": _iso(w.last_change_at),
+            "next_check": _iso(w.next_check_at),
+            "error": w.last_error,
+        }
+        for w in watches
+    ]
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("no watches yet; add one with: monitor add URL")
+    for row in rows:
+        print(
+            f"{row['url']}\n  every {row['every']}, {row['versions']} version(s), "
+            f"last check {row['last_check'] or 'never'}, "
+            f"last change {row['last_change'] or 'never'}"
+            + (f", state {row['state']}" if row["state"] != "active" else "")
+            + (f"\n  error: {row['error']}" if row["error"] else "")
+        )
+    return 0
+
+
+@command("history")
+def cmd_history(args: argparse.Namespace) -> int:
+    """List a watch's versions: number, time, and size of each change.
+
+    Example: monitor history https://example.org/news/story
+    """
+    from monitor.diff import diff_articles
+
+    monitor = _monitor(args)
+    try:
+        versions = monitor.history(args.url)
+    finally:
+        monitor.close()
+    rows = []
+    for before, version in zip([None, *versions], versions, strict=False):
+        summary = diff_articles(before.article, version.article).summary if before else None
+        rows.append(
+            {
+                "version": version.number,
+                "at": _iso(version.created_at),
+                "title": version.article.title,
+                "words": len(version.article.text.split()),
+                "change": asdict(summary) if summary else None,
+                "summary": summary.describe() if summary else "first version",
+            }
+        )
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['version']:>4}  {row['at']}  {row['summary']}")
+    return 0
+
+
+def _version_json(version: StoredVersion) -> dict[str, Any]:
+    article = version.article
+    return {
+        "version": version.number,
+        "at": _iso(version.created_at),
+        "title": article.title,
+        "byline": article.byline,
+        "published": article.published,
+        "modified": article.modified,
+        "canonical": article.canonical,
+        "paragraphs": list(article.paragraphs),
+    }
+
+
+@command("show")
+def cmd_show(args: argparse.Namespace) -> int:
+    """Print a version's article (default: the latest), or with --raw the HTML as fetched.
+
+    Example: monitor show https://example.org/news/story --version 2
+    """
+    monitor = _monitor(args)
+    try:
+        if args.raw:
+            sys.stdout.buffer.write(monitor.raw(args.url, args.version))
+            return 0
+        version = monitor.show(args.url, args.version)
+    finally:
+        monitor.close()
+    if args.json:
+        _print_json(_version_json(version))
+        return 0
+    article = version.article
+    print(f"# {article.title}")
+    meta = [f"version {version.number}", _iso(version.created_at) or ""]
+    if article.byline:
+        meta.append(article.byline)
+    if article.published:
+        meta.append(f"published {article.published}")
+    if article.modified and article.modified != article.published:
+        meta.append(f"modified {article.modified}")
+    print(" · ".join(meta))
+    print()
+    print("\n\n".join(article.paragraphs))
+    return 0
+
+
+def _diff_json(old: StoredVersion, new: StoredVersion, diff: ArticleDiff) -> dict[str, Any]:
+    return {
+        "from": old.number,
+        "to": new.number,
+        "from_at": _iso(old.created_at),
+        "to_at": _iso(new.created_at),
+        "summary": asdict(diff.summary),
+        "title": asdict(diff.title),
+        "byline": asdict(diff.byline),
+        "blocks": [asdict(block) for block in diff.changed_blocks],
+    }
+
+
+@command("diff")
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Show what changed between two versions (default: the last two).
+
+    Example: monitor diff https://example.org/news/story 1 2 --format html > diff.html
+    """
+    monitor = _monitor(args)
+    try:
+        old, new, diff = monitor.diff(args.url, args.old, args.new)
+    finally:
+        monitor.close()
+    if args.json:
+        _print_json(_diff_json(old, new, diff))
+        return 0
+    header = f"{args.url}: version {old.number} → {new.number} ({diff.summary.describe()})"
+    if args.format == "html":
+        print(f"<p><strong>{header}</strong></p>")
+        print("\n".join(diff_html(diff)))
+    elif args.format == "markdown":
+        print(f"**{header}**\n")
+        print("\n".join(diff_markdown(diff)))
+    else:
+        print(header)
+        print()
+        print("\n".join(diff_text(diff)) or "(no difference)")
+    return 0
+
+
+@command("notify-test")
+def cmd_notify_test(args: argparse.Namespace) -> int:
+    """Send a test alert to every configured target and report each one's result.
+
+    Example: monitor --config monitor.toml notify-test
+    """
+    monitor = _monitor(args)
+    try:
+        deliveries = monitor.notify_test()
+    finally:
+        monitor.close()
+    if args.json:
+        _print_json([asdict(d) for d in deliveries])
+    elif not deliveries:
+        print("no notification targets configured; add Apprise URLs under [notify] urls")
+    for delivery in deliveries if not args.json else ():
+        print(
+            f"{'ok' if delivery.ok else 'FAILED':<7} {delivery.display}"
+            + (f": {delivery.error}" if delivery.error else "")
+        )
+    return 0 if deliveries and all(d.ok for d in deliveries) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="monitor",
+        description="Watch published pages, keep every version of the article, alert on edits.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="the TOML config file (default: $MONITOR_CONFIG, else built-in defaults)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=None,
+        choices=["debug", "info", "warning", "error"],
+        help="log verbosity (default: info for run, warning otherwise)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str) -> argparse.ArgumentParser:
+        doc = (_COMMANDS[name].__doc__ or "").strip()
+        return sub.add_parser(
+            name,
+            help=doc.splitlines()[0],
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    add("run")
+    p = add("check")
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--all", action="store_true", help="check every enabled watch")
+    p.add_argument("--json", action="store_true")
+    p = add("add")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--name", help="a label for alerts (default: the page's headline)")
+    p.add_argument("--every", default="1h", help="interval ('15m') or cron expression (default 1h)")
+    p.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL_OR_TAG",
+        help="an Apprise URL, or a tag of the configured targets (repeatable)",
+    )
+    p.add_argument(
+        "--selector", help="CSS selector (or XPath starting with /) of the part to watch"
+    )
+    p.add_argument(
+        "--remove",
+        action="append",
+        default=[],
+        metavar="SELECTOR",
+        help="CSS selector of elements to ignore (repeatable)",
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="ignore lines matching this regular expression (repeatable)",
+    )
+    p.add_argument("--additions-only", action="store_true", help="alert only when text is added")
+    p.add_argument(
+        "--min-change",
+        type=int,
+        default=0,
+        metavar="WORDS",
+        help="alert only when at least this many words changed",
+    )
+    p.add_argument(
+        "--alert-on-timestamp",
+        action="store_true",
+        help="also alert when only the page's own 'updated' date moved",
+    )
+    p.add_argument(
+        "--raw", action="store_true", help="watch the whole visible text, not just the article"
+    )
+    p = add("remove")
+    p.add_argument("url", metavar="URL")
+    p = add("list")
+    p.add_argument("--json", action="store_true")
+    p = add("history")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--json", action="store_true")
+    p = add("show")
+    p.add_argument("url", metavar="URL")
+    p.add_argument(
+        "--version",
+        type=int,
+        default=None,
+        metavar="N",
+        help="version number (negative counts from the latest; default: latest)",
+    )
+    p.add_argument("--raw", action="store_true", help="print the HTML as fetched")
+    p.add_argument("--json", action="store_true")
+    p = add("diff")
+    p.add_argument("url", metavar="URL")
+    p.add_argument("old", nargs="?", type=int, metavar="FROM")
+    p.add_argument("new", nargs="?", type=int, metavar="TO")
+    p.add_argument("--format", choices=["text", "markdown", "html"], default="text")
+    p.add_argument("--json", action="store_true")
+    p = add("notify-test")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def _setup_logging(level: str | None, command_name: str) -> None:
+    chosen = level or ("info" if command_name == "run" else "warning")
+    logging.basicConfig(
+        level=chosen.upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``monitor`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.log_level, args.command)
+    try:
+        return _COMMANDS[args.command](args)
+    except MonitorError as error:
+        print(f"monitor: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

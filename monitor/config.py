@@ -1,0 +1,371 @@
+"""The TOML config file: loaded, validated, and turned into typed settings.
+
+Every error names the file, the line and the key, and says what to write instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from monitor.errors import ConfigError
+from monitor.models import WatchOptions, WatchSpec
+from monitor.schedule import parse_duration, validate_every
+
+CONFIG_ENV = "MONITOR_CONFIG"
+
+_TABLES = {
+    "monitor": {
+        "concurrency",
+        "tick",
+        "timeout",
+        "max_bytes",
+        "user_agent",
+        "per_host",
+        "transport",
+        "lease",
+        "alert_attempts",
+        "max_alert_chars",
+    },
+    "storage": {"url"},
+    "notify": {"urls", "config"},
+    "defaults": {"every", "notify", *WatchOptions.__dataclass_fields__},
+}
+_WATCH_KEYS = {"url", "name", "every", "notify", *WatchOptions.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Target:
+    """One Apprise notification URL, with the tags a watch can select it by."""
+
+    url: str
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DaemonSettings:
+    concurrency: int = 8
+    tick_seconds: float = 10.0
+    timeout_seconds: float = 30.0
+    max_bytes: int = 5 * 1024 * 1024
+    user_agent: str | None = None
+    per_host: int = 2
+    transport: str = "aiohttp"
+    lease_seconds: float = 600.0
+    alert_attempts: int = 10
+    max_alert_chars: int = 20_000
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    storage_url: str
+    targets: tuple[Target, ...] = ()
+    apprise_config: Path | None = None
+    watches: tuple[WatchSpec, ...] = ()
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
+
+
+def state_directory(env: Mapping[str, str] = os.environ) -> Path:
+    """$STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/monitor (~/.local/state/monitor)."""
+    if env.get("STATE_DIRECTORY"):
+        return Path(env["STATE_DIRECTORY"].split(":")[0])
+    base = env.get("XDG_STATE_HOME") or str(
+        Path(env.get("HOME", "~")).expanduser() / ".local/state"
+    )
+    return Path(base) / "monitor"
+
+
+def default_storage_url(env: Mapping[str, str] = os.environ) -> str:
+    return f"sqlite:///{state_directory(env) / 'monitor.db'}"
+
+
+def find_config(explicit: str | None, env: Mapping[str, str] = os.environ) -> Path | None:
+    """--config wins over $MONITOR_CONFIG; with neither, run without a file."""
+    chosen = explicit or env.get(CONFIG_ENV)
+    return Path(chosen) if chosen else None
+
+
+def load_config(path: Path | None, env: Mapping[str, str] = os.environ) -> Config:
+    """Read and validate the config file (None: built-in defaults)."""
+    if path is None:
+        return Config(path=None, storage_url=default_storage_url(env))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(
+            f"cannot read the config file ({error.strerror}); check the path given by "
+            f"--config or ${CONFIG_ENV}",
+            path=str(path),
+        ) from error
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = _decode_error_line(error)
+        raise ConfigError(
+            f"invalid TOML: {_strip_position(error)}", path=str(path), line=line
+        ) from error
+    return _build(data, _Locator(path, text), env)
+
+
+class _Locator:
+    """Finds the line of a key, so errors can point at it."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, table: str, key: str | None, index: int = 0) -> int | None:
+        current, seen = "", -1
+        header_line = None
+        for number, raw in enumerate(self.lines, start=1):
+            line = raw.strip()
+            header = re.fullmatch(r"\[\[?\s*([\w.-]+)\s*\]\]?(\s*#.*)?", line)
+            if header:
+                current = header.group(1)
+                if current == table:
+                    seen += 1
+                    if seen == index:
+                        header_line = number
+                continue
+            in_table = current == table and seen == index and key is not None
+            if in_table and re.match(rf'"?{re.escape(key or "")}"?\s*=', line):
+                return number
+        return header_line
+
+    def error(
+        self, message: str, table: str, key: str | None = None, index: int = 0
+    ) -> ConfigError:
+        where = f"[[{table}]] #{index + 1}" if table == "watch" else f"[{table}]"
+        label = f"{where} {key}" if key else where
+        return ConfigError(
+            f"{label}: {message}",
+            path=str(self.path),
+            line=self.line_of(table, key, index),
+        )
+
+
+def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Config:
+    for table, value in data.items():
+        if table == "watch":
+            if not isinstance(value, list):
+                raise loc.error("watches are declared as [[watch]] tables", "watch")
+            continue
+        if table not in _TABLES:
+            raise ConfigError(
+                f"unknown table [{table}]; known tables are "
+                f"{', '.join(f'[{t}]' for t in sorted(_TABLES))} and [[watch]]",
+                path=str(loc.path),
+                line=loc.line_of(table, None),
+            )
+        if not isinstance(value, dict):
+            raise loc.error("must be a table", table)
+        for key in value:
+            if key not in _TABLES[table]:
+                raise loc.error(
+                    f"unknown key; known keys are {', '.join(sorted(_TABLES[table]))}", table, key
+                )
+    storage = data.get("storage", {})
+    storage_url = _string(storage, "url", loc, "storage") or default_storage_url(env)
+    notify = data.get("notify", {})
+    targets = _targets(notify.get("urls", []), loc)
+    apprise_file = _string(notify, "config", loc, "notify")
+    apprise_config = None
+    if apprise_file:
+        apprise_config = (loc.path.parent / apprise_file).resolve()
+        if not apprise_config.is_file():
+            raise loc.error(f"no Apprise config file at {apprise_config}", "notify", "config")
+    defaults = data.get("defaults", {})
+    base = _watch_fields(defaults, loc, "defaults", 0, WatchSpec(url=""))
+    watches = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data.get("watch", [])):
+        if not isinstance(entry, dict):
+            raise loc.error("must be a table", "watch", None, index)
+        for key in entry:
+            if key not in _WATCH_KEYS:
+                raise loc.error(
+                    f"unknown key; known keys are {', '.join(sorted(_WATCH_KEYS))}",
+                    "watch",
+                    key,
+                    index,
+                )
+        if "url" not in entry:
+            raise loc.error(
+                'missing the url key, e.g. url = "https://example.org/story"', "watch", None, index
+            )
+        spec = _watch_fields(entry, loc, "watch", index, base)
+        if spec.url in seen:
+            raise loc.error(
+                f"{spec.url} is watched twice; keep one [[watch]] per URL", "watch", "url", index
+            )
+        seen.add(spec.url)
+        watches.append(spec)
+    return Config(
+        path=loc.path,
+        storage_url=storage_url,
+        targets=targets,
+        apprise_config=apprise_config,
+        watches=tuple(watches),
+        daemon=_daemon(data.get("monitor", {}), loc),
+    )
+
+
+def check_url(url: str) -> str:
+    """Raise ValueError unless ``url`` is an absolute http(s) URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an http(s) URL; write it like https://example.org/story")
+    return url
+
+
+def _watch_fields(
+    entry: dict[str, Any], loc: _Locator, table: str, index: int, base: WatchSpec
+) -> WatchSpec:
+    def fail(key: str, message: str) -> ConfigError:
+        return loc.error(message, table, key, index)
+
+    url = base.url
+    if "url" in entry:
+        if not isinstance(entry["url"], str):
+            raise fail("url", "must be a string")
+        try:
+            url = check_url(entry["url"].strip())
+        except ValueError as error:
+            raise fail("url", str(error)) from error
+    every = entry.get("every", base.every)
+    if not isinstance(every, str):
+        raise fail("every", 'must be a string such as "15m" or a cron expression "*/15 * * * *"')
+    try:
+        validate_every(every)
+    except ValueError as error:
+        raise fail("every", str(error)) from error
+    options = base.options
+    values: dict[str, Any] = {}
+    for key, kind in (
+        ("selector", str),
+        ("additions_only", bool),
+        ("min_change", int),
+        ("alert_on_timestamp", bool),
+        ("raw", bool),
+    ):
+        if key in entry:
+            if not isinstance(entry[key], kind) or (kind is int and isinstance(entry[key], bool)):
+                raise fail(key, f"must be a {kind.__name__}")
+            values[key] = entry[key]
+    for key in ("remove", "ignore"):
+        if key in entry:
+            values[key] = tuple(_string_list(entry[key], lambda m, k=key: fail(k, m)))
+    for pattern in values.get("ignore", ()):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise fail(
+                "ignore", f"{pattern!r} is not a valid regular expression: {error}"
+            ) from error
+    if values:
+        options = WatchOptions(**{**options.__dict__, **values})
+    notify = base.notify
+    if "notify" in entry:
+        notify = tuple(_string_list(entry["notify"], lambda m: fail("notify", m)))
+    name = entry.get("name", "")
+    if not isinstance(name, str):
+        raise fail("name", "must be a string")
+    return WatchSpec(url=url, name=name, every=every, notify=notify, options=options)
+
+
+def _targets(urls: Any, loc: _Locator) -> tuple[Target, ...]:
+    if not isinstance(urls, list):
+        raise loc.error('must be a list of Apprise URLs, e.g. ["mailto://..."]', "notify", "urls")
+    targets = []
+    for item in urls:
+        if isinstance(item, str):
+            targets.append(Target(item))
+        elif isinstance(item, dict) and isinstance(item.get("url"), str):
+            tags = item.get("tags", [])
+            if isinstance(tags, str):
+                tags = [tags]
+            targets.append(Target(item["url"], tuple(str(tag) for tag in tags)))
+        else:
+            raise loc.error(
+                'each entry is an Apprise URL string or a table {url = "...", tags = ["..."]}',
+                "notify",
+                "urls",
+            )
+    return tuple(targets)
+
+
+def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
+    settings = DaemonSettings()
+    values: dict[str, Any] = {}
+
+    def fail(key: str, message: str) -> ConfigError:
+        return loc.error(message, "monitor", key)
+
+    for key, attr in (
+        ("tick", "tick_seconds"),
+        ("timeout", "timeout_seconds"),
+        ("lease", "lease_seconds"),
+    ):
+        if key in table:
+            try:
+                values[attr] = parse_duration(str(table[key])).total_seconds()
+            except ValueError as error:
+                raise fail(key, str(error)) from error
+    for key in ("concurrency", "per_host", "alert_attempts", "max_alert_chars"):
+        if key in table:
+            if not isinstance(table[key], int) or table[key] < 1:
+                raise fail(key, "must be a whole number of at least 1")
+            values[key] = table[key]
+    if "max_bytes" in table:
+        values["max_bytes"] = _size(table["max_bytes"], lambda m: fail("max_bytes", m))
+    if "user_agent" in table:
+        values["user_agent"] = str(table["user_agent"])
+    if "transport" in table:
+        if table["transport"] not in ("aiohttp", "httpx"):
+            raise fail("transport", 'must be "aiohttp" or "httpx"')
+        values["transport"] = table["transport"]
+    return DaemonSettings(**{**settings.__dict__, **values})
+
+
+def _size(value: Any, fail: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    match = re.fullmatch(r"\s*(\d+)\s*([kmg]i?b?|b)?\s*", str(value).lower())
+    if not match:
+        raise fail('must be a size such as 5000000, "500KB" or "5MB"')
+    unit = (match.group(2) or "b")[0]
+    return int(match.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
+
+
+def _string(table: dict[str, Any], key: str, loc: _Locator, name: str) -> str | None:
+    value = table.get(key)
+    if value is not None and not isinstance(value, str):
+        raise loc.error("must be a string", name, key)
+    return value
+
+
+def _string_list(value: Any, fail: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise fail("must be a string or a list of strings")
+    return list(value)
+
+
+def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:
+    lineno = getattr(error, "lineno", None)
+    if isinstance(lineno, int):
+        return lineno
+    match = re.search(r"line (\d+)", str(error))
+    return int(match.group(1)) if match else None
+
+
+def _strip_position(error: tomllib.TOMLDecodeError) -> str:
+    return re.sub(r"\s*\(at line \d+, column \d+\)", "", getattr(error, "msg", str(error)))

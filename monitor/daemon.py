@@ -1,0 +1,184 @@
+"""``monitor run``: the long-running daemon.
+
+APScheduler drives a short tick; each tick claims the watches that are due from the
+database (a lease on each row, so several daemons can share one PostgreSQL database)
+and checks them concurrently up to a bound, on one event loop with one shared HTTP
+client. SIGTERM stops claiming, lets in-flight checks finish for a grace period and
+abandons the rest (a check's writes are one transaction: all or nothing). SIGHUP
+reloads the config. systemd hears READY, STATUS and watchdog pings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from contextlib import suppress
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor import sdnotify
+from monitor.app import Monitor, extraction_executor
+from monitor.config import Config
+from monitor.errors import MonitorError
+from monitor.fetch import Fetcher
+from monitor.pipeline import CheckReport, Pipeline
+
+log = logging.getLogger(__name__)
+
+GRACE_SECONDS = 20.0
+"""How long SIGTERM waits for in-flight checks before abandoning them."""
+
+
+class Daemon:
+    """Runs the monitor until told to stop."""
+
+    def __init__(
+        self,
+        monitor: Monitor,
+        *,
+        reload_config: Callable[[], Config] | None = None,
+        systemd: sdnotify.Notifier | None = None,
+        grace_seconds: float = GRACE_SECONDS,
+    ) -> None:
+        self.monitor = monitor
+        self.reload_config = reload_config
+        self.systemd = systemd or sdnotify.Notifier()
+        self.grace_seconds = grace_seconds
+        self._inflight: set[asyncio.Task[CheckReport]] = set()
+        self._stop = asyncio.Event()
+        self._delivering = False
+        self.checked = 0
+
+    def run(self) -> None:
+        asyncio.run(self.serve())
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum, handler in (
+            (signal.SIGTERM, self.stop),
+            (signal.SIGINT, self.stop),
+            (signal.SIGHUP, self.reload),
+        ):
+            loop.add_signal_handler(signum, handler)
+        async with Fetcher(self.monitor.fetch_settings()) as fetcher:
+            with extraction_executor(self.monitor.config.daemon.concurrency) as executor:
+                pipeline = self.monitor.pipeline(fetcher, executor)
+                await self._loop(pipeline)
+
+    async def _loop(self, pipeline: Pipeline) -> None:
+        settings = self.monitor.config.daemon
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=settings.tick_seconds,
+            args=[pipeline],
+            next_run_time=self.monitor.clock(),
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            id="tick",
+        )
+        watchdog = self.systemd.watchdog_interval()
+        if watchdog:
+            # Pinged from the event loop itself: a blocked loop means no ping, and a restart.
+            scheduler.add_job(
+                self.systemd.watchdog_ping, "interval", seconds=watchdog, id="watchdog"
+            )
+        scheduler.start()
+        watches = len(self.monitor.watches())
+        log.info("monitor started: %d watches, tick every %ss", watches, settings.tick_seconds)
+        self.systemd.ready()
+        self.systemd.status(f"watching {watches} pages")
+        try:
+            await self._stop.wait()
+        finally:
+            self.systemd.stopping()
+            scheduler.shutdown(wait=False)
+            await self._drain()
+            log.info("monitor stopped after %d checks", self.checked)
+
+    async def _tick(self, pipeline: Pipeline) -> None:
+        if self._stop.is_set():
+            return
+        free = self.monitor.config.daemon.concurrency - len(self._inflight)
+        if free > 0:
+            try:
+                due = await asyncio.to_thread(
+                    self.monitor.storage.claim_due,
+                    self.monitor.owner,
+                    self.monitor.clock(),
+                    lease=self.monitor.lease(),
+                    limit=free,
+                )
+            except MonitorError as error:
+                log.error("cannot claim due watches: %s", error)
+                due = []
+            for watch in due:
+                task = asyncio.create_task(pipeline.check(watch), name=watch.url)
+                self._inflight.add(task)
+                task.add_done_callback(self._done)
+        await self._deliver(pipeline)
+
+    def _done(self, task: asyncio.Task[CheckReport]) -> None:
+        self._inflight.discard(task)
+        if task.cancelled():
+            return
+        self.checked += 1
+        error = task.exception()
+        if error is not None:
+            log.error("check %s crashed: %s", task.get_name(), error)
+            return
+        report = task.result()
+        log.info(
+            "checked %s: %s%s",
+            report.url,
+            report.outcome,
+            f" (version {report.version})" if report.version else "",
+        )
+
+    async def _deliver(self, pipeline: Pipeline) -> None:
+        if self._delivering:
+            return
+        self._delivering = True
+        try:
+            await pipeline.deliver_pending()
+        except MonitorError as error:
+            log.error("cannot deliver alerts: %s", error)
+        finally:
+            self._delivering = False
+
+    async def _drain(self) -> None:
+        if not self._inflight:
+            return
+        log.info(
+            "waiting up to %ss for %d checks in flight", self.grace_seconds, len(self._inflight)
+        )
+        _, pending = await asyncio.wait(set(self._inflight), timeout=self.grace_seconds)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        # Abandoned checks wrote nothing; free their rows for the next daemon at once.
+        for task in pending:
+            with suppress(MonitorError):
+                self.monitor.storage.release_by_url(task.get_name(), self.monitor.owner)
+
+    def stop(self) -> None:
+        log.info("stop requested")
+        self._stop.set()
+
+    def reload(self) -> None:
+        if self.reload_config is None:
+            return
+        self.systemd.reloading()
+        try:
+            self.monitor.reload(self.reload_config())
+        except MonitorError as error:
+            log.error("reload failed, keeping the previous config: %s", error)
+        else:
+            log.info("config reloaded: %d watches", len(self.monitor.watches()))
+        self.systemd.ready()

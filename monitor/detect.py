@@ -1,0 +1,172 @@
+"""The decisions: is this a new version, is it worth an alert, was the edit declared?
+
+Pure functions of their inputs: no database, no network, no clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from monitor.diff import ArticleDiff, diff_articles
+from monitor.models import Article, StoredVersion, WatchOptions
+
+VersionKind = Literal["first", "unchanged", "edit", "revert", "timestamp"]
+
+# Lines newsrooms add when they own up to an edit.
+_DECLARATION = re.compile(
+    r"^\W*(updated?\b|this (story|article) (has been|was) (updated|corrected)|correction\b|"
+    r"corrected\b|clarification\b|editor'?s'? note\b|update \d|an earlier version)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a fetched article means, compared with the stored versions."""
+
+    kind: VersionKind
+    store: bool
+    """Store a new version."""
+    alert: bool
+    """Alert the watch's targets."""
+    diff: ArticleDiff | None = None
+    revert_of: int | None = None
+    declared: bool | None = None
+    """For edits: True when the page owned up to it (an 'Updated' line, a moved date)."""
+    reason: str = ""
+
+
+def dates_moved(old: Article, new: Article) -> bool:
+    return (old.modified, old.published) != (new.modified, new.published)
+
+
+def is_declared(old: Article, new: Article, diff: ArticleDiff) -> bool:
+    """Declared: the page's own modified date moved, or it gained an update/correction line."""
+    if new.modified and new.modified != old.modified:
+        return True
+    added = [block.new for block in diff.blocks if block.kind in ("added", "changed")]
+    return any(_DECLARATION.search(text) for text in added)
+
+
+def is_significant(diff: ArticleDiff, options: WatchOptions) -> tuple[bool, str]:
+    """Apply the watch's thresholds; returns (alert?, why not)."""
+    summary = diff.summary
+    if options.additions_only and summary.words_added == 0:
+        return False, "only removals, and the watch alerts on additions only"
+    changed_words = summary.words_added + summary.words_removed
+    if options.min_change and changed_words < options.min_change and not summary.title_changed:
+        return (
+            False,
+            f"{changed_words} words changed, below the watch's minimum of {options.min_change}",
+        )
+    return True, ""
+
+
+def decide(
+    previous: StoredVersion | None,
+    new: Article,
+    known_hashes: dict[str, int],
+    options: WatchOptions,
+) -> Decision:
+    """Compare a freshly extracted article with the latest stored version."""
+    if previous is None:
+        return Decision("first", store=True, alert=False, reason="first version")
+    new_hash = new.content_hash()
+    if new_hash == previous.content_hash:
+        if dates_moved(previous.article, new):
+            return Decision(
+                "timestamp",
+                store=True,
+                alert=options.alert_on_timestamp,
+                diff=diff_articles(previous.article, new),
+                reason="only the page's own date moved",
+            )
+        return Decision("unchanged", store=False, alert=False)
+    diff = diff_articles(previous.article, new)
+    if new_hash in known_hashes:
+        return Decision(
+            "revert",
+            store=True,
+            alert=True,
+            diff=diff,
+            revert_of=known_hashes[new_hash],
+            reason=f"the text is again that of version {known_hashes[new_hash]}",
+        )
+    alert, why_not = is_significant(diff, options)
+    return Decision(
+        "edit",
+        store=True,
+        alert=alert,
+        diff=diff,
+        declared=is_declared(previous.article, new, diff),
+        reason=why_not,
+    )
+
+
+LifecycleKind = Literal["gone", "moved", "noindex", "back"]
+
+
+@dataclass(frozen=True)
+class LifecycleEvent:
+    kind: LifecycleKind
+    detail: str
+    state: str
+    """The watch's state after the event."""
+
+
+def _same_page(a: str, b: str) -> bool:
+    pa, pb = urlsplit(a), urlsplit(b)
+    return (pa.netloc.lower().removeprefix("www."), pa.path.rstrip("/")) == (
+        pb.netloc.lower().removeprefix("www."),
+        pb.path.rstrip("/"),
+    )
+
+
+def lifecycle(
+    state: str,
+    url: str,
+    status: int,
+    final_url: str,
+    article: Article | None,
+    previous: Article | None,
+) -> LifecycleEvent | None:
+    """Taken down, moved, hidden from search, or back: each reported once, when it happens."""
+    if status in (404, 410):
+        return (
+            None
+            if state == "gone"
+            else LifecycleEvent("gone", f"the page answers HTTP {status}", "gone")
+        )
+    if status >= 400:
+        return None  # a server error says nothing about the article's fate
+    if not _same_page(url, final_url):
+        return (
+            None
+            if state == "moved"
+            else LifecycleEvent("moved", f"the page now redirects to {final_url}", "moved")
+        )
+    if article is None:
+        return None
+    canonical_moved = bool(
+        article.canonical
+        and previous is not None
+        and previous.canonical
+        and not _same_page(article.canonical, previous.canonical)
+        and not _same_page(article.canonical, url)
+    )
+    if canonical_moved and state != "moved":
+        return LifecycleEvent(
+            "moved", f"the page's canonical URL is now {article.canonical}", "moved"
+        )
+    if article.noindex and state != "noindex":
+        return LifecycleEvent(
+            "noindex", "the page now asks search engines not to index it", "noindex"
+        )
+    if state in ("gone", "noindex") and not article.noindex:
+        return LifecycleEvent("back", "the page is served again at its URL", "active")
+    if state == "moved" and (not article.canonical or _same_page(article.canonical, url)):
+        return LifecycleEvent("back", "the page is served again at its URL", "active")
+    return None

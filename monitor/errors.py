@@ -1,0 +1,74 @@
+"""The one exception tree of monitor.
+
+    MonitorError                 root: the CLI turns any of these into one line and exit 1
+    ├── ConfigError              the config file (or a CLI option) is malformed
+    ├── StorageError             the database cannot be opened, migrated or written
+    │   ├── WatchNotFound        no watch has that URL
+    │   └── VersionNotFound      the watch has no version with that number
+    ├── FetchError               a page could not be fetched (network, status, size)
+    ├── ExtractionError          a fetched page could not be parsed
+    └── NotifyError              the notification targets are unusable
+
+Every message says what was wrong and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Root of every error monitor raises on purpose."""
+
+
+class ConfigError(MonitorError):
+    """The config file or a command-line option is malformed."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None) -> None:
+        where = ""
+        if path is not None:
+            where = f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(f"{where}{message}")
+        self.path = path
+        self.line = line
+
+
+class StorageError(MonitorError):
+    """The database cannot be opened, migrated or written."""
+
+
+class WatchNotFound(StorageError):
+    """No watch has the given URL."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"no watch for {url}; see `monitor list`, or add it with `monitor add {url}`"
+        )
+        self.url = url
+
+
+class VersionNotFound(StorageError):
+    """The watch has no version with the given number."""
+
+    def __init__(self, url: str, number: int) -> None:
+        super().__init__(
+            f"{url} has no version {number}; `monitor history {url}` lists its versions"
+        )
+        self.url = url
+        self.number = number
+
+
+class FetchError(MonitorError):
+    """A page could not be fetched: network failure, error status, or too large."""
+
+    def __init__(self, url: str, reason: str, *, status: int | None = None) -> None:
+        super().__init__(f"{url}: {reason}")
+        self.url = url
+        self.reason = reason
+        self.status = status
+
+
+class ExtractionError(MonitorError):
+    """A fetched page could not be parsed into text."""
+
+
+class NotifyError(MonitorError):
+    """The notification targets are unusable (bad URL, unreadable Apprise config)."""

@@ -1,0 +1,227 @@
+"""Extraction: from a fetched page to the ``Article`` the monitor compares.
+
+The steps, in order: parse; read the page's own signals (canonical URL, robots);
+apply the watch's ``remove`` selectors; either take the watch's ``selector`` or let
+trafilatura find the article (falling back to the page's whole visible text); find
+the dates with htmldate; normalise; drop lines matching the watch's ``ignore`` patterns.
+All of it is CPU work with no I/O, so the pipeline runs it off the event loop.
+"""
+
+from __future__ import annotations
+
+import re
+from copy import deepcopy
+from typing import Any
+
+import htmldate
+import trafilatura
+from lxml import etree
+from lxml.cssselect import CSSSelector
+
+from monitor.errors import ExtractionError
+from monitor.models import Article, WatchOptions
+from monitor.normalize import comparison_key, normalize_paragraphs, normalize_text
+
+_INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "head")
+_BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li blockquote pre td th dt dd figcaption section article "
+    "header footer aside nav main br tr ul ol table form title".split()
+)
+_BYLINE_SELECTORS = (
+    "[rel=author]",
+    "[itemprop=author]",
+    ".byline",
+    ".author",
+    "[class*=byline]",
+)
+
+
+def parse_html(html: bytes | str) -> Any:
+    """Parse a page into an lxml tree, whatever its encoding or brokenness."""
+    tree = trafilatura.utils.load_html(html)
+    if tree is None:
+        raise ExtractionError(
+            "the page could not be parsed as HTML; check that the URL serves a web page"
+        )
+    return tree
+
+
+def extract_article(html: bytes | str, url: str, options: WatchOptions | None = None) -> Article:
+    """Extract and normalise the watched content of one page."""
+    options = options or WatchOptions()
+    tree = parse_html(html)
+    canonical, noindex = _page_signals(tree)
+    for selector in options.remove:
+        for element in _select(tree, selector):
+            _drop(element)
+    published, modified = _dates(tree, url)
+    if options.selector:
+        parts = _select(tree, options.selector)
+        if not parts:
+            raise ExtractionError(
+                f"the selector {options.selector!r} matches nothing on {url}; "
+                "check it against the page, or remove it to watch the whole article"
+            )
+        lines = [line for part in parts for line in visible_lines(part)]
+        article = Article(published=published, modified=modified, paragraphs=tuple(lines))
+    elif options.raw:
+        article = Article(
+            title=_title(tree),
+            published=published,
+            modified=modified,
+            paragraphs=tuple(visible_lines(tree)),
+        )
+    else:
+        article = _article(tree, url, published, modified)
+    kept = _drop_ignored(normalize_paragraphs(article.paragraphs), options.ignore)
+    return Article(
+        title=normalize_text(article.title),
+        byline=normalize_text(article.byline),
+        published=article.published,
+        modified=article.modified,
+        paragraphs=kept,
+        canonical=canonical,
+        noindex=noindex,
+    )
+
+
+def _article(tree: Any, url: str, published: str | None, modified: str | None) -> Article:
+    document = trafilatura.bare_extraction(
+        _copy(tree),
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+        fast=False,
+    )
+    text = getattr(document, "text", None) or ""
+    title = getattr(document, "title", None) or _title(tree)
+    byline = getattr(document, "author", None) or _byline(tree)
+    paragraphs: list[str]
+    if text.strip():
+        paragraphs = [_strip_bullet(line) for line in text.split("\n")]
+    else:
+        # No article found: watching the whole visible text beats watching nothing.
+        paragraphs = visible_lines(tree)
+    if paragraphs and comparison_key(paragraphs[0]) == comparison_key(title):
+        del paragraphs[0]
+    return Article(
+        title=title,
+        byline=byline,
+        published=published,
+        modified=modified,
+        paragraphs=tuple(paragraphs),
+    )
+
+
+def visible_lines(root: Any) -> list[str]:
+    """The visible text of an element, one line per block element."""
+    chunks: list[str] = []
+    for node in root.iter():
+        tag = node.tag if isinstance(node.tag, str) else ""
+        if tag in _INVISIBLE_TAGS:
+            continue
+        if _inside_invisible(node):
+            continue
+        if tag in _BLOCK_TAGS:
+            chunks.append("\n")
+        if node.text and tag not in _INVISIBLE_TAGS:
+            chunks.append(node.text)
+        if tag in _BLOCK_TAGS:
+            chunks.append("\n")
+        if node.tail and node is not root and not _inside_invisible(node.getparent()):
+            chunks.append(node.tail)
+    return [line for line in (part.strip() for part in "".join(chunks).split("\n")) if line]
+
+
+def _inside_invisible(node: Any) -> bool:
+    while node is not None:
+        if isinstance(node.tag, str) and node.tag in _INVISIBLE_TAGS:
+            return True
+        node = node.getparent()
+    return False
+
+
+def _page_signals(tree: Any) -> tuple[str | None, bool]:
+    canonical = None
+    for link in tree.xpath("//link[@rel='canonical'][@href]"):
+        canonical = link.get("href").strip() or None
+        break
+    robots = " ".join(
+        (meta.get("content") or "").lower()
+        for meta in tree.xpath("//meta[@name='robots' or @name='googlebot']")
+    )
+    return canonical, "noindex" in robots
+
+
+def _dates(tree: Any, url: str) -> tuple[str | None, str | None]:
+    try:
+        published = htmldate.find_date(_copy(tree), url=url, original_date=True)
+        modified = htmldate.find_date(_copy(tree), url=url, original_date=False)
+    except (ValueError, TypeError):  # htmldate raises on odd date strings
+        return None, None
+    return published, modified
+
+
+def _title(tree: Any) -> str:
+    for xpath in ("//meta[@property='og:title']/@content", "//h1", "//title"):
+        found = tree.xpath(xpath)
+        if found:
+            value = found[0] if isinstance(found[0], str) else found[0].text_content()
+            if value.strip():
+                return str(value).strip()
+    return ""
+
+
+def _byline(tree: Any) -> str:
+    for selector in _BYLINE_SELECTORS:
+        for element in CSSSelector(selector)(tree):
+            text = " ".join(element.text_content().split())
+            if text and len(text) < 120:
+                return text
+    meta = tree.xpath("//meta[@name='author']/@content")
+    return str(meta[0]).strip() if meta else ""
+
+
+def _select(tree: Any, selector: str) -> list[Any]:
+    try:
+        if selector.startswith(("/", "(")):
+            found = tree.xpath(selector)
+        else:
+            found = CSSSelector(selector)(tree)
+    except (etree.XPathError, SyntaxError, ValueError) as error:
+        raise ExtractionError(
+            f"invalid selector {selector!r} ({error}); use a CSS selector or an XPath "
+            "starting with '/'"
+        ) from error
+    return [element for element in found if isinstance(element, etree._Element)]
+
+
+def _drop(element: Any) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
+
+
+def _drop_ignored(paragraphs: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
+    if not patterns:
+        return paragraphs
+    compiled = [re.compile(pattern) for pattern in patterns]
+    return tuple(p for p in paragraphs if not any(c.search(p) for c in compiled))
+
+
+def _strip_bullet(line: str) -> str:
+    return line[2:] if line.startswith("- ") else line
+
+
+def _copy(tree: Any) -> Any:
+    # trafilatura and htmldate prune the tree they are given.
+    return deepcopy(tree)

@@ -1,0 +1,137 @@
+"""Plain data passed between the stages: no I/O, no database, no clock."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class WatchOptions:
+    """Per-watch controls for what counts as the watched content and as a change."""
+
+    selector: str | None = None
+    """CSS selector (or XPath when it starts with '/') of the part of the page to watch."""
+    remove: tuple[str, ...] = ()
+    """CSS selectors of elements to drop before extraction."""
+    ignore: tuple[str, ...] = ()
+    """Regular expressions; a line matching one of them is ignored."""
+    additions_only: bool = False
+    """Alert only when text was added, not when it was only removed."""
+    min_change: int = 0
+    """Alert only when at least this many words were added or removed."""
+    alert_on_timestamp: bool = False
+    """Also alert when only the page's own 'updated' timestamp moved."""
+    raw: bool = False
+    """Watch the page's whole visible text instead of extracting an article."""
+
+
+@dataclass(frozen=True)
+class WatchSpec:
+    """A watch as declared in the config file or on the command line."""
+
+    url: str
+    name: str = ""
+    every: str = "1h"
+    """An interval ('15m', '2h', '1d') or a five-field cron expression."""
+    notify: tuple[str, ...] = ()
+    """Apprise URLs, or tags selecting among the configured targets; empty means all."""
+    options: WatchOptions = field(default_factory=WatchOptions)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A watch as stored, with its bookkeeping."""
+
+    id: int
+    spec: WatchSpec
+    source: Literal["config", "cli"]
+    next_check_at: datetime
+    last_check_at: datetime | None
+    last_change_at: datetime | None
+    last_error: str | None
+    etag: str | None
+    last_modified: str | None
+    versions: int
+    state: str = "active"
+    """'active', or a lifecycle state: 'gone', 'moved', 'noindex'."""
+
+    @property
+    def url(self) -> str:
+        return self.spec.url
+
+    @property
+    def label(self) -> str:
+        return self.spec.name or self.spec.url
+
+
+@dataclass(frozen=True)
+class Article:
+    """What the monitor compares: the article's fields, normalised."""
+
+    title: str = ""
+    byline: str = ""
+    published: str | None = None
+    """ISO date the page says it was first published, if found."""
+    modified: str | None = None
+    """ISO date the page says it was last modified, if found."""
+    paragraphs: tuple[str, ...] = ()
+    canonical: str | None = None
+    noindex: bool = False
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.paragraphs)
+
+    def content_hash(self) -> str:
+        """Hash of what an edit can change: headline, byline and body (not dates)."""
+        from monitor.normalize import comparison_key
+
+        digest = hashlib.sha256()
+        for part in (self.title, self.byline, *self.paragraphs):
+            digest.update(comparison_key(part).encode("utf-8"))
+            digest.update(b"\x00")
+        return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One HTTP exchange, reduced to what the pipeline needs."""
+
+    url: str
+    final_url: str
+    status: int
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    duration_ms: float
+    content_type: str = ""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A numbered snapshot as read back from storage."""
+
+    number: int
+    created_at: datetime
+    article: Article
+    content_hash: str
+    raw_size: int = 0
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """One row of a watch's check log."""
+
+    at: datetime
+    status: int | None
+    duration_ms: float
+    outcome: str
+    error: str | None = None
+    version: int | None = None

@@ -1,0 +1,88 @@
+"""Text normalisation: ordered lists of small steps, so only real edits count.
+
+Each step is a plain ``str -> str`` function. Two lists: ``DISPLAY_STEPS`` clean what
+is stored and shown (Unicode composition, invisible characters, whitespace), keeping
+the newsroom's typography; ``COMPARE_STEPS`` go further for comparison only (quote
+styles, hyphen variants), because a CMS flips those at will and that is never an edit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+
+Step = Callable[[str], str]
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"})
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+def compose_unicode(text: str) -> str:
+    """NFC: 'é' typed as one code point or as e + accent is the same letter."""
+    return unicodedata.normalize("NFC", text)
+
+
+def drop_invisible(text: str) -> str:
+    """Soft hyphens and zero-width characters are layout hints, not text."""
+    return text.translate(_INVISIBLE)
+
+
+def straighten_quotes(text: str) -> str:
+    """Curly and straight quotes are the same quote."""
+    return text.translate(_QUOTES)
+
+
+def unify_hyphens(text: str) -> str:
+    """Unicode hyphen variants are the same hyphen (en and em dashes are kept)."""
+    return text.translate(_DASHES)
+
+
+def collapse_spaces(text: str) -> str:
+    """Any run of spaces, tabs or non-breaking spaces is one space."""
+    return _SPACES.sub(" ", text.replace("\u00a0", " ").replace("\r", "\n")).strip()
+
+
+DISPLAY_STEPS: tuple[Step, ...] = (compose_unicode, drop_invisible, collapse_spaces)
+COMPARE_STEPS: tuple[Step, ...] = (straighten_quotes, unify_hyphens)
+
+
+def normalize_text(text: str, steps: Iterable[Step] = DISPLAY_STEPS) -> str:
+    """Run ``text`` through each normalisation step in order."""
+    for step in steps:
+        text = step(text)
+    return text
+
+
+def comparison_key(text: str) -> str:
+    """The form two texts are compared in: equal keys mean no edit."""
+    return normalize_text(normalize_text(text), COMPARE_STEPS)
+
+
+def normalize_paragraphs(paragraphs: Iterable[str]) -> tuple[str, ...]:
+    """Normalise each paragraph, splitting on line breaks and dropping empty ones."""
+    out: list[str] = []
+    for paragraph in paragraphs:
+        for line in normalize_text(paragraph).split("\n"):
+            line = line.strip()
+            if line:
+                out.append(line)
+    return tuple(out)

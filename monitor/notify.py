@@ -1,0 +1,162 @@
+"""Delivery: hand rendered alerts to Apprise, one target at a time.
+
+Each target gets the rendering it reads best (HTML for email, Markdown for Slack and
+other chat services, text for the rest), cut to that target's length limit. A target
+that fails is reported on its own and does not stop the others. Apprise is
+synchronous, so callers run ``deliver`` in a thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import apprise
+
+from monitor.config import Target
+from monitor.errors import NotifyError
+from monitor.render import cut, more_hint
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Message:
+    subject: str
+    text: str
+    markdown: str
+    html: str
+    url: str = ""
+    """The watched URL, for the 'see the rest' hint when a body must be cut."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The result of delivering one message to one target."""
+
+    target: str
+    """A key that names the target without revealing its secrets."""
+    display: str
+    ok: bool
+    error: str | None = None
+
+
+def _format_of(plugin: Any) -> str:
+    fmt = plugin.notify_format
+    if isinstance(fmt, (tuple, list)):
+        fmt = fmt[0]
+    return str(getattr(fmt, "value", fmt))
+
+
+def _key(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    key: str
+    plugin: Any
+    tags: frozenset[str]
+
+    @property
+    def display(self) -> str:
+        return str(self.plugin.url(privacy=True)).split("?")[0]
+
+
+class Notifier:
+    """The configured Apprise targets, and delivery to them."""
+
+    def __init__(self, targets: Sequence[Target] = (), apprise_config: Path | None = None) -> None:
+        self._endpoints: dict[str, _Endpoint] = {}
+        for target in targets:
+            self._add_url(target.url, target.tags)
+        if apprise_config is not None:
+            config = apprise.AppriseConfig()
+            if not config.add(str(apprise_config)):
+                raise NotifyError(
+                    f"cannot read the Apprise config file {apprise_config}; "
+                    "check the path under [notify] config"
+                )
+            bundle = apprise.Apprise()
+            bundle.add(config)
+            if len(bundle) == 0:
+                raise NotifyError(
+                    f"the Apprise config file {apprise_config} declares no usable URL; "
+                    "see https://github.com/caronc/apprise/wiki/config for its format"
+                )
+            for plugin in bundle:
+                url = str(plugin.url(privacy=False))
+                self._endpoints.setdefault(
+                    _key(url), _Endpoint(_key(url), plugin, frozenset(map(str, plugin.tags)))
+                )
+
+    def _add_url(self, url: str, tags: Sequence[str]) -> _Endpoint:
+        plugin = apprise.Apprise.instantiate(url)
+        if plugin is None:
+            raise NotifyError(
+                f"{_mask(url)} is not a usable Apprise URL; see "
+                "https://github.com/caronc/apprise/wiki for the syntax of each service"
+            )
+        endpoint = _Endpoint(_key(url), plugin, frozenset(tags))
+        self._endpoints.setdefault(endpoint.key, endpoint)
+        return endpoint
+
+    def __len__(self) -> int:
+        return len(self._endpoints)
+
+    def targets_for(self, selectors: Sequence[str]) -> tuple[str, ...]:
+        """Target keys for a watch: its own URLs, the targets with its tags, or all."""
+        if not selectors:
+            return tuple(self._endpoints)
+        keys: list[str] = []
+        for selector in selectors:
+            if "://" in selector:
+                keys.append(self._add_url(selector, ()).key)
+            else:
+                keys.extend(k for k, e in self._endpoints.items() if selector in e.tags)
+        return tuple(dict.fromkeys(keys))
+
+    def describe(self) -> list[tuple[str, str]]:
+        return [(key, endpoint.display) for key, endpoint in self._endpoints.items()]
+
+    def deliver(self, message: Message, keys: Sequence[str]) -> list[Delivery]:
+        """Send ``message`` to each target; never raises for a failing target."""
+        return [self._deliver_one(message, key) for key in keys]
+
+    def _deliver_one(self, message: Message, key: str) -> Delivery:
+        endpoint = self._endpoints.get(key)
+        if endpoint is None:
+            return Delivery(key, key, False, "this target is no longer configured")
+        plugin = endpoint.plugin
+        fmt = _format_of(plugin)
+        body, body_format = {
+            "html": (message.html, apprise.NotifyFormat.HTML),
+            "markdown": (message.markdown, apprise.NotifyFormat.MARKDOWN),
+        }.get(fmt, (message.text, apprise.NotifyFormat.TEXT))
+        limit = int(getattr(plugin, "body_maxlen", 0) or 0)
+        if limit and len(body) > limit:
+            # A cut HTML body would be broken markup: fall back to cut text.
+            body = cut(message.text, limit, more_hint(message.url, None, None))
+            body_format = apprise.NotifyFormat.TEXT
+        title = message.subject[: int(getattr(plugin, "title_maxlen", 250) or 250)]
+        with apprise.LogCapture(level=logging.WARNING) as captured:
+            try:
+                ok = bool(plugin.notify(body=body, title=title, body_format=body_format))
+            except Exception as crash:  # a plugin bug must not stop the daemon
+                log.exception("Apprise plugin crashed for %s", endpoint.display)
+                return Delivery(key, endpoint.display, False, f"{type(crash).__name__}: {crash}")
+            logged = captured.getvalue().strip()
+        if ok:
+            return Delivery(key, endpoint.display, True)
+        error = logged.splitlines()[-1].split(" - ", 2)[-1] if logged else "delivery failed"
+        log.warning("alert not delivered to %s: %s", endpoint.display, error)
+        return Delivery(key, endpoint.display, False, error)
+
+
+def _mask(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest[:3]}…" if rest else url

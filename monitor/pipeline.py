@@ -1,0 +1,259 @@
+"""One check of one watch: fetch, extract, decide, store, then deliver.
+
+The same pipeline serves ``monitor run`` and ``monitor check``. I/O happens here and
+at the edges it calls (fetcher, storage, notifier); the decisions are ``detect``'s
+and the wording is ``render``'s. Extraction is CPU work and runs in an executor, off
+the event loop. A version and the alerts that report it are written in one
+transaction, and delivered afterwards from that outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import partial
+
+from monitor.detect import Decision, LifecycleEvent, decide, lifecycle
+from monitor.errors import ExtractionError, FetchError
+from monitor.extract import extract_article
+from monitor.fetch import Fetcher
+from monitor.models import Article, FetchResult, StoredVersion, Watch
+from monitor.notify import Delivery, Message, Notifier
+from monitor.render import AlertContext, render_alert
+from monitor.schedule import next_due
+from monitor.storage import AlertDraft, CheckOutcome, NewVersion, Storage
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What one check did, for the CLI and the logs."""
+
+    url: str
+    outcome: str
+    version: int | None = None
+    alerts: int = 0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    max_alert_chars: int = 20_000
+    alert_attempts: int = 10
+    alert_hold: timedelta = timedelta(minutes=5)
+
+
+def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
+    rendered = render_alert(ctx, budget)
+    return AlertDraft(
+        kind=ctx.kind,
+        subject=rendered.subject,
+        text=rendered.text,
+        markdown=rendered.markdown,
+        html=rendered.html,
+        targets=targets,
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes between delivery attempts, at most an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+class Pipeline:
+    """Checks watches and delivers the alerts they produce."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        fetcher: Fetcher,
+        notifier: Notifier,
+        *,
+        clock: Clock,
+        owner: str,
+        executor: Executor | None = None,
+        settings: PipelineSettings | None = None,
+    ) -> None:
+        self.storage = storage
+        self.fetcher = fetcher
+        self.notifier = notifier
+        self.clock = clock
+        self.owner = owner
+        self.executor = executor
+        self.settings = settings or PipelineSettings()
+
+    async def check(self, watch: Watch) -> CheckReport:
+        """Check one (already claimed) watch and store the outcome."""
+        started = self.clock()
+        try:
+            outcome = await self._examine(watch, started)
+        except Exception as error:  # one broken page must never stop the others
+            log.exception("check of %s failed unexpectedly", watch.url)
+            outcome = CheckOutcome(
+                at=started,
+                outcome="error",
+                next_check_at=next_due(watch.spec.every, started),
+                error=f"internal error: {type(error).__name__}: {error}",
+            )
+        number = await asyncio.to_thread(self.storage.save_check, watch.id, self.owner, outcome)
+        if outcome.error:
+            log.warning("%s: %s", watch.url, outcome.error)
+        return CheckReport(watch.url, outcome.outcome, number, len(outcome.alerts), outcome.error)
+
+    async def _examine(self, watch: Watch, started: datetime) -> CheckOutcome:
+        base = CheckOutcome(
+            at=started, outcome="unchanged", next_check_at=next_due(watch.spec.every, started)
+        )
+        try:
+            result = await self.fetcher.fetch(
+                watch.url, etag=watch.etag, last_modified=watch.last_modified
+            )
+        except FetchError as error:
+            return replace(base, outcome="error", error=error.reason)
+        base = replace(
+            base,
+            status=result.status,
+            duration_ms=result.duration_ms,
+            etag=result.etag,
+            last_modified=result.last_modified,
+        )
+        if result.not_modified:
+            return replace(
+                base,
+                outcome="not-modified",
+                etag=watch.etag or result.etag,
+                last_modified=watch.last_modified or result.last_modified,
+            )
+        previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
+        if result.status >= 400 or result.final_url != result.url:
+            event = lifecycle(watch.state, watch.url, result.status, result.final_url, None, None)
+            if event is not None or result.status >= 400:
+                return self._event_outcome(watch, base, event, previous, result)
+        try:
+            article = await self._extract(result, watch)
+        except ExtractionError as error:
+            return replace(base, outcome="error", error=str(error))
+        event = lifecycle(
+            watch.state,
+            watch.url,
+            result.status,
+            result.final_url,
+            article,
+            previous.article if previous else None,
+        )
+        known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
+        decision = decide(previous, article, known, watch.spec.options)
+        outcome = self._version_outcome(watch, base, decision, article, result, previous)
+        if event is not None:
+            event_alert = self._event_alert(watch, event, previous)
+            outcome = replace(outcome, state=event.state, alerts=(*outcome.alerts, event_alert))
+        return outcome
+
+    async def _extract(self, result: FetchResult, watch: Watch) -> Article:
+        loop = asyncio.get_running_loop()
+        job = partial(extract_article, result.body, result.final_url, watch.spec.options)
+        return await loop.run_in_executor(self.executor, job)
+
+    def _event_outcome(
+        self,
+        watch: Watch,
+        base: CheckOutcome,
+        event: LifecycleEvent | None,
+        previous: StoredVersion | None,
+        result: FetchResult,
+    ) -> CheckOutcome:
+        if event is None:
+            return replace(base, outcome="error", error=f"the server answered HTTP {result.status}")
+        return replace(
+            base,
+            outcome=event.kind,
+            state=event.state,
+            alerts=(self._event_alert(watch, event, previous),),
+        )
+
+    def _event_alert(
+        self, watch: Watch, event: LifecycleEvent, previous: StoredVersion | None
+    ) -> AlertDraft:
+        ctx = AlertContext(
+            kind=event.kind,
+            watch_name=watch.label,
+            url=watch.url,
+            detail=event.detail
+            + (f"; version {previous.number} is kept as the latest content" if previous else ""),
+        )
+        return alert_draft(
+            ctx, self.notifier.targets_for(watch.spec.notify), self.settings.max_alert_chars
+        )
+
+    def _version_outcome(
+        self,
+        watch: Watch,
+        base: CheckOutcome,
+        decision: Decision,
+        article: Article,
+        result: FetchResult,
+        previous: StoredVersion | None,
+    ) -> CheckOutcome:
+        if not decision.store:
+            return base
+        version = NewVersion(
+            article=article,
+            raw_html=result.body,
+            kind=decision.kind,
+            revert_of=decision.revert_of,
+            declared=decision.declared,
+        )
+        alerts: tuple[AlertDraft, ...] = ()
+        if decision.alert and previous is not None:
+            ctx = AlertContext(
+                kind=decision.kind,
+                watch_name=watch.spec.name or article.title or watch.url,
+                url=watch.url,
+                old_number=previous.number,
+                old_at=previous.created_at,
+                new_number=previous.number + 1,
+                new_at=base.at,
+                diff=decision.diff,
+                declared=decision.declared,
+                revert_of=decision.revert_of,
+                detail=decision.reason if decision.kind == "timestamp" else "",
+            )
+            targets = self.notifier.targets_for(watch.spec.notify)
+            alerts = (alert_draft(ctx, targets, self.settings.max_alert_chars),)
+        return replace(base, outcome=decision.kind, version=version, alerts=alerts)
+
+    async def deliver_pending(self) -> list[Delivery]:
+        """Deliver the alerts waiting in the outbox; failed targets are retried later."""
+        now = self.clock()
+        pending = await asyncio.to_thread(
+            self.storage.claim_alerts, now, hold=self.settings.alert_hold
+        )
+        results: list[Delivery] = []
+        for alert in pending:
+            message = Message(
+                alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url
+            )
+            deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
+            failed = [d.target for d in deliveries if not d.ok]
+            errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)
+            attempts = alert.attempts + 1
+            retry_at = (
+                now + retry_delay(attempts) if attempts < self.settings.alert_attempts else None
+            )
+            await asyncio.to_thread(
+                self.storage.mark_alert,
+                alert.id,
+                self.clock(),
+                failed_targets=failed,
+                error=errors or None,
+                retry_at=retry_at,
+            )
+            results.extend(deliveries)
+        return results

@@ -1,0 +1,256 @@
+"""What an alert (or ``monitor diff``) says: plain text, Markdown and HTML renderings.
+
+Pure functions. Long diffs are cut to a character budget, with a note saying how to
+see the rest with ``monitor diff``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from monitor.diff import ArticleDiff, Block, Segment
+
+INS_STYLE = "background:#d7f5dd;color:#0b3d17;text-decoration:none"
+DEL_STYLE = "background:#fde2e1;color:#7d0a0a;text-decoration:line-through"
+
+_KIND_LABEL = {
+    "edit": "Edited",
+    "revert": "Reverted",
+    "timestamp": "Date moved",
+    "gone": "Taken down",
+    "moved": "Moved",
+    "noindex": "Hidden from search",
+    "back": "Back online",
+    "test": "Test",
+}
+
+
+@dataclass(frozen=True)
+class AlertContext:
+    """Everything an alert talks about."""
+
+    kind: str
+    watch_name: str
+    url: str
+    old_number: int | None = None
+    old_at: datetime | None = None
+    new_number: int | None = None
+    new_at: datetime | None = None
+    diff: ArticleDiff | None = None
+    declared: bool | None = None
+    revert_of: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    markdown: str
+    html: str
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "?"
+
+
+def subject(ctx: AlertContext) -> str:
+    label = _KIND_LABEL.get(ctx.kind, ctx.kind.capitalize())
+    if ctx.kind == "edit" and ctx.declared is not None:
+        label = "Declared edit" if ctx.declared else "Silent edit"
+    return f"[monitor] {label}: {ctx.watch_name}"
+
+
+def _versions_line(ctx: AlertContext) -> str:
+    if ctx.old_number is None or ctx.new_number is None:
+        return ""
+    return (
+        f"Version {ctx.old_number} ({_when(ctx.old_at)}) → "
+        f"version {ctx.new_number} ({_when(ctx.new_at)})"
+    )
+
+
+def _headline(ctx: AlertContext) -> list[str]:
+    lines = []
+    if ctx.kind == "edit" and ctx.declared is not None:
+        lines.append(
+            "Declared edit: the page says it was updated."
+            if ctx.declared
+            else "Silent edit: the page does not say it was changed."
+        )
+    if ctx.kind == "revert" and ctx.revert_of is not None:
+        lines.append(f"Reverted: the text is again that of version {ctx.revert_of}.")
+    if ctx.detail:
+        lines.append(ctx.detail)
+    if ctx.diff is not None:
+        lines.append(ctx.diff.summary.describe())
+    return lines
+
+
+def more_hint(url: str, old: int | None, new: int | None) -> str:
+    versions = f" {old} {new}" if old is not None and new is not None else ""
+    return f"… diff cut here; see all of it with: monitor diff {url}{versions}"
+
+
+def _field_blocks(diff: ArticleDiff) -> list[tuple[str, Block]]:
+    labelled: list[tuple[str, Block]] = []
+    if diff.title.kind != "equal":
+        labelled.append(("Headline", diff.title))
+    if diff.byline.kind != "equal":
+        labelled.append(("Byline", diff.byline))
+    labelled.extend(("", block) for block in diff.changed_blocks)
+    return labelled
+
+
+def _budgeted(parts: list[str], budget: int, hint: str) -> list[str]:
+    kept, used = [], 0
+    for index, part in enumerate(parts):
+        if used + len(part) > budget and index > 0:
+            kept.append(hint)
+            break
+        kept.append(part)
+        used += len(part)
+    return kept
+
+
+# -- plain text --------------------------------------------------------------
+
+
+def text_segments(segments: tuple[Segment, ...]) -> str:
+    out = []
+    for seg in segments:
+        if seg.op == "insert":
+            out.append(f"{{+{seg.text}+}}")
+        elif seg.op == "delete":
+            out.append(f"[-{seg.text}-]")
+        else:
+            out.append(seg.text)
+    return "".join(out)
+
+
+def text_block(label: str, block: Block) -> str:
+    prefix = {"added": "+ ", "removed": "- ", "changed": "~ ", "equal": "  "}[block.kind]
+    body = (
+        block.new
+        if block.kind == "added"
+        else block.old
+        if block.kind == "removed"
+        else (text_segments(block.segments))
+    )
+    return f"{prefix}{label + ': ' if label else ''}{body}"
+
+
+def diff_text(diff: ArticleDiff) -> list[str]:
+    return [text_block(label, block) for label, block in _field_blocks(diff)]
+
+
+# -- Markdown (Slack and other chat targets) ----------------------------------------------
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("*", "\\*").replace("_", "\\_").replace("`", "\\`").replace("~", "\\~")
+
+
+def md_block(label: str, block: Block) -> str:
+    head = f"*{label}:* " if label else ""
+    if block.kind == "added":
+        return f"> ➕ {head}{_md_escape(block.new)}"
+    if block.kind == "removed":
+        return f"> ➖ {head}~{_md_escape(block.old)}~"
+    parts = []
+    for seg in block.segments:
+        text = _md_escape(seg.text)
+        if seg.op == "insert" and text.strip():
+            parts.append(f"*{text.strip()}*" + (" " if text.endswith(" ") else ""))
+        elif seg.op == "delete" and text.strip():
+            parts.append(f"~{text.strip()}~" + (" " if text.endswith(" ") else ""))
+        else:
+            parts.append(text)
+    return f"> ✏️ {head}{''.join(parts)}"
+
+
+def diff_markdown(diff: ArticleDiff) -> list[str]:
+    return [md_block(label, block) for label, block in _field_blocks(diff)]
+
+
+# -- HTML (email) ------------------------------------------------------------------
+
+
+def html_segments(segments: tuple[Segment, ...]) -> str:
+    out = []
+    for seg in segments:
+        text = html.escape(seg.text)
+        if seg.op == "insert":
+            out.append(f'<ins style="{INS_STYLE}">{text}</ins>')
+        elif seg.op == "delete":
+            out.append(f'<del style="{DEL_STYLE}">{text}</del>')
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+def html_block(label: str, block: Block) -> str:
+    head = f"<strong>{html.escape(label)}:</strong> " if label else ""
+    border = {"added": "#2da44e", "removed": "#cf222e", "changed": "#bf8700"}.get(
+        block.kind, "#ccc"
+    )
+    return (
+        f'<p style="margin:0 0 12px;padding-left:10px;border-left:3px solid {border}">'
+        f"{head}{html_segments(block.segments)}</p>"
+    )
+
+
+def diff_html(diff: ArticleDiff) -> list[str]:
+    return [html_block(label, block) for label, block in _field_blocks(diff)]
+
+
+# -- the alert ------------------------------------------------------------------
+
+
+def render_alert(ctx: AlertContext, budget: int = 20_000) -> Rendered:
+    """Render an alert in the three formats, each cut to ``budget`` characters of diff."""
+    hint = more_hint(ctx.url, ctx.old_number, ctx.new_number)
+    head = [line for line in (ctx.watch_name, ctx.url, _versions_line(ctx)) if line]
+    head += _headline(ctx)
+
+    def body(render: Callable[[ArticleDiff], list[str]]) -> list[str]:
+        return _budgeted(render(ctx.diff), budget, hint) if ctx.diff is not None else []
+
+    text = "\n".join([*head, "", *body(diff_text)]).rstrip() + "\n"
+    markdown = (
+        "\n".join(
+            [
+                f"*{_md_escape(subject(ctx).removeprefix('[monitor] '))}* — <{ctx.url}>",
+                *(_md_escape(line) for line in head[2:]),
+                "",
+                *body(diff_markdown),
+            ]
+        ).rstrip()
+        + "\n"
+    )
+    html_head = (
+        f'<h2 style="margin:0 0 4px">{html.escape(ctx.watch_name)}</h2>'
+        f'<p style="margin:0 0 4px"><a href="{html.escape(ctx.url, quote=True)}">'
+        f"{html.escape(ctx.url)}</a></p>"
+        + "".join(f'<p style="margin:0 0 4px">{html.escape(line)}</p>' for line in head[2:])
+    )
+    html_body = "".join(
+        part if part.startswith("<") else f"<p><em>{html.escape(part)}</em></p>"
+        for part in body(diff_html)
+    )
+    html_doc = (
+        '<div style="font-family:Georgia,serif;font-size:15px;line-height:1.5;max-width:720px">'
+        f'{html_head}<hr style="border:0;border-top:1px solid #ddd">{html_body}</div>'
+    )
+    return Rendered(subject(ctx), text, markdown, html_doc)
+
+
+def cut(text: str, limit: int, hint: str) -> str:
+    """Fit ``text`` in ``limit`` characters, ending with ``hint`` when cut."""
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(hint) - 2, 0)
+    return text[:room].rstrip() + "\n" + hint[: limit - room - 1]

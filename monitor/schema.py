@@ -1,0 +1,155 @@
+"""The database tables, as SQLAlchemy 2 models. Only ``storage`` and the migrations use them.
+
+watch    one row per URL: settings, schedule (next_check_at) and the lease
+         that lets several daemons share one database
+version  numbered snapshots: extracted text and fields, compressed raw HTML, hashes
+check    a compact log of every check: time, HTTP status, duration, outcome
+alert    the outbox: written with the version it reports, then delivered
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite has no time zones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class WatchRow(Base):
+    __tablename__ = "watch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    every: Mapped[str] = mapped_column(String(100), default="1h")
+    notify: Mapped[list[str]] = mapped_column(default=list)
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    source: Mapped[str] = mapped_column(String(10), default="cli")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    state: Mapped[str] = mapped_column(String(20), default="active")
+    created_at: Mapped[datetime]
+    next_check_at: Mapped[datetime]
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    last_check_at: Mapped[datetime | None]
+    last_change_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    hint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What the last full extraction found, so the next check can take a fast path."""
+
+    __table_args__ = (Index("ix_watch_due", "enabled", "next_check_at"),)
+
+
+class VersionRow(Base):
+    __tablename__ = "version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))
+    """'first', 'edit', 'revert' or 'timestamp' (only the page's own date moved)."""
+    revert_of: Mapped[int | None] = mapped_column(Integer)
+    declared: Mapped[bool | None] = mapped_column(Boolean)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    raw_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text, default="")
+    byline: Mapped[str] = mapped_column(Text, default="")
+    published: Mapped[str | None] = mapped_column(String(40))
+    modified: Mapped[str | None] = mapped_column(String(40))
+    canonical: Mapped[str | None] = mapped_column(String(2048))
+    text: Mapped[str] = mapped_column(Text, default="")
+    """The paragraphs, one per line (normalised paragraphs never contain a newline)."""
+    raw_html: Mapped[bytes] = mapped_column(LargeBinary)
+    """The fetched page, zlib-compressed."""
+    raw_size: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("watch_id", "number", name="uq_version_watch_number"),
+        Index("ix_version_watch_hash", "watch_id", "content_hash"),
+    )
+
+
+class CheckRow(Base):
+    __tablename__ = "check_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    status: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[float] = mapped_column(Float)
+    outcome: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_check_watch_at", "watch_id", "at"),)
+
+
+class AlertRow(Base):
+    __tablename__ = "alert"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    watch_id: Mapped[int] = mapped_column(ForeignKey("watch.id", ondelete="CASCADE"))
+    version_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    targets: Mapped[list[str]] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    """'pending' until every target took it ('sent') or attempts ran out ('failed')."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    not_before: Mapped[datetime | None]
+    """A daemon delivering it holds it until then; after a failure, the retry time."""
+
+    __table_args__ = (Index("ix_alert_state", "state"),)

@@ -1,0 +1,623 @@
+"""Storage: the only module that knows SQL.
+
+One ``Storage`` per database URL (SQLite by default, PostgreSQL to share work between
+daemons). Watches are claimed with a lease on their row, so that several daemons can
+poll one database without checking the same URL twice; a check's outcome (its log
+row, the new version and the alert that reports it) is written in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from importlib.resources import files
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.models import (
+    Article,
+    CheckRecord,
+    StoredVersion,
+    Watch,
+    WatchOptions,
+    WatchSpec,
+)
+from monitor.schema import AlertRow, CheckRow, VersionRow, WatchRow
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version to store, decided by the pipeline."""
+
+    article: Article
+    raw_html: bytes
+    kind: str
+    revert_of: int | None = None
+    declared: bool | None = None
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """An alert to store in the same transaction as what it reports."""
+
+    kind: str
+    subject: str
+    text: str
+    markdown: str
+    html: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Everything one check writes."""
+
+    at: datetime
+    outcome: str
+    """'first', 'edit', 'revert', 'timestamp', 'unchanged', 'not-modified', 'error', 'gone', ..."""
+    next_check_at: datetime
+    status: int | None = None
+    duration_ms: float = 0.0
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    version: NewVersion | None = None
+    alerts: tuple[AlertDraft, ...] = ()
+    state: str | None = None
+    """A new lifecycle state for the watch ('gone', 'moved', ...), or None to keep it."""
+    hint: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    """An alert waiting for delivery."""
+
+    id: int
+    watch_url: str
+    kind: str
+    subject: str
+    text: str
+    markdown: str
+    html: str
+    targets: tuple[str, ...]
+    attempts: int
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the CLI read while the daemon writes; the timeout rides out short locks.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _options_from_json(data: dict[str, Any]) -> WatchOptions:
+    known = {k: v for k, v in data.items() if k in WatchOptions.__dataclass_fields__}
+    for key in ("remove", "ignore"):
+        if key in known:
+            known[key] = tuple(known[key])
+    return WatchOptions(**known)
+
+
+def _spec_of(row: WatchRow) -> WatchSpec:
+    return WatchSpec(
+        url=row.url,
+        name=row.name,
+        every=row.every,
+        notify=tuple(row.notify or ()),
+        options=_options_from_json(row.options or {}),
+    )
+
+
+def _article_of(row: VersionRow) -> Article:
+    return Article(
+        title=row.title,
+        byline=row.byline,
+        published=row.published,
+        modified=row.modified,
+        paragraphs=tuple(row.text.split("\n")) if row.text else (),
+        canonical=row.canonical,
+    )
+
+
+def _version_of(row: VersionRow) -> StoredVersion:
+    return StoredVersion(
+        number=row.number,
+        created_at=row.created_at,
+        article=_article_of(row),
+        content_hash=row.content_hash,
+        raw_size=row.raw_size,
+    )
+
+
+class Storage:
+    """Typed access to the monitor's database."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError, ValueError) as error:
+            raise StorageError(
+                f"cannot use the database URL {url!r} ({error}); "
+                "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+            ) from error
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except OperationalError as error:
+            raise StorageError(
+                f"the database {self.engine.url.render_as_string(hide_password=True)} "
+                f"failed: {error.orig}; check that it is reachable and writable"
+            ) from error
+
+    # -- schema ------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest migration."""
+        from alembic import command
+
+        config = _alembic_config(self.url)
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except SQLAlchemyError as error:
+            raise StorageError(
+                f"cannot create or upgrade the database schema ({error}); "
+                "check the storage URL and that the database is writable"
+            ) from error
+
+    # -- watches -----------------------------------------------------------
+
+    def _watch_of(self, session: Session, row: WatchRow) -> Watch:
+        count = session.scalar(
+            select(func.count()).select_from(VersionRow).where(VersionRow.watch_id == row.id)
+        )
+        return Watch(
+            id=row.id,
+            spec=_spec_of(row),
+            source="config" if row.source == "config" else "cli",
+            next_check_at=row.next_check_at,
+            last_check_at=row.last_check_at,
+            last_change_at=row.last_change_at,
+            last_error=row.last_error,
+            etag=row.etag,
+            last_modified=row.last_modified,
+            versions=count or 0,
+            state=row.state,
+        )
+
+    def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:
+        """Add a watch, or update its settings if the URL is already watched."""
+        with self._session() as session:
+            row = session.scalar(select(WatchRow).where(WatchRow.url == spec.url))
+            if row is None:
+                row = WatchRow(url=spec.url, created_at=now, next_check_at=now, source=source)
+                session.add(row)
+            _apply_spec(row, spec)
+            row.enabled = True
+            session.flush()
+            return self._watch_of(session, row)
+
+    def sync_watches(self, specs: Sequence[WatchSpec], now: datetime) -> None:
+        """Make the config file's watches the enabled config watches; CLI watches stay."""
+        wanted = {spec.url: spec for spec in specs}
+        with self._session() as session:
+            rows = {row.url: row for row in session.scalars(select(WatchRow))}
+            for url, spec in wanted.items():
+                row = rows.get(url)
+                if row is None:
+                    row = WatchRow(url=url, created_at=now, next_check_at=now, source="config")
+                    session.add(row)
+                elif not row.enabled:
+                    row.next_check_at = now
+                _apply_spec(row, spec)
+                row.source = "config"
+                row.enabled = True
+            for url, row in rows.items():
+                # A watch dropped from the file stops, but its history is kept.
+                if row.source == "config" and url not in wanted:
+                    row.enabled = False
+
+    def remove_watch(self, url: str) -> None:
+        """Delete a watch and its whole history."""
+        with self._session() as session:
+            row = session.scalar(select(WatchRow).where(WatchRow.url == url))
+            if row is None:
+                raise WatchNotFound(url)
+            for table in (AlertRow, CheckRow, VersionRow):
+                session.execute(delete(table).where(table.watch_id == row.id))
+            session.delete(row)
+
+    def get_watch(self, url: str) -> Watch:
+        with self._session() as session:
+            row = session.scalar(select(WatchRow).where(WatchRow.url == url))
+            if row is None:
+                raise WatchNotFound(url)
+            return self._watch_of(session, row)
+
+    def list_watches(self, *, include_disabled: bool = False) -> list[Watch]:
+        with self._session() as session:
+            query = select(WatchRow).order_by(WatchRow.url)
+            if not include_disabled:
+                query = query.where(WatchRow.enabled.is_(True))
+            return [self._watch_of(session, row) for row in session.scalars(query)]
+
+    def get_hint(self, watch_id: int) -> dict[str, Any] | None:
+        with self._session() as session:
+            return session.scalar(select(WatchRow.hint).where(WatchRow.id == watch_id))
+
+    # -- the schedule --------------------------------------------------------
+
+    def claim_due(self, owner: str, now: datetime, *, lease: timedelta, limit: int) -> list[Watch]:
+        """Lease up to ``limit`` due watches to ``owner``; others skip them until it ends."""
+        with self._session() as session:
+            due = (
+                select(WatchRow.id)
+                .where(
+                    WatchRow.enabled.is_(True),
+                    WatchRow.next_check_at <= now,
+                    or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now),
+                )
+                .order_by(WatchRow.next_check_at)
+                .limit(limit)
+                # PostgreSQL: concurrent daemons skip rows another one is claiming.
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(session.scalars(due))
+            if not ids:
+                return []
+            session.execute(
+                update(WatchRow)
+                .where(WatchRow.id.in_(ids))
+                .values(lease_owner=owner, lease_until=now + lease)
+            )
+            rows = session.scalars(select(WatchRow).where(WatchRow.id.in_(ids)))
+            return [self._watch_of(session, row) for row in rows]
+
+    def claim(
+        self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta
+    ) -> list[Watch]:
+        """Lease the given watches now, due or not (for ``monitor check``)."""
+        with self._session() as session:
+            rows = list(session.scalars(select(WatchRow).where(WatchRow.url.in_(urls))))
+            missing = set(urls) - {row.url for row in rows}
+            if missing:
+                raise WatchNotFound(sorted(missing)[0])
+            claimed = []
+            for row in rows:
+                if (
+                    row.lease_until is not None
+                    and row.lease_until >= now
+                    and row.lease_owner != owner
+                ):
+                    continue  # a daemon is checking it right now
+                row.lease_owner, row.lease_until = owner, now + lease
+                claimed.append(row)
+            session.flush()
+            return [self._watch_of(session, row) for row in claimed]
+
+    def release_by_url(self, url: str, owner: str) -> None:
+        """End ``owner``'s lease on a watch it gave up checking."""
+        with self._session() as session:
+            session.execute(
+                update(WatchRow)
+                .where(WatchRow.url == url, WatchRow.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    # -- versions --------------------------------------------------------------
+
+    def latest_version(self, watch_id: int) -> StoredVersion | None:
+        with self._session() as session:
+            row = session.scalar(
+                select(VersionRow)
+                .where(VersionRow.watch_id == watch_id)
+                .order_by(VersionRow.number.desc())
+                .limit(1)
+            )
+            return _version_of(row) if row else None
+
+    def version_numbers_by_hash(self, watch_id: int) -> dict[str, int]:
+        """Each content hash seen for this watch, with the first version that had it."""
+        with self._session() as session:
+            rows = session.execute(
+                select(VersionRow.content_hash, func.min(VersionRow.number))
+                .where(VersionRow.watch_id == watch_id)
+                .group_by(VersionRow.content_hash)
+            )
+            return {content_hash: number for content_hash, number in rows}
+
+    def save_check(self, watch_id: int, owner: str, outcome: CheckOutcome) -> int | None:
+        """Write a check's outcome in one transaction; returns the new version's number."""
+        try:
+            with self._session() as session:
+                row = session.get(WatchRow, watch_id)
+                if row is None:
+                    return None  # removed while it was being checked
+                number = None
+                if outcome.version is not None:
+                    number = _insert_version(session, watch_id, outcome.version, outcome.at)
+                    row.last_change_at = outcome.at
+                session.add(
+                    CheckRow(
+                        watch_id=watch_id,
+                        at=outcome.at,
+                        status=outcome.status,
+                        duration_ms=round(outcome.duration_ms, 1),
+                        outcome=outcome.outcome,
+                        error=outcome.error,
+                        version=number,
+                    )
+                )
+                for alert in outcome.alerts:
+                    session.add(_alert_row(watch_id, number, outcome.at, alert))
+                _update_bookkeeping(row, owner, outcome)
+                return number
+        except IntegrityError as error:
+            raise StorageError(
+                f"another process stored a version of watch {watch_id} at the same time "
+                f"({error.orig}); nothing was lost, the next check will retry"
+            ) from error
+
+    def history(self, url: str) -> list[StoredVersion]:
+        with self._session() as session:
+            watch_id = _watch_id(session, url)
+            rows = session.scalars(
+                select(VersionRow)
+                .where(VersionRow.watch_id == watch_id)
+                .order_by(VersionRow.number)
+            )
+            return [_version_of(row) for row in rows]
+
+    def version(self, url: str, number: int | None = None) -> StoredVersion:
+        """Version ``number`` of a watch (negative counts from the end; None is the latest)."""
+        with self._session() as session:
+            return _version_of(_version_row(session, url, number))
+
+    def raw_html(self, url: str, number: int | None = None) -> bytes:
+        with self._session() as session:
+            return zlib.decompress(_version_row(session, url, number).raw_html)
+
+    def checks(self, url: str, limit: int = 50) -> list[CheckRecord]:
+        with self._session() as session:
+            watch_id = _watch_id(session, url)
+            rows = session.scalars(
+                select(CheckRow)
+                .where(CheckRow.watch_id == watch_id)
+                .order_by(CheckRow.at.desc(), CheckRow.id.desc())
+                .limit(limit)
+            )
+            return [
+                CheckRecord(r.at, r.status, r.duration_ms, r.outcome, r.error, r.version)
+                for r in rows
+            ]
+
+    # -- the alert outbox --------------------------------------------------------
+
+    def claim_alerts(
+        self, now: datetime, *, hold: timedelta, limit: int = 100
+    ) -> list[PendingAlert]:
+        """Take pending alerts that are due for delivery, holding them for ``hold``."""
+        with self._session() as session:
+            due = (
+                select(AlertRow.id)
+                .where(
+                    AlertRow.state == "pending",
+                    or_(AlertRow.not_before.is_(None), AlertRow.not_before <= now),
+                )
+                .order_by(AlertRow.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(session.scalars(due))
+            if not ids:
+                return []
+            session.execute(
+                update(AlertRow).where(AlertRow.id.in_(ids)).values(not_before=now + hold)
+            )
+            rows = session.execute(
+                select(AlertRow, WatchRow.url)
+                .join(WatchRow, WatchRow.id == AlertRow.watch_id)
+                .where(AlertRow.id.in_(ids))
+                .order_by(AlertRow.id)
+            )
+            return [
+                PendingAlert(
+                    id=alert.id,
+                    watch_url=url,
+                    kind=alert.kind,
+                    subject=alert.subject,
+                    text=alert.text,
+                    markdown=alert.markdown,
+                    html=alert.html,
+                    targets=tuple(alert.targets or ()),
+                    attempts=alert.attempts,
+                )
+                for alert, url in rows
+            ]
+
+    def mark_alert(
+        self,
+        alert_id: int,
+        now: datetime,
+        *,
+        failed_targets: Sequence[str],
+        error: str | None,
+        retry_at: datetime | None,
+    ) -> None:
+        """Record a delivery attempt; only the targets that failed are tried again.
+
+        ``retry_at`` None means give up on the failed targets.
+        """
+        with self._session() as session:
+            row = session.get(AlertRow, alert_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error
+            if not failed_targets:
+                row.state, row.delivered_at, row.not_before = "sent", now, None
+            elif retry_at is None:
+                row.state, row.targets = "failed", list(failed_targets)
+            else:
+                row.targets, row.not_before = list(failed_targets), retry_at
+
+    def alerts(self, url: str) -> list[tuple[int | None, str, str, int, str | None]]:
+        """(version, kind, state, attempts, last error) of a watch's alerts, oldest first."""
+        with self._session() as session:
+            watch_id = _watch_id(session, url)
+            rows = session.execute(
+                select(
+                    AlertRow.version_number,
+                    AlertRow.kind,
+                    AlertRow.state,
+                    AlertRow.attempts,
+                    AlertRow.last_error,
+                )
+                .where(AlertRow.watch_id == watch_id)
+                .order_by(AlertRow.id)
+            )
+            return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _apply_spec(row: WatchRow, spec: WatchSpec) -> None:
+    if row.every != spec.every and row.last_check_at is not None:
+        row.next_check_at = row.last_check_at  # re-plan at the next tick with the new interval
+    row.name = spec.name
+    row.every = spec.every
+    row.notify = list(spec.notify)
+    row.options = {
+        k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.options).items()
+    }
+
+
+def _watch_id(session: Session, url: str) -> int:
+    watch_id = session.scalar(select(WatchRow.id).where(WatchRow.url == url))
+    if watch_id is None:
+        raise WatchNotFound(url)
+    return watch_id
+
+
+def _version_row(session: Session, url: str, number: int | None) -> VersionRow:
+    watch_id = _watch_id(session, url)
+    query = select(VersionRow).where(VersionRow.watch_id == watch_id)
+    if number is None or number < 0:
+        offset = 0 if number is None else -number - 1
+        query = query.order_by(VersionRow.number.desc()).offset(offset).limit(1)
+    else:
+        query = query.where(VersionRow.number == number)
+    row = session.scalar(query)
+    if row is None:
+        raise VersionNotFound(url, number if number is not None else 0)
+    return row
+
+
+def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
+    last = session.scalar(
+        select(func.max(VersionRow.number)).where(VersionRow.watch_id == watch_id)
+    )
+    number = (last or 0) + 1
+    article = version.article
+    session.add(
+        VersionRow(
+            watch_id=watch_id,
+            number=number,
+            created_at=at,
+            kind=version.kind,
+            revert_of=version.revert_of,
+            declared=version.declared,
+            content_hash=article.content_hash(),
+            raw_hash=hashlib.sha256(version.raw_html).hexdigest(),
+            title=article.title,
+            byline=article.byline,
+            published=article.published,
+            modified=article.modified,
+            canonical=article.canonical,
+            text="\n".join(article.paragraphs),
+            raw_html=zlib.compress(version.raw_html, 6),
+            raw_size=len(version.raw_html),
+        )
+    )
+    session.flush()
+    return number
+
+
+def _alert_row(watch_id: int, number: int | None, at: datetime, alert: AlertDraft) -> AlertRow:
+    return AlertRow(
+        watch_id=watch_id,
+        version_number=number,
+        created_at=at,
+        kind=alert.kind,
+        subject=alert.subject,
+        text=alert.text,
+        markdown=alert.markdown,
+        html=alert.html,
+        targets=list(alert.targets),
+        state="pending",
+        attempts=0,
+    )
+
+
+def _update_bookkeeping(row: WatchRow, owner: str, outcome: CheckOutcome) -> None:
+    row.last_check_at = outcome.at
+    row.next_check_at = outcome.next_check_at
+    if row.lease_owner == owner:
+        row.lease_owner, row.lease_until = None, None
+    if outcome.outcome == "error":
+        row.last_error = outcome.error
+        row.error_count += 1
+    else:
+        row.last_error = None
+        row.error_count = 0
+    if outcome.etag is not None or outcome.last_modified is not None or outcome.status == 200:
+        row.etag, row.last_modified = outcome.etag, outcome.last_modified
+    if outcome.state is not None:
+        row.state = outcome.state
+    if outcome.hint is not None:
+        row.hint = outcome.hint
+
+
+def _alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(files("monitor.migrations")))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def main(argv: Sequence[str]) -> None:
+    """Developer entry: ``python -m monitor.storage revision MESSAGE [URL]``."""
+    from alembic import command
+
+    if len(argv) < 2 or argv[0] != "revision":
+        sys.exit("usage: python -m monitor.storage revision MESSAGE [DATABASE_URL]")
+    url = argv[2] if len(argv) > 2 else "sqlite:///migration-scratch.db"
+    Storage(url).migrate()
+    command.revision(_alembic_config(url), message=argv[1], autogenerate=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
