@@ -10,7 +10,9 @@ All of it is CPU work with no I/O, so the pipeline runs it off the event loop.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from copy import deepcopy
+from dataclasses import dataclass, replace
 from typing import Any
 
 import htmldate
@@ -18,6 +20,7 @@ import trafilatura
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
+from monitor import container
 from monitor.errors import ExtractionError
 from monitor.models import Article, WatchOptions
 from monitor.normalize import comparison_key, normalize_paragraphs, normalize_text
@@ -46,9 +49,115 @@ def parse_html(html: bytes | str) -> Any:
     return tree
 
 
+@dataclass(frozen=True)
+class Extraction:
+    """The result of reading one fetched page."""
+
+    article: Article | None
+    """The watched content; None when the hint proves nothing changed (the fast path)."""
+    hint: dict[str, Any] | None
+    """What to keep for the next check of this page (see ``monitor.container``)."""
+
+
 def extract_article(html: bytes | str, url: str, options: WatchOptions | None = None) -> Article:
-    """Extract and normalise the watched content of one page."""
+    """Extract and normalise the watched content of one page, with no hint."""
+    article = extract(html, url, options).article
+    assert article is not None  # without a hint there is no fast path
+    return article
+
+
+def extract(
+    html: bytes | str,
+    url: str,
+    options: WatchOptions | None = None,
+    hint: dict[str, Any] | None = None,
+) -> Extraction:
+    """Read a page: through the known article container when there is one, else in full."""
     options = options or WatchOptions()
+    if options.selector or options.raw:
+        return Extraction(_extract_selected(html, url, options), None)
+    ignore = tuple(re.compile(pattern) for pattern in options.ignore)
+    tree = container.parse(html)
+    for selector in options.remove:
+        for node in _lexbor_select(tree, selector):
+            node.decompose()
+    known = container.Hint.from_json(hint)
+    if known is not None:
+        node = container.find_again(tree, known)
+        if node is not None:
+            reading = container.read(tree, node, ignore, known.title_at)
+            if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
+                return Extraction(None, _with_dates(reading.hint, known.published, known.modified))
+            if _overlap(reading.hint.lines, known.lines) >= _SAME_CONTAINER:
+                if reading.hint.dates == known.dates:
+                    published, modified = known.published, known.modified
+                else:
+                    published, modified = _dates(parse_html(html), url)
+                return _through(tree, reading, published, modified)
+    full = _extract_full(html, url, options)
+    node = container.locate(tree, full.paragraphs)
+    if node is not None:
+        reading = container.read(tree, node, ignore)
+        wanted = [container.line_digest(p) for p in full.paragraphs]
+        if _overlap(wanted, reading.hint.lines) >= _SAME_CONTAINER:
+            return _through(tree, reading, full.published, full.modified)
+    return Extraction(full, None)
+
+
+def _with_dates(
+    hint: container.Hint, published: str | None, modified: str | None
+) -> dict[str, Any]:
+    return replace(hint, published=published, modified=modified).to_json()
+
+
+def _through(
+    tree: Any, reading: container.Reading, published: str | None, modified: str | None
+) -> Extraction:
+    """The article as read through its container."""
+    canonical, noindex = _lexbor_signals(tree)
+    article = Article(
+        title=reading.title,
+        byline=reading.byline,
+        published=published,
+        modified=modified,
+        paragraphs=reading.lines,
+        canonical=canonical,
+        noindex=noindex,
+    )
+    return Extraction(article, _with_dates(reading.hint, published, modified))
+
+
+# A container that still holds half of the article's lines is the same container.
+_SAME_CONTAINER = 0.5
+
+
+def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:
+    if not wanted:
+        return 0.0
+    have = set(found)
+    return sum(1 for line in wanted if line in have) / len(wanted)
+
+
+def _lexbor_signals(tree: Any) -> tuple[str | None, bool]:
+    link = tree.css_first("link[rel='canonical']")
+    canonical = (link.attributes.get("href") or "").strip() or None if link is not None else None
+    robots = " ".join(
+        (meta.attributes.get("content") or "").lower()
+        for meta in tree.css("meta[name='robots'], meta[name='googlebot']")
+    )
+    return canonical, "noindex" in robots
+
+
+def _lexbor_select(tree: Any, selector: str) -> list[Any]:
+    try:
+        return list(tree.css(selector))
+    except Exception as error:  # lexbor raises plain exceptions for bad selectors
+        raise ExtractionError(
+            f"invalid CSS selector {selector!r} in remove ({error}); fix or drop it"
+        ) from error
+
+
+def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Article:
     tree = parse_html(html)
     canonical, noindex = _page_signals(tree)
     for selector in options.remove:
@@ -64,15 +173,29 @@ def extract_article(html: bytes | str, url: str, options: WatchOptions | None = 
             )
         lines = [line for part in parts for line in visible_lines(part)]
         article = Article(published=published, modified=modified, paragraphs=tuple(lines))
-    elif options.raw:
+    else:
         article = Article(
             title=_title(tree),
             published=published,
             modified=modified,
             paragraphs=tuple(visible_lines(tree)),
         )
-    else:
-        article = _article(tree, url, published, modified)
+    return _finish(article, options, canonical, noindex)
+
+
+def _extract_full(html: bytes | str, url: str, options: WatchOptions) -> Article:
+    tree = parse_html(html)
+    canonical, noindex = _page_signals(tree)
+    for selector in options.remove:
+        for element in _select(tree, selector):
+            _drop(element)
+    published, modified = _dates(tree, url)
+    return _finish(_article(tree, url, published, modified), options, canonical, noindex)
+
+
+def _finish(
+    article: Article, options: WatchOptions, canonical: str | None, noindex: bool
+) -> Article:
     kept = _drop_ignored(normalize_paragraphs(article.paragraphs), options.ignore)
     return Article(
         title=normalize_text(article.title),

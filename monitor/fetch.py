@@ -243,19 +243,26 @@ class Fetcher:
         self, url: str, headers: dict[str, str]
     ) -> tuple[int, str, httpx.Headers, bytes]:
         async with self._client.stream("GET", url, headers=headers) as response:
+            # httpx normalises the URL; only a redirect should make final_url differ.
+            final_url = str(response.url) if response.history else url
             if response.status_code == 304:
-                return 304, str(response.url), response.headers, b""
+                # Reading the (empty) body lets httpcore see the message end and
+                # keep the connection; closing unread would drop it every time.
+                await response.aread()
+                return 304, final_url, response.headers, b""
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.settings.max_bytes:
-                raise FetchError(url, self._too_large(f"it declares {_size(int(declared))}"))
+                raise FetchError(
+                    url, self._too_large(f"Content-Length says {_size(int(declared))}")
+                )
             chunks: list[bytes] = []
             received = 0
             async for chunk in response.aiter_bytes():
                 received += len(chunk)
                 if received > self.settings.max_bytes:
-                    raise FetchError(url, self._too_large("it kept coming"))
+                    raise FetchError(url, self._too_large("stopped reading there"))
                 chunks.append(chunk)
-            return response.status_code, str(response.url), response.headers, b"".join(chunks)
+            return response.status_code, final_url, response.headers, b"".join(chunks)
 
     def _host_slot(self, host: str) -> asyncio.Semaphore:
         slot = self._hosts.get(host)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Watch:
     versions: int
     state: str = "active"
     """'active', or a lifecycle state: 'gone', 'moved', 'noindex'."""
+    hint: dict[str, Any] | None = None
+    """What the last extraction learnt about the page (see ``monitor.container``)."""
 
     @property
     def url(self) -> str:

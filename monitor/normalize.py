@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 
 Step = Callable[[str], str]
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -34,26 +34,31 @@ _QUOTES = str.maketrans(
 )
 _DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"})
 _SPACES = re.compile(r"[^\S\n]+")
+# translate() walks a dict per character: only pay it when there is something to map.
+_HAS_QUOTE = re.compile(
+    "[\u2018\u2019\u201a\u201b\u2032\u00b4\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb]"
+)
+_HAS_DASH = re.compile("[\u2010\u2011\u2012\u2212]")
 
 
 def compose_unicode(text: str) -> str:
     """NFC: 'é' typed as one code point or as e + accent is the same letter."""
-    return unicodedata.normalize("NFC", text)
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def drop_invisible(text: str) -> str:
     """Soft hyphens and zero-width characters are layout hints, not text."""
-    return text.translate(_INVISIBLE)
+    return _INVISIBLE.sub("", text)
 
 
 def straighten_quotes(text: str) -> str:
     """Curly and straight quotes are the same quote."""
-    return text.translate(_QUOTES)
+    return text.translate(_QUOTES) if _HAS_QUOTE.search(text) else text
 
 
 def unify_hyphens(text: str) -> str:
     """Unicode hyphen variants are the same hyphen (en and em dashes are kept)."""
-    return text.translate(_DASHES)
+    return text.translate(_DASHES) if _HAS_DASH.search(text) else text
 
 
 def collapse_spaces(text: str) -> str:
@@ -67,6 +72,8 @@ COMPARE_STEPS: tuple[Step, ...] = (straighten_quotes, unify_hyphens)
 
 def normalize_text(text: str, steps: Iterable[Step] = DISPLAY_STEPS) -> str:
     """Run ``text`` through each normalisation step in order."""
+    if steps is DISPLAY_STEPS and text.isascii():
+        return collapse_spaces(text)  # the other display steps only touch non-ASCII
     for step in steps:
         text = step(text)
     return text
@@ -74,7 +81,8 @@ def normalize_text(text: str, steps: Iterable[Step] = DISPLAY_STEPS) -> str:
 
 def comparison_key(text: str) -> str:
     """The form two texts are compared in: equal keys mean no edit."""
-    return normalize_text(normalize_text(text), COMPARE_STEPS)
+    text = normalize_text(text)
+    return text if text.isascii() else normalize_text(text, COMPARE_STEPS)
 
 
 def normalize_paragraphs(paragraphs: Iterable[str]) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from functools import partial
 
 from monitor.detect import Decision, LifecycleEvent, decide, lifecycle
 from monitor.errors import ExtractionError, FetchError
-from monitor.extract import extract_article
+from monitor.extract import Extraction, extract
 from monitor.fetch import Fetcher
 from monitor.models import Article, FetchResult, StoredVersion, Watch
 from monitor.notify import Delivery, Message, Notifier
@@ -131,15 +131,20 @@ class Pipeline:
                 etag=watch.etag or result.etag,
                 last_modified=watch.last_modified or result.last_modified,
             )
-        previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
         if result.status >= 400 or result.final_url != result.url:
             event = lifecycle(watch.state, watch.url, result.status, result.final_url, None, None)
             if event is not None or result.status >= 400:
+                previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
                 return self._event_outcome(watch, base, event, previous, result)
         try:
-            article = await self._extract(result, watch)
+            extraction = await self._extract(result, watch)
         except ExtractionError as error:
             return replace(base, outcome="error", error=str(error))
+        base = replace(base, hint=extraction.hint, set_hint=True)
+        if extraction.article is None:
+            return base  # the fast path: the article's container reads as before
+        article = extraction.article
+        previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
         event = lifecycle(
             watch.state,
             watch.url,
@@ -156,9 +161,11 @@ class Pipeline:
             outcome = replace(outcome, state=event.state, alerts=(*outcome.alerts, event_alert))
         return outcome
 
-    async def _extract(self, result: FetchResult, watch: Watch) -> Article:
+    async def _extract(self, result: FetchResult, watch: Watch) -> Extraction:
         loop = asyncio.get_running_loop()
-        job = partial(extract_article, result.body, result.final_url, watch.spec.options)
+        # Off the fast path while a lifecycle event is open, so 'back' is noticed.
+        hint = watch.hint if watch.state == "active" else None
+        job = partial(extract, result.body, result.final_url, watch.spec.options, hint)
         return await loop.run_in_executor(self.executor, job)
 
     def _event_outcome(

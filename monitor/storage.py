@@ -75,6 +75,8 @@ class CheckOutcome:
     state: str | None = None
     """A new lifecycle state for the watch ('gone', 'moved', ...), or None to keep it."""
     hint: dict[str, Any] | None = None
+    set_hint: bool = False
+    """Replace the watch's hint with ``hint`` (None clears it); False keeps it."""
 
 
 @dataclass(frozen=True)
@@ -206,6 +208,7 @@ class Storage:
             last_modified=row.last_modified,
             versions=count or 0,
             state=row.state,
+            hint=row.hint,
         )
 
     def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:
@@ -263,10 +266,6 @@ class Storage:
             if not include_disabled:
                 query = query.where(WatchRow.enabled.is_(True))
             return [self._watch_of(session, row) for row in session.scalars(query)]
-
-    def get_hint(self, watch_id: int) -> dict[str, Any] | None:
-        with self._session() as session:
-            return session.scalar(select(WatchRow.hint).where(WatchRow.id == watch_id))
 
     # -- the schedule --------------------------------------------------------
 
@@ -595,7 +594,7 @@ def _update_bookkeeping(row: WatchRow, owner: str, outcome: CheckOutcome) -> Non
         row.etag, row.last_modified = outcome.etag, outcome.last_modified
     if outcome.state is not None:
         row.state = outcome.state
-    if outcome.hint is not None:
+    if outcome.set_hint:
         row.hint = outcome.hint
 
 

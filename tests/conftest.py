@@ -1,14 +1,24 @@
-"""Shared fixtures: real local servers for HTTP pages, SMTP and the Slack webhook."""
+"""Shared fixtures: real local servers for HTTP pages, SMTP and the Slack webhook, and the
+databases (SQLite, PostgreSQL) that storage runs on."""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import os
+import secrets
+import shutil
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
+import psycopg
 import pytest
 from apprise.plugins.slack import NotifySlack
 from servers import PageServer, SlackReceiver, SMTPServer
+
+from monitor.storage import Storage
 
 # Apprise's email plugin imports imghdr (for PGPy), deprecated since Python 3.11: under
 # warnings-as-errors the first test that loads apprise's plugins would fail. Importing it
@@ -39,3 +49,88 @@ def slack_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackReceiver]:
         # Apprise hard-codes the webhook host; this class attribute is the only way in.
         monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
         yield receiver
+
+
+# -- databases ----------------------------------------------------------------------------
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+POSTGRES_START = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+
+
+@functools.cache
+def _postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used, or None when it answers (asked once per run)."""
+    try:
+        with psycopg.connect(_libpq_url(), connect_timeout=3) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as error:
+        return f"PostgreSQL at 127.0.0.1:5432 (database 'test') does not answer: {error}"
+    return None
+
+
+def _libpq_url() -> str:
+    return POSTGRES_URL.replace("+psycopg", "")
+
+
+@contextmanager
+def _postgres_schema() -> Iterator[str]:
+    """A fresh schema, so each test starts from an empty database; dropped afterwards."""
+    problem = _postgres_problem()
+    if problem is not None:
+        if os.environ.get("MONITOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(
+                f"{problem}. MONITOR_REQUIRE_POSTGRES=1 says these tests must run: "
+                f"start it with `{POSTGRES_START}`",
+                pytrace=False,
+            )
+        pytest.skip(f"{problem}; start it with `{POSTGRES_START}`")
+    schema = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(_libpq_url(), autocommit=True) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+        try:
+            yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+        finally:
+            # A connection a test left inside a transaction would block the drop forever.
+            admin.execute("SET lock_timeout = '10s'")
+            admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/monitor.db"
+        return
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated once per run, copied for each test (migrating is slower)."""
+    path = tmp_path_factory.mktemp("template") / "monitor.db"
+    template = Storage(f"sqlite:///{path}")
+    template.migrate()
+    template.close()
+    return path
+
+
+@pytest.fixture
+def storage(db_url: str, request: pytest.FixtureRequest) -> Iterator[Storage]:
+    """A migrated, empty ``Storage`` on each backend."""
+    if db_url.startswith("sqlite:///"):
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), db_url[len("sqlite:///") :])
+        store = Storage(db_url)
+    else:
+        store = Storage(db_url)
+        store.migrate()
+    try:
+        yield store
+    finally:
+        store.close()

@@ -7,6 +7,7 @@ blocks on a condition variable the server notifies, never on a sleep loop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import email
@@ -336,9 +337,9 @@ class _LocalController(Controller):
 
     def _trigger_server(self) -> None:
         # Controller pokes its own port to start the protocol; learn the real one first.
-        assert self.server is not None
+        assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
-        super()._trigger_server()
+        super()._trigger_server()  # type: ignore[no-untyped-call]
 
 
 class SMTPServer:

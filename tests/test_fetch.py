@@ -39,6 +39,7 @@ class ServerState:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, str]] = []
+        self.clients: set[tuple[str, int]] = set()
         self.release = threading.Event()
         self.cond = threading.Condition()
         self.in_flight = 0
@@ -75,9 +76,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         state = self.server.state
         state.requests.append({k.lower(): v for k, v in self.headers.items()})
+        state.clients.add(self.client_address)
         parts = urlsplit(self.path)
         route = parts.path.split("/")[1]
-        if route == "page":
+        if route in ("page", ""):
             if (
                 self.headers.get("If-None-Match") == ETAG
                 or self.headers.get("If-Modified-Since") == LAST_MODIFIED
@@ -220,6 +222,19 @@ def test_a_conditional_get_of_an_unchanged_page_is_not_modified(
     assert sent["if-modified-since"] == LAST_MODIFIED
 
 
+def test_not_modified_answers_keep_the_connection_open(
+    server: LocalServer, transport: TransportKind
+) -> None:
+    """Repeated 304s reuse one connection instead of opening a new one per check."""
+    url = server.url("/page")
+
+    async def three(fetcher: Fetcher) -> list[FetchResult]:
+        return [await fetcher.fetch(url, etag=ETAG) for _ in range(3)]
+
+    assert all(r.not_modified for r in run(transport, three))
+    assert len(server.state.clients) == 1
+
+
 def test_an_unconditional_get_sends_no_validators(
     server: LocalServer, transport: TransportKind
 ) -> None:
@@ -246,6 +261,14 @@ def test_redirects_are_followed_to_the_final_url(
     assert result.body == PAGE
     assert result.url == server.url("/redirect/2")
     assert result.final_url == server.url("/page")
+
+
+def test_without_a_redirect_final_url_is_the_url_as_given(
+    server: LocalServer, transport: TransportKind
+) -> None:
+    """A URL httpx would normalise (no trailing slash) is not reported as moved."""
+    url = server.url("")
+    assert fetch(transport, url).final_url == url
 
 
 def test_too_many_redirects_is_an_error(server: LocalServer, transport: TransportKind) -> None:

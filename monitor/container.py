@@ -1,0 +1,416 @@
+"""The article's container: found once, then read directly on every later check.
+
+An extractor's choice of article wobbles between fetches of the same page (a stray
+paragraph in or out), and it costs ~20 ms a page. So trafilatura is used only to
+*find* the element holding the article; its path is kept as a hint, and later checks
+read that element's text lines themselves: deterministic, and a few milliseconds on
+lexbor. Inside the container, elements that are page chrome by their class or id
+(share bars, ad slots, related links, counters) and lines that are mostly links are
+skipped, because newsrooms put such things inside articles too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from monitor.normalize import comparison_key, normalize_text
+
+SKIP_TAGS = frozenset(
+    "script style noscript template svg iframe button form nav aside footer input select "
+    "textarea object embed canvas video audio picture img head link meta".split()
+)
+BLOCK_TAGS = frozenset(
+    "p div h1 h2 h3 h4 h5 h6 li blockquote pre td th dt dd figcaption section article "
+    "header main br tr ul ol table figure address details summary hr".split()
+)
+# Class and id words that mark page chrome (as Readability's 'unlikely candidates' do).
+CHROME_WORDS = frozenset(
+    "ad ads adv advert advertisement advertising adslot dfp banner promo promotion sponsor "
+    "sponsored share shares sharing social related recommended recirc outbrain taboola "
+    "newsletter subscribe subscription signup paywall cookie cookies consent gdpr popular "
+    "mostread most-read trending counter views viewcount comments comment-count commentcount "
+    "byline author authors dateline timestamp time date updated published breadcrumb "
+    "breadcrumbs toolbar widget weather clock ticker tags tag-list print".split()
+)
+_WORD_SPLIT = re.compile(r"[\s_-]+")
+_LINK_DENSE = 0.7
+_MIN_MATCH_LEN = 30
+_JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
+
+
+@dataclass(frozen=True)
+class Hint:
+    """What the last full extraction learnt about a page, kept with its watch."""
+
+    path: tuple[tuple[str, str, int], ...]
+    """From <html> down: (tag, id-or-class signature, index among same-signature siblings)."""
+    lines: tuple[str, ...]
+    """Short digests of the container's lines, to recognise it if the path breaks."""
+    content: str
+    """Digest of the watched text: headline, byline and the container's lines."""
+    dates: str
+    """The page's own date signals, raw; when they move, the dates are re-read."""
+    title_at: int = -1
+    """Which <h1> holds the headline (-1: the title metadata)."""
+    published: str | None = None
+    modified: str | None = None
+    """The dates read from ``dates`` last time, reused while the signals stay put."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": [list(step) for step in self.path],
+            "lines": list(self.lines),
+            "content": self.content,
+            "dates": self.dates,
+            "title_at": self.title_at,
+            "published": self.published,
+            "modified": self.modified,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Hint | None:
+        try:
+            return cls(
+                path=tuple((str(t), str(s), int(i)) for t, s, i in data["path"]),  # type: ignore[index]
+                lines=tuple(data["lines"]),  # type: ignore[index]
+                content=str(data["content"]),  # type: ignore[index]
+                dates=str(data["dates"]),  # type: ignore[index]
+                title_at=int(data.get("title_at", -1)),  # type: ignore[union-attr]
+                published=data.get("published"),  # type: ignore[union-attr]
+                modified=data.get("modified"),  # type: ignore[union-attr]
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def parse(html: bytes | str) -> LexborHTMLParser:
+    return LexborHTMLParser(html)
+
+
+def _digest(keys: Iterable[str]) -> str:
+    h = hashlib.sha256()
+    for key in keys:
+        h.update(key.encode())
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+def _key_digest(key: str) -> str:
+    return hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def line_digest(line: str) -> str:
+    return _key_digest(comparison_key(line))
+
+
+# -- reading a container --------------------------------------------------------------
+
+
+def _is_chrome(node: LexborNode) -> bool:
+    attrs = node.attributes
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = (attrs.get("style") or "").replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
+    if not words.strip():
+        return False
+    tokens = set(words.split())
+    tokens.update(_WORD_SPLIT.split(words))
+    return not tokens.isdisjoint(CHROME_WORDS)
+
+
+class _Lines:
+    """Collects block-level lines with the share of their text that is link text."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, float]] = []
+        self._parts: list[str] = []
+        self._link_chars = 0
+
+    def text(self, text: str, in_link: bool) -> None:
+        self._parts.append(text)
+        if in_link:
+            self._link_chars += len(text.strip())
+
+    def flush(self) -> None:
+        if not self._parts:
+            return
+        line = " ".join("".join(self._parts).split())
+        if line:
+            if not line.isascii():
+                line = normalize_text(line)
+            self.lines.append((line, self._link_chars / max(len(line), 1)))
+        self._parts, self._link_chars = [], 0
+
+
+def _walk(node: LexborNode, out: _Lines, in_link: bool, budget: int) -> None:
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            out.text(child.text_content or "", in_link)
+            continue
+        if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
+            continue
+        if _is_chrome(child) and len(child.text(deep=True)) < budget:
+            continue
+        block = tag in BLOCK_TAGS
+        if block:
+            out.flush()
+        _walk(child, out, in_link or tag == "a", budget)
+        if block:
+            out.flush()
+
+
+def container_lines(node: LexborNode) -> list[str]:
+    """The container's visible text, one line per block, without chrome."""
+    collector = _Lines()
+    # A chrome-looking wrapper holding most of the article is the article, not chrome.
+    budget = max(len(node.text(deep=True)) * 3 // 10, 1)
+    _walk(node, collector, False, budget)
+    collector.flush()
+    return [
+        line
+        for line, link_share in collector.lines
+        if link_share < _LINK_DENSE and any(ch.isalnum() for ch in line)
+    ]
+
+
+# -- finding a container ----------------------------------------------------------------
+
+
+def _signature(node: LexborNode) -> str:
+    ident = node.attributes.get("id")
+    if ident:
+        return f"#{ident}"
+    classes = " ".join(sorted((node.attributes.get("class") or "").split()))
+    return f".{classes}" if classes else ""
+
+
+def _element_children(node: LexborNode) -> list[LexborNode]:
+    return [c for c in node.iter() if c.tag and not c.tag.startswith("-")]
+
+
+def node_path(node: LexborNode) -> tuple[tuple[str, str, int], ...]:
+    steps: list[tuple[str, str, int]] = []
+    current: LexborNode | None = node
+    while current is not None and current.tag not in (None, "html", "-document"):
+        parent = current.parent
+        sig = _signature(current)
+        index = 0
+        if parent is not None:
+            same = [
+                c
+                for c in _element_children(parent)
+                if c.tag == current.tag and _signature(c) == sig
+            ]
+            index = next((i for i, c in enumerate(same) if c.mem_id == current.mem_id), 0)
+        steps.append((current.tag or "", sig, index))
+        current = parent
+    return tuple(reversed(steps))
+
+
+def follow_path(tree: LexborHTMLParser, path: Sequence[tuple[str, str, int]]) -> LexborNode | None:
+    node = tree.root
+    if node is None:
+        return None
+    for tag, sig, index in path:
+        same = [c for c in _element_children(node) if c.tag == tag and _signature(c) == sig]
+        if index >= len(same):
+            return None
+        node = same[index]
+    return node
+
+
+def _squash(text: str) -> str:
+    return comparison_key(" ".join(text.split()))
+
+
+def locate(tree: LexborHTMLParser, paragraphs: Sequence[str]) -> LexborNode | None:
+    """The smallest element holding (nearly) all of the extractor's paragraphs."""
+    wanted = {_squash(p) for p in paragraphs if len(p) >= _MIN_MATCH_LEN}
+    if len(wanted) < 2:
+        return None
+    longest = max(len(w) for w in wanted)
+    matched = []
+    for node in tree.css("p, li, blockquote, pre, dd, td, h2, h3, h4, div, span"):
+        raw = node.text(deep=True)
+        # Whitespace only shrinks on normalising: a much longer block cannot match.
+        if len(raw) >= _MIN_MATCH_LEN and len(raw.split()) <= longest and _squash(raw) in wanted:
+            matched.append(node)
+    if not matched:
+        return None
+    counts: dict[int, int] = {}
+    nodes: dict[int, LexborNode] = {}
+    depth: dict[int, int] = {}
+    for node in matched:
+        chain = []
+        current: LexborNode | None = node.parent
+        while current is not None and current.tag not in (None, "-document"):
+            chain.append(current)
+            current = current.parent
+        for level, ancestor in enumerate(reversed(chain)):
+            key = ancestor.mem_id
+            counts[key] = counts.get(key, 0) + 1
+            nodes[key] = ancestor
+            depth[key] = level
+    need = max(int(len(matched) * 0.8), 1)
+    best = max((k for k, c in counts.items() if c >= need), key=lambda k: depth[k], default=None)
+    return nodes[best] if best is not None else None
+
+
+def find_again(tree: LexborHTMLParser, hint: Hint) -> LexborNode | None:
+    """Follow the hint's path; if the page's layout moved, look for the same lines."""
+    node = follow_path(tree, hint.path)
+    if node is not None:
+        return node
+    if not hint.path:
+        return None
+    tag, sig, _ = hint.path[-1]
+    known = set(hint.lines)
+    best, best_overlap = None, 0.0
+    for candidate in tree.css(tag):
+        if _signature(candidate) != sig:
+            continue
+        digests = {line_digest(line) for line in container_lines(candidate)}
+        overlap = len(digests & known) / max(len(known), 1)
+        if overlap > best_overlap:
+            best, best_overlap = candidate, overlap
+    return best if best_overlap >= 0.5 else None
+
+
+# -- the page's own signals ---------------------------------------------------------------
+
+
+def _squashed(node: LexborNode | None) -> str:
+    return normalize_text(" ".join(node.text(deep=True, separator=" ").split())) if node else ""
+
+
+def _meta(tree: LexborHTMLParser, selector: str) -> str:
+    node = tree.css_first(selector)
+    return normalize_text(" ".join((node.attributes.get("content") or "").split())) if node else ""
+
+
+def title_of(tree: LexborHTMLParser, prefer: int | None = None) -> tuple[str, int]:
+    """The headline, and which <h1> it came from (-1: the page's metadata).
+
+    The headline is the <h1> that agrees with the page's own title metadata (a logo
+    in an <h1> does not); the next checks read the same <h1>, so an edited headline
+    is read where the old one was.
+    """
+    headings = [_squashed(node) for node in tree.css("h1")]
+    if prefer is not None and 0 <= prefer < len(headings) and headings[prefer]:
+        return headings[prefer], prefer
+    reference = (
+        _meta(tree, "meta[property='og:title']")
+        or _meta(tree, "meta[name='twitter:title']")
+        or _squashed(tree.css_first("title"))
+    )
+    ref_words = set(comparison_key(reference).lower().split())
+    best, best_score = -1, 0.6
+    for index, heading in enumerate(headings):
+        words = comparison_key(heading).lower().split()
+        if words and len(heading) < 400:
+            score = sum(w in ref_words for w in words) / len(words)
+            if score > best_score or (best < 0 and score >= best_score):
+                best, best_score = index, score
+    if best >= 0:
+        return headings[best], best
+    return reference, -1
+
+
+_BYLINE_SELECTORS = ("[rel=author]", "[itemprop=author]", ".byline", "[class*=byline]", ".author")
+_JSONLD_AUTHOR = re.compile(r'"author"\s*:\s*[\[{][^\]}]*?"name"\s*:\s*"([^"]{2,100})"')
+
+
+def byline_of(tree: LexborHTMLParser) -> str:
+    """The byline: the page's author metadata first, else its byline element."""
+    meta = _meta(tree, "meta[name='author']")
+    if meta and len(meta) < 120:
+        return meta
+    for script in tree.css("script[type='application/ld+json']"):
+        found = _JSONLD_AUTHOR.findall(script.text())
+        if found:
+            names = [json.loads(f'"{name}"') for name in found]  # undo JSON's \\u escapes
+            return normalize_text(", ".join(dict.fromkeys(names)))
+    for selector in _BYLINE_SELECTORS:
+        for node in tree.css(selector):
+            # Names are links in most bylines; the text around them holds dates and 'By'.
+            links = [_squashed(a) for a in node.css("a")]
+            text = ", ".join(t for t in links if t) or _squashed(node)
+            if text and len(text) < 120:
+                return text
+    return ""
+
+
+def date_signals(tree: LexborHTMLParser, container: LexborNode | None) -> str:
+    """The raw date strings the page gives about itself (not clocks in the chrome)."""
+    found: list[str] = []
+    for meta in tree.css("meta"):
+        name = (
+            meta.attributes.get("property")
+            or meta.attributes.get("name")
+            or meta.attributes.get("itemprop")
+            or ""
+        ).lower()
+        if "time" in name or "date" in name or "modified" in name or name == "robots":
+            found.append(f"{name}={meta.attributes.get('content')}")
+    for script in tree.css("script[type='application/ld+json']"):
+        found.extend(f"{k}={v}" for k, v in _JSONLD_DATE.findall(script.text()))
+    if container is not None:
+        found.extend(
+            f"time={node.attributes.get('datetime')}" for node in container.css("time[datetime]")
+        )
+    # Not dates, but also read on every check: a move or a noindex must leave the fast path.
+    for link in tree.css("link[rel='canonical']"):
+        found.append(f"canonical={link.attributes.get('href')}")
+    return json.dumps(sorted(found))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The watched fields of a page, read through its container."""
+
+    title: str
+    byline: str
+    lines: tuple[str, ...]
+    hint: Hint
+
+
+def read(
+    tree: LexborHTMLParser,
+    container: LexborNode,
+    ignore: Sequence[re.Pattern[str]] = (),
+    title_at: int | None = None,
+) -> Reading:
+    """Read headline, byline and body lines through the container."""
+    title, title_at = title_of(tree, title_at)
+    byline = byline_of(tree)
+    repeated = {comparison_key(title), comparison_key(byline)}
+    lines: list[str] = []
+    keys: list[str] = []
+    for line in container_lines(container):
+        key = comparison_key(line)
+        if key not in repeated and not any(p.search(line) for p in ignore):
+            lines.append(line)
+            keys.append(key)
+    hint = Hint(
+        path=node_path(container),
+        lines=tuple(_key_digest(key) for key in keys),
+        content=_digest((*repeated_order(title, byline), *keys)),
+        dates=date_signals(tree, container),
+        title_at=title_at,
+    )
+    return Reading(title, byline, tuple(lines), hint)
+
+
+def repeated_order(title: str, byline: str) -> tuple[str, str]:
+    return comparison_key(title), comparison_key(byline)

@@ -1,0 +1,760 @@
+"""Storage against real databases: every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.orm import Session
+
+from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.models import Article, WatchOptions, WatchSpec
+from monitor.schema import AlertRow, Base, CheckRow, VersionRow, WatchRow
+from monitor.storage import AlertDraft, CheckOutcome, NewVersion, Storage
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+LEASE = timedelta(minutes=5)
+URL = "https://news.example/2026/03/01/story"
+OTHER = "https://news.example/2026/03/01/other-story"
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def spec(url: str = URL, **settings: Any) -> WatchSpec:
+    return WatchSpec(url=url, **settings)
+
+
+def article(*paragraphs: str, title: str = "Council votes on the budget") -> Article:
+    return Article(
+        title=title,
+        byline="By A. Reporter",
+        published="2026-03-01",
+        modified=None,
+        paragraphs=paragraphs or ("The council met on Monday.",),
+        canonical=URL,
+    )
+
+
+def alert(
+    kind: str = "edit", targets: tuple[str, ...] = ("mailto://desk@news.example",)
+) -> AlertDraft:
+    return AlertDraft(
+        kind=kind,
+        subject=f"{kind}: Council votes on the budget",
+        text="The story changed.",
+        markdown="The story *changed*.",
+        html="<p>The story changed.</p>",
+        targets=targets,
+    )
+
+
+def unchanged(at: datetime, **fields: Any) -> CheckOutcome:
+    return CheckOutcome(at=at, outcome="unchanged", next_check_at=at + HOUR, status=200, **fields)
+
+
+def changed(
+    at: datetime,
+    *paragraphs: str,
+    raw: bytes = b"<html>page</html>",
+    kind: str = "edit",
+    alerts: tuple[AlertDraft, ...] = (),
+) -> CheckOutcome:
+    version = NewVersion(article=article(*paragraphs), raw_html=raw, kind=kind)
+    return CheckOutcome(
+        at=at,
+        outcome=kind,
+        next_check_at=at + HOUR,
+        status=200,
+        duration_ms=12.34,
+        version=version,
+        alerts=alerts,
+    )
+
+
+def failed(at: datetime, error: str = "connection refused") -> CheckOutcome:
+    return CheckOutcome(at=at, outcome="error", next_check_at=at + HOUR, error=error)
+
+
+def row(storage: Storage, url: str = URL) -> WatchRow:
+    """The watch's row as stored, for the bookkeeping ``Watch`` does not show."""
+    with Session(storage.engine) as session:
+        found = session.scalar(select(WatchRow).where(WatchRow.url == url))
+        assert found is not None
+        return found
+
+
+def count(storage: Storage, table: type[Base]) -> int:
+    with Session(storage.engine) as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def urls(watches: Any) -> list[str]:
+    return [watch.url for watch in watches]
+
+
+@pytest.fixture
+def watch_id(storage: Storage) -> int:
+    """The id of one watch on URL, added at T0 from the command line."""
+    return storage.add_watch(spec(), T0).id
+
+
+@pytest.fixture
+def second(storage: Storage) -> Iterator[Storage]:
+    """Another ``Storage`` on the same database, as a second daemon would have."""
+    other = Storage(storage.url)
+    try:
+        yield other
+    finally:
+        other.close()
+
+
+# -- the schema ---------------------------------------------------------------------------
+
+
+def test_migrate_creates_the_schema_in_an_empty_database(db_url: str) -> None:
+    """migrate() on an empty database creates every table; the new storage then works."""
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+        assert storage.list_watches() == []
+        storage.add_watch(spec(), T0)
+        assert urls(storage.list_watches()) == [URL]
+    finally:
+        storage.close()
+
+
+def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: int) -> None:
+    """Running migrate() again is harmless: the data stays and alembic_version has one head."""
+    storage.migrate()
+    with storage.engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert versions == [("0001",)]
+    assert storage.get_watch(URL).id == watch_id
+
+
+# -- watches ------------------------------------------------------------------------------
+
+
+def test_add_watch_stores_the_spec_and_makes_it_due_now(storage: Storage) -> None:
+    """A new watch keeps its name, interval, targets and options, and is due at once."""
+    options = WatchOptions(selector="article", remove=(".ad", "nav"), ignore=(r"^\d+ views$",))
+    wanted = spec(name="Budget story", every="15m", notify=("desk",), options=options)
+    added = storage.add_watch(wanted, T0)
+    assert added == storage.get_watch(URL)
+    assert (added.spec, added.source, added.state) == (wanted, "cli", "active")
+    assert (added.next_check_at, added.last_check_at, added.versions) == (T0, None, 0)
+
+
+def test_add_watch_on_a_watched_url_updates_it(storage: Storage, watch_id: int) -> None:
+    """Adding a URL again updates its settings in place: same id, still one watch."""
+    updated = storage.add_watch(spec(name="Renamed", every="2h"), T0 + HOUR)
+    assert updated.id == watch_id
+    assert (updated.spec.name, updated.spec.every) == ("Renamed", "2h")
+    assert updated.next_check_at == T0
+    assert len(storage.list_watches(include_disabled=True)) == 1
+
+
+def test_get_watch_of_an_unknown_url_raises_watch_not_found(storage: Storage) -> None:
+    """An unknown URL is a WatchNotFound that names it."""
+    with pytest.raises(WatchNotFound) as caught:
+        storage.get_watch(URL)
+    assert caught.value.url == URL
+
+
+def test_list_watches_sorts_by_url(storage: Storage) -> None:
+    """Watches are listed by URL, whatever order they were added in."""
+    for url in (OTHER, URL, "https://a.example/"):
+        storage.add_watch(spec(url), T0)
+    assert urls(storage.list_watches()) == sorted([OTHER, URL, "https://a.example/"])
+
+
+def test_remove_watch_deletes_its_whole_history(storage: Storage, watch_id: int) -> None:
+    """Removing a watch deletes its versions, checks and alerts, and nobody else's."""
+    other_id = storage.add_watch(spec(OTHER), T0).id
+    for ident in (watch_id, other_id):
+        storage.save_check(ident, "d1", changed(T0, alerts=(alert(),)))
+    storage.remove_watch(URL)
+    with pytest.raises(WatchNotFound):
+        storage.get_watch(URL)
+    assert urls(storage.list_watches(include_disabled=True)) == [OTHER]
+    assert [count(storage, table) for table in (VersionRow, CheckRow, AlertRow)] == [1, 1, 1]
+    assert storage.history(OTHER)[0].number == 1
+
+
+def test_remove_watch_of_an_unknown_url_raises_watch_not_found(storage: Storage) -> None:
+    """Removing a URL nobody watches is a WatchNotFound."""
+    with pytest.raises(WatchNotFound):
+        storage.remove_watch(URL)
+
+
+# -- the config file ----------------------------------------------------------------------
+
+
+def test_sync_creates_the_config_watches(storage: Storage) -> None:
+    """Each watch of the config file is created, from 'config', due now."""
+    storage.sync_watches([spec(URL, name="Story"), spec(OTHER)], T0)
+    watches = storage.list_watches()
+    assert urls(watches) == [OTHER, URL]
+    assert {(w.source, w.next_check_at) for w in watches} == {("config", T0)}
+    assert storage.get_watch(URL).spec.name == "Story"
+
+
+def test_sync_updates_changed_settings(storage: Storage) -> None:
+    """A watch whose settings changed in the file is updated in place."""
+    storage.sync_watches([spec(name="Old", notify=("a",))], T0)
+    before = storage.get_watch(URL)
+    storage.sync_watches([spec(name="New", notify=("b", "c"))], T0 + HOUR)
+    after = storage.get_watch(URL)
+    assert after.id == before.id
+    assert (after.spec.name, after.spec.notify) == ("New", ("b", "c"))
+
+
+def test_sync_disables_watches_dropped_from_the_file_and_keeps_history(storage: Storage) -> None:
+    """A watch dropped from the file is disabled (not listed, not due) but keeps its versions."""
+    storage.sync_watches([spec(URL), spec(OTHER)], T0)
+    storage.save_check(storage.get_watch(URL).id, "d1", changed(T0))
+    storage.sync_watches([spec(OTHER)], T0 + HOUR)
+    assert urls(storage.list_watches()) == [OTHER]
+    assert urls(storage.list_watches(include_disabled=True)) == [OTHER, URL]
+    assert [v.number for v in storage.history(URL)] == [1]
+    assert urls(storage.claim_due("d1", T0 + 2 * HOUR, lease=LEASE, limit=10)) == [OTHER]
+
+
+def test_sync_leaves_command_line_watches_alone(storage: Storage) -> None:
+    """Watches added from the command line stay enabled when the file does not list them."""
+    storage.add_watch(spec(OTHER, name="mine"), T0)
+    storage.sync_watches([spec(URL)], T0)
+    storage.sync_watches([], T0 + HOUR)
+    [kept] = storage.list_watches()
+    assert (kept.url, kept.source, kept.spec.name) == (OTHER, "cli", "mine")
+
+
+def test_sync_re_enables_a_watch_back_in_the_file(storage: Storage) -> None:
+    """A dropped watch that returns to the file is enabled again, due now, history intact."""
+    storage.sync_watches([spec()], T0)
+    storage.save_check(storage.get_watch(URL).id, "d1", changed(T0))
+    storage.sync_watches([], T0 + HOUR)
+    storage.sync_watches([spec()], T0 + 3 * HOUR)
+    back = storage.get_watch(URL)
+    assert urls(storage.list_watches()) == [URL]
+    assert (back.next_check_at, back.versions) == (T0 + 3 * HOUR, 1)
+
+
+# -- the schedule -------------------------------------------------------------------------
+
+
+def test_claim_due_takes_only_due_enabled_unleased_watches(storage: Storage) -> None:
+    """Only watches that are due, enabled and not leased are claimed."""
+    storage.sync_watches([spec("https://x.example/due"), spec("https://x.example/dropped")], T0)
+    storage.sync_watches([spec("https://x.example/due")], T0)
+    storage.add_watch(spec("https://x.example/later"), T0 + HOUR)
+    storage.add_watch(spec("https://x.example/leased"), T0)
+    storage.claim(["https://x.example/leased"], "d2", T0, lease=LEASE)
+    claimed = storage.claim_due("d1", T0, lease=LEASE, limit=10)
+    assert urls(claimed) == ["https://x.example/due"]
+
+
+def test_claim_due_respects_the_limit_earliest_due_first(storage: Storage) -> None:
+    """At most ``limit`` watches are claimed, the longest overdue first."""
+    for minutes in (30, 10, 20, 40):
+        storage.add_watch(spec(f"https://x.example/{minutes}"), T0 + timedelta(minutes=minutes))
+    claimed = storage.claim_due("d1", T0 + HOUR, lease=LEASE, limit=2)
+    assert sorted(urls(claimed)) == ["https://x.example/10", "https://x.example/20"]
+    rest = storage.claim_due("d1", T0 + HOUR, lease=LEASE, limit=10)
+    assert sorted(urls(rest)) == ["https://x.example/30", "https://x.example/40"]
+
+
+def test_a_leased_watch_is_skipped_until_its_lease_ends(
+    storage: Storage, second: Storage, watch_id: int
+) -> None:
+    """Another owner cannot claim a leased watch until the lease has run out."""
+    assert urls(storage.claim_due("d1", T0, lease=LEASE, limit=10)) == [URL]
+    assert storage.claim_due("d1", T0, lease=LEASE, limit=10) == []
+    assert second.claim_due("d2", T0 + LEASE - timedelta(seconds=1), lease=LEASE, limit=10) == []
+    assert second.claim_due("d2", T0 + LEASE, lease=LEASE, limit=10) == []
+    later = T0 + LEASE + timedelta(seconds=1)
+    assert urls(second.claim_due("d2", later, lease=LEASE, limit=10)) == [URL]
+    stored = row(storage)
+    assert (stored.lease_owner, stored.lease_until) == ("d2", later + LEASE)
+
+
+def test_claim_due_goes_by_the_given_now_not_the_wall_clock(storage: Storage) -> None:
+    """Due-ness is judged against the ``now`` passed in, never the real time."""
+    past, future = datetime(2001, 1, 1, tzinfo=UTC), datetime(2999, 1, 1, tzinfo=UTC)
+    storage.add_watch(spec("https://x.example/2001"), past)
+    storage.add_watch(spec("https://x.example/2999"), future)
+    assert storage.claim_due("d1", past - HOUR, lease=LEASE, limit=10) == []
+    assert urls(storage.claim_due("d1", past, lease=LEASE, limit=10)) == ["https://x.example/2001"]
+    assert urls(storage.claim_due("d2", future, lease=LEASE, limit=1)) == ["https://x.example/2001"]
+    assert urls(storage.claim_due("d2", future, lease=LEASE, limit=1)) == ["https://x.example/2999"]
+
+
+def test_claim_takes_the_named_watches_due_or_not(storage: Storage) -> None:
+    """claim() leases the watches named, even if not due, but not one another owner holds."""
+    storage.add_watch(spec(URL), T0 + 10 * HOUR)
+    storage.add_watch(spec(OTHER), T0)
+    assert urls(storage.claim_due("daemon", T0, lease=LEASE, limit=10)) == [OTHER]
+    claimed = storage.claim([URL, OTHER], "cli", T0, lease=LEASE)
+    assert urls(claimed) == [URL]
+    assert row(storage, URL).lease_owner == "cli"
+    assert urls(storage.claim([OTHER], "daemon", T0 + HOUR, lease=LEASE)) == [OTHER]
+
+
+def test_claim_of_an_unknown_url_raises_watch_not_found(storage: Storage, watch_id: int) -> None:
+    """claim() names the first unknown URL, and leases nothing."""
+    with pytest.raises(WatchNotFound) as caught:
+        storage.claim([URL, OTHER], "cli", T0, lease=LEASE)
+    assert caught.value.url == OTHER
+    assert row(storage).lease_owner is None
+
+
+def test_release_by_url_ends_only_the_owners_lease(storage: Storage, watch_id: int) -> None:
+    """release_by_url frees the watch for its owner, and is a no-op for anyone else."""
+    storage.claim_due("d1", T0, lease=LEASE, limit=10)
+    storage.release_by_url(URL, "d2")
+    assert row(storage).lease_owner == "d1"
+    storage.release_by_url(URL, "d1")
+    assert urls(storage.claim_due("d2", T0, lease=LEASE, limit=10)) == [URL]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_two_daemons_claiming_at_once_never_share_a_watch(
+    storage: Storage, second: Storage
+) -> None:
+    """Two daemons on one PostgreSQL database, claiming together, split the watches."""
+    total = 300
+    storage.sync_watches([spec(f"https://x.example/{n}") for n in range(total)], T0)
+    start = threading.Barrier(2, timeout=10)
+    claimed: dict[str, list[str]] = {"d1": [], "d2": []}
+    errors: list[BaseException] = []
+
+    def daemon(store: Storage, owner: str) -> None:
+        try:
+            start.wait()
+            while batch := store.claim_due(owner, T0, lease=LEASE, limit=7):
+                claimed[owner].extend(urls(batch))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=daemon, args=(store, owner))
+        for store, owner in ((storage, "d1"), (second, "d2"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert not set(claimed["d1"]) & set(claimed["d2"])
+    assert len(claimed["d1"]) + len(claimed["d2"]) == total
+    assert claimed["d1"] and claimed["d2"], "both daemons should have had a share"
+
+
+# -- saving a check -----------------------------------------------------------------------
+
+
+def test_save_check_writes_the_check_the_version_and_its_alerts(
+    storage: Storage, watch_id: int
+) -> None:
+    """One save stores the check log row, the new version and the alert that reports it."""
+    number = storage.save_check(watch_id, "d1", changed(T0, "First.", alerts=(alert(),)))
+    assert number == 1
+    [record] = storage.checks(URL)
+    assert (record.at, record.status, record.outcome, record.version) == (T0, 200, "edit", 1)
+    assert record.duration_ms == pytest.approx(12.3)
+    version = storage.version(URL, 1)
+    assert (version.number, version.created_at, version.article) == (1, T0, article("First."))
+    assert storage.alerts(URL) == [(1, "edit", "pending", 0, None)]
+
+
+def test_versions_are_numbered_one_two_three(storage: Storage, watch_id: int) -> None:
+    """Each stored version gets the next number; checks without a version get none."""
+    numbers = [
+        storage.save_check(watch_id, "d1", changed(T0, "One.")),
+        storage.save_check(watch_id, "d1", unchanged(T0 + HOUR)),
+        storage.save_check(watch_id, "d1", changed(T0 + 2 * HOUR, "Two.")),
+        storage.save_check(watch_id, "d1", changed(T0 + 3 * HOUR, "Three.")),
+    ]
+    assert numbers == [1, None, 2, 3]
+    assert [v.number for v in storage.history(URL)] == [1, 2, 3]
+    assert storage.get_watch(URL).versions == 3
+
+
+def test_raw_html_round_trips_byte_for_byte(storage: Storage, watch_id: int) -> None:
+    """The fetched page comes back exactly, whatever its bytes and size."""
+    raw = (
+        b"<html><meta charset=latin-1><p>caf\xe9 \x00\xff</p>"
+        + "“Ünïcode” ✓".encode()
+        + bytes(range(256)) * 400
+    )
+    storage.save_check(watch_id, "d1", changed(T0, raw=raw))
+    assert storage.raw_html(URL) == raw
+    assert storage.raw_html(URL, 1) == raw
+    assert storage.version(URL).raw_size == len(raw)
+
+
+def test_the_content_hash_is_stored(storage: Storage, watch_id: int) -> None:
+    """A version carries its article's content hash."""
+    storage.save_check(watch_id, "d1", changed(T0, "Body."))
+    assert storage.version(URL).content_hash == article("Body.").content_hash()
+
+
+def test_save_check_is_all_or_nothing(storage: Storage, watch_id: int) -> None:
+    """When the alert cannot be inserted, neither the version nor the check row is kept."""
+    _reject_alerts_of_kind(storage, "poison")
+    storage.claim_due("d1", T0, lease=LEASE, limit=10)
+    with pytest.raises(StorageError):
+        storage.save_check(watch_id, "d1", changed(T0, alerts=(alert(), alert("poison"))))
+    assert [count(storage, table) for table in (VersionRow, CheckRow, AlertRow)] == [0, 0, 0]
+    stored = row(storage)
+    assert (stored.last_check_at, stored.last_change_at, stored.lease_owner) == (None, None, "d1")
+    assert storage.save_check(watch_id, "d1", changed(T0, alerts=(alert(),))) == 1
+
+
+def _reject_alerts_of_kind(storage: Storage, kind: str) -> None:
+    """Make the database itself refuse alerts of ``kind``, as a constraint would."""
+    if storage.engine.dialect.name == "sqlite":
+        statements = [
+            f"CREATE TRIGGER reject_alert BEFORE INSERT ON alert WHEN NEW.kind = '{kind}' "
+            "BEGIN SELECT RAISE(ABORT, 'alert rejected'); END"
+        ]
+    else:
+        statements = [
+            "CREATE FUNCTION reject_alert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF NEW.kind = '{kind}' THEN RAISE EXCEPTION 'alert rejected' "
+            "USING ERRCODE = 'check_violation'; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER reject_alert BEFORE INSERT ON alert "
+            "FOR EACH ROW EXECUTE FUNCTION reject_alert()",
+        ]
+    with storage.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def test_a_version_saved_concurrently_makes_the_other_save_fail_cleanly(
+    storage: Storage, second: Storage, watch_id: int
+) -> None:
+    """If another daemon stores the same version number first, this save writes nothing."""
+    storage.save_check(watch_id, "d1", changed(T0, "One."))
+    raced = False
+
+    def other_daemon_first(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        nonlocal raced
+        if statement.startswith("INSERT INTO version ") and not raced:
+            raced = True  # between reading the last number and inserting the next one
+            second.save_check(watch_id, "d2", changed(T0 + HOUR, "Theirs.", alerts=(alert(),)))
+
+    event.listen(storage.engine, "before_cursor_execute", other_daemon_first)
+    try:
+        with pytest.raises(StorageError, match="at the same time"):
+            storage.save_check(watch_id, "d1", changed(T0 + HOUR, "Ours.", alerts=(alert(),)))
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", other_daemon_first)
+    assert raced
+    assert [v.article.paragraphs for v in storage.history(URL)] == [("One.",), ("Theirs.",)]
+    assert [c.version for c in storage.checks(URL)] == [2, 1]
+    assert storage.alerts(URL) == [(2, "edit", "pending", 0, None)]
+
+
+def test_save_check_for_a_removed_watch_stores_nothing(storage: Storage, watch_id: int) -> None:
+    """A watch removed while it was being checked gets no rows and no error."""
+    storage.remove_watch(URL)
+    assert storage.save_check(watch_id, "d1", changed(T0, alerts=(alert(),))) is None
+    assert [count(storage, table) for table in (VersionRow, CheckRow, AlertRow)] == [0, 0, 0]
+
+
+# -- bookkeeping --------------------------------------------------------------------------
+
+
+def test_a_check_updates_the_schedule_and_releases_the_lease(
+    storage: Storage, watch_id: int
+) -> None:
+    """After a check the watch records when it ran, when it is due next, and is unleased."""
+    storage.claim_due("d1", T0, lease=LEASE, limit=10)
+    storage.save_check(watch_id, "d1", unchanged(T0 + timedelta(seconds=3)))
+    watch = storage.get_watch(URL)
+    assert (watch.last_check_at, watch.next_check_at) == (
+        T0 + timedelta(seconds=3),
+        T0 + timedelta(seconds=3) + HOUR,
+    )
+    assert watch.last_change_at is None
+    assert (row(storage).lease_owner, row(storage).lease_until) == (None, None)
+
+
+def test_a_check_by_another_owner_keeps_the_current_lease(storage: Storage, watch_id: int) -> None:
+    """Saving a check does not end a lease some other owner holds."""
+    storage.claim_due("d1", T0, lease=LEASE, limit=10)
+    storage.save_check(watch_id, "d2", unchanged(T0))
+    assert row(storage).lease_owner == "d1"
+
+
+def test_a_new_version_sets_last_change_at(storage: Storage, watch_id: int) -> None:
+    """last_change_at is the time of the last check that stored a version."""
+    storage.save_check(watch_id, "d1", changed(T0))
+    storage.save_check(watch_id, "d1", unchanged(T0 + HOUR))
+    watch = storage.get_watch(URL)
+    assert (watch.last_change_at, watch.last_check_at) == (T0, T0 + HOUR)
+
+
+def test_errors_are_counted_until_a_check_succeeds(storage: Storage, watch_id: int) -> None:
+    """An error keeps its text and bumps the count; the next good check clears both."""
+    storage.save_check(watch_id, "d1", failed(T0, "timed out"))
+    storage.save_check(watch_id, "d1", failed(T0 + HOUR, "connection refused"))
+    stored = row(storage)
+    assert (stored.last_error, stored.error_count) == ("connection refused", 2)
+    assert storage.get_watch(URL).last_error == "connection refused"
+    assert storage.checks(URL, limit=1)[0].error == "connection refused"
+    storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR))
+    stored = row(storage)
+    assert (stored.last_error, stored.error_count) == (None, 0)
+
+
+def test_validators_are_kept_until_a_full_response_replaces_them(
+    storage: Storage, watch_id: int
+) -> None:
+    """ETag and Last-Modified survive errors; a 200 replaces them, even with none."""
+    stamp = "Sun, 01 Mar 2026 12:00:00 GMT"
+    storage.save_check(watch_id, "d1", unchanged(T0, etag='"v1"', last_modified=stamp))
+    storage.save_check(watch_id, "d1", failed(T0 + HOUR))
+    watch = storage.get_watch(URL)
+    assert (watch.etag, watch.last_modified) == ('"v1"', stamp)
+    storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR))
+    watch = storage.get_watch(URL)
+    assert (watch.etag, watch.last_modified) == (None, None)
+
+
+def test_a_check_can_set_the_lifecycle_state(storage: Storage, watch_id: int) -> None:
+    """An outcome's lifecycle state is kept on the watch; a later None leaves it."""
+    storage.save_check(watch_id, "d1", unchanged(T0, state="gone"))
+    storage.save_check(watch_id, "d1", unchanged(T0 + HOUR))
+    assert storage.get_watch(URL).state == "gone"
+
+
+def test_the_extraction_hint_changes_only_when_the_check_sets_it(
+    storage: Storage, watch_id: int
+) -> None:
+    """A hint is stored when set_hint says so, kept otherwise, and cleared by setting None."""
+    hint = {"path": [["article", "main", 0]], "lines": ["abc"]}
+    storage.save_check(watch_id, "d1", unchanged(T0, hint=hint, set_hint=True))
+    storage.save_check(watch_id, "d1", unchanged(T0 + HOUR, hint={"ignored": True}))
+    assert storage.get_watch(URL).hint == hint
+    storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR, hint=None, set_hint=True))
+    assert storage.get_watch(URL).hint is None
+
+
+# -- reading versions back ----------------------------------------------------------------
+
+
+@pytest.fixture
+def three_versions(storage: Storage, watch_id: int) -> None:
+    """Versions 1, 2, 3 of URL, an hour apart; 3 has the same text as 1."""
+    storage.save_check(watch_id, "d1", changed(T0, "A.", kind="first"))
+    storage.save_check(watch_id, "d1", changed(T0 + HOUR, "B."))
+    storage.save_check(watch_id, "d1", changed(T0 + 2 * HOUR, "A.", kind="revert"))
+
+
+@pytest.mark.usefixtures("three_versions")
+def test_history_lists_versions_oldest_first(storage: Storage) -> None:
+    """history() returns every version in order, with its time and article."""
+    history = storage.history(URL)
+    assert [(v.number, v.created_at) for v in history] == [
+        (1, T0),
+        (2, T0 + HOUR),
+        (3, T0 + 2 * HOUR),
+    ]
+    assert [v.article.paragraphs for v in history] == [("A.",), ("B.",), ("A.",)]
+
+
+@pytest.mark.usefixtures("three_versions")
+def test_version_by_number_and_from_the_end(storage: Storage) -> None:
+    """version(n) is number n; None and -1 are the latest, -2 the one before."""
+    assert storage.version(URL, 2).number == 2
+    assert storage.version(URL).number == 3
+    assert storage.version(URL, -1).number == 3
+    assert storage.version(URL, -2).number == 2
+    assert storage.version(URL, -3).number == 1
+
+
+@pytest.mark.usefixtures("three_versions")
+@pytest.mark.parametrize("number", [0, 4, -4])
+def test_a_missing_version_raises_version_not_found(storage: Storage, number: int) -> None:
+    """Asking for a version that does not exist is a VersionNotFound naming it."""
+    with pytest.raises(VersionNotFound) as caught:
+        storage.version(URL, number)
+    assert (caught.value.url, caught.value.number) == (URL, number)
+    with pytest.raises(VersionNotFound):
+        storage.raw_html(URL, number)
+
+
+def test_a_watch_without_versions_has_no_latest(storage: Storage, watch_id: int) -> None:
+    """A watch never saved has an empty history and no latest version."""
+    assert storage.history(URL) == []
+    assert storage.latest_version(watch_id) is None
+    with pytest.raises(VersionNotFound):
+        storage.version(URL)
+
+
+def test_reading_versions_of_an_unknown_url_raises_watch_not_found(storage: Storage) -> None:
+    """history, version and checks of a URL nobody watches are WatchNotFound."""
+    for read in (storage.history, storage.version, storage.checks, storage.alerts):
+        with pytest.raises(WatchNotFound):
+            read(URL)
+
+
+@pytest.mark.usefixtures("three_versions")
+def test_latest_version_is_the_highest_number(storage: Storage, watch_id: int) -> None:
+    """latest_version() is the newest version, as the pipeline compares against it."""
+    latest = storage.latest_version(watch_id)
+    assert latest is not None
+    assert (latest.number, latest.article.paragraphs) == (3, ("A.",))
+
+
+@pytest.mark.usefixtures("three_versions")
+def test_version_numbers_by_hash_give_the_first_version_of_each_text(
+    storage: Storage, watch_id: int
+) -> None:
+    """Each content hash maps to the first version that had it, to recognise a revert."""
+    assert storage.version_numbers_by_hash(watch_id) == {
+        article("A.").content_hash(): 1,
+        article("B.").content_hash(): 2,
+    }
+
+
+def test_the_check_log_is_newest_first_and_limited(storage: Storage, watch_id: int) -> None:
+    """checks() lists the latest checks first, at most ``limit`` of them."""
+    storage.save_check(watch_id, "d1", changed(T0))
+    storage.save_check(watch_id, "d1", failed(T0 + HOUR, "boom"))
+    storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR))
+    log = storage.checks(URL)
+    assert [(c.at, c.outcome, c.error, c.version) for c in log] == [
+        (T0 + 2 * HOUR, "unchanged", None, None),
+        (T0 + HOUR, "error", "boom", None),
+        (T0, "edit", None, 1),
+    ]
+    assert [c.at for c in storage.checks(URL, limit=2)] == [T0 + 2 * HOUR, T0 + HOUR]
+
+
+# -- the alert outbox ---------------------------------------------------------------------
+
+HOLD = timedelta(minutes=2)
+
+
+@pytest.fixture
+def two_alerts(storage: Storage, watch_id: int) -> list[int]:
+    """Two pending alerts on URL (versions 1 and 2); returns their ids, oldest first."""
+    storage.save_check(watch_id, "d1", changed(T0, "A.", alerts=(alert("first"),)))
+    targets = ("mailto://a@x.example", "slack://T/B/C")
+    storage.save_check(watch_id, "d1", changed(T0 + HOUR, "B.", alerts=(alert(targets=targets),)))
+    with Session(storage.engine) as session:
+        return list(session.scalars(select(AlertRow.id).order_by(AlertRow.id)))
+
+
+def test_claim_alerts_takes_pending_alerts_oldest_first(
+    storage: Storage, two_alerts: list[int]
+) -> None:
+    """Pending alerts come with their watch's URL, message and targets, in creation order."""
+    first, second = storage.claim_alerts(T0 + HOUR, hold=HOLD)
+    assert [first.id, second.id] == two_alerts
+    assert (first.watch_url, first.kind, first.attempts) == (URL, "first", 0)
+    assert second.targets == ("mailto://a@x.example", "slack://T/B/C")
+    assert (second.subject, second.text, second.markdown, second.html) == (
+        "edit: Council votes on the budget",
+        "The story changed.",
+        "The story *changed*.",
+        "<p>The story changed.</p>",
+    )
+
+
+def test_claimed_alerts_are_held_from_a_second_claim(
+    storage: Storage, second: Storage, two_alerts: list[int]
+) -> None:
+    """A claimed alert is not handed out again until its hold runs out."""
+    assert len(storage.claim_alerts(T0, hold=HOLD)) == 2
+    assert second.claim_alerts(T0 + HOLD - timedelta(seconds=1), hold=HOLD) == []
+    assert [a.id for a in second.claim_alerts(T0 + HOLD, hold=HOLD)] == two_alerts
+
+
+def test_claim_alerts_respects_the_limit(storage: Storage, two_alerts: list[int]) -> None:
+    """At most ``limit`` alerts are claimed; the rest stay for the next claim."""
+    assert [a.id for a in storage.claim_alerts(T0, hold=HOLD, limit=1)] == two_alerts[:1]
+    assert [a.id for a in storage.claim_alerts(T0, hold=HOLD, limit=1)] == two_alerts[1:]
+
+
+def test_a_sent_alert_is_not_claimed_again(storage: Storage, two_alerts: list[int]) -> None:
+    """An alert every target took is marked sent and leaves the outbox."""
+    storage.mark_alert(two_alerts[0], T0, failed_targets=[], error=None, retry_at=None)
+    assert [a.id for a in storage.claim_alerts(T0 + HOUR, hold=HOLD)] == two_alerts[1:]
+    assert storage.alerts(URL)[0] == (1, "first", "sent", 1, None)
+    with Session(storage.engine) as session:
+        assert session.get(AlertRow, two_alerts[0]).delivered_at == T0  # type: ignore[union-attr]
+
+
+def test_failed_targets_are_retried_at_retry_at(storage: Storage, two_alerts: list[int]) -> None:
+    """Only the targets that failed are kept, and the alert waits until retry_at."""
+    retry_at = T0 + 10 * HOUR
+    storage.mark_alert(
+        two_alerts[1], T0, failed_targets=["slack://T/B/C"], error="slack: 500", retry_at=retry_at
+    )
+    assert [a.id for a in storage.claim_alerts(retry_at - timedelta(seconds=1), hold=HOLD)] == [
+        two_alerts[0]
+    ]
+    [retried] = storage.claim_alerts(retry_at, hold=HOLD)
+    assert (retried.id, retried.targets, retried.attempts) == (
+        two_alerts[1],
+        ("slack://T/B/C",),
+        1,
+    )
+    assert storage.alerts(URL)[1] == (2, "edit", "pending", 1, "slack: 500")
+
+
+def test_an_alert_given_up_on_is_failed(storage: Storage, two_alerts: list[int]) -> None:
+    """With no retry_at the alert is marked failed and never claimed again."""
+    storage.mark_alert(
+        two_alerts[0], T0, failed_targets=["mailto://x"], error="smtp: refused", retry_at=None
+    )
+    assert two_alerts[0] not in [a.id for a in storage.claim_alerts(T0 + 99 * HOUR, hold=HOLD)]
+    assert storage.alerts(URL)[0] == (1, "first", "failed", 1, "smtp: refused")
+
+
+def test_marking_an_unknown_alert_is_a_no_op(storage: Storage) -> None:
+    """Marking an alert that no longer exists (its watch was removed) does nothing."""
+    storage.mark_alert(12345, T0, failed_targets=[], error=None, retry_at=None)
+
+
+# -- time ---------------------------------------------------------------------------------
+
+
+def test_datetimes_come_back_aware_utc(storage: Storage) -> None:
+    """An aware datetime in any zone is stored as the same instant and read back in UTC."""
+    paris = datetime(2026, 3, 1, 13, 0, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
+    utc = paris.astimezone(UTC)
+    watch_id = storage.add_watch(spec(), paris).id
+    storage.save_check(watch_id, "d1", replace(changed(paris), next_check_at=paris + HOUR))
+    watch = storage.get_watch(URL)
+    stamps = [
+        watch.next_check_at - HOUR,
+        watch.last_check_at,
+        watch.last_change_at,
+        storage.version(URL).created_at,
+        storage.checks(URL)[0].at,
+    ]
+    for stamp in stamps:
+        assert stamp == utc
+        assert stamp is not None and stamp.tzinfo is UTC
+
+
+def test_a_naive_datetime_is_refused(storage: Storage) -> None:
+    """A naive datetime never reaches the database, where its zone would be a guess."""
+    with pytest.raises(Exception, match="naive datetime"):
+        storage.add_watch(spec(), datetime(2026, 3, 1, 12, 0))
+    assert storage.list_watches(include_disabled=True) == []
