@@ -1,0 +1,239 @@
+"""The command line: thin, documented, and never a traceback for bad input."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixtures.seed_pages import Chrome, page_v1, page_v2
+from servers import PageServer, SlackReceiver, SMTPServer
+
+from monitor.cli import _COMMANDS, build_parser, main
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "monitor.toml"
+    path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/monitor.db"\n', encoding="utf-8")
+    return path
+
+
+def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each command's --help says what it does and shows an example."""
+    for name in _COMMANDS:
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([name, "--help"])
+        assert "Example: monitor" in capsys.readouterr().out, name
+    assert set(_COMMANDS) == {
+        "run",
+        "check",
+        "add",
+        "remove",
+        "list",
+        "history",
+        "show",
+        "diff",
+        "notify-test",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "key"),
+    [
+        (
+            '[storage]\nurl = "sqlite:///x.db"\n\n[[watch]]\n'
+            'url = "https://example.org/a"\nevry = "1h"\n',
+            6,
+            "evry",
+        ),
+        ('[[watch]]\nurl = "https://example.org/a"\nevery = "often"\n', 3, "every"),
+        ('[[watch]]\nurl = "ftp://example.org/a"\n', 2, "url"),
+        ('[notify]\nurls = "mailto://x"\n', 2, "urls"),
+        ('[storage]\nurl = "sqlite:///x.db\n', 2, "invalid TOML"),
+    ],
+    ids=["unknown-key", "bad-interval", "not-http", "urls-not-a-list", "toml-syntax"],
+)
+def test_an_invalid_config_is_one_line_naming_file_line_and_key(
+    tmp_path: Path, content: str, line: int, key: str
+) -> None:
+    """A malformed config exits 1 with one line: the file, the line, the key; no traceback."""
+    path = tmp_path / "bad.toml"
+    path.write_text(content, encoding="utf-8")
+    result = cli("--config", str(path), "list")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(error_lines) == 1, result.stderr
+    assert f"{path}:{line}:" in error_lines[0]
+    assert key in error_lines[0]
+
+
+def test_a_missing_config_file_says_which_and_what_to_do(tmp_path: Path) -> None:
+    """Pointing --config at nothing is a one-line error naming the path."""
+    result = cli("--config", str(tmp_path / "nope.toml"), "list")
+    assert result.returncode == 1
+    assert str(tmp_path / "nope.toml") in result.stderr and "Traceback" not in result.stderr
+
+
+def test_monitor_config_env_selects_the_file(
+    tmp_path: Path,
+    config: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """$MONITOR_CONFIG is used when --config is not given."""
+    monkeypatch.setenv("MONITOR_CONFIG", str(config))
+    assert main(["add", "https://example.org/story", "--every", "15m"]) == 0
+    assert main(["list", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert json.loads(out[out.index("[") :])[0]["url"] == "https://example.org/story"
+
+
+def test_add_list_remove_round_trip(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Watches added from the CLI are listed with their settings and can be removed."""
+    assert (
+        main(
+            [
+                "--config",
+                str(config),
+                "add",
+                "https://example.org/a",
+                "--every",
+                "*/10 * * * *",
+                "--name",
+                "A story",
+                "--ignore",
+                "^Advertisement$",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["--config", str(config), "list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["url"], row["every"], row["name"], row["versions"]) == (
+        "https://example.org/a",
+        "*/10 * * * *",
+        "A story",
+        0,
+    )
+    assert main(["--config", str(config), "remove", "https://example.org/a"]) == 0
+    assert main(["--config", str(config), "remove", "https://example.org/a"]) == 1
+    assert "no watch for https://example.org/a" in capsys.readouterr().err
+
+
+def test_bad_cli_values_are_one_line_errors(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bad URL or interval on the command line is refused with a hint, not a traceback."""
+    assert main(["--config", str(config), "add", "example.org/a"]) == 1
+    assert "not an http(s) URL" in capsys.readouterr().err
+    assert main(["--config", str(config), "add", "https://example.org/a", "--every", "1s"]) == 1
+    assert "too often" in capsys.readouterr().err
+    assert main(["--config", str(config), "check"]) == 1
+    assert "--all" in capsys.readouterr().err
+
+
+def test_a_dead_url_marks_its_watch_and_the_others_go_on(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Connection refused and HTTP 500 are errors of their watches only; exit status 2."""
+    page_server.set("/ok", page_v1(Chrome(1)))
+    page_server.set("/broken", "oops", status=500)
+    dead = f"http://127.0.0.1:{closed_port()}/x"
+    for url in (dead, page_server.url("/broken"), page_server.url("/ok")):
+        assert main(["--config", str(config), "add", url]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(config), "check", "--all", "--json"]) == 2
+    reports = {r["url"]: r for r in json.loads(capsys.readouterr().out)}
+    assert reports[page_server.url("/ok")]["outcome"] == "first"
+    assert reports[dead]["outcome"] == "error" and "connection refused" in reports[dead]["error"]
+    assert "HTTP 500" in reports[page_server.url("/broken")]["error"]
+    main(["--config", str(config), "list", "--json"])
+    listing = {r["url"]: r for r in json.loads(capsys.readouterr().out)}
+    assert listing[page_server.url("/ok")]["error"] is None
+    assert listing[dead]["error"]
+
+
+def test_show_raw_returns_the_page_as_fetched(
+    config: Path, page_server: PageServer, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """`show --raw` prints the stored HTML byte for byte."""
+    html = page_v1(Chrome(3))
+    page_server.set("/s", html)
+    main(["--config", str(config), "add", page_server.url("/s")])
+    main(["--config", str(config), "check", "--all"])
+    capsysbinary.readouterr()
+    assert main(["--config", str(config), "show", page_server.url("/s"), "--raw"]) == 0
+    assert capsysbinary.readouterr().out == html.encode()
+
+
+def test_unknown_versions_are_clear_errors(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Asking for a version that does not exist names the URL and how to list versions."""
+    page_server.set("/s", page_v1(Chrome(3)))
+    main(["--config", str(config), "add", page_server.url("/s")])
+    main(["--config", str(config), "check", "--all"])
+    capsys.readouterr()
+    assert main(["--config", str(config), "show", page_server.url("/s"), "--version", "7"]) == 1
+    assert "has no version 7" in capsys.readouterr().err
+    assert main(["--config", str(config), "diff", page_server.url("/s")]) == 1
+    assert "monitor history" in capsys.readouterr().err
+
+
+def test_notify_test_reports_each_target(
+    tmp_path: Path,
+    smtp_server: SMTPServer,
+    slack_receiver: SlackReceiver,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """notify-test delivers to each target and says which worked; a dead one fails alone."""
+    slack_receiver.fail = True
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n[notify]\n'
+        f'urls = ["{smtp_server.apprise_url()}", "{slack_receiver.apprise_url}"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(path), "notify-test", "--json"]) == 1
+    results = json.loads(capsys.readouterr().out)
+    assert [r["ok"] for r in results] == [True, False]
+    assert results[1]["error"]
+    assert len(smtp_server.messages) == 1
+    assert "test alert" in smtp_server.messages[0].get_body(("plain",)).get_content()
+
+
+def test_a_page_that_changes_between_checks_gets_a_version_per_edit(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check` stores version 2 for the revision and lists it in history."""
+    page_server.set("/s", page_v1(Chrome(1)))
+    main(["--config", str(config), "add", page_server.url("/s")])
+    main(["--config", str(config), "check", page_server.url("/s")])
+    page_server.set("/s", page_v2(Chrome(2)))
+    main(["--config", str(config), "check", page_server.url("/s")])
+    capsys.readouterr()
+    main(["--config", str(config), "history", page_server.url("/s")])
+    out = capsys.readouterr().out
+    assert "first version" in out and "4 paragraphs added" in out

@@ -1,0 +1,156 @@
+"""`monitor run` as a real subprocess: it checks due watches, survives failures, obeys signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fixtures.seed_pages import Chrome, page_v1
+from servers import PageServer
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(path: Path, db: Path, urls: list[str]) -> None:
+    watches = "".join(f'\n[[watch]]\nurl = "{url}"\nevery = "1h"\n' for url in urls)
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{db}"\n\n[monitor]\ntick = "1s"\n{watches}',
+        encoding="utf-8",
+    )
+
+
+def monitor_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+class Systemd:
+    """The daemon's view of systemd: a notify socket the test reads from."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(30)
+
+    def wait_for(self, state: str) -> list[str]:
+        """Read notifications until one contains ``state``; returns all read."""
+        seen = []
+        while True:
+            message = self.sock.recv(4096).decode()
+            seen.append(message)
+            if state in message.split("\n"):
+                return seen
+
+
+@pytest.fixture
+def systemd(tmp_path: Path) -> Iterator[Systemd]:
+    fake = Systemd(tmp_path / "notify.sock")
+    yield fake
+    fake.sock.close()
+
+
+def start_daemon(config: Path, systemd: Systemd) -> subprocess.Popen[str]:
+    env = {**os.environ, "NOTIFY_SOCKET": str(systemd.path)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err
+
+
+def test_the_daemon_checks_due_watches_survives_a_dead_url_and_stops_on_sigterm(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """A due page is checked and stored, a dead URL only marks its watch, SIGTERM exits 0."""
+    page_server.set("/story", page_v1(Chrome(1)))
+    good, dead = page_server.url("/story"), f"http://127.0.0.1:{closed_port()}/story"
+    config = tmp_path / "monitor.toml"
+    write_config(config, tmp_path / "monitor.db", [dead, good])
+
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/story", timeout=30)
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert "STOPPING=1" in "\n".join(systemd.wait_for("STOPPING=1"))
+
+    listing = {row["url"]: row for row in json.loads(monitor_cli(config, "list", "--json").stdout)}
+    assert listing[good]["versions"] == 1 and listing[good]["error"] is None
+    assert "connection refused" in (listing[dead]["error"] or "")
+    assert listing[dead]["versions"] == 0
+
+
+def test_sighup_reloads_the_config_and_a_new_watch_is_checked(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """Adding a watch to the file and sending SIGHUP makes the running daemon check it."""
+    page_server.set("/one", page_v1(Chrome(1)))
+    page_server.set("/two", page_v1(Chrome(2)))
+    config = tmp_path / "monitor.toml"
+    write_config(config, tmp_path / "monitor.db", [page_server.url("/one")])
+
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/one", timeout=30)
+        write_config(
+            config, tmp_path / "monitor.db", [page_server.url("/one"), page_server.url("/two")]
+        )
+        process.send_signal(signal.SIGHUP)
+        systemd.wait_for("RELOADING=1")
+        page_server.wait_for(1, "/two", timeout=30)
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert "config reloaded: 2 watches" in err
+
+
+def test_a_broken_config_on_reload_keeps_the_daemon_running(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """A typo saved while the daemon runs is reported on SIGHUP and the old config stays."""
+    page_server.set("/one", page_v1(Chrome(1)))
+    config = tmp_path / "monitor.toml"
+    write_config(config, tmp_path / "monitor.db", [page_server.url("/one")])
+
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        config.write_text(
+            config.read_text() + "\n[[watch]]\nurl = 'https://x.example'\nevry = '1h'\n"
+        )
+        process.send_signal(signal.SIGHUP)
+        systemd.wait_for("READY=1")  # sent again after the reload attempt
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert "reload failed, keeping the previous config" in err
+    assert "evry" in err
