@@ -117,7 +117,8 @@ class LifecycleEvent:
     """The watch's state after the event."""
 
 
-def _same_page(a: str, b: str) -> bool:
+def same_page(a: str, b: str) -> bool:
+    """Two URLs name the same page (scheme, 'www.' and a trailing slash aside)."""
     pa, pb = urlsplit(a), urlsplit(b)
     return (pa.netloc.lower().removeprefix("www."), pa.path.rstrip("/")) == (
         pb.netloc.lower().removeprefix("www."),
@@ -142,7 +143,7 @@ def lifecycle(
         )
     if status >= 400:
         return None  # a server error says nothing about the article's fate
-    if not _same_page(url, final_url):
+    if not same_page(url, final_url):
         return (
             None
             if state == "moved"
@@ -154,8 +155,8 @@ def lifecycle(
         article.canonical
         and previous is not None
         and previous.canonical
-        and not _same_page(article.canonical, previous.canonical)
-        and not _same_page(article.canonical, url)
+        and not same_page(article.canonical, previous.canonical)
+        and not same_page(article.canonical, url)
     )
     if canonical_moved and state != "moved":
         return LifecycleEvent(
@@ -167,6 +168,6 @@ def lifecycle(
         )
     if state in ("gone", "noindex") and not article.noindex:
         return LifecycleEvent("back", "the page is served again at its URL", "active")
-    if state == "moved" and (not article.canonical or _same_page(article.canonical, url)):
+    if state == "moved" and (not article.canonical or same_page(article.canonical, url)):
         return LifecycleEvent("back", "the page is served again at its URL", "active")
     return None

@@ -9,6 +9,7 @@ All of it is CPU work with no I/O, so the pipeline runs it off the event loop.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from copy import deepcopy
@@ -157,7 +158,21 @@ def _lexbor_select(tree: Any, selector: str) -> list[Any]:
         ) from error
 
 
+def _json_lines(body: bytes | str) -> tuple[str, ...] | None:
+    """A JSON document as indented lines, so a diff points at the value that changed."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return tuple(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).splitlines())
+
+
 def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Article:
+    if options.raw and (lines := _json_lines(html)) is not None:
+        return Article(paragraphs=_drop_ignored(lines, options.ignore))
     tree = parse_html(html)
     canonical, noindex = _page_signals(tree)
     for selector in options.remove:
@@ -171,8 +186,8 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
                 f"the selector {options.selector!r} matches nothing on {url}; "
                 "check it against the page, or remove it to watch the whole article"
             )
-        lines = [line for part in parts for line in visible_lines(part)]
-        article = Article(published=published, modified=modified, paragraphs=tuple(lines))
+        selected = [line for part in parts for line in visible_lines(part)]
+        article = Article(published=published, modified=modified, paragraphs=tuple(selected))
     else:
         article = Article(
             title=_title(tree),

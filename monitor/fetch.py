@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
 from types import TracebackType
 from typing import Literal, Self
@@ -33,7 +34,7 @@ from monitor.models import FetchResult
 
 TransportKind = Literal["aiohttp", "httpx"]
 
-PROJECT_URL = "https://github.com/monitor/monitor"
+PROJECT_URL = "https://pypi.org/project/monitor/"
 MiB = 1024 * 1024
 
 
@@ -109,7 +110,7 @@ def make_transport(
                 keepalive_timeout=limits.keepalive_expiry,
                 ssl=httpx.create_ssl_context(),
             )
-            # httpx keeps the cookies; a second jar in aiohttp would double-send them.
+            # Cookies are refused (see Fetcher): a second jar here would only hold them.
             return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
         return _AiohttpTransport(limits=limits, client=session)
@@ -136,10 +137,11 @@ def is_error(result: FetchResult) -> bool:
 def raise_for_status(result: FetchResult) -> None:
     """Raise ``FetchError`` (carrying the status) when the result is an error status."""
     if is_error(result):
-        raise FetchError(result.final_url, _status_reason(result.status), status=result.status)
+        raise FetchError(result.final_url, status_reason(result.status), status=result.status)
 
 
-def _status_reason(status: int) -> str:
+def status_reason(status: int) -> str:
+    """What an HTTP error status means for a watch, and what to do about it."""
     try:
         phrase = HTTPStatus(status).phrase
     except ValueError:
@@ -172,6 +174,9 @@ class Fetcher:
             )
         self._client = httpx.AsyncClient(
             transport=transport,
+            # Each check is a first visit: a cookie from one watch's site must not change
+            # what another check sees (A/B buckets, paywall counters, consent state).
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
             timeout=httpx.Timeout(
                 settings.timeout,

@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
-from monitor.detect import Decision, LifecycleEvent, decide, lifecycle
+from monitor.detect import Decision, LifecycleEvent, decide, lifecycle, same_page
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract
-from monitor.fetch import Fetcher
+from monitor.fetch import Fetcher, status_reason
 from monitor.models import Article, FetchResult, StoredVersion, Watch
 from monitor.notify import Delivery, Message, Notifier
 from monitor.render import AlertContext, render_alert
@@ -131,11 +131,9 @@ class Pipeline:
                 etag=watch.etag or result.etag,
                 last_modified=watch.last_modified or result.last_modified,
             )
-        if result.status >= 400 or result.final_url != result.url:
-            event = lifecycle(watch.state, watch.url, result.status, result.final_url, None, None)
-            if event is not None or result.status >= 400:
-                previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
-                return self._event_outcome(watch, base, event, previous, result)
+        if result.status >= 400 or not same_page(watch.url, result.final_url):
+            previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
+            return self._event_outcome(watch, base, previous, result)
         try:
             extraction = await self._extract(result, watch)
         except ExtractionError as error:
@@ -172,12 +170,16 @@ class Pipeline:
         self,
         watch: Watch,
         base: CheckOutcome,
-        event: LifecycleEvent | None,
         previous: StoredVersion | None,
         result: FetchResult,
     ) -> CheckOutcome:
+        """The page is not where it was: gone, moved elsewhere, or failing."""
+        event = lifecycle(watch.state, watch.url, result.status, result.final_url, None, None)
         if event is None:
-            return replace(base, outcome="error", error=f"the server answered HTTP {result.status}")
+            if result.status in (404, 410) or result.status < 400:
+                # Still gone, or still redirected: reported once already; keep the last version.
+                return replace(base, outcome=watch.state)
+            return replace(base, outcome="error", error=status_reason(result.status))
         return replace(
             base,
             outcome=event.kind,

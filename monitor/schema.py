@@ -74,8 +74,9 @@ class WatchRow(Base):
     next_check_at: Mapped[datetime]
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
-    etag: Mapped[str | None] = mapped_column(String(500))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    # Servers send validators of any length; they are echoed back verbatim.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
     last_check_at: Mapped[datetime | None]
     last_change_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

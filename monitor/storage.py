@@ -269,53 +269,55 @@ class Storage:
 
     # -- the schedule --------------------------------------------------------
 
-    def claim_due(self, owner: str, now: datetime, *, lease: timedelta, limit: int) -> list[Watch]:
+    def claim_due(
+        self, owner: str, now: datetime, *, lease: timedelta, limit: int
+    ) -> list[Watch]:
         """Lease up to ``limit`` due watches to ``owner``; others skip them until it ends."""
         with self._session() as session:
             due = (
                 select(WatchRow.id)
-                .where(
-                    WatchRow.enabled.is_(True),
-                    WatchRow.next_check_at <= now,
-                    or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now),
-                )
+                .where(WatchRow.enabled.is_(True), WatchRow.next_check_at <= now, _lease_free(now))
                 .order_by(WatchRow.next_check_at)
                 .limit(limit)
                 # PostgreSQL: concurrent daemons skip rows another one is claiming.
                 .with_for_update(skip_locked=True)
             )
             ids = list(session.scalars(due))
-            if not ids:
-                return []
-            session.execute(
-                update(WatchRow)
-                .where(WatchRow.id.in_(ids))
-                .values(lease_owner=owner, lease_until=now + lease)
-            )
-            rows = session.scalars(select(WatchRow).where(WatchRow.id.in_(ids)))
-            return [self._watch_of(session, row) for row in rows]
+            return self._take(session, WatchRow.id.in_(ids), owner, now, lease) if ids else []
 
     def claim(
         self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta
     ) -> list[Watch]:
-        """Lease the given watches now, due or not (for ``monitor check``)."""
+        """Lease the given watches now, due or not (for ``monitor check``).
+
+        A watch a daemon is checking right now is left to it.
+        """
         with self._session() as session:
-            rows = list(session.scalars(select(WatchRow).where(WatchRow.url.in_(urls))))
-            missing = set(urls) - {row.url for row in rows}
+            known = set(session.scalars(select(WatchRow.url).where(WatchRow.url.in_(urls))))
+            missing = [url for url in urls if url not in known]
             if missing:
-                raise WatchNotFound(sorted(missing)[0])
-            claimed = []
-            for row in rows:
-                if (
-                    row.lease_until is not None
-                    and row.lease_until >= now
-                    and row.lease_owner != owner
-                ):
-                    continue  # a daemon is checking it right now
-                row.lease_owner, row.lease_until = owner, now + lease
-                claimed.append(row)
-            session.flush()
-            return [self._watch_of(session, row) for row in claimed]
+                raise WatchNotFound(missing[0])
+            return self._take(session, WatchRow.url.in_(urls), owner, now, lease)
+
+    def _take(
+        self, session: Session, which: Any, owner: str, now: datetime, lease: timedelta
+    ) -> list[Watch]:
+        # Compare-and-set: the UPDATE itself re-checks that the lease is free, so of two
+        # racing claimers (two daemons, or a daemon and `monitor check`) only one wins a row,
+        # on SQLite (which reads outside the write transaction) as on PostgreSQL.
+        session.execute(
+            update(WatchRow)
+            .where(which, or_(_lease_free(now), WatchRow.lease_owner == owner))
+            .values(lease_owner=owner, lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        rows = session.scalars(
+            select(WatchRow)
+            .where(which, WatchRow.lease_owner == owner)
+            .order_by(WatchRow.next_check_at)
+            .execution_options(populate_existing=True)
+        )
+        return [self._watch_of(session, row) for row in rows]
 
     def release_by_url(self, url: str, owner: str) -> None:
         """End ``owner``'s lease on a watch it gave up checking."""
@@ -499,6 +501,10 @@ class Storage:
                 .order_by(AlertRow.id)
             )
             return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _lease_free(now: datetime) -> Any:
+    return or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now)
 
 
 def _apply_spec(row: WatchRow, spec: WatchSpec) -> None:

@@ -168,7 +168,7 @@ def test_a_dead_url_marks_its_watch_and_the_others_go_on(
     reports = {r["url"]: r for r in json.loads(capsys.readouterr().out)}
     assert reports[page_server.url("/ok")]["outcome"] == "first"
     assert reports[dead]["outcome"] == "error" and "connection refused" in reports[dead]["error"]
-    assert "HTTP 500" in reports[page_server.url("/broken")]["error"]
+    assert "HTTP 500 Internal Server Error" in reports[page_server.url("/broken")]["error"]
     main(["--config", str(config), "list", "--json"])
     listing = {r["url"]: r for r in json.loads(capsys.readouterr().out)}
     assert listing[page_server.url("/ok")]["error"] is None

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from servers import PageServer
 
 from monitor.errors import ConfigError, FetchError
 from monitor.fetch import (
@@ -375,3 +376,17 @@ def test_settings_reject_a_zero_per_host_limit() -> None:
     """per_host below 1 is a ConfigError, since no request could ever start."""
     with pytest.raises(ConfigError, match="per_host"):
         FetchSettings(per_host=0)
+
+
+def test_cookies_a_site_sets_are_not_sent_back(
+    page_server: PageServer, transport: TransportKind
+) -> None:
+    """Every check is a first visit: a Set-Cookie never comes back on the next request."""
+    page_server.set("/c", "<p>hi</p>", headers={"Set-Cookie": "bucket=B; Path=/"})
+
+    async def twice(fetcher: Fetcher) -> None:
+        await fetcher.fetch(page_server.url("/c"))
+        await fetcher.fetch(page_server.url("/c"))
+
+    run(transport, twice)
+    assert [seen.headers.get("cookie") for seen in page_server.requests] == [None, None]

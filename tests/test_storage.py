@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -13,7 +14,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
-from monitor.models import Article, WatchOptions, WatchSpec
+from monitor.models import Article, Watch, WatchOptions, WatchSpec
 from monitor.schema import AlertRow, Base, CheckRow, VersionRow, WatchRow
 from monitor.storage import AlertDraft, CheckOutcome, NewVersion, Storage
 
@@ -22,6 +23,9 @@ HOUR = timedelta(hours=1)
 LEASE = timedelta(minutes=5)
 URL = "https://news.example/2026/03/01/story"
 OTHER = "https://news.example/2026/03/01/other-story"
+ONLY_POSTGRES = pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -324,10 +328,79 @@ def test_release_by_url_ends_only_the_owners_lease(storage: Storage, watch_id: i
     assert urls(storage.claim_due("d2", T0, lease=LEASE, limit=10)) == [URL]
 
 
-@pytest.mark.postgres
-@pytest.mark.parametrize(
-    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
-)
+@contextmanager
+def rival_at_lease_write(
+    storage: Storage, rival: Callable[[], list[Watch]]
+) -> Iterator[list[list[Watch] | BaseException]]:
+    """Run ``rival`` in a thread just as ``storage`` is about to write a lease.
+
+    The rival gets half a second: one that correctly waits for this claim's transaction
+    is still waiting then; one that does not has already claimed what it found.
+    """
+    results: list[list[Watch] | BaseException] = []
+    threads: list[threading.Thread] = []
+
+    def run() -> None:
+        try:
+            results.append(rival())
+        except BaseException as error:
+            results.append(error)
+
+    def start_rival(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not threads and statement.startswith("UPDATE watch SET lease_owner"):
+            threads.append(threading.Thread(target=run))
+            threads[0].start()
+            threads[0].join(timeout=0.5)
+
+    event.listen(storage.engine, "before_cursor_execute", start_rival)
+    try:
+        yield results
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", start_rival)
+        for thread in threads:
+            thread.join(timeout=20)
+
+
+def one_winner(
+    storage: Storage,
+    mine: list[Watch],
+    rival: list[list[Watch] | BaseException],
+    names: tuple[str, str],
+) -> None:
+    """Exactly one of two racing claimers holds the watch, and the row says which."""
+    (theirs,) = rival
+    assert isinstance(theirs, list), theirs
+    assert sorted([urls(mine), urls(theirs)]) == [[], [URL]]
+    assert row(storage).lease_owner == (names[0] if mine else names[1])
+
+
+def test_two_daemons_racing_for_a_watch_never_both_get_it(
+    storage: Storage, second: Storage, watch_id: int
+) -> None:
+    """A daemon claiming while another daemon's claim is in flight: one of them wins, not both."""
+
+    def other_daemon() -> list[Watch]:
+        return second.claim_due("d2", T0, lease=LEASE, limit=10)
+
+    with rival_at_lease_write(storage, other_daemon) as rival:
+        mine = storage.claim_due("d1", T0, lease=LEASE, limit=10)
+    one_winner(storage, mine, rival, ("d1", "d2"))
+
+
+def test_monitor_check_and_a_daemon_never_both_take_a_watch(
+    storage: Storage, second: Storage, watch_id: int
+) -> None:
+    """claim() (for `monitor check`) racing a daemon's claim: one of them wins, not both."""
+
+    def monitor_check() -> list[Watch]:
+        return second.claim([URL], "cli", T0, lease=LEASE)
+
+    with rival_at_lease_write(storage, monitor_check) as rival:
+        mine = storage.claim_due("daemon", T0, lease=LEASE, limit=10)
+    one_winner(storage, mine, rival, ("daemon", "cli"))
+
+
+@ONLY_POSTGRES
 def test_two_daemons_claiming_at_once_never_share_a_watch(
     storage: Storage, second: Storage
 ) -> None:
@@ -441,6 +514,8 @@ def _reject_alerts_of_kind(storage: Storage, kind: str) -> None:
             connection.execute(text(statement))
 
 
+# Only PostgreSQL lets two writers interleave like this; SQLite should serialise them.
+@ONLY_POSTGRES
 def test_a_version_saved_concurrently_makes_the_other_save_fail_cleanly(
     storage: Storage, second: Storage, watch_id: int
 ) -> None:
@@ -531,6 +606,20 @@ def test_validators_are_kept_until_a_full_response_replaces_them(
     storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR))
     watch = storage.get_watch(URL)
     assert (watch.etag, watch.last_modified) == (None, None)
+
+
+def test_an_over_long_validator_never_stops_a_check_being_saved(
+    storage: Storage, watch_id: int
+) -> None:
+    """A server's very long ETag or Last-Modified is kept whole and does not lose the check."""
+    etag, stamp = '"' + "e" * 600 + '"', "x" * 150
+    storage.save_check(watch_id, "d1", unchanged(T0, etag=etag))
+    storage.save_check(watch_id, "d1", unchanged(T0 + HOUR, last_modified=stamp))
+    assert [c.outcome for c in storage.checks(URL)] == ["unchanged", "unchanged"]
+    watch = storage.get_watch(URL)
+    assert watch.last_check_at == T0 + HOUR
+    assert watch.etag in (etag, None)  # never a truncated ETag: it would match nothing
+    assert watch.last_modified in (stamp, None)
 
 
 def test_a_check_can_set_the_lifecycle_state(storage: Storage, watch_id: int) -> None:
