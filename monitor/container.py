@@ -146,7 +146,7 @@ class _Lines:
             return
         line = " ".join("".join(self._parts).split())
         if line:
-            if not line.isascii():
+            if not (line.isascii() and line.isprintable()):
                 line = normalize_text(line)
             self.lines.append((line, self._link_chars / max(len(line), 1)))
         self._parts, self._link_chars = [], 0

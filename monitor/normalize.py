@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 
 Step = Callable[[str], str]
 
-_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Soft hyphens, zero-width characters, and control characters (which PostgreSQL refuses).
+_INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -72,8 +73,8 @@ COMPARE_STEPS: tuple[Step, ...] = (straighten_quotes, unify_hyphens)
 
 def normalize_text(text: str, steps: Iterable[Step] = DISPLAY_STEPS) -> str:
     """Run ``text`` through each normalisation step in order."""
-    if steps is DISPLAY_STEPS and text.isascii():
-        return collapse_spaces(text)  # the other display steps only touch non-ASCII
+    if steps is DISPLAY_STEPS and text.isascii() and text.isprintable():
+        return collapse_spaces(text)  # the other display steps only touch the rest
     for step in steps:
         text = step(text)
     return text

@@ -63,7 +63,7 @@ class WatchRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
-    name: Mapped[str] = mapped_column(String(300), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
     every: Mapped[str] = mapped_column(String(100), default="1h")
     notify: Mapped[list[str]] = mapped_column(default=list)
     options: Mapped[dict[str, Any]] = mapped_column(default=dict)

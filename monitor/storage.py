@@ -19,7 +19,7 @@ from importlib.resources import files
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
@@ -172,6 +172,13 @@ class Storage:
                 f"the database {self.engine.url.render_as_string(hide_password=True)} "
                 f"failed: {error.orig}; check that it is reachable and writable"
             ) from error
+        except IntegrityError:
+            raise  # save_check says what a conflict means
+        except DBAPIError as error:
+            raise StorageError(
+                f"the database refused a write ({type(error.orig).__name__}: {error.orig}); "
+                "nothing was written. Please report this with the command that caused it"
+            ) from error
 
     # -- schema ------------------------------------------------------------
 
@@ -269,9 +276,7 @@ class Storage:
 
     # -- the schedule --------------------------------------------------------
 
-    def claim_due(
-        self, owner: str, now: datetime, *, lease: timedelta, limit: int
-    ) -> list[Watch]:
+    def claim_due(self, owner: str, now: datetime, *, lease: timedelta, limit: int) -> list[Watch]:
         """Lease up to ``limit`` due watches to ``owner``; others skip them until it ends."""
         with self._session() as session:
             due = (
@@ -368,7 +373,7 @@ class Storage:
                         status=outcome.status,
                         duration_ms=round(outcome.duration_ms, 1),
                         outcome=outcome.outcome,
-                        error=outcome.error,
+                        error=outcome.error.replace("\x00", "") if outcome.error else None,
                         version=number,
                     )
                 )
@@ -378,8 +383,9 @@ class Storage:
                 return number
         except IntegrityError as error:
             raise StorageError(
-                f"another process stored a version of watch {watch_id} at the same time "
-                f"({error.orig}); nothing was lost, the next check will retry"
+                f"the outcome of a check of watch {watch_id} conflicts with what is stored "
+                f"({error.orig}); most likely another process stored a version at the same "
+                "time. Nothing was written; the next check will retry"
             ) from error
 
     def history(self, url: str) -> list[StoredVersion]:
@@ -591,7 +597,7 @@ def _update_bookkeeping(row: WatchRow, owner: str, outcome: CheckOutcome) -> Non
     if row.lease_owner == owner:
         row.lease_owner, row.lease_until = None, None
     if outcome.outcome == "error":
-        row.last_error = outcome.error
+        row.last_error = outcome.error.replace("\x00", "") if outcome.error else None
         row.error_count += 1
     else:
         row.last_error = None

@@ -847,3 +847,16 @@ def test_a_naive_datetime_is_refused(storage: Storage) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         storage.add_watch(spec(), datetime(2026, 3, 1, 12, 0))
     assert storage.list_watches(include_disabled=True) == []
+
+
+def test_long_names_and_control_characters_are_stored(storage: Storage) -> None:
+    """A 500-character watch name and a NUL byte in an error message do not break a save."""
+    storage.add_watch(WatchSpec(url=URL, name="n" * 500), T0)
+    watch_id = storage.get_watch(URL).id
+    storage.save_check(
+        watch_id,
+        "d1",
+        CheckOutcome(at=T0, outcome="error", next_check_at=T0 + HOUR, error="bad\x00byte"),
+    )
+    watch = storage.get_watch(URL)
+    assert (len(watch.spec.name), watch.last_error) == (500, "badbyte")

@@ -21,7 +21,7 @@ def upgrade() -> None:
         "watch",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=2048), nullable=False),
-        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
         sa.Column("every", sa.String(length=100), nullable=False),
         sa.Column("notify", sa.JSON(), nullable=False),
         sa.Column("options", sa.JSON(), nullable=False),

@@ -1,0 +1,168 @@
+"""The Alembic migrations: they build the models' schema on both backends, and ship."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, inspect, text
+
+from monitor.schema import Base
+from monitor.storage import Storage
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ("env.py", "script.py.mako", "versions/0001_initial_schema.py")
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for the shipped scripts, as ``monitor.storage`` builds it."""
+    config = Config()
+    config.set_main_option("script_location", str(files("monitor.migrations")))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def head(url: str) -> str:
+    revision = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    assert revision is not None
+    return revision
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on the test's empty database, for looking at what the migrations built."""
+    engine = create_engine(db_url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def test_the_scripts_have_one_head() -> None:
+    """The migration history is linear: exactly one head, reached from the base."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert len(scripts.get_heads()) == 1
+    assert [s.revision for s in scripts.walk_revisions()][-1] == "0001"
+
+
+def test_migrate_upgrades_an_empty_database_to_head(db_url: str, engine: Engine) -> None:
+    """Storage.migrate() takes an empty database to the head revision."""
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+    finally:
+        storage.close()
+    with engine.connect() as connection:
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    assert versions == [(head(db_url),)]
+
+
+def test_alembic_alone_upgrades_an_empty_database(db_url: str, engine: Engine) -> None:
+    """The scripts also run without monitor's connection (as `alembic` and revision do)."""
+    command.upgrade(alembic_config(db_url), "head")
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head(db_url)
+
+
+def test_the_migrated_tables_have_the_models_columns(db_url: str, engine: Engine) -> None:
+    """Every table the models define exists, with the same columns, nullability and keys."""
+    command.upgrade(alembic_config(db_url), "head")
+    found = inspect(engine)
+    assert set(found.get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
+    for name, table in Base.metadata.tables.items():
+        columns = {c["name"]: c for c in found.get_columns(name)}
+        assert list(columns) == [c.name for c in table.columns], name
+        for column in table.columns:
+            assert columns[column.name]["nullable"] == column.nullable, (name, column.name)
+        assert found.get_pk_constraint(name)["constrained_columns"] == ["id"]
+        indexes = {i["name"] for i in found.get_indexes(name)}
+        assert indexes >= {i.name for i in table.indexes}, name
+
+
+def test_the_migrations_match_the_models(db_url: str, engine: Engine) -> None:
+    """Autogenerate finds nothing to add: the migrations and the models agree."""
+    command.upgrade(alembic_config(db_url), "head")
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+# -- the package ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built offline from a copy of the checkout (so no build/ lands in it)."""
+    source = tmp_path_factory.mktemp("source")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (ROOT / name).exists():
+            shutil.copy(ROOT / name, source / name)
+    for package in ("monitor", "migrations"):
+        shutil.copytree(
+            ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    dist = tmp_path_factory.mktemp("dist")
+    build = [sys.executable, "-m", "pip", "wheel", str(source)]
+    build += ["--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(dist)]
+    done = subprocess.run(build, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, (
+        f"`pip wheel` failed; the venv needs the build backend "
+        f"(pip install -e '.[test]'):\n{done.stdout}\n{done.stderr}"
+    )
+    [built] = dist.glob("monitor-*.whl")
+    return built
+
+
+def test_the_wheel_ships_the_migrations(wheel: Path) -> None:
+    """The migration scripts are inside the package, where an installed monitor finds them."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"monitor/migrations/{name}" for name in MIGRATIONS} <= names
+
+
+def test_an_installed_monitor_migrates_without_the_checkout(wheel: Path, tmp_path: Path) -> None:
+    """The unpacked wheel, run away from the checkout, migrates a new database to head."""
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    database = tmp_path / "fresh.db"
+    script = textwrap.dedent(
+        f"""
+        import monitor, monitor.migrations
+        from monitor.storage import Storage
+        print(monitor.__file__)
+        print(monitor.migrations.__file__)
+        storage = Storage("sqlite:///{database}")
+        storage.migrate()
+        with storage.engine.connect() as connection:
+            print(connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar())
+        """
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    package, migrations, revision = done.stdout.split()
+    assert Path(package).is_relative_to(site)
+    assert Path(migrations).is_relative_to(site)
+    assert revision == head(f"sqlite:///{database}")
