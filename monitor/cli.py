@@ -54,8 +54,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     Example: monitor --config /etc/monitor/monitor.toml run
     """
+    import faulthandler
+
     from monitor.daemon import Daemon
 
+    # A watchdog kill (SIGABRT) then leaves every thread's stack in the journal.
+    faulthandler.enable()
     path = find_config(args.config)
     monitor = _monitor(args)
     try:

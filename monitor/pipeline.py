@@ -242,7 +242,7 @@ class Pipeline:
         """Deliver the alerts waiting in the outbox; failed targets are retried later."""
         now = self.clock()
         pending = await asyncio.to_thread(
-            self.storage.claim_alerts, now, hold=self.settings.alert_hold
+            self.storage.claim_alerts, self.owner, now, hold=self.settings.alert_hold
         )
         results: list[Delivery] = []
         for alert in pending:

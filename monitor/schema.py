@@ -152,5 +152,7 @@ class AlertRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime | None]
     """A daemon delivering it holds it until then; after a failure, the retry time."""
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    """The process that last took it for delivery."""
 
     __table_args__ = (Index("ix_alert_state", "state"),)

@@ -424,16 +424,14 @@ class Storage:
     # -- the alert outbox --------------------------------------------------------
 
     def claim_alerts(
-        self, now: datetime, *, hold: timedelta, limit: int = 100
+        self, owner: str, now: datetime, *, hold: timedelta, limit: int = 100
     ) -> list[PendingAlert]:
         """Take pending alerts that are due for delivery, holding them for ``hold``."""
+        free = or_(AlertRow.not_before.is_(None), AlertRow.not_before <= now)
         with self._session() as session:
             due = (
                 select(AlertRow.id)
-                .where(
-                    AlertRow.state == "pending",
-                    or_(AlertRow.not_before.is_(None), AlertRow.not_before <= now),
-                )
+                .where(AlertRow.state == "pending", free)
                 .order_by(AlertRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -441,14 +439,19 @@ class Storage:
             ids = list(session.scalars(due))
             if not ids:
                 return []
+            # Compare-and-set, as for watches: of two racing deliverers only one sends.
             session.execute(
-                update(AlertRow).where(AlertRow.id.in_(ids)).values(not_before=now + hold)
+                update(AlertRow)
+                .where(AlertRow.id.in_(ids), free)
+                .values(not_before=now + hold, claimed_by=owner)
+                .execution_options(synchronize_session=False)
             )
             rows = session.execute(
                 select(AlertRow, WatchRow.url)
                 .join(WatchRow, WatchRow.id == AlertRow.watch_id)
-                .where(AlertRow.id.in_(ids))
+                .where(AlertRow.id.in_(ids), AlertRow.claimed_by == owner)
                 .order_by(AlertRow.id)
+                .execution_options(populate_existing=True)
             )
             return [
                 PendingAlert(

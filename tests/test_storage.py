@@ -752,7 +752,7 @@ def test_claim_alerts_takes_pending_alerts_oldest_first(
     storage: Storage, two_alerts: list[int]
 ) -> None:
     """Pending alerts come with their watch's URL, message and targets, in creation order."""
-    first, second = storage.claim_alerts(T0 + HOUR, hold=HOLD)
+    first, second = storage.claim_alerts("d1", T0 + HOUR, hold=HOLD)
     assert [first.id, second.id] == two_alerts
     assert (first.watch_url, first.kind, first.attempts) == (URL, "first", 0)
     assert second.targets == ("mailto://a@x.example", "slack://T/B/C")
@@ -768,21 +768,21 @@ def test_claimed_alerts_are_held_from_a_second_claim(
     storage: Storage, second: Storage, two_alerts: list[int]
 ) -> None:
     """A claimed alert is not handed out again until its hold runs out."""
-    assert len(storage.claim_alerts(T0, hold=HOLD)) == 2
-    assert second.claim_alerts(T0 + HOLD - timedelta(seconds=1), hold=HOLD) == []
-    assert [a.id for a in second.claim_alerts(T0 + HOLD, hold=HOLD)] == two_alerts
+    assert len(storage.claim_alerts("d1", T0, hold=HOLD)) == 2
+    assert second.claim_alerts("d2", T0 + HOLD - timedelta(seconds=1), hold=HOLD) == []
+    assert [a.id for a in second.claim_alerts("d2", T0 + HOLD, hold=HOLD)] == two_alerts
 
 
 def test_claim_alerts_respects_the_limit(storage: Storage, two_alerts: list[int]) -> None:
     """At most ``limit`` alerts are claimed; the rest stay for the next claim."""
-    assert [a.id for a in storage.claim_alerts(T0, hold=HOLD, limit=1)] == two_alerts[:1]
-    assert [a.id for a in storage.claim_alerts(T0, hold=HOLD, limit=1)] == two_alerts[1:]
+    assert [a.id for a in storage.claim_alerts("d1", T0, hold=HOLD, limit=1)] == two_alerts[:1]
+    assert [a.id for a in storage.claim_alerts("d1", T0, hold=HOLD, limit=1)] == two_alerts[1:]
 
 
 def test_a_sent_alert_is_not_claimed_again(storage: Storage, two_alerts: list[int]) -> None:
     """An alert every target took is marked sent and leaves the outbox."""
     storage.mark_alert(two_alerts[0], T0, failed_targets=[], error=None, retry_at=None)
-    assert [a.id for a in storage.claim_alerts(T0 + HOUR, hold=HOLD)] == two_alerts[1:]
+    assert [a.id for a in storage.claim_alerts("d1", T0 + HOUR, hold=HOLD)] == two_alerts[1:]
     assert storage.alerts(URL)[0] == (1, "first", "sent", 1, None)
     with Session(storage.engine) as session:
         assert session.get(AlertRow, two_alerts[0]).delivered_at == T0  # type: ignore[union-attr]
@@ -794,10 +794,10 @@ def test_failed_targets_are_retried_at_retry_at(storage: Storage, two_alerts: li
     storage.mark_alert(
         two_alerts[1], T0, failed_targets=["slack://T/B/C"], error="slack: 500", retry_at=retry_at
     )
-    assert [a.id for a in storage.claim_alerts(retry_at - timedelta(seconds=1), hold=HOLD)] == [
-        two_alerts[0]
-    ]
-    [retried] = storage.claim_alerts(retry_at, hold=HOLD)
+    assert [
+        a.id for a in storage.claim_alerts("d1", retry_at - timedelta(seconds=1), hold=HOLD)
+    ] == [two_alerts[0]]
+    [retried] = storage.claim_alerts("d1", retry_at, hold=HOLD)
     assert (retried.id, retried.targets, retried.attempts) == (
         two_alerts[1],
         ("slack://T/B/C",),
@@ -811,7 +811,9 @@ def test_an_alert_given_up_on_is_failed(storage: Storage, two_alerts: list[int])
     storage.mark_alert(
         two_alerts[0], T0, failed_targets=["mailto://x"], error="smtp: refused", retry_at=None
     )
-    assert two_alerts[0] not in [a.id for a in storage.claim_alerts(T0 + 99 * HOUR, hold=HOLD)]
+    assert two_alerts[0] not in [
+        a.id for a in storage.claim_alerts("d1", T0 + 99 * HOUR, hold=HOLD)
+    ]
     assert storage.alerts(URL)[0] == (1, "first", "failed", 1, "smtp: refused")
 
 
@@ -860,3 +862,22 @@ def test_long_names_and_control_characters_are_stored(storage: Storage) -> None:
     )
     watch = storage.get_watch(URL)
     assert (len(watch.spec.name), watch.last_error) == (500, "badbyte")
+
+
+def test_two_deliverers_racing_for_an_alert_never_both_send_it(
+    storage: Storage, second: Storage, two_alerts: list[int]
+) -> None:
+    """A daemon and `monitor check` claiming alerts at the same moment share them, never both."""
+    results: list[list[int]] = []
+
+    def rival_at_write(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not results and statement.startswith("UPDATE alert SET"):
+            results.append([a.id for a in second.claim_alerts("d2", T0, hold=HOLD)])
+
+    event.listen(storage.engine, "before_cursor_execute", rival_at_write)
+    try:
+        mine = [a.id for a in storage.claim_alerts("d1", T0, hold=HOLD)]
+    finally:
+        event.remove(storage.engine, "before_cursor_execute", rival_at_write)
+    (theirs,) = results
+    assert sorted(mine + theirs) == sorted(two_alerts)

@@ -62,6 +62,7 @@ def upgrade() -> None:
         sa.Column("delivered_at", sa.DateTime(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("not_before", sa.DateTime(), nullable=True),
+        sa.Column("claimed_by", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(["watch_id"], ["watch.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
