@@ -5,6 +5,7 @@ Every error names the file, the line and the key, and says what to write instead
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
@@ -38,6 +39,11 @@ _TABLES = {
     "defaults": {"every", "notify", *WatchOptions.__dataclass_fields__},
 }
 _WATCH_KEYS = {"url", "name", "every", "notify", *WatchOptions.__dataclass_fields__}
+_KIND_WORDS = {
+    str: 'a string in quotes, e.g. "main article"',
+    bool: "true or false",
+    int: "a whole number, e.g. 3",
+}
 
 
 @dataclass(frozen=True)
@@ -168,9 +174,7 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
             raise loc.error("must be a table", table)
         for key in value:
             if key not in _TABLES[table]:
-                raise loc.error(
-                    f"unknown key; known keys are {', '.join(sorted(_TABLES[table]))}", table, key
-                )
+                raise loc.error(_unknown(key, _TABLES[table]), table, key)
     storage = data.get("storage", {})
     storage_url = _string(storage, "url", loc, "storage") or default_storage_url(env)
     notify = data.get("notify", {})
@@ -180,7 +184,12 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
     if apprise_file:
         apprise_config = (loc.path.parent / apprise_file).resolve()
         if not apprise_config.is_file():
-            raise loc.error(f"no Apprise config file at {apprise_config}", "notify", "config")
+            raise loc.error(
+                f"no Apprise config file at {apprise_config}; fix the path (it is relative "
+                "to this file) or remove the key",
+                "notify",
+                "config",
+            )
     defaults = data.get("defaults", {})
     base = _watch_fields(defaults, loc, "defaults", 0, WatchSpec(url=""))
     watches = []
@@ -190,12 +199,7 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
             raise loc.error("must be a table", "watch", None, index)
         for key in entry:
             if key not in _WATCH_KEYS:
-                raise loc.error(
-                    f"unknown key; known keys are {', '.join(sorted(_WATCH_KEYS))}",
-                    "watch",
-                    key,
-                    index,
-                )
+                raise loc.error(_unknown(key, _WATCH_KEYS), "watch", key, index)
         if "url" not in entry:
             raise loc.error(
                 'missing the url key, e.g. url = "https://example.org/story"', "watch", None, index
@@ -215,6 +219,12 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
         watches=tuple(watches),
         daemon=_daemon(data.get("monitor", {}), loc),
     )
+
+
+def _unknown(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    guess = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown key; {guess}known keys are {', '.join(sorted(known))}"
 
 
 def check_url(url: str) -> str:
@@ -257,7 +267,7 @@ def _watch_fields(
     ):
         if key in entry:
             if not isinstance(entry[key], kind) or (kind is int and isinstance(entry[key], bool)):
-                raise fail(key, f"must be a {kind.__name__}")
+                raise fail(key, f"must be {_KIND_WORDS[kind]}")
             values[key] = entry[key]
     for key in ("remove", "ignore"):
         if key in entry:
@@ -267,7 +277,9 @@ def _watch_fields(
             re.compile(pattern)
         except re.error as error:
             raise fail(
-                "ignore", f"{pattern!r} is not a valid regular expression: {error}"
+                "ignore",
+                f"{pattern!r} is not a valid regular expression ({error}); write patterns "
+                "in single quotes ('...') so backslashes stay as they are",
             ) from error
     if values:
         options = WatchOptions(**{**options.__dict__, **values})
@@ -315,14 +327,18 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
     ):
         if key in table:
             try:
-                values[attr] = parse_duration(str(table[key])).total_seconds()
+                seconds = parse_duration(str(table[key])).total_seconds()
             except ValueError as error:
                 raise fail(key, str(error)) from error
+            if seconds <= 0:
+                raise fail(key, 'must be longer than zero, e.g. "30s"')
+            values[attr] = seconds
     for key in ("concurrency", "per_host", "alert_attempts", "max_alert_chars"):
         if key in table:
-            if not isinstance(table[key], int) or table[key] < 1:
-                raise fail(key, "must be a whole number of at least 1")
-            values[key] = table[key]
+            value = table[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise fail(key, "must be a whole number of at least 1, e.g. 8")
+            values[key] = value
     if "max_bytes" in table:
         values["max_bytes"] = _size(table["max_bytes"], lambda m: fail("max_bytes", m))
     if "user_agent" in table:
@@ -335,11 +351,16 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
 
 
 def _size(value: Any, fail: Any) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    hint = 'must be a size above zero, such as 5000000, "500KB" or "5MB"'
+    if isinstance(value, bool):
+        raise fail(hint)
+    if isinstance(value, int):
+        if value <= 0:
+            raise fail(hint)
         return value
     match = re.fullmatch(r"\s*(\d+)\s*([kmg]i?b?|b)?\s*", str(value).lower())
-    if not match:
-        raise fail('must be a size such as 5000000, "500KB" or "5MB"')
+    if not match or int(match.group(1)) == 0:
+        raise fail(hint)
     unit = (match.group(2) or "b")[0]
     return int(match.group(1)) * {"b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit]
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.models import Article, StoredVersion, WatchOptions
+from monitor.normalize import comparison_key
 
 VersionKind = Literal["first", "unchanged", "edit", "revert", "timestamp"]
 
@@ -48,7 +49,7 @@ def is_declared(old: Article, new: Article, diff: ArticleDiff) -> bool:
     if new.modified and new.modified != old.modified:
         return True
     added = [block.new for block in diff.blocks if block.kind in ("added", "changed")]
-    return any(_DECLARATION.search(text) for text in added)
+    return any(_DECLARATION.search(comparison_key(text)) for text in added)
 
 
 def is_significant(diff: ArticleDiff, options: WatchOptions) -> tuple[bool, str]:

@@ -8,6 +8,7 @@ paragraph, diffed again word by word with semantic cleanup. Pure functions only.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -98,32 +99,42 @@ def _engine() -> diff_match_patch:
     return engine
 
 
-def _units_to_chars(old: list[str], new: list[str]) -> tuple[str, str, list[str]]:
-    """Map each distinct unit (paragraph or word) to one character, as dmp's line mode does."""
-    table: list[str] = []
+def _keys_to_chars(old: list[str], new: list[str]) -> tuple[str, str]:
+    """Map each distinct unit (paragraph or word) to one character, as dmp's line mode does.
+
+    Units are told apart by their comparison key, so a paragraph whose quotes merely
+    changed style is the same paragraph.
+    """
     index: dict[str, int] = {}
 
     def encode(units: list[str]) -> str:
-        chars = []
-        for unit in units:
-            if unit not in index:
-                index[unit] = len(table)
-                table.append(unit)
-            chars.append(chr(index[unit] + 1))
-        return "".join(chars)
+        return "".join(chr(index.setdefault(comparison_key(u), len(index)) + 1) for u in units)
 
-    return encode(old), encode(new), table
+    return encode(old), encode(new)
 
 
 def _unit_diff(old: list[str], new: list[str], *, semantic: bool) -> list[tuple[Op, list[str]]]:
-    a, b, table = _units_to_chars(old, new)
+    a, b = _keys_to_chars(old, new)
     engine = _engine()
     diffs = engine.diff_main(a, b, False)
     if semantic:
         # Worth it for words (merges choppy runs); on paragraphs it would swallow equal ones.
         engine.diff_cleanupSemantic(diffs)
-    ops: dict[int, Op] = {0: "equal", 1: "insert", -1: "delete"}
-    return [(ops[op], [table[ord(c) - 1] for c in chars]) for op, chars in diffs]
+    # Walk both sides: equal and inserted units read as the new version spells them.
+    out: list[tuple[Op, list[str]]] = []
+    i = j = 0
+    for op, chars in diffs:
+        n = len(chars)
+        if op == 0:
+            out.append(("equal", new[j : j + n]))
+            i, j = i + n, j + n
+        elif op == 1:
+            out.append(("insert", new[j : j + n]))
+            j += n
+        else:
+            out.append(("delete", old[i : i + n]))
+            i += n
+    return out
 
 
 def diff_words(old: str, new: str) -> tuple[Segment, ...]:
@@ -144,6 +155,13 @@ def _field_block(old: str, new: str) -> Block:
     return Block("changed", old, new, diff_words(old, new))
 
 
+def _shared_bound(old: str, new: str) -> float:
+    """An upper bound of ``_similarity``: shared words, ignoring their order."""
+    a, b = old.split(), new.split()
+    shared = sum((Counter(map(comparison_key, a)) & Counter(map(comparison_key, b))).values())
+    return shared / max(len(a), len(b), 1)
+
+
 def _similarity(segments: tuple[Segment, ...], old: str, new: str) -> float:
     shared = sum(len(s.text.split()) for s in segments if s.op == "equal")
     return shared / max(len(old.split()), len(new.split()), 1)
@@ -159,6 +177,8 @@ def _pair_paragraphs(removed: list[str], added: list[str]) -> list[Block]:
     for old in removed:
         match = None
         for index in range(cursor, len(added)):
+            if _shared_bound(old, added[index]) < _MIN_SHARED_FOR_CHANGE:
+                continue  # cannot pair: skip the costly word diff
             segments = diff_words(old, added[index])
             if _similarity(segments, old, added[index]) >= _MIN_SHARED_FOR_CHANGE:
                 match = (index, segments)

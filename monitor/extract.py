@@ -15,9 +15,11 @@ from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urljoin
 
 import htmldate
 import trafilatura
+from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
@@ -94,14 +96,14 @@ def extract(
                     published, modified = known.published, known.modified
                 else:
                     published, modified = _dates(parse_html(html), url)
-                return _through(tree, reading, published, modified)
+                return _through(tree, url, reading, published, modified)
     full = _extract_full(html, url, options)
     node = container.locate(tree, full.paragraphs)
     if node is not None:
         reading = container.read(tree, node, ignore)
         wanted = [container.line_digest(p) for p in full.paragraphs]
         if _overlap(wanted, reading.hint.lines) >= _SAME_CONTAINER:
-            return _through(tree, reading, full.published, full.modified)
+            return _through(tree, url, reading, full.published, full.modified)
     return Extraction(full, None)
 
 
@@ -112,10 +114,10 @@ def _with_dates(
 
 
 def _through(
-    tree: Any, reading: container.Reading, published: str | None, modified: str | None
+    tree: Any, url: str, reading: container.Reading, published: str | None, modified: str | None
 ) -> Extraction:
     """The article as read through its container."""
-    canonical, noindex = _lexbor_signals(tree)
+    canonical, noindex = _lexbor_signals(tree, url)
     article = Article(
         title=reading.title,
         byline=reading.byline,
@@ -139,9 +141,10 @@ def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:
     return sum(1 for line in wanted if line in have) / len(wanted)
 
 
-def _lexbor_signals(tree: Any) -> tuple[str | None, bool]:
+def _lexbor_signals(tree: Any, url: str) -> tuple[str | None, bool]:
     link = tree.css_first("link[rel='canonical']")
-    canonical = (link.attributes.get("href") or "").strip() or None if link is not None else None
+    href = (link.attributes.get("href") or "").strip() if link is not None else ""
+    canonical = urljoin(url, href) if href else None
     robots = " ".join(
         (meta.attributes.get("content") or "").lower()
         for meta in tree.css("meta[name='robots'], meta[name='googlebot']")
@@ -174,7 +177,7 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
     if options.raw and (lines := _json_lines(html)) is not None:
         return Article(paragraphs=_drop_ignored(lines, options.ignore))
     tree = parse_html(html)
-    canonical, noindex = _page_signals(tree)
+    canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
             _drop(element)
@@ -200,7 +203,7 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
 
 def _extract_full(html: bytes | str, url: str, options: WatchOptions) -> Article:
     tree = parse_html(html)
-    canonical, noindex = _page_signals(tree)
+    canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
             _drop(element)
@@ -281,10 +284,11 @@ def _inside_invisible(node: Any) -> bool:
     return False
 
 
-def _page_signals(tree: Any) -> tuple[str | None, bool]:
+def _page_signals(tree: Any, url: str) -> tuple[str | None, bool]:
     canonical = None
     for link in tree.xpath("//link[@rel='canonical'][@href]"):
-        canonical = link.get("href").strip() or None
+        href = link.get("href").strip()
+        canonical = urljoin(url, href) if href else None  # relative ones are common
         break
     robots = " ".join(
         (meta.get("content") or "").lower()
@@ -328,7 +332,7 @@ def _select(tree: Any, selector: str) -> list[Any]:
             found = tree.xpath(selector)
         else:
             found = CSSSelector(selector)(tree)
-    except (etree.XPathError, SyntaxError, ValueError) as error:
+    except (etree.XPathError, SelectorError, SyntaxError, ValueError) as error:
         raise ExtractionError(
             f"invalid selector {selector!r} ({error}); use a CSS selector or an XPath "
             "starting with '/'"

@@ -95,25 +95,39 @@ def more_hint(url: str, old: int | None, new: int | None) -> str:
     return f"… diff cut here; see all of it with: monitor diff {url}{versions}"
 
 
-def _field_blocks(diff: ArticleDiff) -> list[tuple[str, Block]]:
+def _field_blocks(diff: ArticleDiff, limit: int | None = None) -> list[tuple[str, Block]]:
     labelled: list[tuple[str, Block]] = []
     if diff.title.kind != "equal":
         labelled.append(("Headline", diff.title))
     if diff.byline.kind != "equal":
         labelled.append(("Byline", diff.byline))
     labelled.extend(("", block) for block in diff.changed_blocks)
+    if limit is not None:
+        labelled = [(label, _clip(block, limit)) for label, block in labelled]
     return labelled
 
 
 def _budgeted(parts: list[str], budget: int, hint: str) -> list[str]:
+    """Whole parts while they fit, then the hint; parts are rendered blocks."""
     kept, used = [], 0
-    for index, part in enumerate(parts):
-        if used + len(part) > budget and index > 0:
+    for part in parts:
+        if used + len(part) > budget:
             kept.append(hint)
             break
         kept.append(part)
         used += len(part)
     return kept
+
+
+def _clip(block: Block, limit: int) -> Block:
+    """A block whose text is cut to ``limit`` characters (the text, so markup stays valid)."""
+    segments, left = [], limit
+    for seg in block.segments:
+        if left <= 0:
+            break
+        segments.append(Segment(seg.op, seg.text[:left] + ("…" if len(seg.text) > left else "")))
+        left -= len(seg.text)
+    return Block(block.kind, block.old[:limit], block.new[:limit], tuple(segments))
 
 
 # -- plain text --------------------------------------------------------------
@@ -143,8 +157,8 @@ def text_block(label: str, block: Block) -> str:
     return f"{prefix}{label + ': ' if label else ''}{body}"
 
 
-def diff_text(diff: ArticleDiff) -> list[str]:
-    return [text_block(label, block) for label, block in _field_blocks(diff)]
+def diff_text(diff: ArticleDiff, limit: int | None = None) -> list[str]:
+    return [text_block(label, block) for label, block in _field_blocks(diff, limit)]
 
 
 # -- Markdown (Slack and other chat targets) ----------------------------------------------
@@ -172,8 +186,8 @@ def md_block(label: str, block: Block) -> str:
     return f"> ✏️ {head}{''.join(parts)}"
 
 
-def diff_markdown(diff: ArticleDiff) -> list[str]:
-    return [md_block(label, block) for label, block in _field_blocks(diff)]
+def diff_markdown(diff: ArticleDiff, limit: int | None = None) -> list[str]:
+    return [md_block(label, block) for label, block in _field_blocks(diff, limit)]
 
 
 # -- HTML (email) ------------------------------------------------------------------
@@ -203,8 +217,8 @@ def html_block(label: str, block: Block) -> str:
     )
 
 
-def diff_html(diff: ArticleDiff) -> list[str]:
-    return [html_block(label, block) for label, block in _field_blocks(diff)]
+def diff_html(diff: ArticleDiff, limit: int | None = None) -> list[str]:
+    return [html_block(label, block) for label, block in _field_blocks(diff, limit)]
 
 
 # -- the alert ------------------------------------------------------------------
@@ -216,8 +230,16 @@ def render_alert(ctx: AlertContext, budget: int = 20_000) -> Rendered:
     head = [line for line in (ctx.watch_name, ctx.url, _versions_line(ctx)) if line]
     head += _headline(ctx)
 
-    def body(render: Callable[[ArticleDiff], list[str]]) -> list[str]:
-        return _budgeted(render(ctx.diff), budget, hint) if ctx.diff is not None else []
+    def body(render: Callable[[ArticleDiff, int | None], list[str]]) -> list[str]:
+        if ctx.diff is None:
+            return []
+        # No single paragraph may take more than the budget, whatever its markup costs.
+        limit = budget // 2
+        parts = _budgeted(render(ctx.diff, limit), budget, hint)
+        blocks = (ctx.diff.title, ctx.diff.byline, *ctx.diff.changed_blocks)
+        if parts[-1:] != [hint] and any(max(len(b.old), len(b.new)) > limit for b in blocks):
+            parts.append(hint)
+        return parts
 
     text = "\n".join([*head, "", *body(diff_text)]).rstrip() + "\n"
     markdown = (

@@ -38,13 +38,67 @@ def is_cron(every: str) -> bool:
     return len(every.split()) == 5
 
 
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _weekday(token: str) -> int:
+    if token.lower()[:3] in _DAYS:
+        return _DAYS.index(token.lower()[:3])
+    number = int(token)
+    if not 0 <= number <= 7:
+        raise ValueError(f"day of week {number} is out of range 0-7")
+    return number % 7
+
+
+def cron_weekdays(field: str) -> str:
+    """Cron's day-of-week field (0 or 7 = Sunday) in APScheduler's terms (day names).
+
+    APScheduler 3 counts 0 as Monday; a crontab user means Sunday. Names are unambiguous.
+    """
+    if field == "*":
+        return field
+    days: list[int] = []
+    for item in field.split(","):
+        spec, _, step_text = item.partition("/")
+        step = int(step_text) if step_text else 1
+        if spec == "*":
+            first, last = 0, 6
+        elif "-" in spec:
+            start, end = spec.split("-", 1)
+            first, last = _weekday(start), _weekday(end)
+            if end == "7":
+                last = 7
+        else:
+            first = last = _weekday(spec)
+        if step_text and "-" not in spec and spec != "*":
+            last = 6
+        span = range(first, (last if last >= first else last + 7) + 1, step)
+        days.extend(day % 7 for day in span)
+    return ",".join(_DAYS[day] for day in sorted(set(days)))
+
+
+def cron_trigger(every: str) -> CronTrigger:
+    minute, hour, day, month, weekday = every.split()
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=cron_weekdays(weekday),
+        timezone=UTC,
+    )
+
+
 def validate_every(every: str) -> None:
     """Raise ValueError (with what to write instead) unless ``every`` is usable."""
     if is_cron(every):
         try:
-            CronTrigger.from_crontab(every, timezone=UTC)
+            cron_trigger(every)
         except ValueError as error:
-            raise ValueError(f"{every!r} is not a valid cron expression: {error}") from error
+            raise ValueError(
+                f"{every!r} is not a valid cron expression ({error}); write five fields: "
+                "minute hour day-of-month month day-of-week, e.g. '*/15 6-22 * * 1-5'"
+            ) from error
         return
     if parse_duration(every) < MIN_INTERVAL:
         raise ValueError(f"{every!r} is too often; checks can be at most every {MIN_INTERVAL}")
@@ -53,8 +107,8 @@ def validate_every(every: str) -> None:
 def next_due(every: str, now: datetime) -> datetime:
     """The next time a watch with this ``every`` is due, after ``now``."""
     if is_cron(every):
-        trigger = CronTrigger.from_crontab(every, timezone=UTC)
-        fire = trigger.get_next_fire_time(None, now + timedelta(seconds=1))
+        # Strictly after now, but not a whole second later: 12:14:59.5 is due at 12:15.
+        fire = cron_trigger(every).get_next_fire_time(None, now + timedelta(microseconds=1))
         assert isinstance(fire, datetime)
         return fire.astimezone(UTC)
     return now + parse_duration(every)

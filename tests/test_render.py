@@ -1,0 +1,224 @@
+"""What an alert says, in plain text, Markdown and HTML, and how long diffs are cut."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from monitor.diff import ArticleDiff, diff_articles
+from monitor.models import Article
+from monitor.render import (
+    DEL_STYLE,
+    INS_STYLE,
+    AlertContext,
+    cut,
+    more_hint,
+    render_alert,
+    subject,
+)
+
+URL = "https://example.org/news/turkey-s400"
+OLD_AT = datetime(2021, 6, 2, 19, 4, tzinfo=UTC)
+NEW_AT = datetime(2021, 6, 3, 11, 15, tzinfo=UTC)
+LEDE = "Turkey will send home the Russian experts."
+DEAL = "Ankara bought the system in a $2.5 billion deal."
+GONE = "This paragraph was cut from the story."
+KREMLIN = "The Kremlin confirmed the comments on Thursday."
+
+
+def a_diff(old: tuple[str, ...], new: tuple[str, ...]) -> ArticleDiff:
+    return diff_articles(Article(title="T", paragraphs=old), Article(title="T", paragraphs=new))
+
+
+EDIT = a_diff((LEDE, DEAL, GONE), (LEDE, DEAL.replace("$2.5", "$2.7"), KREMLIN))
+
+
+BASE = AlertContext(
+    kind="edit",
+    watch_name="S-400 story",
+    url=URL,
+    old_number=3,
+    old_at=OLD_AT,
+    new_number=4,
+    new_at=NEW_AT,
+    diff=EDIT,
+    declared=False,
+)
+
+
+def context(diff: ArticleDiff | None = EDIT, **fields: Any) -> AlertContext:
+    return replace(BASE, diff=diff, **fields)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param({"declared": False}, "[monitor] Silent edit: S-400 story", id="silent"),
+        pytest.param({"declared": True}, "[monitor] Declared edit: S-400 story", id="declared"),
+        pytest.param({"declared": None}, "[monitor] Edited: S-400 story", id="edit-unknown"),
+        pytest.param(
+            {"kind": "revert", "revert_of": 2}, "[monitor] Reverted: S-400 story", id="revert"
+        ),
+        pytest.param(
+            {"kind": "gone", "diff": None}, "[monitor] Taken down: S-400 story", id="gone"
+        ),
+        pytest.param({"kind": "moved", "diff": None}, "[monitor] Moved: S-400 story", id="moved"),
+        pytest.param(
+            {"kind": "back", "diff": None}, "[monitor] Back online: S-400 story", id="back"
+        ),
+        pytest.param(
+            {"kind": "novel", "diff": None}, "[monitor] Novel: S-400 story", id="unknown-kind"
+        ),
+    ],
+)
+def test_subject(fields: dict[str, Any], expected: str) -> None:
+    """The subject names the kind of event (silent or declared for edits) and the watch."""
+    ctx = context(**fields)
+    assert subject(ctx) == expected
+    assert render_alert(ctx).subject == expected
+
+
+def test_text_alert_lists_the_change_with_word_markers() -> None:
+    """The text alert has the watch, the versions, the verdict, the counts and a marked-up diff."""
+    text = render_alert(context()).text
+    assert text.splitlines() == [
+        "S-400 story",
+        URL,
+        "Version 3 (2021-06-02 19:04 UTC) → version 4 (2021-06-03 11:15 UTC)",
+        "Silent edit: the page does not say it was changed.",
+        EDIT.summary.describe(),
+        "",
+        "~ Ankara bought the system in a [-$2.5-]{+$2.7+} billion deal.",
+        f"- {GONE}",
+        f"+ {KREMLIN}",
+    ]
+
+
+def test_text_alert_for_a_revert_names_the_version() -> None:
+    """A revert alert says which version the text is again."""
+    text = render_alert(context(kind="revert", revert_of=2, declared=None)).text
+    assert "Reverted: the text is again that of version 2." in text
+
+
+def test_text_alert_for_a_lifecycle_event_has_its_detail_and_no_diff() -> None:
+    """A lifecycle alert carries its detail line and no diff."""
+    ctx = context(kind="gone", diff=None, declared=None, detail="the page answers HTTP 410")
+    rendered = render_alert(ctx)
+    assert "the page answers HTTP 410" in rendered.text
+    assert "{+" not in rendered.text and "words" not in rendered.text
+
+
+def test_text_alert_shows_headline_and_byline_changes() -> None:
+    """Headline and byline changes come first, labelled."""
+    diff = diff_articles(
+        Article(title="Old headline", byline="By A"), Article(title="New headline", byline="By B")
+    )
+    text = render_alert(context(diff)).text
+    assert "~ Headline: [-Old-]{+New+} headline" in text
+    assert "~ Byline: By [-A-]{+B+}" in text
+
+
+HOSTILE = "Officials <script>alert(1)</script> & “friends” said."
+
+
+@pytest.mark.parametrize(
+    "diff",
+    [
+        pytest.param(a_diff((LEDE,), (LEDE, HOSTILE)), id="added"),
+        pytest.param(a_diff((LEDE, HOSTILE), (LEDE,)), id="removed"),
+        pytest.param(a_diff((HOSTILE,), (HOSTILE.replace("said", "told us"),)), id="changed"),
+    ],
+)
+def test_html_escapes_page_text(diff: ArticleDiff) -> None:
+    """Page text is escaped in the HTML alert: a script tag and an ampersand come out inert."""
+    page = render_alert(context(diff)).html
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; “friends”" in page
+
+
+def test_html_escapes_the_watch_name_and_url() -> None:
+    """The watch's name and URL are escaped too."""
+    page = render_alert(context(watch_name="<b>Bold</b> & co", url=URL + '?a=1&b="2"')).html
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; co" in page
+    assert 'href="https://example.org/news/turkey-s400?a=1&amp;b=&quot;2&quot;"' in page
+    assert "<b>" not in page
+
+
+def test_html_colours_insertions_and_deletions() -> None:
+    """Inserted words are in a green <ins>, deleted words in a red <del>."""
+    page = render_alert(context()).html
+    assert f'<del style="{DEL_STYLE}">$2.5</del><ins style="{INS_STYLE}">$2.7</ins>' in page
+    assert f'<ins style="{INS_STYLE}">{KREMLIN}</ins>' in page
+    assert f'<del style="{DEL_STYLE}">{GONE}</del>' in page
+
+
+def test_markdown_escapes_formatting_characters() -> None:
+    """Markdown control characters from the page are escaped so they print as themselves."""
+    diff = a_diff((LEDE,), (LEDE, "a *b* _c_ ~d~ `e`"))
+    markdown = render_alert(context(diff, watch_name="my_watch*")).markdown
+    assert r"a \*b\* \_c\_ \~d\~ \`e\`" in markdown
+    assert r"my\_watch\*" in markdown
+
+
+def test_markdown_marks_the_change() -> None:
+    """In Markdown, added words are bold and deleted words struck through."""
+    markdown = render_alert(context()).markdown
+    assert markdown.splitlines()[0] == f"*Silent edit: S-400 story* — <{URL}>"
+    assert "~$2.5~*$2.7*" in markdown
+    assert f"> ➕ {KREMLIN}" in markdown
+    assert f"> ➖ ~{GONE}~" in markdown
+
+
+LONG = a_diff(
+    (), tuple(f"Paragraph {n} of a very long live blog, with some words." for n in range(200))
+)
+
+
+@pytest.mark.parametrize("form", ["text", "markdown", "html"])
+def test_budget_cuts_a_long_diff_with_a_hint(form: str) -> None:
+    """A diff over the budget is cut, ending with how to see all of it with `monitor diff`."""
+    full = getattr(render_alert(context(LONG), budget=100_000), form)
+    short = getattr(render_alert(context(LONG), budget=1_000), form)
+    assert f"monitor diff {URL} 3 4" in short
+    assert "monitor diff" not in full
+    assert len(short) < len(full) // 5
+    assert "Paragraph 0 of" in short and "Paragraph 199 of" not in short
+
+
+def test_a_single_paragraph_longer_than_the_budget_is_cut() -> None:
+    """Even one added paragraph longer than the budget is cut to the budget."""
+    huge = a_diff((), ("word " * 20_000,))
+    text = render_alert(context(huge), budget=1_000).text
+    assert f"monitor diff {URL} 3 4" in text
+    assert len(text) < 2_000
+
+
+def test_more_hint_without_version_numbers() -> None:
+    """The hint names the versions when known, and just the URL otherwise."""
+    assert more_hint(URL, 3, 4).endswith(f"monitor diff {URL} 3 4")
+    assert more_hint(URL, None, None).endswith(f"monitor diff {URL}")
+
+
+HINT = "… see the rest with: monitor diff URL"
+
+
+@pytest.mark.parametrize("limit", [10, 38, 40, 41, 60, 100, 199])
+def test_cut_fits_the_limit_and_ends_with_the_hint(limit: int) -> None:
+    """A cut text is never longer than the limit and ends with (as much as fits of) the hint."""
+    text = "\n".join(f"line {n}" for n in range(40))
+    out = cut(text, limit, HINT)
+    assert len(out) <= limit
+    tail = out.rsplit("\n", 1)[-1]
+    assert tail and HINT.startswith(tail)
+    if limit >= len(HINT) + 2:
+        assert out.endswith("\n" + HINT)
+        assert text.startswith(out[: -len(HINT) - 1])
+
+
+@pytest.mark.parametrize("text", ["", "short", "x" * 100], ids=["empty", "short", "exactly"])
+def test_cut_leaves_text_that_fits(text: str) -> None:
+    """Text within the limit is returned as it is."""
+    assert cut(text, 100, HINT) == text
