@@ -23,7 +23,9 @@ BlockKind = Literal["equal", "added", "removed", "changed"]
 DIFF_TIMEOUT_S = 1.0
 """diff-match-patch gives up refining after this long and returns a coarser diff."""
 
-_WORD = re.compile(r"\S+|\s+")
+# Words, whole numbers ("2.5", "1,200"), single punctuation marks, and runs of space: so
+# "fine" -> "fine, sturdy" is an insertion after an unchanged word, and 2.5 -> 2.7 a number.
+_WORD = re.compile(r"\d+(?:[.,:]\d+)*|\w+|[^\w\s]|\s+")
 # A replaced paragraph this dissimilar reads better as removed + added than as word soup.
 _MIN_SHARED_FOR_CHANGE = 0.3
 
@@ -215,7 +217,11 @@ def diff_paragraphs(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[Block, 
 
 
 def _count_words(segments: tuple[Segment, ...], op: Op) -> int:
-    return sum(len(s.text.split()) for s in segments if s.op == op)
+    return sum(_words(s.text) for s in segments if s.op == op)
+
+
+def _words(text: str) -> int:
+    return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
 
 
 def summarize(title: Block, byline: Block, blocks: tuple[Block, ...]) -> Summary:

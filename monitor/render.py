@@ -15,6 +15,8 @@ from monitor.diff import ArticleDiff, Block, Segment
 
 INS_STYLE = "background:#d7f5dd;color:#0b3d17;text-decoration:none"
 DEL_STYLE = "background:#fde2e1;color:#7d0a0a;text-decoration:line-through"
+# Hidden in mail clients (mso-hide for Outlook), kept by HTML-to-text conversion.
+HIDDEN_STYLE = "display:none;font-size:0;max-height:0;overflow:hidden;mso-hide:all"
 
 _KIND_LABEL = {
     "edit": "Edited",
@@ -193,14 +195,22 @@ def diff_markdown(diff: ArticleDiff, limit: int | None = None) -> list[str]:
 # -- HTML (email) ------------------------------------------------------------------
 
 
-def html_segments(segments: tuple[Segment, ...]) -> str:
+def _hidden(marker: str) -> str:
+    """Text only a plain-text rendering shows: an email's text part is made from the HTML
+    (by Apprise), and there the colours are gone, so the text markers must carry it."""
+    return f'<span style="{HIDDEN_STYLE}">{html.escape(marker)}</span>'
+
+
+def html_segments(segments: tuple[Segment, ...], *, marked: bool = True) -> str:
     out = []
     for seg in segments:
         text = html.escape(seg.text)
         if seg.op == "insert":
-            out.append(f'<ins style="{INS_STYLE}">{text}</ins>')
+            ins = f'<ins style="{INS_STYLE}">{text}</ins>'
+            out.append(f"{_hidden('{+')}{ins}{_hidden('+}')}" if marked else ins)
         elif seg.op == "delete":
-            out.append(f'<del style="{DEL_STYLE}">{text}</del>')
+            dele = f'<del style="{DEL_STYLE}">{text}</del>'
+            out.append(f"{_hidden('[-')}{dele}{_hidden('-]')}" if marked else dele)
         else:
             out.append(text)
     return "".join(out)
@@ -211,9 +221,12 @@ def html_block(label: str, block: Block) -> str:
     border = {"added": "#2da44e", "removed": "#cf222e", "changed": "#bf8700"}.get(
         block.kind, "#ccc"
     )
+    prefix = {"added": "+ ", "removed": "- ", "changed": "~ "}.get(block.kind, "")
+    # Whole added or removed paragraphs need no inner markers: the prefix says it.
+    segments = html_segments(block.segments, marked=block.kind == "changed")
     return (
         f'<p style="margin:0 0 12px;padding-left:10px;border-left:3px solid {border}">'
-        f"{head}{html_segments(block.segments)}</p>"
+        f"{_hidden(prefix)}{head}{segments}</p>"
     )
 
 

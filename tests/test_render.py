@@ -91,7 +91,7 @@ def test_text_alert_lists_the_change_with_word_markers() -> None:
         "Silent edit: the page does not say it was changed.",
         EDIT.summary.describe(),
         "",
-        "~ Ankara bought the system in a [-$2.5-]{+$2.7+} billion deal.",
+        "~ Ankara bought the system in a $[-2.5-]{+2.7+} billion deal.",
         f"- {GONE}",
         f"+ {KREMLIN}",
     ]
@@ -150,7 +150,8 @@ def test_html_escapes_the_watch_name_and_url() -> None:
 def test_html_colours_insertions_and_deletions() -> None:
     """Inserted words are in a green <ins>, deleted words in a red <del>."""
     page = render_alert(context()).html
-    assert f'<del style="{DEL_STYLE}">$2.5</del><ins style="{INS_STYLE}">$2.7</ins>' in page
+    assert f'<del style="{DEL_STYLE}">2.5</del>' in page
+    assert f'<ins style="{INS_STYLE}">2.7</ins>' in page
     assert f'<ins style="{INS_STYLE}">{KREMLIN}</ins>' in page
     assert f'<del style="{DEL_STYLE}">{GONE}</del>' in page
 
@@ -167,7 +168,7 @@ def test_markdown_marks_the_change() -> None:
     """In Markdown, added words are bold and deleted words struck through."""
     markdown = render_alert(context()).markdown
     assert markdown.splitlines()[0] == f"*Silent edit: S-400 story* — <{URL}>"
-    assert "~$2.5~*$2.7*" in markdown
+    assert "$~2.5~*2.7*" in markdown
     assert f"> ➕ {KREMLIN}" in markdown
     assert f"> ➖ ~{GONE}~" in markdown
 
@@ -222,3 +223,13 @@ def test_cut_fits_the_limit_and_ends_with_the_hint(limit: int) -> None:
 def test_cut_leaves_text_that_fits(text: str) -> None:
     """Text within the limit is returned as it is."""
     assert cut(text, 100, HINT) == text
+
+
+def test_the_email_text_part_made_from_the_html_keeps_the_markers() -> None:
+    """Apprise makes an email's text part from its HTML; the change markers survive that."""
+    from apprise import NotifyFormat
+    from apprise.conversion import convert_between
+
+    text = convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, render_alert(context()).html)
+    assert "$[-2.5-]{+2.7+} billion" in text
+    assert f"+ {KREMLIN}" in text and f"- {GONE}" in text
