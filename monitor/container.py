@@ -16,6 +16,8 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -42,6 +44,8 @@ CHROME_WORDS = frozenset(
 _WORD_SPLIT = re.compile(r"[\s_-]+")
 _LINK_DENSE = 0.7
 _MIN_MATCH_LEN = 30
+_MIN_ARTICLE_WORDS = 20
+_MIN_RECALL = 0.5
 _JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
 
 
@@ -199,10 +203,29 @@ def _element_children(node: LexborNode) -> list[LexborNode]:
     return [c for c in node.iter() if c.tag and not c.tag.startswith("-")]
 
 
+def _anchor_id(node: LexborNode) -> str | None:
+    ident = node.attributes.get("id")
+    if ident and _SAFE_ID.fullmatch(ident):
+        return ident
+    return None
+
+
+_SAFE_ID = re.compile(r"[A-Za-z][\w:.-]{0,100}")
+
+
 def node_path(node: LexborNode) -> tuple[tuple[str, str, int], ...]:
+    """Steps from the nearest ancestor with an id (else <html>) down to ``node``.
+
+    Anchoring on an id keeps the path valid when the page inserts a banner or a
+    breaking-news strip higher up, which shifts every sibling index above the anchor.
+    """
     steps: list[tuple[str, str, int]] = []
     current: LexborNode | None = node
     while current is not None and current.tag not in (None, "html", "-document"):
+        ident = _anchor_id(current)
+        if ident is not None:
+            steps.append(("#", ident, 0))
+            break
         parent = current.parent
         sig = _signature(current)
         index = 0
@@ -220,9 +243,13 @@ def node_path(node: LexborNode) -> tuple[tuple[str, str, int], ...]:
 
 def follow_path(tree: LexborHTMLParser, path: Sequence[tuple[str, str, int]]) -> LexborNode | None:
     node = tree.root
+    steps = list(path)
+    if steps and steps[0][0] == "#":
+        node = tree.css_first(f'[id="{steps[0][1]}"]') if _SAFE_ID.fullmatch(steps[0][1]) else None
+        steps = steps[1:]
     if node is None:
         return None
-    for tag, sig, index in path:
+    for tag, sig, index in steps:
         same = [c for c in _element_children(node) if c.tag == tag and _signature(c) == sig]
         if index >= len(same):
             return None
@@ -234,37 +261,72 @@ def _squash(text: str) -> str:
     return comparison_key(" ".join(text.split()))
 
 
+# Words, but each Chinese or Japanese character (or Korean syllable) counts as one,
+# since those scripts do not separate words with spaces.
+_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]|[^\W_]+")
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` for measuring overlap (CJK characters one by one)."""
+    return _TOKEN.findall(text)
+
+
+def _chain(node: LexborNode) -> list[LexborNode]:
+    """``node`` and its ancestors below <body>, innermost first."""
+    chain = []
+    current: LexborNode | None = node
+    while current is not None and current.tag not in (None, "body", "html", "-document"):
+        chain.append(current)
+        current = current.parent
+    return chain
+
+
 def locate(tree: LexborHTMLParser, paragraphs: Sequence[str]) -> LexborNode | None:
-    """The smallest element holding (nearly) all of the extractor's paragraphs."""
-    wanted = {_squash(p) for p in paragraphs if len(p) >= _MIN_MATCH_LEN}
-    if len(wanted) < 2:
+    """The element that best holds the extractor's text: most of it, and little else.
+
+    Blocks are matched to the extractor's text by equality or, for long ones, by
+    containment (an extractor may split a code listing into lines, or run a whole
+    table layout into one line). Among their ancestors, the one with the best balance
+    of recall (share of the article inside it) and precision (share of it that is
+    article) wins: <body> holds everything, a single paragraph holds too little.
+    """
+    squashed = [_squash(p) for p in paragraphs if p.strip()]
+    wanted = {s for s in squashed if len(s) >= _MIN_MATCH_LEN}
+    joined = " ".join(squashed)
+    total = len(tokens(joined))
+    if total < _MIN_ARTICLE_WORDS:
         return None
-    longest = max(len(w) for w in wanted)
-    matched = []
-    for node in tree.css("p, li, blockquote, pre, dd, td, h2, h3, h4, div, span"):
+    matched: dict[int, tuple[LexborNode, int]] = {}
+    for node in tree.css("p, li, blockquote, pre, dd, td, h2, h3, h4, div, span, section"):
         raw = node.text(deep=True)
-        # Whitespace only shrinks on normalising: a much longer block cannot match.
-        if len(raw) >= _MIN_MATCH_LEN and len(raw.split()) <= longest and _squash(raw) in wanted:
-            matched.append(node)
-    if not matched:
-        return None
-    counts: dict[int, int] = {}
+        if len(raw) < _MIN_MATCH_LEN or len(raw) > 2 * len(joined) + 200:
+            continue
+        key = _squash(raw)
+        if key in wanted or (len(key) >= 2 * _MIN_MATCH_LEN and key in joined):
+            matched[node.mem_id] = (node, len(tokens(key)))
+    # Count each stretch of text once: keep the outermost of nested matches.
+    outer = [
+        (node, words)
+        for node, words in matched.values()
+        if not any(a.mem_id in matched for a in _chain(node)[1:])
+    ]
+    inside: dict[int, int] = {}
     nodes: dict[int, LexborNode] = {}
-    depth: dict[int, int] = {}
-    for node in matched:
-        chain = []
-        current: LexborNode | None = node.parent
-        while current is not None and current.tag not in (None, "-document"):
-            chain.append(current)
-            current = current.parent
-        for level, ancestor in enumerate(reversed(chain)):
-            key = ancestor.mem_id
-            counts[key] = counts.get(key, 0) + 1
-            nodes[key] = ancestor
-            depth[key] = level
-    need = max(int(len(matched) * 0.8), 1)
-    best = max((k for k, c in counts.items() if c >= need), key=lambda k: depth[k], default=None)
-    return nodes[best] if best is not None else None
+    for node, words in outer:
+        for ancestor in _chain(node):
+            inside[ancestor.mem_id] = inside.get(ancestor.mem_id, 0) + words
+            nodes[ancestor.mem_id] = ancestor
+    best, best_score = None, 0.0
+    for mem_id, count in inside.items():
+        recall = min(count / total, 1.0)
+        if recall < _MIN_RECALL:
+            continue
+        size = len(tokens(nodes[mem_id].text(deep=True)))
+        precision = min(count / max(size, 1), 1.0)
+        score = 2 * precision * recall / (precision + recall)
+        if score > best_score:
+            best, best_score = nodes[mem_id], score
+    return best
 
 
 def find_again(tree: LexborHTMLParser, hint: Hint) -> LexborNode | None:
@@ -275,16 +337,20 @@ def find_again(tree: LexborHTMLParser, hint: Hint) -> LexborNode | None:
     if not hint.path:
         return None
     tag, sig, _ = hint.path[-1]
+    if tag == "#":
+        return None  # an anchored container that is gone: let the extractor look again
     known = set(hint.lines)
-    best, best_overlap = None, 0.0
+    best, best_key = None, (0.0, 0)
     for candidate in tree.css(tag):
         if _signature(candidate) != sig:
             continue
-        digests = {line_digest(line) for line in container_lines(candidate)}
-        overlap = len(digests & known) / max(len(known), 1)
-        if overlap > best_overlap:
-            best, best_overlap = candidate, overlap
-    return best if best_overlap >= 0.5 else None
+        digests = [line_digest(line) for line in container_lines(candidate)]
+        overlap = len(set(digests) & known) / max(len(known), 1)
+        # Equal overlap: the tighter element, not an ancestor that adds other lines.
+        key = (overlap, -len(digests))
+        if key > best_key:
+            best, best_key = candidate, key
+    return best if best_key[0] >= 0.5 else None
 
 
 # -- the page's own signals ---------------------------------------------------------------
@@ -414,3 +480,70 @@ def read(
 
 def repeated_order(title: str, byline: str) -> tuple[str, str]:
     return comparison_key(title), comparison_key(byline)
+
+
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "datepublished",
+    "og:published_time",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "datecreated",
+    "date",
+)
+_MODIFIED_KEYS = (
+    "article:modified_time",
+    "datemodified",
+    "og:updated_time",
+    "last-modified",
+    "lastmod",
+    "dc.date.modified",
+)
+
+
+def _as_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def declared_dates(
+    tree: LexborHTMLParser, container: LexborNode | None
+) -> tuple[str | None, str | None]:
+    """Publication and modification dates as the page declares them in its markup.
+
+    Metadata, JSON-LD and <time> elements inside the article only: never free text,
+    where a site's header clock ("Thursday, March 14") would pass for a date.
+    """
+    found: dict[str, str] = {}
+    for meta in tree.css("meta"):
+        name = (
+            meta.attributes.get("property")
+            or meta.attributes.get("name")
+            or meta.attributes.get("itemprop")
+            or ""
+        ).lower()
+        if name and name not in found and meta.attributes.get("content"):
+            found[name] = meta.attributes.get("content") or ""
+    for script in tree.css("script[type='application/ld+json']"):
+        for key, value in _JSONLD_DATE.findall(script.text()):
+            found.setdefault(key.lower(), value)
+    published = next((d for k in _PUBLISHED_KEYS if (d := _as_date(found.get(k)))), None)
+    modified = next((d for k in _MODIFIED_KEYS if (d := _as_date(found.get(k)))), None)
+    if published is None and container is not None:
+        times = [_as_date(n.attributes.get("datetime")) for n in container.css("time[datetime]")]
+        published = next((t for t in times if t), None)
+    return published, modified or published

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from copy import deepcopy
 from dataclasses import dataclass, replace
@@ -95,16 +96,34 @@ def extract(
                 if reading.hint.dates == known.dates:
                     published, modified = known.published, known.modified
                 else:
-                    published, modified = _dates(parse_html(html), url)
+                    published, modified = _page_dates(html, url, tree, node)
                 return _through(tree, url, reading, published, modified)
     full = _extract_full(html, url, options)
     node = container.locate(tree, full.paragraphs)
     if node is not None:
         reading = container.read(tree, node, ignore)
-        wanted = [container.line_digest(p) for p in full.paragraphs]
-        if _overlap(wanted, reading.hint.lines) >= _SAME_CONTAINER:
-            return _through(tree, url, reading, full.published, full.modified)
+        if _word_recall(full.paragraphs, reading.lines) >= _SAME_ARTICLE:
+            published, modified = _page_dates(html, url, tree, node)
+            return _through(tree, url, reading, published, modified)
+    published, modified = container.declared_dates(tree, None)
+    if published or modified:
+        full = replace(full, published=published, modified=modified)
     return Extraction(full, None)
+
+
+def _page_dates(html: bytes | str, url: str, tree: Any, node: Any) -> tuple[str | None, str | None]:
+    """The page's declared dates; htmldate (on markup, not free text) when it declares none."""
+    published, modified = container.declared_dates(tree, node)
+    if published or modified:
+        return published, modified
+    return _dates(parse_html(html), url)
+
+
+def _word_recall(wanted: Sequence[str], found: Sequence[str]) -> float:
+    """Share of the extractor's words that the container reading also has."""
+    need = Counter(word for line in wanted for word in container.tokens(comparison_key(line)))
+    have = Counter(word for line in found for word in container.tokens(comparison_key(line)))
+    return sum((need & have).values()) / max(sum(need.values()), 1)
 
 
 def _with_dates(
@@ -132,6 +151,8 @@ def _through(
 
 # A container that still holds half of the article's lines is the same container.
 _SAME_CONTAINER = 0.5
+# A container whose reading has this share of the extractor's words holds the article.
+_SAME_ARTICLE = 0.7
 
 
 def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:
@@ -299,8 +320,13 @@ def _page_signals(tree: Any, url: str) -> tuple[str | None, bool]:
 
 def _dates(tree: Any, url: str) -> tuple[str | None, str | None]:
     try:
-        published = htmldate.find_date(_copy(tree), url=url, original_date=True)
-        modified = htmldate.find_date(_copy(tree), url=url, original_date=False)
+        # No extensive search: free text is where header clocks and "today" dates live.
+        published = htmldate.find_date(
+            _copy(tree), url=url, original_date=True, extensive_search=False
+        )
+        modified = htmldate.find_date(
+            _copy(tree), url=url, original_date=False, extensive_search=False
+        )
     except (ValueError, TypeError):  # htmldate raises on odd date strings
         return None, None
     return published, modified
