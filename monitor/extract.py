@@ -96,27 +96,32 @@ def extract(
                 if reading.hint.dates == known.dates:
                     published, modified = known.published, known.modified
                 else:
-                    published, modified = _page_dates(html, url, tree, node)
+                    published, modified = _page_dates(tree, url, node)
                 return _through(tree, url, reading, published, modified)
     full = _extract_full(html, url, options)
     node = container.locate(tree, full.paragraphs)
     if node is not None:
         reading = container.read(tree, node, ignore)
         if _word_recall(full.paragraphs, reading.lines) >= _SAME_ARTICLE:
-            published, modified = _page_dates(html, url, tree, node)
+            published, modified = _page_dates(tree, url, node)
             return _through(tree, url, reading, published, modified)
-    published, modified = container.declared_dates(tree, None)
-    if published or modified:
-        full = replace(full, published=published, modified=modified)
-    return Extraction(full, None)
+    published, modified = _page_dates(tree, url, None)
+    return Extraction(replace(full, published=published, modified=modified), None)
 
 
-def _page_dates(html: bytes | str, url: str, tree: Any, node: Any) -> tuple[str | None, str | None]:
-    """The page's declared dates; htmldate (on markup, not free text) when it declares none."""
+def _page_dates(tree: Any, url: str, node: Any) -> tuple[str | None, str | None]:
+    """The dates the page declares for the article: its metadata and the article's markup.
+
+    htmldate (without its free-text search) reads what our own reading misses, but only
+    in <head> and the article's container: anywhere else it finds site clocks and the
+    date of "today's" front page, which would look like edits every day.
+    """
     published, modified = container.declared_dates(tree, node)
     if published or modified:
         return published, modified
-    return _dates(parse_html(html), url)
+    head = tree.head.html if tree.head is not None else ""
+    body = node.html if node is not None else ""
+    return _dates(parse_html(f"<html>{head}<body>{body}</body></html>"), url)
 
 
 def _word_recall(wanted: Sequence[str], found: Sequence[str]) -> float:
@@ -202,7 +207,7 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
     for selector in options.remove:
         for element in _select(tree, selector):
             _drop(element)
-    published, modified = _dates(tree, url)
+    published, modified = _page_dates(container.parse(html), url, None)
     if options.selector:
         parts = _select(tree, options.selector)
         if not parts:
@@ -228,8 +233,8 @@ def _extract_full(html: bytes | str, url: str, options: WatchOptions) -> Article
     for selector in options.remove:
         for element in _select(tree, selector):
             _drop(element)
-    published, modified = _dates(tree, url)
-    return _finish(_article(tree, url, published, modified), options, canonical, noindex)
+    # Dates are read by the caller, from the page's declarations.
+    return _finish(_article(tree, url, None, None), options, canonical, noindex)
 
 
 def _finish(
