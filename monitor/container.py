@@ -326,7 +326,22 @@ def locate(tree: LexborHTMLParser, paragraphs: Sequence[str]) -> LexborNode | No
         score = 2 * precision * recall / (precision + recall)
         if score > best_score:
             best, best_score = nodes[mem_id], score
-    return best
+    return _paragraphs_parent(best) if best is not None else None
+
+
+def _paragraphs_parent(node: LexborNode) -> LexborNode:
+    """Widen a container that is a single paragraph to the element around it.
+
+    New paragraphs, update notes and corrections are added beside the existing ones;
+    a container holding just one of them would never see them arrive.
+    """
+    for _ in range(3):
+        blocks = node.css("p, li, h2, h3, h4, blockquote")
+        parent = node.parent
+        if len(blocks) >= 2 or parent is None or parent.tag in (None, "body", "html"):
+            break
+        node = parent
+    return node
 
 
 def find_again(tree: LexborHTMLParser, hint: Hint) -> LexborNode | None:
@@ -393,7 +408,13 @@ def title_of(tree: LexborHTMLParser, prefer: int | None = None) -> tuple[str, in
     return reference, -1
 
 
-_BYLINE_SELECTORS = ("[rel=author]", "[itemprop=author]", ".byline", "[class*=byline]", ".author")
+_BYLINE_SELECTORS = (
+    "[rel~=author]",
+    "[itemprop~=author]",
+    ".byline",
+    "[class*=byline]",
+    ".author",
+)
 _JSONLD_AUTHOR = re.compile(r'"author"\s*:\s*[\[{][^\]}]*?"name"\s*:\s*"([^"]{2,100})"')
 
 
