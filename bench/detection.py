@@ -642,7 +642,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quick", action="store_true", help="14 pages, one chrome-only round, 2 edits per kind"
     )
     parser.add_argument(
-        "--per-kind", type=int, default=None, help="pages edited per edit kind (default 5)"
+        "--per-kind", type=int, default=None, help="pages edited per edit kind (default 20)"
     )
     parser.add_argument("--workdir", type=Path, help="where to keep the config and database")
     parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON results file")
@@ -656,7 +656,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     count = args.pages or (14 if args.quick else len(corpus))
     pages = corpus[:count]
     chrome_rounds = 1 if args.quick else 3
-    per_kind = args.per_kind or max(1, min(2 if args.quick else 5, len(pages) // len(EDIT_KINDS)))
+    per_kind = args.per_kind or min(2 if args.quick else 20, len(pages))
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="monitor-detection-"))
     workdir.mkdir(parents=True, exist_ok=True)
     if (workdir / "monitor.db").exists():

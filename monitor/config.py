@@ -23,6 +23,7 @@ CONFIG_ENV = "MONITOR_CONFIG"
 
 _TABLES = {
     "monitor": {
+        "grace",
         "concurrency",
         "tick",
         "timeout",
@@ -64,6 +65,7 @@ class DaemonSettings:
     per_host: int = 2
     transport: str = "aiohttp"
     lease_seconds: float = 600.0
+    grace_seconds: float = 20.0
     alert_attempts: int = 10
     max_alert_chars: int = 20_000
 
@@ -324,6 +326,7 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
         ("tick", "tick_seconds"),
         ("timeout", "timeout_seconds"),
         ("lease", "lease_seconds"),
+        ("grace", "grace_seconds"),
     ):
         if key in table:
             try:

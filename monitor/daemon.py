@@ -27,9 +27,6 @@ from monitor.pipeline import CheckReport, Pipeline
 
 log = logging.getLogger(__name__)
 
-GRACE_SECONDS = 20.0
-"""How long SIGTERM waits for in-flight checks before abandoning them."""
-
 
 class Daemon:
     """Runs the monitor until told to stop."""
@@ -40,12 +37,10 @@ class Daemon:
         *,
         reload_config: Callable[[], Config] | None = None,
         systemd: sdnotify.Notifier | None = None,
-        grace_seconds: float = GRACE_SECONDS,
     ) -> None:
         self.monitor = monitor
         self.reload_config = reload_config
         self.systemd = systemd or sdnotify.Notifier()
-        self.grace_seconds = grace_seconds
         self._inflight: set[asyncio.Task[CheckReport]] = set()
         self._stop = asyncio.Event()
         self._delivering = False
@@ -120,6 +115,8 @@ class Daemon:
                 task = asyncio.create_task(pipeline.check(watch), name=watch.url)
                 self._inflight.add(task)
                 task.add_done_callback(self._done)
+        # What `systemctl status monitor` shows, refreshed every tick.
+        self.systemd.status(f"{len(self._inflight)} checks in flight, {self.checked} done")
         await self._deliver(pipeline)
 
     def _done(self, task: asyncio.Task[CheckReport]) -> None:
@@ -153,16 +150,16 @@ class Daemon:
     async def _drain(self) -> None:
         if not self._inflight:
             return
-        log.info(
-            "waiting up to %ss for %d checks in flight", self.grace_seconds, len(self._inflight)
-        )
-        _, pending = await asyncio.wait(set(self._inflight), timeout=self.grace_seconds)
+        grace = self.monitor.config.daemon.grace_seconds
+        log.info("waiting up to %ss for %d checks in flight", grace, len(self._inflight))
+        _, pending = await asyncio.wait(set(self._inflight), timeout=grace)
         for task in pending:
             task.cancel()
         for task in pending:
             with suppress(asyncio.CancelledError, Exception):
                 await task
-        # Abandoned checks wrote nothing; free their rows for the next daemon at once.
+        # An abandoned check wrote all of its outcome or nothing (one transaction, finished by
+        # its thread even when cancelled); free the rows for the next daemon at once.
         for task in pending:
             with suppress(MonitorError):
                 self.monitor.storage.release_by_url(task.get_name(), self.monitor.owner)

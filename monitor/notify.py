@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import apprise
+from apprise.conversion import convert_between
 
 from monitor.config import Target
 from monitor.errors import NotifyError
@@ -32,6 +33,13 @@ class Message:
     html: str
     url: str = ""
     """The watched URL, for the 'see the rest' hint when a body must be cut."""
+    versions: tuple[int, int] | None = None
+    """The two versions the alert compares, for the same hint."""
+
+    @property
+    def hint(self) -> str:
+        old, new = self.versions or (None, None)
+        return more_hint(self.url, old, new)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,11 @@ class Notifier:
         for target in targets:
             self._add_url(target.url, target.tags)
         if apprise_config is not None:
+            if not apprise_config.is_file():
+                raise NotifyError(
+                    f"cannot read the Apprise config file {apprise_config}; "
+                    "check the path under [notify] config"
+                )
             config = apprise.AppriseConfig()
             if not config.add(str(apprise_config)):
                 raise NotifyError(
@@ -138,11 +151,14 @@ class Notifier:
             "markdown": (message.markdown, apprise.NotifyFormat.MARKDOWN),
         }.get(fmt, (message.text, apprise.NotifyFormat.TEXT))
         limit = int(getattr(plugin, "body_maxlen", 0) or 0)
-        if limit and len(body) > limit:
-            # A cut HTML body would be broken markup: fall back to cut text.
-            body = cut(message.text, limit, more_hint(message.url, None, None))
+        title_room = int(getattr(plugin, "title_maxlen", 250) or 0)
+        # A target without a title field gets "subject\r\n" in front of the body.
+        blend = len(_as_sent(plugin, message.subject)) + 3 if title_room <= 0 else 0
+        if limit and len(body) + blend > limit:
+            # A cut HTML body would be broken markup: cut the text instead.
+            body = _fit(plugin, message.text, limit - blend, message.hint)
             body_format = apprise.NotifyFormat.TEXT
-        title = message.subject[: int(getattr(plugin, "title_maxlen", 250) or 250)]
+        title = message.subject[:title_room] if title_room > 0 else message.subject
         with apprise.LogCapture(level=logging.WARNING) as captured:
             try:
                 ok = bool(plugin.notify(body=body, title=title, body_format=body_format))
@@ -157,6 +173,25 @@ class Notifier:
         return Delivery(key, endpoint.display, False, error)
 
 
+def _as_sent(plugin: Any, text: str) -> str:
+    """``text`` as Apprise will send it to this plugin (it escapes text for Markdown ones)."""
+    target = plugin.resolve_format(apprise.NotifyFormat.TEXT)
+    return str(convert_between(apprise.NotifyFormat.TEXT, target, text))
+
+
+def _fit(plugin: Any, text: str, room: int, hint: str) -> str:
+    """Cut ``text`` so that what the plugin finally sends stays within ``room``."""
+    budget = room
+    while budget > 0:
+        body = cut(text, budget, hint)
+        over = len(_as_sent(plugin, body)) - room
+        if over <= 0:
+            return body
+        budget -= over
+    return cut(text, max(room, 0), "")
+
+
 def _mask(url: str) -> str:
+    """Only the scheme: the rest of an Apprise URL is often a token."""
     scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest[:3]}…" if rest else url
+    return f"{scheme}://…" if rest else "…"

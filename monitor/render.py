@@ -167,7 +167,10 @@ def diff_text(diff: ArticleDiff, limit: int | None = None) -> list[str]:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("*", "\\*").replace("_", "\\_").replace("`", "\\`").replace("~", "\\~")
+    # < and > too: on Slack, page text like <!channel> would otherwise ping everyone.
+    for char in "\\*_`~<>":
+        text = text.replace(char, "\\" + char)
+    return text
 
 
 def md_block(label: str, block: Block) -> str:

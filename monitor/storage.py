@@ -92,6 +92,8 @@ class PendingAlert:
     html: str
     targets: tuple[str, ...]
     attempts: int
+    version: int | None = None
+    """The version the alert reports, if it reports one."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -464,6 +466,7 @@ class Storage:
                     html=alert.html,
                     targets=tuple(alert.targets or ()),
                     attempts=alert.attempts,
+                    version=alert.version_number,
                 )
                 for alert, url in rows
             ]

@@ -1,5 +1,5 @@
-"""Shared fixtures: real local servers for HTTP pages, SMTP and the Slack webhook, and the
-databases (SQLite, PostgreSQL) that storage runs on."""
+"""Shared fixtures: real local servers for HTTP pages, SMTP, the Slack webhook and other
+JSON webhooks, and the databases (SQLite, PostgreSQL) that storage runs on."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from apprise.plugins.slack import NotifySlack
-from servers import PageServer, SlackReceiver, SMTPServer
+from servers import PageServer, SlackReceiver, SMTPServer, WebhookReceiver
 
 from monitor.storage import Storage
 
@@ -48,6 +48,13 @@ def slack_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackReceiver]:
     with SlackReceiver() as receiver:
         # Apprise hard-codes the webhook host; this class attribute is the only way in.
         monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
+        yield receiver
+
+
+@pytest.fixture
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A JSON webhook on 127.0.0.1 collecting every POST (json://, Misskey, Rocket.Chat)."""
+    with WebhookReceiver() as receiver:
         yield receiver
 
 

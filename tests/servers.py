@@ -482,3 +482,82 @@ class SlackReceiver:
                         self._send(200, text, b"ok")
 
         return Handler
+
+
+# --- generic JSON webhook -----------------------------------------------------------
+
+
+class WebhookPost(NamedTuple):
+    """One POST to a webhook: the path posted to and its JSON payload."""
+
+    path: str
+    payload: Any
+
+
+class WebhookReceiver:
+    """Any JSON webhook on 127.0.0.1 (Apprise's json://, a Misskey or Rocket.Chat host).
+
+    Keeps each POST, whatever its path, and answers 200 with ``{}``; set
+    ``fail = True`` to answer 500 instead. Apprise URLs reach it at ``netloc``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self.posts: list[WebhookPost] = []
+        self.fail = False
+        self._httpd = _LocalHTTPServer((HOST, 0), self._handler_class())
+        self.port: int = self._httpd.server_address[1]
+        self.netloc = f"{HOST}:{self.port}"
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            args=(_SHUTDOWN_POLL,),
+            name=f"webhook-{self.port}",
+            daemon=True,
+        )
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._httpd.shutdown()
+        self._thread.join()
+        self._httpd.server_close()
+
+    def wait_for(self, n: int, timeout: float = 10.0) -> list[WebhookPost]:
+        """Block until ``n`` posts have arrived; return all posts so far."""
+        if not _wait(self._lock, lambda: len(self.posts) >= n, timeout):
+            raise AssertionError(f"expected {n} webhook posts, got {len(self.posts)}")
+        with self._lock:
+            return list(self.posts)
+
+    def _record(self, post: WebhookPost) -> bool:
+        with self._lock:
+            self.posts.append(post)
+            self._lock.notify_all()
+            return self.fail
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(_QuietHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                try:
+                    payload: Any = json.loads(raw)
+                except ValueError:
+                    payload = raw.decode("utf-8", "replace")
+                failing = receiver._record(WebhookPost(self.path, payload))
+                answer = {"Content-Type": "application/json"}
+                with contextlib.suppress(ConnectionError):
+                    if failing:
+                        self._send(500, answer, b'{"error": "internal"}')
+                    else:
+                        self._send(200, answer, b"{}")
+
+        return Handler

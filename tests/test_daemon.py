@@ -154,3 +154,91 @@ def test_a_broken_config_on_reload_keeps_the_daemon_running(
     assert code == 0, err
     assert "reload failed, keeping the previous config" in err
     assert "evry" in err
+
+
+def daemon_config(path: Path, db: Path, urls: list[str], **monitor: str) -> None:
+    settings = "".join(f"{key} = {value}\n" for key, value in monitor.items())
+    watches = "".join(f'\n[[watch]]\nurl = "{url}"\nevery = "1h"\n' for url in urls)
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{db}"\n\n[monitor]\ntick = "1s"\n{settings}{watches}',
+        encoding="utf-8",
+    )
+
+
+def test_sigterm_lets_a_check_in_flight_finish_and_store_its_version(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """A page still downloading when SIGTERM arrives is finished and stored before exit."""
+    page_server.set("/slow", page_v1(Chrome(1)))
+    release = page_server.hold("/slow", stage="body")
+    config = tmp_path / "monitor.toml"
+    daemon_config(config, tmp_path / "monitor.db", [page_server.url("/slow")], grace='"30s"')
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/slow", timeout=30)
+        process.send_signal(signal.SIGTERM)
+        systemd.wait_for("STOPPING=1")
+        release.set()
+        _, err = process.communicate(timeout=60)
+    finally:
+        release.set()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    (row,) = json.loads(monitor_cli(config, "list", "--json").stdout)
+    assert row["versions"] == 1
+
+
+def test_sigterm_abandons_a_hung_check_after_the_grace_and_writes_nothing(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """A check still hanging after the grace period is abandoned: no version, no lease left."""
+    page_server.set("/hung", page_v1(Chrome(1)))
+    release = page_server.hold("/hung", stage="headers")
+    config = tmp_path / "monitor.toml"
+    daemon_config(config, tmp_path / "monitor.db", [page_server.url("/hung")], grace='"1s"')
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/hung", timeout=30)
+        code, err = stop(process)
+    finally:
+        release.set()
+    assert code == 0, err
+    assert "Traceback" not in err
+    (row,) = json.loads(monitor_cli(config, "list", "--json").stdout)
+    assert (row["versions"], row["last_check"]) == (0, None)
+    # The lease was released: a one-off check can take the watch right away.
+    report = json.loads(monitor_cli(config, "check", "--all", "--json").stdout)
+    assert [r["outcome"] for r in report] == ["first"]
+
+
+def test_checks_run_concurrently_up_to_the_bound(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """With concurrency = 2, two pages are in flight at once and the third waits its turn."""
+    holds = {}
+    for name in ("a", "b", "c"):
+        page_server.set(f"/{name}", page_v1(Chrome(ord(name))))
+        holds[name] = page_server.hold(f"/{name}", stage="headers")
+    urls = [page_server.url(f"/{name}") for name in holds]
+    config = tmp_path / "monitor.toml"
+    daemon_config(config, tmp_path / "monitor.db", urls, concurrency="2", per_host="4")
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        first_two = {seen.path for seen in page_server.wait_for(2, timeout=30)}
+        # Two whole ticks with both slots taken: a third check would have started by now.
+        systemd.wait_for("STATUS=2 checks in flight, 0 done")
+        systemd.wait_for("STATUS=2 checks in flight, 0 done")
+        assert len(page_server.requests) == 2 and len(first_two) == 2
+        for name in holds:
+            if f"/{name}" in first_two:
+                holds[name].set()
+        page_server.wait_for(3, timeout=30)
+    finally:
+        for event in holds.values():
+            event.set()
+        code, err = stop(process)
+    assert code == 0, err
