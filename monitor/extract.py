@@ -24,7 +24,7 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from monitor import container
+from monitor import container, signals
 from monitor.errors import ExtractionError
 from monitor.models import Article, WatchOptions
 from monitor.normalize import comparison_key, normalize_paragraphs, normalize_text
@@ -116,7 +116,7 @@ def _page_dates(tree: Any, url: str, node: Any) -> tuple[str | None, str | None]
     in <head> and the article's container: anywhere else it finds site clocks and the
     date of "today's" front page, which would look like edits every day.
     """
-    published, modified = container.declared_dates(tree, node)
+    published, modified = signals.declared_dates(tree, node)
     if published or modified:
         return published, modified
     head = tree.head.html if tree.head is not None else ""

@@ -137,3 +137,68 @@ class CheckRecord:
     outcome: str
     error: str | None = None
     version: int | None = None
+
+
+# -- what a check writes, and the alert outbox ---------------------------------------
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A version to store, decided by the pipeline."""
+
+    article: Article
+    raw_html: bytes
+    kind: str
+    revert_of: int | None = None
+    declared: bool | None = None
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """An alert to store in the same transaction as what it reports."""
+
+    kind: str
+    subject: str
+    text: str
+    markdown: str
+    html: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """Everything one check writes."""
+
+    at: datetime
+    outcome: str
+    """'first', 'edit', 'revert', 'timestamp', 'unchanged', 'not-modified', 'error', 'gone', ..."""
+    next_check_at: datetime
+    status: int | None = None
+    duration_ms: float = 0.0
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    version: NewVersion | None = None
+    alerts: tuple[AlertDraft, ...] = ()
+    state: str | None = None
+    """A new lifecycle state for the watch ('gone', 'moved', ...), or None to keep it."""
+    hint: dict[str, Any] | None = None
+    set_hint: bool = False
+    """Replace the watch's hint with ``hint`` (None clears it); False keeps it."""
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    """An alert waiting for delivery."""
+
+    id: int
+    watch_url: str
+    kind: str
+    subject: str
+    text: str
+    markdown: str
+    html: str
+    targets: tuple[str, ...]
+    attempts: int
+    version: int | None = None
+    """The version the alert reports, if it reports one."""

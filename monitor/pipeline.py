@@ -21,11 +21,19 @@ from monitor.detect import Decision, LifecycleEvent, decide, lifecycle, same_pag
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract
 from monitor.fetch import Fetcher, status_reason
-from monitor.models import Article, FetchResult, StoredVersion, Watch
+from monitor.models import (
+    AlertDraft,
+    Article,
+    CheckOutcome,
+    FetchResult,
+    NewVersion,
+    StoredVersion,
+    Watch,
+)
 from monitor.notify import Delivery, Message, Notifier
 from monitor.render import AlertContext, render_alert
 from monitor.schedule import next_due
-from monitor.storage import AlertDraft, CheckOutcome, NewVersion, Storage
+from monitor.storage import Storage
 
 log = logging.getLogger(__name__)
 

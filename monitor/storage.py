@@ -13,7 +13,7 @@ import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from importlib.resources import files
 from typing import Any
@@ -24,76 +24,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
 from monitor.models import (
+    AlertDraft,
     Article,
+    CheckOutcome,
     CheckRecord,
+    NewVersion,
+    PendingAlert,
     StoredVersion,
     Watch,
     WatchOptions,
     WatchSpec,
 )
 from monitor.schema import AlertRow, CheckRow, VersionRow, WatchRow
-
-
-@dataclass(frozen=True)
-class NewVersion:
-    """A version to store, decided by the pipeline."""
-
-    article: Article
-    raw_html: bytes
-    kind: str
-    revert_of: int | None = None
-    declared: bool | None = None
-
-
-@dataclass(frozen=True)
-class AlertDraft:
-    """An alert to store in the same transaction as what it reports."""
-
-    kind: str
-    subject: str
-    text: str
-    markdown: str
-    html: str
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    """Everything one check writes."""
-
-    at: datetime
-    outcome: str
-    """'first', 'edit', 'revert', 'timestamp', 'unchanged', 'not-modified', 'error', 'gone', ..."""
-    next_check_at: datetime
-    status: int | None = None
-    duration_ms: float = 0.0
-    error: str | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    version: NewVersion | None = None
-    alerts: tuple[AlertDraft, ...] = ()
-    state: str | None = None
-    """A new lifecycle state for the watch ('gone', 'moved', ...), or None to keep it."""
-    hint: dict[str, Any] | None = None
-    set_hint: bool = False
-    """Replace the watch's hint with ``hint`` (None clears it); False keeps it."""
-
-
-@dataclass(frozen=True)
-class PendingAlert:
-    """An alert waiting for delivery."""
-
-    id: int
-    watch_url: str
-    kind: str
-    subject: str
-    text: str
-    markdown: str
-    html: str
-    targets: tuple[str, ...]
-    attempts: int
-    version: int | None = None
-    """The version the alert reports, if it reports one."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -102,19 +102,3 @@ def test_a_single_paragraph_article_is_watched_with_its_surroundings() -> None:
     lines = [f"Line {n} of a story written as one paragraph with breaks." for n in range(6)]
     node = container.locate(container.parse(html), ["\n".join(lines)])
     assert node is not None and node.attributes.get("id") == "main"
-
-
-@pytest.mark.parametrize(
-    "markup",
-    [
-        '<span itemprop="author creator"><a><span itemprop="name">Ana Ruiz</span></a></span>',
-        '<a rel="author external" href="/by/x">Ana Ruiz</a>',
-        '<p class="byline">By <a href="/by/x">Ana Ruiz</a>, March 3, 2019 10:41</p>',
-        '<meta name="author" content="Ana Ruiz">',
-    ],
-    ids=["itemprop-list", "rel-list", "byline-links", "meta"],
-)
-def test_the_byline_is_found_where_sites_put_it(markup: str) -> None:
-    """Bylines are read from author metadata, author microdata and byline elements."""
-    tree = container.parse(f"<html><head></head><body>{markup}<p>Story.</p></body></html>")
-    assert container.byline_of(tree) == "Ana Ruiz"

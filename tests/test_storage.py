@@ -14,9 +14,17 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
-from monitor.models import Article, Watch, WatchOptions, WatchSpec
+from monitor.models import (
+    AlertDraft,
+    Article,
+    CheckOutcome,
+    NewVersion,
+    Watch,
+    WatchOptions,
+    WatchSpec,
+)
 from monitor.schema import AlertRow, Base, CheckRow, VersionRow, WatchRow
-from monitor.storage import AlertDraft, CheckOutcome, NewVersion, Storage
+from monitor.storage import Storage
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

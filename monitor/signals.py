@@ -1,0 +1,175 @@
+"""The page's own signals: its headline, byline and dates, as its markup declares them.
+
+Read from metadata, JSON-LD, the headline element and the byline element: never from
+free text, where a site's clock or "today's" date would pass for the article's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from monitor.normalize import comparison_key, normalize_text
+
+_JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
+
+
+def _squashed(node: LexborNode | None) -> str:
+    return normalize_text(" ".join(node.text(deep=True, separator=" ").split())) if node else ""
+
+
+def _meta(tree: LexborHTMLParser, selector: str) -> str:
+    node = tree.css_first(selector)
+    return normalize_text(" ".join((node.attributes.get("content") or "").split())) if node else ""
+
+
+def title_of(tree: LexborHTMLParser, prefer: int | None = None) -> tuple[str, int]:
+    """The headline, and which <h1> it came from (-1: the page's metadata).
+
+    The headline is the <h1> that agrees with the page's own title metadata (a logo
+    in an <h1> does not); the next checks read the same <h1>, so an edited headline
+    is read where the old one was.
+    """
+    headings = [_squashed(node) for node in tree.css("h1")]
+    if prefer is not None and 0 <= prefer < len(headings) and headings[prefer]:
+        return headings[prefer], prefer
+    reference = (
+        _meta(tree, "meta[property='og:title']")
+        or _meta(tree, "meta[name='twitter:title']")
+        or _squashed(tree.css_first("title"))
+    )
+    ref_words = set(comparison_key(reference).lower().split())
+    best, best_score = -1, 0.6
+    for index, heading in enumerate(headings):
+        words = comparison_key(heading).lower().split()
+        if words and len(heading) < 400:
+            score = sum(w in ref_words for w in words) / len(words)
+            if score > best_score or (best < 0 and score >= best_score):
+                best, best_score = index, score
+    if best >= 0:
+        return headings[best], best
+    return reference, -1
+
+
+_BYLINE_SELECTORS = (
+    "[rel~=author]",
+    "[itemprop~=author]",
+    ".byline",
+    "[class*=byline]",
+    ".author",
+)
+_JSONLD_AUTHOR = re.compile(r'"author"\s*:\s*[\[{][^\]}]*?"name"\s*:\s*"([^"]{2,100})"')
+
+
+def byline_of(tree: LexborHTMLParser) -> str:
+    """The byline: the page's author metadata first, else its byline element."""
+    meta = _meta(tree, "meta[name='author']")
+    if meta and len(meta) < 120:
+        return meta
+    for script in tree.css("script[type='application/ld+json']"):
+        found = _JSONLD_AUTHOR.findall(script.text())
+        if found:
+            names = [json.loads(f'"{name}"') for name in found]  # undo JSON's \\u escapes
+            return normalize_text(", ".join(dict.fromkeys(names)))
+    for selector in _BYLINE_SELECTORS:
+        for node in tree.css(selector):
+            # Names are links in most bylines; the text around them holds dates and 'By'.
+            links = [_squashed(a) for a in node.css("a")]
+            text = ", ".join(t for t in links if t) or _squashed(node)
+            if text and len(text) < 120:
+                return text
+    return ""
+
+
+def meta_tags(tree: LexborHTMLParser) -> list[tuple[str, str]]:
+    """(name, content) of each <meta>, named by property, name or itemprop, lower-cased."""
+    tags = []
+    for meta in tree.css("meta"):
+        attrs = meta.attributes
+        name = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
+        tags.append((name.lower(), attrs.get("content") or ""))
+    return tags
+
+
+def date_signals(tree: LexborHTMLParser, container: LexborNode | None) -> str:
+    """The raw date strings the page gives about itself (not clocks in the chrome)."""
+    found: list[str] = [
+        f"{name}={content}"
+        for name, content in meta_tags(tree)
+        if "time" in name or "date" in name or "modified" in name or name == "robots"
+    ]
+    for script in tree.css("script[type='application/ld+json']"):
+        found.extend(f"{k}={v}" for k, v in _JSONLD_DATE.findall(script.text()))
+    if container is not None:
+        found.extend(
+            f"time={node.attributes.get('datetime')}" for node in container.css("time[datetime]")
+        )
+    # Not dates, but also read on every check: a move or a noindex must leave the fast path.
+    for link in tree.css("link[rel='canonical']"):
+        found.append(f"canonical={link.attributes.get('href')}")
+    return json.dumps(sorted(found))
+
+
+_PUBLISHED_KEYS = (
+    "article:published_time",
+    "datepublished",
+    "og:published_time",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "datecreated",
+    "date",
+)
+_MODIFIED_KEYS = (
+    "article:modified_time",
+    "datemodified",
+    "og:updated_time",
+    "last-modified",
+    "lastmod",
+    "dc.date.modified",
+)
+
+
+def _as_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = value.strip()
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def declared_dates(
+    tree: LexborHTMLParser, container: LexborNode | None
+) -> tuple[str | None, str | None]:
+    """Publication and modification dates as the page declares them in its markup.
+
+    Metadata, JSON-LD and <time> elements inside the article only: never free text,
+    where a site's header clock ("Thursday, March 14") would pass for a date.
+    """
+    found: dict[str, str] = {}
+    for name, content in meta_tags(tree):
+        if name and content:
+            found.setdefault(name, content)
+    for script in tree.css("script[type='application/ld+json']"):
+        for key, value in _JSONLD_DATE.findall(script.text()):
+            found.setdefault(key.lower(), value)
+    published = next((d for k in _PUBLISHED_KEYS if (d := _as_date(found.get(k)))), None)
+    modified = next((d for k in _MODIFIED_KEYS if (d := _as_date(found.get(k)))), None)
+    if published is None and container is not None:
+        times = [_as_date(n.attributes.get("datetime")) for n in container.css("time[datetime]")]
+        published = next((t for t in times if t), None)
+    return published, modified or published

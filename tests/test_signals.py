@@ -1,0 +1,52 @@
+"""The page's own signals: headline, byline and dates as its markup declares them."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.container import parse
+from monitor.signals import byline_of, declared_dates, title_of
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<span itemprop="author creator"><a><span itemprop="name">Ana Ruiz</span></a></span>',
+        '<a rel="author external" href="/by/x">Ana Ruiz</a>',
+        '<p class="byline">By <a href="/by/x">Ana Ruiz</a>, March 3, 2019 10:41</p>',
+        '<meta name="author" content="Ana Ruiz">',
+    ],
+    ids=["itemprop-list", "rel-list", "byline-links", "meta"],
+)
+def test_the_byline_is_found_where_sites_put_it(markup: str) -> None:
+    """Bylines are read from author metadata, author microdata and byline elements."""
+    tree = parse(f"<html><head></head><body>{markup}<p>Story.</p></body></html>")
+    assert byline_of(tree) == "Ana Ruiz"
+
+
+def test_the_headline_is_the_h1_that_agrees_with_the_title_metadata() -> None:
+    """A logo in the first <h1> is passed over for the headline the metadata names."""
+    tree = parse(
+        "<html><head><meta property='og:title' content='Mayor resigns over budget'></head>"
+        "<body><h1>Daily News</h1><article><h1>Mayor resigns over budget</h1></article>"
+        "</body></html>"
+    )
+    assert title_of(tree) == ("Mayor resigns over budget", 1)
+    assert title_of(tree, prefer=1) == ("Mayor resigns over budget", 1)
+
+
+def test_dates_come_from_metadata_not_from_a_header_clock() -> None:
+    """Published and modified dates are read from meta tags and JSON-LD, never from text."""
+    tree = parse(
+        "<html><head><meta property='article:published_time' content='2021-06-02T10:00:00Z'>"
+        '<script type="application/ld+json">{"dateModified": "2021-06-03T14:15:00+03:00"}</script>'
+        "</head><body><header><span class='date'>Thursday, March 14, 2024</span></header>"
+        "<article><p>Story.</p></article></body></html>"
+    )
+    assert declared_dates(tree, None) == ("2021-06-02", "2021-06-03")
+
+
+def test_without_declared_dates_there_are_none() -> None:
+    """A page that declares no dates gets none, rather than one guessed from its text."""
+    tree = parse("<html><body><p>Updated Thursday, March 14, 2024</p></body></html>")
+    assert declared_dates(tree, None) == (None, None)
