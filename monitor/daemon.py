@@ -84,7 +84,14 @@ class Daemon:
             )
         scheduler.start()
         watches = len(self.monitor.watches())
-        log.info("monitor started: %d watches, tick every %ss", watches, settings.tick_seconds)
+        log.info(
+            "monitor started: %d watches, tick every %ss, database %s",
+            watches,
+            settings.tick_seconds,
+            self.monitor.storage.engine.url.render_as_string(hide_password=True),
+        )
+        if not watches:
+            log.info("no watches yet: add one with `monitor add URL` or in the config file")
         self.systemd.ready()
         self.systemd.status(f"watching {watches} pages")
         try:
