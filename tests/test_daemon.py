@@ -242,3 +242,42 @@ def test_checks_run_concurrently_up_to_the_bound(
             event.set()
         code, err = stop(process)
     assert code == 0, err
+
+
+def test_two_daemons_share_one_database_and_check_each_page_once(
+    tmp_path: Path, page_server: PageServer, db_url: str
+) -> None:
+    """Two daemons on one database split the due watches: every page is checked exactly once."""
+    names = [f"/story-{n}" for n in range(8)]
+    for n, name in enumerate(names):
+        page_server.set(name, page_v1(Chrome(n)))
+    config = tmp_path / "monitor.toml"
+    watches = "".join(f'\n[[watch]]\nurl = "{page_server.url(n)}"\nevery = "1h"\n' for n in names)
+    config.write_text(
+        f'[storage]\nurl = "{db_url}"\n\n[monitor]\ntick = "1s"\nconcurrency = 2\n'
+        f"per_host = 8\n{watches}",
+        encoding="utf-8",
+    )
+    monitor_cli(config, "list")  # create the schema once, before the race
+    fakes = [Systemd(tmp_path / f"notify-{n}.sock") for n in range(2)]
+    daemons = [start_daemon(config, fake) for fake in fakes]
+    try:
+        for fake in fakes:
+            fake.wait_for("READY=1")
+        page_server.wait_for(len(names), timeout=60)
+        for fake in fakes:  # two more ticks each, in which a double check would show
+            for _ in range(2):
+                _wait_status(fake)
+    finally:
+        results = [stop(daemon) for daemon in daemons]
+        for fake in fakes:
+            fake.sock.close()
+    assert [code for code, _ in results] == [0, 0], [err for _, err in results]
+    assert sorted(seen.path for seen in page_server.requests) == sorted(names)
+    listing = json.loads(monitor_cli(config, "list", "--json").stdout)
+    assert [row["versions"] for row in listing] == [1] * len(names)
+
+
+def _wait_status(fake: Systemd) -> None:
+    while not fake.sock.recv(4096).decode().startswith("STATUS="):
+        pass
