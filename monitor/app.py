@@ -165,7 +165,13 @@ class Monitor:
 
                 reports = list(await asyncio.gather(*(one(w) for w in watches)))
                 await pipeline.deliver_pending()
-        return reports
+        taken = {watch.url for watch in watches}
+        busy = [
+            CheckReport(url, "busy", error="a running daemon is checking it right now; try again")
+            for url in chosen
+            if url not in taken
+        ]
+        return reports + busy
 
     def notify_test(self) -> list[Delivery]:
         """Send a test alert to every configured target; report each one."""

@@ -70,6 +70,16 @@ def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> Ale
     )
 
 
+def _readable(content_type: str) -> bool:
+    """HTML, XML, JSON or text (or no type at all: many servers send none)."""
+    kind = content_type.split(";")[0].strip().lower()
+    return (
+        not kind
+        or kind.startswith("text/")
+        or any(word in kind for word in ("html", "xml", "json"))
+    )
+
+
 def retry_delay(attempts: int) -> timedelta:
     """1, 2, 4 … minutes between delivery attempts, at most an hour."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
@@ -142,6 +152,13 @@ class Pipeline:
         if result.status >= 400 or not same_page(watch.url, result.final_url):
             previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
             return self._event_outcome(watch, base, previous, result)
+        if not _readable(result.content_type):
+            return replace(
+                base,
+                outcome="error",
+                error=f"the URL serves {result.content_type.split(';')[0]}, not a web page; "
+                "monitor reads HTML, XML, JSON and text",
+            )
         try:
             extraction = await self._extract(result, watch)
         except ExtractionError as error:

@@ -237,3 +237,22 @@ def test_a_page_that_changes_between_checks_gets_a_version_per_edit(
     main(["--config", str(config), "history", page_server.url("/s")])
     out = capsys.readouterr().out
     assert "first version" in out and "4 paragraphs added" in out
+
+
+def test_check_reports_a_watch_a_daemon_is_checking_as_busy(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check` leaves a watch a daemon holds to it, and says so, rather than staying silent."""
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.config import load_config
+    from monitor.storage import Storage
+
+    page_server.set("/s", page_v1(Chrome(1)))
+    main(["--config", str(config), "add", page_server.url("/s")])
+    storage = Storage(load_config(config).storage_url)
+    storage.claim_due("daemon", datetime.now(UTC), lease=timedelta(minutes=10), limit=10)
+    capsys.readouterr()
+    assert main(["--config", str(config), "check", "--all", "--json"]) == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["outcome"] == "busy" and "daemon" in report["error"]

@@ -243,3 +243,16 @@ def test_a_dead_alert_target_keeps_the_alert_for_a_retry(
     assert (version, kind, state, attempts) == (2, "edit", "pending", 1)
     assert error and "127.0.0.1" in error
     assert port
+
+
+def test_a_pdf_is_an_error_saying_what_the_url_serves(
+    setup: tuple[Path, str], page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A URL that serves a PDF is not a page: the watch's error says so; nothing is stored."""
+    config, _ = setup
+    page_server.set(PATH, b"%PDF-1.7 binary", content_type="application/pdf")
+    capsys.readouterr()
+    main(["--config", str(config), "check", "--all", "--json"])
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["outcome"] == "error"
+    assert "serves application/pdf, not a web page" in report["error"]
