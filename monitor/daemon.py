@@ -15,6 +15,7 @@ import logging
 import signal
 from collections.abc import Callable
 from contextlib import suppress
+from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -44,6 +45,8 @@ class Daemon:
         self._inflight: set[asyncio.Task[CheckReport]] = set()
         self._stop = asyncio.Event()
         self._delivering = False
+        self._filling = False
+        self._background: set[asyncio.Task[None]] = set()
         self.checked = 0
 
     def run(self) -> None:
@@ -103,10 +106,20 @@ class Daemon:
             log.info("monitor stopped after %d checks", self.checked)
 
     async def _tick(self, pipeline: Pipeline) -> None:
-        if self._stop.is_set():
+        await self._fill(pipeline)
+        # What `systemctl status monitor` shows, refreshed every tick.
+        self.systemd.status(f"{len(self._inflight)} checks in flight, {self.checked} done")
+        await self._deliver(pipeline)
+
+    async def _fill(self, pipeline: Pipeline) -> None:
+        """Claim due watches for every free slot, and start checking them."""
+        if self._stop.is_set() or self._filling:
             return
-        free = self.monitor.config.daemon.concurrency - len(self._inflight)
-        if free > 0:
+        self._filling = True
+        try:
+            free = self.monitor.config.daemon.concurrency - len(self._inflight)
+            if free <= 0:
+                return
             try:
                 due = await asyncio.to_thread(
                     self.monitor.storage.claim_due,
@@ -117,19 +130,28 @@ class Daemon:
                 )
             except MonitorError as error:
                 log.error("cannot claim due watches: %s", error)
-                due = []
+                return
+            if self._stop.is_set():  # stopped while claiming: hand the watches back
+                for watch in due:
+                    self.monitor.storage.release_by_url(watch.url, self.monitor.owner)
+                return
             for watch in due:
                 task = asyncio.create_task(pipeline.check(watch), name=watch.url)
                 self._inflight.add(task)
-                task.add_done_callback(self._done)
-        # What `systemctl status monitor` shows, refreshed every tick.
-        self.systemd.status(f"{len(self._inflight)} checks in flight, {self.checked} done")
-        await self._deliver(pipeline)
+                task.add_done_callback(partial(self._done, pipeline))
+        finally:
+            self._filling = False
 
-    def _done(self, task: asyncio.Task[CheckReport]) -> None:
+    def _done(self, pipeline: Pipeline, task: asyncio.Task[CheckReport]) -> None:
         self._inflight.discard(task)
         if task.cancelled():
             return
+        if not self._stop.is_set():
+            # A freed slot takes the next due watch now, not at the next tick: with a
+            # backlog, throughput is bounded by the concurrency, not by the tick interval.
+            refill = asyncio.get_running_loop().create_task(self._fill(pipeline))
+            self._background.add(refill)
+            refill.add_done_callback(self._background.discard)
         self.checked += 1
         error = task.exception()
         if error is not None:

@@ -281,3 +281,28 @@ def test_two_daemons_share_one_database_and_check_each_page_once(
 def _wait_status(fake: Systemd) -> None:
     while not fake.sock.recv(4096).decode().startswith("STATUS="):
         pass
+
+
+def test_a_backlog_is_worked_through_without_waiting_for_ticks(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """With a one-hour tick, six due watches and two slots are all checked at once, slot by slot."""
+    names = [f"/p{n}" for n in range(6)]
+    for n, name in enumerate(names):
+        page_server.set(name, page_v1(Chrome(n)))
+    config = tmp_path / "monitor.toml"
+    daemon_config(
+        config,
+        tmp_path / "monitor.db",
+        [page_server.url(n) for n in names],
+        concurrency="2",
+        per_host="4",
+    )
+    config.write_text(config.read_text().replace('tick = "1s"', 'tick = "1h"'))
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(len(names), timeout=30)
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
