@@ -155,7 +155,7 @@ class Monitor:
         chosen = [w.url for w in self.storage.list_watches()] if urls is None else list(urls)
         watches = self.storage.claim(chosen, self.owner, now, lease=self.lease()) if chosen else []
         async with Fetcher(self.fetch_settings()) as fetcher:
-            with extraction_executor(len(watches)) as executor:
+            with ExtractionPool(len(watches)) as executor:
                 pipeline = self.pipeline(fetcher, executor)
                 limit = asyncio.Semaphore(self.config.daemon.concurrency)
 
@@ -186,7 +186,7 @@ class Monitor:
         return self.notifier.deliver(message, self.notifier.targets_for(()))
 
 
-class extraction_executor:
+class ExtractionPool:
     """Processes for extraction when there is parallel work; the loop's threads otherwise."""
 
     def __init__(self, jobs: int) -> None:

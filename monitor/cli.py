@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.config import check_url, find_config, load_config
 from monitor.diff import ArticleDiff
@@ -21,6 +21,9 @@ from monitor.errors import ConfigError, MonitorError
 from monitor.models import StoredVersion, WatchOptions, WatchSpec
 from monitor.render import diff_html, diff_markdown, diff_text
 from monitor.schedule import validate_every
+
+if TYPE_CHECKING:
+    from monitor.app import Monitor
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -34,8 +37,8 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _monitor(args: argparse.Namespace) -> Any:
-    from monitor.app import Monitor
+def _monitor(args: argparse.Namespace) -> Monitor:
+    from monitor.app import Monitor  # imported late: `--help` should not load the pipeline
 
     return Monitor(load_config(find_config(args.config)))
 

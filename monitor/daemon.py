@@ -20,7 +20,7 @@ from functools import partial
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor import sdnotify
-from monitor.app import Monitor, extraction_executor
+from monitor.app import ExtractionPool, Monitor
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher
@@ -61,7 +61,7 @@ class Daemon:
         ):
             loop.add_signal_handler(signum, handler)
         async with Fetcher(self.monitor.fetch_settings()) as fetcher:
-            with extraction_executor(self.monitor.config.daemon.concurrency) as executor:
+            with ExtractionPool(self.monitor.config.daemon.concurrency) as executor:
                 pipeline = self.monitor.pipeline(fetcher, executor)
                 await self._loop(pipeline)
 
