@@ -37,6 +37,8 @@ class Decision:
     revert_of: int | None = None
     declared: bool | None = None
     """For edits: True when the page owned up to it (an 'Updated' line, a moved date)."""
+    declared_by: str = ""
+    """How it owned up, in words (see ``declaration``)."""
     reason: str = ""
 
 
@@ -44,12 +46,26 @@ def dates_moved(old: Article, new: Article) -> bool:
     return (old.modified, old.published) != (new.modified, new.published)
 
 
+def declaration(old: Article, new: Article, diff: ArticleDiff) -> str:
+    """How the page owned up to an edit, in words; empty when it did not (a silent edit).
+
+    Declared: the page's own modified date moved, or it gained an update, correction or
+    editor's note line.
+    """
+    said = []
+    if new.modified and new.modified != old.modified:
+        said.append(f"its modified date moved from {old.modified or 'none'} to {new.modified}")
+    added = [block.new for block in diff.blocks if block.kind in ("added", "changed")]
+    notes = [text for text in added if _DECLARATION.search(comparison_key(text))]
+    if notes:
+        note = notes[0] if len(notes[0]) <= 120 else notes[0][:119] + "…"
+        said.append(f"it now says “{note}”")
+    return "; ".join(said)
+
+
 def is_declared(old: Article, new: Article, diff: ArticleDiff) -> bool:
     """Declared: the page's own modified date moved, or it gained an update/correction line."""
-    if new.modified and new.modified != old.modified:
-        return True
-    added = [block.new for block in diff.blocks if block.kind in ("added", "changed")]
-    return any(_DECLARATION.search(comparison_key(text)) for text in added)
+    return bool(declaration(old, new, diff))
 
 
 def is_significant(diff: ArticleDiff, options: WatchOptions) -> tuple[bool, str]:
@@ -102,7 +118,8 @@ def decide(
         store=True,
         alert=alert,
         diff=diff,
-        declared=is_declared(previous.article, new, diff),
+        declared=bool(said := declaration(previous.article, new, diff)),
+        declared_by=said,
         reason=why_not,
     )
 

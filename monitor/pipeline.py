@@ -256,6 +256,7 @@ class Pipeline:
                 new_at=base.at,
                 diff=decision.diff,
                 declared=decision.declared,
+                declared_by=decision.declared_by,
                 revert_of=decision.revert_of,
                 detail=decision.reason if decision.kind == "timestamp" else "",
             )

@@ -43,6 +43,7 @@ class AlertContext:
     new_at: datetime | None = None
     diff: ArticleDiff | None = None
     declared: bool | None = None
+    declared_by: str = ""
     revert_of: int | None = None
     detail: str = ""
 
@@ -78,8 +79,9 @@ def _versions_line(ctx: AlertContext) -> str:
 def _headline(ctx: AlertContext) -> list[str]:
     lines = []
     if ctx.kind == "edit" and ctx.declared is not None:
+        said = ctx.declared_by or "the page says it was updated"
         lines.append(
-            "Declared edit: the page says it was updated."
+            f"Declared edit: {said}{'' if said.endswith(('.', '”')) else '.'}"
             if ctx.declared
             else "Silent edit: the page does not say it was changed."
         )
@@ -97,13 +99,28 @@ def more_hint(url: str, old: int | None, new: int | None) -> str:
     return f"… diff cut here; see all of it with: monitor diff {url}{versions}"
 
 
+CONTEXT_CHARS = 90
+"""How much of the unchanged paragraph before a change is shown, to say where it is."""
+
+
+def _context(block: Block) -> Block:
+    text = block.new if len(block.new) <= CONTEXT_CHARS else block.new[:CONTEXT_CHARS] + "…"
+    return Block("equal", text, text, (Segment("equal", text),))
+
+
 def _field_blocks(diff: ArticleDiff, limit: int | None = None) -> list[tuple[str, Block]]:
     labelled: list[tuple[str, Block]] = []
     if diff.title.kind != "equal":
         labelled.append(("Headline", diff.title))
     if diff.byline.kind != "equal":
         labelled.append(("Byline", diff.byline))
-    labelled.extend(("", block) for block in diff.changed_blocks)
+    previous: Block | None = None
+    for block in diff.blocks:
+        if block.kind != "equal":
+            if previous is not None:
+                labelled.append(("", _context(previous)))
+            labelled.append(("", block))
+        previous = block if block.kind == "equal" else None
     if limit is not None:
         labelled = [(label, _clip(block, limit)) for label, block in labelled]
     return labelled
@@ -175,6 +192,8 @@ def _md_escape(text: str) -> str:
 
 def md_block(label: str, block: Block) -> str:
     head = f"*{label}:* " if label else ""
+    if block.kind == "equal":
+        return f"> {_md_escape(block.new)}"
     if block.kind == "added":
         return f"> ➕ {head}{_md_escape(block.new)}"
     if block.kind == "removed":
@@ -222,8 +241,13 @@ def html_segments(segments: tuple[Segment, ...], *, marked: bool = True) -> str:
 def html_block(label: str, block: Block) -> str:
     head = f"<strong>{html.escape(label)}:</strong> " if label else ""
     border = {"added": "#2da44e", "removed": "#cf222e", "changed": "#bf8700"}.get(
-        block.kind, "#ccc"
+        block.kind, "#d0d7de"
     )
+    if block.kind == "equal":  # context: where the change is
+        return (
+            f'<p style="margin:0 0 12px;padding-left:10px;border-left:3px solid {border};'
+            f'color:#57606a">{_hidden("  ")}{html.escape(block.new)}</p>'
+        )
     prefix = {"added": "+ ", "removed": "- ", "changed": "~ "}.get(block.kind, "")
     # Whole added or removed paragraphs need no inner markers: the prefix says it.
     segments = html_segments(block.segments, marked=block.kind == "changed")

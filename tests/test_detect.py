@@ -309,3 +309,18 @@ def test_canonical_switching_to_the_watched_url_is_not_a_move() -> None:
     """A canonical URL that changes to the watched URL itself is no move."""
     previous = replace(PAGE, canonical=ELSEWHERE)
     assert lifecycle("active", URL, 200, URL, PAGE, previous) is None
+
+
+def test_a_declared_edit_says_how_the_page_owned_up() -> None:
+    """The declaration names the moved date and quotes the page's own update line."""
+    from monitor.detect import declaration
+    from monitor.diff import diff_articles
+
+    old = Article(title="T", modified="2021-06-02", paragraphs=("Body.",))
+    new = Article(
+        title="T", modified="2021-06-03", paragraphs=("Updated at 2:15 p.m. on June 3.", "Body.")
+    )
+    said = declaration(old, new, diff_articles(old, new))
+    assert "modified date moved from 2021-06-02 to 2021-06-03" in said
+    assert "“Updated at 2:15 p.m. on June 3.”" in said
+    assert declaration(old, old, diff_articles(old, old)) == ""

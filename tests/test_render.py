@@ -11,6 +11,7 @@ import pytest
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.models import Article
 from monitor.render import (
+    CONTEXT_CHARS,
     DEL_STYLE,
     INS_STYLE,
     AlertContext,
@@ -91,6 +92,7 @@ def test_text_alert_lists_the_change_with_word_markers() -> None:
         "Silent edit: the page does not say it was changed.",
         EDIT.summary.describe(),
         "",
+        f"  {LEDE}",
         "~ Ankara bought the system in a $[-2.5-]{+2.7+} billion deal.",
         f"- {GONE}",
         f"+ {KREMLIN}",
@@ -233,3 +235,11 @@ def test_the_email_text_part_made_from_the_html_keeps_the_markers() -> None:
     text = convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, render_alert(context()).html)
     assert "$[-2.5-]{+2.7+} billion" in text
     assert f"+ {KREMLIN}" in text and f"- {GONE}" in text
+
+
+def test_each_change_is_placed_by_the_start_of_the_paragraph_before_it() -> None:
+    """The unchanged paragraph before a change is shown, shortened, so a reader can find it."""
+    long_lede = "Turkey will send home the Russian experts, officials said. " * 4
+    diff = a_diff((long_lede, DEAL), (long_lede, DEAL.replace("$2.5", "$2.7")))
+    text = render_alert(replace(BASE, diff=diff)).text
+    assert f"  {long_lede[:CONTEXT_CHARS]}…" in text.splitlines()
