@@ -107,6 +107,12 @@ class Monitor:
     ) -> tuple[StoredVersion, StoredVersion, ArticleDiff]:
         """Diff two versions; by default the last two."""
         if old is None and new is None:
+            count = self.storage.get_watch(url).versions
+            if count < 2:
+                raise StorageError(
+                    f"{url} has {count} version{'' if count == 1 else 's'} so far; a diff needs "
+                    "two. `monitor show URL` prints the one there is"
+                )
             newer, older = self.storage.version(url, -1), self.storage.version(url, -2)
         else:
             older = self.storage.version(url, old)

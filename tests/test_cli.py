@@ -199,7 +199,7 @@ def test_unknown_versions_are_clear_errors(
     assert main(["--config", str(config), "show", page_server.url("/s"), "--version", "7"]) == 1
     assert "has no version 7" in capsys.readouterr().err
     assert main(["--config", str(config), "diff", page_server.url("/s")]) == 1
-    assert "monitor history" in capsys.readouterr().err
+    assert "has 1 version so far; a diff needs two" in capsys.readouterr().err
 
 
 def test_notify_test_reports_each_target(

@@ -24,3 +24,11 @@ def test_the_example_config_shows_every_option() -> None:
     keys = set(_WATCH_KEYS).union(*_TABLES.values())
     missing = [key for key in sorted(keys) if not re.search(rf"^#?\s*{key}\s*=", text, re.M)]
     assert missing == []
+
+
+def test_the_example_notification_targets_are_valid_apprise_urls() -> None:
+    """The example's Apprise URLs parse, so a copied config starts."""
+    from monitor.notify import Notifier
+
+    config = load_config(EXAMPLE)
+    assert len(Notifier(config.targets, config.apprise_config)) == 2
