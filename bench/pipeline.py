@@ -2,7 +2,7 @@
 
 Run from the checkout, with the venv active (Linux: it reads /proc)::
 
-    python bench/pipeline.py                       # 400 watches, 3 rounds, ~1.5 minutes
+    python bench/pipeline.py                       # 400 watches, 3 rounds, ~2.5 minutes
     python bench/pipeline.py --watches 80 --rounds 2
 
 A page server in its own process (aiohttp, spawned, so its CPU is not the monitor's)
@@ -35,9 +35,14 @@ grandchildren, which ``getrusage(RUSAGE_CHILDREN)`` only sees once the forkserve
 itself exits, so their time is read from /proc (utime+stime of live descendants,
 cutime+cstime of what they reaped, plus RUSAGE_CHILDREN of this process). Peak RSS:
 ``ru_maxrss`` of this process, and the largest VmHWM of the descendants (the
-extraction workers), sampled every 0.2 s. Each pass starts a fresh pool (as
-``monitor check`` does), so its wall time includes forking two workers; the
-forkserver itself is started before round 0.
+extraction workers), sampled every 0.2 s.
+
+Each pass starts a new pool, as every ``Monitor.check()`` does (the daemon keeps one
+for its lifetime), so a pass's time includes starting the workers. On Python 3.11 the
+forkserver's preloading of ``__main__`` does nothing (it passes the main path under a
+key the forkserver ignores), so each worker imports the whole monitor again; the
+script measures that start once, and ``--forkserver-preload`` preloads the imports
+instead, to show what a pass costs without it.
 
 Prints a Markdown table (medians over the rounds) and writes ``bench/results/pipeline.json``.
 """
@@ -46,10 +51,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import gc
 import json
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import platform
 import resource
@@ -62,14 +68,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
-from pagegen import load_corpus, with_chrome
+from pagegen import CorpusPage, load_corpus, with_chrome
 
 from monitor.app import Monitor
 from monitor.config import load_config
@@ -77,19 +82,27 @@ from monitor.config import load_config
 HOST = "127.0.0.1"
 RESULTS = Path(__file__).parent / "results" / "pipeline.json"
 EXPECTED = frozenset({"unchanged", "not-modified"})
+# What a forkserver worker imports again as __mp_main__ (this script): with these loaded in
+# the forkserver first, that import is cheap (--forkserver-preload). Not pagegen: 3.11's
+# forkserver ignores the sys.path it is given, so bench/ is not on its path.
+PRELOAD = ("aiohttp.web", "monitor.app", "monitor.config")
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
 # -- the page server (its own process) ----------------------------------------------------
 
 
-def render_round(served_round: int, watches: int) -> list[bytes]:
-    """The N bodies of one served round: corpus page i mod 40 with that round's chrome."""
-    corpus = load_corpus()
-    return [
-        with_chrome(page.html, served_round * 100_000 + i, page.paragraphs).encode()
-        for i, page in ((i, corpus[i % len(corpus)]) for i in range(watches))
-    ]
+@functools.cache
+def _corpus() -> list[CorpusPage]:
+    return load_corpus()
+
+
+def render_page(job: tuple[int, int]) -> bytes:
+    """Page ``index`` of served round ``served_round``: corpus page index mod 40, new chrome."""
+    served_round, index = job
+    corpus = _corpus()
+    page = corpus[index % len(corpus)]
+    return with_chrome(page.html, served_round * 100_000 + index, page.paragraphs).encode()
 
 
 def serve(control: Connection, watches: int) -> None:
@@ -102,7 +115,7 @@ def serve(control: Connection, watches: int) -> None:
             raise web.HTTPNotFound()
         return web.Response(body=bodies[index], content_type="text/html", charset="utf-8")
 
-    async def main() -> None:
+    async def main(renderers: Executor) -> None:
         nonlocal bodies
         app = web.Application()
         app.router.add_get(r"/p/{index:\d+}.html", page)
@@ -118,11 +131,15 @@ def serve(control: Connection, watches: int) -> None:
             if served_round is None:
                 break
             started = time.perf_counter()
-            bodies = render_round(served_round, watches)
+            # Between rounds the monitor is idle: render on every core (not timed).
+            jobs = [(served_round, index) for index in range(watches)]
+            bodies = list(renderers.map(render_page, jobs, chunksize=16))
             control.send(time.perf_counter() - started)
         await runner.cleanup()
 
-    asyncio.run(main())
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as renderers:
+        asyncio.run(main(renderers))
 
 
 class PageServer:
@@ -131,7 +148,8 @@ class PageServer:
     def __init__(self, watches: int) -> None:
         context = multiprocessing.get_context("spawn")
         self._control, theirs = context.Pipe()
-        self.process = context.Process(target=serve, args=(theirs, watches), daemon=True)
+        # Not a daemon process: it has renderer processes of its own; stop() ends it.
+        self.process = context.Process(target=serve, args=(theirs, watches))
         self.process.start()
         self.port: int = self._control.recv()
         self.render_seconds = 0.0
@@ -149,7 +167,8 @@ class PageServer:
         return _proc_cpu(self.process.pid)
 
     def stop(self) -> None:
-        self._control.send(None)
+        with contextlib.suppress(OSError):  # it may have died already
+            self._control.send(None)
         self.process.join(timeout=10)
         if self.process.is_alive():
             self.process.terminate()
@@ -237,7 +256,7 @@ class RssSampler:
         while not self._stop.wait(self.interval):
             self.sample()
 
-    @contextmanager
+    @contextlib.contextmanager
     def running(self) -> Iterator[RssSampler]:
         self._thread.start()
         try:
@@ -245,6 +264,23 @@ class RssSampler:
         finally:
             self._stop.set()
             self._thread.join()
+
+
+@dataclass(frozen=True)
+class WorkerStart:
+    wall_s: float
+    cpu_s: float
+
+
+def start_worker(server_pid: int | None) -> WorkerStart:
+    """Start a one-process pool as ``ExtractionPool`` does, up to its first result."""
+    context = multiprocessing.get_context("forkserver")
+    before, wall = CpuClock.now(server_pid), time.perf_counter()
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        pool.submit(os.getpid).result()
+    wall = time.perf_counter() - wall
+    after = CpuClock.now(server_pid)
+    return WorkerStart(wall, after.process + after.children - before.process - before.children)
 
 
 # -- the passes -----------------------------------------------------------------------------
@@ -349,6 +385,8 @@ def schedule(rounds: int) -> list[str]:
 class Summary:
     rounds: int
     wall_s: float
+    wall_min_s: float
+    wall_max_s: float
     checks_per_s: float
     cpu_process_ms: float
     cpu_total_ms: float
@@ -363,6 +401,8 @@ class Summary:
         return cls(
             rounds=len(passes),
             wall_s=wall,
+            wall_min_s=min(p.wall_s for p in passes),
+            wall_max_s=max(p.wall_s for p in passes),
             checks_per_s=checks / wall,
             cpu_process_ms=statistics.median(p.cpu_process_s / p.checks for p in passes) * 1e3,
             cpu_total_ms=statistics.median(
@@ -381,19 +421,20 @@ def table(summaries: dict[str, Summary], watches: int) -> list[str]:
         "baseline": "baseline (full extraction)",
     }
     lines = [
-        "| pass | rounds | wall s/round | checks/s | CPU ms/check: process | "
+        "| pass | rounds | wall s/round | (min–max) | checks/s | CPU ms/check: process | "
         "CPU ms/check: total | outcomes not unchanged |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for mode, s in summaries.items():
         unexpected = "–" if mode == "first" else str(s.unexpected)
         lines.append(
-            f"| {labels[mode]} | {s.rounds} | {s.wall_s:.2f} | {s.checks_per_s:.0f} "
+            f"| {labels[mode]} | {s.rounds} | {s.wall_s:.2f} "
+            f"| {s.wall_min_s:.2f}–{s.wall_max_s:.2f} | {s.checks_per_s:.0f} "
             f"| {s.cpu_process_ms:.2f} | {s.cpu_total_ms:.2f} | {unexpected} |"
         )
     m, b = summaries["monitor"], summaries["baseline"]
     lines.append(
-        f"| **monitor ÷ baseline** | | {m.wall_s / b.wall_s:.2f} "
+        f"| **monitor ÷ baseline** | | {m.wall_s / b.wall_s:.2f} | "
         f"| {m.checks_per_s / b.checks_per_s:.2f} | {m.cpu_process_ms / b.cpu_process_ms:.2f} "
         f"| {m.cpu_total_ms / b.cpu_total_ms:.2f} | |"
     )
@@ -405,6 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--watches", type=int, default=400, help="watches (pages served)")
     parser.add_argument("--rounds", type=int, default=3, help="chrome-only rounds per mode")
     parser.add_argument("--concurrency", type=int, default=16, help="checks at a time")
+    parser.add_argument(
+        "--forkserver-preload",
+        action="store_true",
+        help="experiment: preload this script's imports in the forkserver, so a pool's "
+        "workers start without importing the extraction stack",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON results file")
     args = parser.parse_args(argv)
     started = time.perf_counter()
@@ -412,9 +459,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    forkserver_s = time.perf_counter()
-    multiprocessing.forkserver.ensure_running()  # what a long-running daemon has paid already
-    forkserver_s = time.perf_counter() - forkserver_s
+    if args.forkserver_preload:
+        multiprocessing.set_forkserver_preload(list(PRELOAD))
+    start_worker(None)  # the forkserver, started once per process in the daemon too
+    worker = start_worker(None)
+    log(f"one extraction worker starts in {worker.wall_s:.2f} s, {worker.cpu_s:.2f} s CPU")
     server = PageServer(args.watches)
     passes: list[Pass] = []
     hinted = 0
@@ -468,14 +517,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(
         f"Peak RSS: this process {peak_self_kib / 1024:.0f} MiB; largest descendant "
-        + ", ".join(f"{mode} {kib / 1024:.0f} MiB" for mode, kib in peaks.items())
+        + ", ".join(f"{mode} {peaks[mode] / 1024:.0f} MiB" for mode in summaries if mode in peaks)
         + "."
     )
     print(
         "Page server CPU per wall second (1.0 = a core): "
         + ", ".join(f"{mode} {s.server_cpu_share:.2f}" for mode, s in summaries.items())
         + f"; it rendered the rounds' pages in {server.render_seconds:.1f} s (untimed)."
-        + f" Forkserver start (before round 0): {forkserver_s:.2f} s."
+    )
+    print(
+        f"Each pass starts a new pool of {min(args.watches, os.cpu_count() or 1)} extraction "
+        f"workers; one worker takes {worker.wall_s:.2f} s and {worker.cpu_s:.2f} s CPU to start"
+        + (" (forkserver preloaded)." if args.forkserver_preload else ".")
     )
     unexpected = summaries["monitor"].unexpected + summaries["baseline"].unexpected
     m, b = summaries["monitor"], summaries["baseline"]
@@ -495,7 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpu_total_ms": m.cpu_total_ms / b.cpu_total_ms,
         },
         "peak_rss_kib": {"self": peak_self_kib, "descendants": peaks},
-        "forkserver_start_s": forkserver_s,
+        "forkserver_preload": args.forkserver_preload,
+        "worker_start": asdict(worker),
         "render_seconds": server.render_seconds,
         "passes": [asdict(p) for p in passes],
     }

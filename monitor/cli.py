@@ -202,14 +202,20 @@ def cmd_history(args: argparse.Namespace) -> int:
     rows = []
     for before, version in zip([None, *versions], versions, strict=False):
         summary = diff_articles(before.article, version.article).summary if before else None
+        note = {
+            "revert": f" (reverted to version {version.revert_of})",
+            "timestamp": " (only the page's date moved)",
+            "rebaseline": " (the watch's settings changed; no alert)",
+        }.get(version.kind, "")
         rows.append(
             {
                 "version": version.number,
                 "at": _iso(version.created_at),
+                "kind": version.kind,
                 "title": version.article.title,
                 "words": len(version.article.text.split()),
                 "change": asdict(summary) if summary else None,
-                "summary": summary.describe() if summary else "first version",
+                "summary": (summary.describe() if summary else "first version") + note,
             }
         )
     if args.json:

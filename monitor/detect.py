@@ -14,7 +14,7 @@ from monitor.diff import ArticleDiff, diff_articles
 from monitor.models import Article, StoredVersion, WatchOptions
 from monitor.normalize import comparison_key
 
-VersionKind = Literal["first", "unchanged", "edit", "revert", "timestamp"]
+VersionKind = Literal["first", "unchanged", "edit", "revert", "timestamp", "rebaseline"]
 
 # Lines newsrooms add when they own up to an edit.
 _DECLARATION = re.compile(
@@ -87,11 +87,25 @@ def decide(
     new: Article,
     known_hashes: dict[str, int],
     options: WatchOptions,
+    *,
+    rebaseline: bool = False,
 ) -> Decision:
-    """Compare a freshly extracted article with the latest stored version."""
+    """Compare a freshly extracted article with the latest stored version.
+
+    ``rebaseline``: the watch's settings changed since that version, so a difference is
+    the settings' doing: it is stored as the new baseline, without an alert.
+    """
     if previous is None:
         return Decision("first", store=True, alert=False, reason="first version")
     new_hash = new.content_hash()
+    if rebaseline and (new_hash != previous.content_hash or dates_moved(previous.article, new)):
+        return Decision(
+            "rebaseline",
+            store=True,
+            alert=False,
+            diff=diff_articles(previous.article, new),
+            reason="the watch's settings changed",
+        )
     if new_hash == previous.content_hash:
         if dates_moved(previous.article, new):
             return Decision(

@@ -125,6 +125,9 @@ class StoredVersion:
     article: Article
     content_hash: str
     raw_size: int = 0
+    kind: str = "edit"
+    """'first', 'edit', 'revert', 'timestamp' or 'rebaseline' (the settings changed)."""
+    revert_of: int | None = None
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,10 @@ def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> Ale
     )
 
 
+def _rebaselining(watch: Watch) -> bool:
+    return bool(watch.hint and watch.hint.get("rebaseline"))
+
+
 def _readable(content_type: str) -> bool:
     """HTML, XML, JSON or text (or no type at all: many servers send none)."""
     kind = content_type.split(";")[0].strip().lower()
@@ -177,7 +181,9 @@ class Pipeline:
             previous.article if previous else None,
         )
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
-        decision = decide(previous, article, known, watch.spec.options)
+        decision = decide(
+            previous, article, known, watch.spec.options, rebaseline=_rebaselining(watch)
+        )
         outcome = self._version_outcome(watch, base, decision, article, result, previous)
         if event is not None:
             event_alert = self._event_alert(watch, event, previous)
@@ -186,8 +192,9 @@ class Pipeline:
 
     async def _extract(self, result: FetchResult, watch: Watch) -> Extraction:
         loop = asyncio.get_running_loop()
-        # Off the fast path while a lifecycle event is open, so 'back' is noticed.
-        hint = watch.hint if watch.state == "active" else None
+        # Off the fast path while a lifecycle event is open, so 'back' is noticed, and
+        # when the settings changed, so the page is read with the new ones.
+        hint = watch.hint if watch.state == "active" and not _rebaselining(watch) else None
         job = partial(extract, result.body, result.final_url, watch.spec.options, hint)
         return await loop.run_in_executor(self.executor, job)
 

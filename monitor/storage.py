@@ -84,6 +84,8 @@ def _version_of(row: VersionRow) -> StoredVersion:
         article=_article_of(row),
         content_hash=row.content_hash,
         raw_size=row.raw_size,
+        kind=row.kind,
+        revert_of=row.revert_of,
     )
 
 
@@ -461,15 +463,22 @@ def _lease_free(now: datetime) -> Any:
     return or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now)
 
 
+REBASELINE: dict[str, Any] = {"rebaseline": True}
+"""The hint of a watch whose settings changed since its last version."""
+
+
 def _apply_spec(row: WatchRow, spec: WatchSpec) -> None:
     if row.every != spec.every and row.last_check_at is not None:
         row.next_check_at = row.last_check_at  # re-plan at the next tick with the new interval
     row.name = spec.name
     row.every = spec.every
     row.notify = list(spec.notify)
-    row.options = {
-        k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.options).items()
-    }
+    options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.options).items()}
+    if row.id is not None and row.options is not None and row.options != options:
+        # What is watched changed (a selector, an ignore rule): the next reading is the new
+        # baseline, stored without an alert, not an "edit" made of the settings change.
+        row.hint = REBASELINE
+    row.options = options
 
 
 def _watch_id(session: Session, url: str) -> int:

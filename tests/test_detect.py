@@ -324,3 +324,14 @@ def test_a_declared_edit_says_how_the_page_owned_up() -> None:
     assert "modified date moved from 2021-06-02 to 2021-06-03" in said
     assert "“Updated at 2:15 p.m. on June 3.”" in said
     assert declaration(old, old, diff_articles(old, old)) == ""
+
+
+def test_after_a_settings_change_a_difference_is_a_silent_baseline() -> None:
+    """With rebaseline set, a changed reading is stored as the new baseline, without an alert."""
+    old = Article(title="T", paragraphs=("One.", "Two."))
+    new = Article(title="T", paragraphs=("One.",))
+    previous = StoredVersion(1, datetime(2026, 1, 1, tzinfo=UTC), old, old.content_hash())
+    decision = decide(previous, new, {}, WatchOptions(), rebaseline=True)
+    assert (decision.kind, decision.store, decision.alert) == ("rebaseline", True, False)
+    same = decide(previous, old, {}, WatchOptions(), rebaseline=True)
+    assert (same.kind, same.store) == ("unchanged", False)

@@ -256,3 +256,27 @@ def test_a_pdf_is_an_error_saying_what_the_url_serves(
     (report,) = json.loads(capsys.readouterr().out)
     assert report["outcome"] == "error"
     assert "serves application/pdf, not a web page" in report["error"]
+
+
+def test_changing_what_a_watch_watches_rebaselines_without_an_alert(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A new ignore rule changes the reading: the next version is a silent new baseline."""
+    config, url = setup
+    page_server.set(PATH, page_v1(Chrome(1)))
+    check(config)
+    config.write_text(config.read_text() + "ignore = ['^Russia delivered']\n", encoding="utf-8")
+    page_server.set(PATH, page_v1(Chrome(2)))
+    check(config)
+    assert smtp_server.messages == []
+    capsys.readouterr()
+    main(["--config", str(config), "history", url, "--json"])
+    history = json.loads(capsys.readouterr().out)
+    assert [row["kind"] for row in history] == ["first", "rebaseline"]
+    assert "settings changed" in history[1]["summary"]
+    page_server.set(PATH, page_v2(Chrome(3)))
+    check(config)
+    assert len(smtp_server.messages) == 1  # and edits alert again as before
