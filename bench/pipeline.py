@@ -2,7 +2,7 @@
 
 Run from the checkout, with the venv active (Linux: it reads /proc)::
 
-    python bench/pipeline.py                       # 400 watches, 3 rounds, ~2.5 minutes
+    python bench/pipeline.py                       # 400 watches, 3 rounds, ~1.5 minutes
     python bench/pipeline.py --watches 80 --rounds 2
 
 A page server in its own process (aiohttp, spawned, so its CPU is not the monitor's)
@@ -37,12 +37,13 @@ cutime+cstime of what they reaped, plus RUSAGE_CHILDREN of this process). Peak R
 ``ru_maxrss`` of this process, and the largest VmHWM of the descendants (the
 extraction workers), sampled every 0.2 s.
 
-Each pass starts a new pool, as every ``Monitor.check()`` does (the daemon keeps one
-for its lifetime), so a pass's time includes starting the workers. On Python 3.11 the
-forkserver's preloading of ``__main__`` does nothing (it passes the main path under a
-key the forkserver ignores), so each worker imports the whole monitor again; the
-script measures that start once, and ``--forkserver-preload`` preloads the imports
-instead, to show what a pass costs without it.
+Each ``Monitor.check()`` starts a new extraction pool (``--pool per-pass``, the
+default), as ``monitor check`` does; ``monitor run`` keeps one for its lifetime, which
+``--pool daemon`` reproduces by handing every pass the same pool. A new worker pays
+twice: it imports the monitor again (on Python 3.11 the forkserver's preloading of
+``__main__`` is a no-op, CPython gh-126631), which the script measures once; and the
+first page that sends htmldate to dateparser costs it about 1.5 s more while
+dateparser compiles the patterns of all its locales.
 
 Prints a Markdown table (medians over the rounds) and writes ``bench/results/pipeline.json``.
 """
@@ -67,25 +68,24 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from unittest import mock
 
 from aiohttp import web
 from pagegen import CorpusPage, load_corpus, with_chrome
 
-from monitor.app import Monitor
+import monitor.app
+from monitor.app import ExtractionPool, Monitor
 from monitor.config import load_config
 
 HOST = "127.0.0.1"
 RESULTS = Path(__file__).parent / "results" / "pipeline.json"
 EXPECTED = frozenset({"unchanged", "not-modified"})
-# What a forkserver worker imports again as __mp_main__ (this script): with these loaded in
-# the forkserver first, that import is cheap (--forkserver-preload). Not pagegen: 3.11's
-# forkserver ignores the sys.path it is given, so bench/ is not on its path.
-PRELOAD = ("aiohttp.web", "monitor.app", "monitor.config")
+CORES = os.cpu_count() or 1
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -288,7 +288,7 @@ def start_worker(server_pid: int | None) -> WorkerStart:
 
 @dataclass
 class Pass:
-    """One ``Monitor.check()`` over every watch."""
+    """One ``Monitor.check()`` over every watch: one round of one mode."""
 
     mode: str
     """'first', 'monitor' or 'baseline'."""
@@ -343,17 +343,17 @@ def hinted_watches(database: Path) -> int:
 
 
 def run_pass(
-    monitor: Monitor, server: PageServer, sampler: RssSampler, mode: str, served_round: int
+    watcher: Monitor, server: PageServer, sampler: RssSampler, mode: str, served_round: int
 ) -> Pass:
     server.serve_round(served_round)
     if mode == "baseline":
-        clear_hints(Path(monitor.config.storage_url.removeprefix("sqlite:///")))
+        clear_hints(Path(watcher.config.storage_url.removeprefix("sqlite:///")))
     sampler.label = mode
     gc.collect()
     server_pid = server.process.pid
     server_cpu = server.cpu_seconds()
     before, wall = CpuClock.now(server_pid), time.perf_counter()
-    reports = monitor.check()
+    reports = watcher.check()
     wall = time.perf_counter() - wall
     after = CpuClock.now(server_pid)
     sampler.sample()
@@ -414,7 +414,7 @@ class Summary:
         )
 
 
-def table(summaries: dict[str, Summary], watches: int) -> list[str]:
+def table(summaries: dict[str, Summary]) -> list[str]:
     labels = {
         "first": "first checks (round 0)",
         "monitor": "monitor (fast path)",
@@ -441,105 +441,149 @@ def table(summaries: dict[str, Summary], watches: int) -> list[str]:
     return lines
 
 
+class DaemonPool:
+    """Stands in for ``ExtractionPool`` (``--pool daemon``): one pool for every pass.
+
+    ``monitor run`` keeps one pool for its lifetime; ``Monitor.check()`` starts one per pass.
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self._pool = ExtractionPool(jobs)
+        self._executor = self._pool.__enter__()
+
+    def __call__(self, jobs: int) -> DaemonPool:
+        return self
+
+    def __enter__(self) -> Executor | None:
+        return self._executor
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def close(self) -> None:
+        self._pool.__exit__(None, None, None)
+
+
+@dataclass
+class Run:
+    passes: list[Pass] = field(default_factory=list)
+    hinted: int = 0
+    """Watches with a container hint after round 0."""
+    peaks_kib: dict[str, int] = field(default_factory=dict)
+    render_s: float = 0.0
+
+
+def run(args: argparse.Namespace, log: Callable[[str], None]) -> Run:
+    """Serve the rounds and check each of them with ``Monitor.check()``."""
+    result = Run()
+    server = PageServer(args.watches)
+    try:
+        with contextlib.ExitStack() as stack:
+            tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="monitor-bench-")))
+            sampler = stack.enter_context(RssSampler(server.process.pid).running())
+            if args.pool == "daemon":
+                pool = DaemonPool(args.concurrency)
+                stack.callback(pool.close)
+                stack.enter_context(mock.patch.object(monitor.app, "ExtractionPool", pool))
+            config = load_config(write_config(tmp, server, args.watches, args.concurrency))
+            watcher = Monitor(config)
+            stack.callback(watcher.close)
+            for served_round, mode in enumerate(schedule(args.rounds)):
+                done = run_pass(watcher, server, sampler, mode, served_round)
+                result.passes.append(done)
+                log(
+                    f"round {served_round} {mode:<8} {done.wall_s:5.2f} s, CPU "
+                    f"{done.cpu_process_s:5.2f} s + children {done.cpu_children_s:5.2f} s, "
+                    f"server {done.server_cpu_s:4.2f} s; "
+                    + ", ".join(f"{k} {v}" for k, v in done.outcomes.items())
+                )
+                for error in done.errors:
+                    log(f"    {error}")
+                if mode == "first":
+                    result.hinted = hinted_watches(tmp / "monitor.db")
+                    log(f"    {result.hinted}/{args.watches} watches have a container hint")
+            result.peaks_kib = dict(sampler.peaks)
+    finally:
+        server.stop()
+    result.render_s = server.render_seconds
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--watches", type=int, default=400, help="watches (pages served)")
     parser.add_argument("--rounds", type=int, default=3, help="chrome-only rounds per mode")
     parser.add_argument("--concurrency", type=int, default=16, help="checks at a time")
     parser.add_argument(
-        "--forkserver-preload",
-        action="store_true",
-        help="experiment: preload this script's imports in the forkserver, so a pool's "
-        "workers start without importing the extraction stack",
+        "--pool",
+        choices=("per-pass", "daemon"),
+        default="per-pass",
+        help="per-pass: a new extraction pool in each Monitor.check(), as it does; "
+        "daemon: one pool for all passes, as `monitor run` keeps",
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="the JSON results file")
     args = parser.parse_args(argv)
+    if args.watches < 1 or args.rounds < 1 or args.concurrency < 1:
+        parser.error("--watches, --rounds and --concurrency must be at least 1")
     started = time.perf_counter()
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    if args.forkserver_preload:
-        multiprocessing.set_forkserver_preload(list(PRELOAD))
-    start_worker(None)  # the forkserver, started once per process in the daemon too
+    start_worker(None)  # the forkserver: started once per process, by the daemon too
     worker = start_worker(None)
     log(f"one extraction worker starts in {worker.wall_s:.2f} s, {worker.cpu_s:.2f} s CPU")
-    server = PageServer(args.watches)
-    passes: list[Pass] = []
-    hinted = 0
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="monitor-pipeline-") as tmp,
-            RssSampler(server.process.pid).running() as sampler,
-        ):
-            config = load_config(write_config(Path(tmp), server, args.watches, args.concurrency))
-            monitor = Monitor(config)
-            try:
-                for served_round, mode in enumerate(schedule(args.rounds)):
-                    done = run_pass(monitor, server, sampler, mode, served_round)
-                    passes.append(done)
-                    log(
-                        f"round {served_round} {mode:<8} {done.wall_s:5.2f} s, CPU "
-                        f"{done.cpu_process_s:5.2f} s + children {done.cpu_children_s:5.2f} s, "
-                        f"server {done.server_cpu_s:4.2f} s; "
-                        + ", ".join(f"{k} {v}" for k, v in done.outcomes.items())
-                    )
-                    for error in done.errors:
-                        log(f"    {error}")
-                    if mode == "first":
-                        hinted = hinted_watches(Path(tmp) / "monitor.db")
-                        log(f"    {hinted}/{args.watches} watches have a container hint")
-            finally:
-                monitor.close()
-    finally:
-        server.stop()
+    done = run(args, log)
     peak_self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     elapsed = time.perf_counter() - started
-
     summaries = {
-        mode: Summary.of([p for p in passes if p.mode == mode])
+        mode: Summary.of([p for p in done.passes if p.mode == mode])
         for mode in ("first", "monitor", "baseline")
     }
-    peaks = sampler.peaks
+    m, b = summaries["monitor"], summaries["baseline"]
+    workers = min(args.watches if args.pool == "per-pass" else args.concurrency, CORES)
+
     print(f"## Pipeline throughput: {args.watches} watches, {args.rounds} chrome-only rounds\n")
     print(
-        f"python {platform.python_version()}, {os.cpu_count()} cores, concurrency "
-        f"{args.concurrency}, {elapsed:.0f} s in all\n"
+        f"python {platform.python_version()}, {CORES} cores, concurrency {args.concurrency}, "
+        f"extraction pool: {args.pool} ({workers} workers), {elapsed:.0f} s in all\n"
     )
-    print("\n".join(table(summaries, args.watches)))
+    print("\n".join(table(summaries)))
     print(
         "\nMedians over the rounds. CPU process: this process (time.process_time); total: "
-        "plus the extraction workers and every other descendant but the page server (/proc)."
+        "plus the extraction workers and every other descendant but the page server (/proc).\n"
     )
     print(
-        f"\n{hinted}/{args.watches} watches have a container after round 0 (the rest take a "
-        "full extraction on every check)."
+        f"- {done.hinted}/{args.watches} watches have a container after round 0 (the others "
+        "take a full extraction on every check)."
     )
     print(
-        f"Peak RSS: this process {peak_self_kib / 1024:.0f} MiB; largest descendant "
-        + ", ".join(f"{mode} {peaks[mode] / 1024:.0f} MiB" for mode in summaries if mode in peaks)
+        f"- Peak RSS: this process {peak_self_kib / 1024:.0f} MiB; largest descendant "
+        + ", ".join(
+            f"{k} {done.peaks_kib[k] / 1024:.0f} MiB" for k in summaries if k in done.peaks_kib
+        )
         + "."
     )
     print(
-        "Page server CPU per wall second (1.0 = a core): "
+        "- Page server CPU per wall second (1.0 = a core): "
         + ", ".join(f"{mode} {s.server_cpu_share:.2f}" for mode, s in summaries.items())
-        + f"; it rendered the rounds' pages in {server.render_seconds:.1f} s (untimed)."
+        + f"; it rendered the rounds' pages in {done.render_s:.1f} s (untimed)."
     )
     print(
-        f"Each pass starts a new pool of {min(args.watches, os.cpu_count() or 1)} extraction "
-        f"workers; one worker takes {worker.wall_s:.2f} s and {worker.cpu_s:.2f} s CPU to start"
-        + (" (forkserver preloaded)." if args.forkserver_preload else ".")
+        f"- A new extraction worker takes {worker.wall_s:.2f} s and {worker.cpu_s:.2f} s CPU "
+        "to start (it imports the monitor again)"
+        + (f"; each pass starts {workers}." if args.pool == "per-pass" else ".")
     )
-    unexpected = summaries["monitor"].unexpected + summaries["baseline"].unexpected
-    m, b = summaries["monitor"], summaries["baseline"]
     results = {
         "watches": args.watches,
         "rounds": args.rounds,
         "concurrency": args.concurrency,
+        "pool": args.pool,
+        "pool_workers": workers,
         "python": platform.python_version(),
-        "cores": os.cpu_count(),
+        "cores": CORES,
         "seconds": round(elapsed, 1),
-        "hinted_watches": hinted,
+        "hinted_watches": done.hinted,
         "summary": {mode: asdict(s) for mode, s in summaries.items()},
         "ratio_monitor_to_baseline": {
             "wall_s": m.wall_s / b.wall_s,
@@ -547,15 +591,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "cpu_process_ms": m.cpu_process_ms / b.cpu_process_ms,
             "cpu_total_ms": m.cpu_total_ms / b.cpu_total_ms,
         },
-        "peak_rss_kib": {"self": peak_self_kib, "descendants": peaks},
-        "forkserver_preload": args.forkserver_preload,
+        "peak_rss_kib": {"self": peak_self_kib, "descendants": done.peaks_kib},
         "worker_start": asdict(worker),
-        "render_seconds": server.render_seconds,
-        "passes": [asdict(p) for p in passes],
+        "render_seconds": round(done.render_s, 1),
+        "passes": [asdict(p) for p in done.passes],
     }
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"\nResults: {args.results}")
+    unexpected = m.unexpected + b.unexpected
     if unexpected:
         print(f"\n{unexpected} chrome-only check(s) had an outcome other than unchanged")
         return 1

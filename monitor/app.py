@@ -204,6 +204,9 @@ class ExtractionPool:
         if workers > 1:
             # forkserver: forking a process that runs threads and an event loop is unsafe.
             context = multiprocessing.get_context("forkserver")
+            # The server imports monitor once; each worker forks from it ready
+            # (5 ms of CPU) instead of importing it again (0.5 s of CPU per worker).
+            context.set_forkserver_preload(["monitor.app", "monitor.cli"])
             self.executor = ProcessPoolExecutor(workers, mp_context=context)
         return self.executor
 
