@@ -158,7 +158,10 @@ class Daemon:
             log.error("check %s crashed: %s", task.get_name(), error)
             return
         report = task.result()
-        log.info(
+        # Thousands of quiet checks a day would bury the journal: only news is INFO.
+        quiet = report.outcome in ("unchanged", "not-modified", "error")
+        log.log(
+            logging.DEBUG if quiet else logging.INFO,
             "checked %s: %s%s",
             report.url,
             report.outcome,

@@ -64,7 +64,8 @@ def subject(ctx: AlertContext) -> str:
     label = _KIND_LABEL.get(ctx.kind, ctx.kind.capitalize())
     if ctx.kind == "edit" and ctx.declared is not None:
         label = "Declared edit" if ctx.declared else "Silent edit"
-    return f"[monitor] {label}: {ctx.watch_name}"
+    # One line whatever the page's title holds: a newline in a mail header is an injection.
+    return f"[monitor] {label}: {' '.join(ctx.watch_name.split())}"
 
 
 def _versions_line(ctx: AlertContext) -> str:

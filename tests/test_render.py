@@ -243,3 +243,9 @@ def test_each_change_is_placed_by_the_start_of_the_paragraph_before_it() -> None
     diff = a_diff((long_lede, DEAL), (long_lede, DEAL.replace("$2.5", "$2.7")))
     text = render_alert(replace(BASE, diff=diff)).text
     assert f"  {long_lede[:CONTEXT_CHARS]}…" in text.splitlines()
+
+
+def test_the_subject_is_one_line_whatever_the_title_holds() -> None:
+    """A title with line breaks cannot add lines (mail headers) to the alert's subject."""
+    ctx = replace(BASE, watch_name="Story\r\nBcc: everyone@example.org")
+    assert render_alert(ctx).subject == "[monitor] Silent edit: Story Bcc: everyone@example.org"
