@@ -172,12 +172,18 @@ class Monitor:
                 reports = list(await asyncio.gather(*(one(w) for w in watches)))
                 await pipeline.deliver_pending()
         taken = {watch.url for watch in watches}
-        busy = [
-            CheckReport(url, "busy", error="a running daemon is checking it right now; try again")
-            for url in chosen
-            if url not in taken
-        ]
+        busy = [self._busy(url) for url in chosen if url not in taken]
         return reports + busy
+
+    def _busy(self, url: str) -> CheckReport:
+        until = self.storage.get_watch(url).lease_until
+        when = f" until {until:%H:%M:%S} UTC" if until else ""
+        return CheckReport(
+            url,
+            "busy",
+            error=f"a daemon holds it{when}, checking it now; if that daemon has died, "
+            "the watch frees itself then",
+        )
 
     def notify_test(self) -> list[Delivery]:
         """Send a test alert to every configured target; report each one."""

@@ -59,6 +59,8 @@ class Watch:
     """'active', or a lifecycle state: 'gone', 'moved', 'noindex'."""
     hint: dict[str, Any] | None = None
     """What the last extraction learnt about the page (see ``monitor.container``)."""
+    lease_until: datetime | None = None
+    """While a process is checking it: until when its claim holds."""
 
     @property
     def url(self) -> str:

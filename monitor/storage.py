@@ -162,6 +162,7 @@ class Storage:
             versions=count or 0,
             state=row.state,
             hint=row.hint,
+            lease_until=row.lease_until,
         )
 
     def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:

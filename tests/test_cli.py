@@ -255,4 +255,4 @@ def test_check_reports_a_watch_a_daemon_is_checking_as_busy(
     capsys.readouterr()
     assert main(["--config", str(config), "check", "--all", "--json"]) == 0
     (report,) = json.loads(capsys.readouterr().out)
-    assert report["outcome"] == "busy" and "daemon" in report["error"]
+    assert report["outcome"] == "busy" and "a daemon holds it until" in report["error"]

@@ -306,3 +306,28 @@ def test_a_backlog_is_worked_through_without_waiting_for_ticks(
     finally:
         code, err = stop(process)
     assert code == 0, err
+
+
+def test_a_killed_daemon_leaves_no_half_written_version(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """SIGKILL in the middle of a check: the database opens fine, holds nothing partial, and
+    says which daemon's lease keeps the watch until when."""
+    page_server.set("/story", page_v1(Chrome(1)))
+    release = page_server.hold("/story", stage="body")
+    config = tmp_path / "monitor.toml"
+    daemon_config(config, tmp_path / "monitor.db", [page_server.url("/story")])
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/story", timeout=30)
+        process.kill()
+        process.communicate(timeout=30)
+    finally:
+        release.set()
+    listing = monitor_cli(config, "list", "--json")
+    assert listing.returncode == 0, listing.stderr
+    (row,) = json.loads(listing.stdout)
+    assert (row["versions"], row["last_check"]) == (0, None)
+    (report,) = json.loads(monitor_cli(config, "check", "--all", "--json").stdout)
+    assert report["outcome"] == "busy" and "frees itself" in report["error"]
