@@ -167,6 +167,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "last_change": _iso(w.last_change_at),
             "next_check": _iso(w.next_check_at),
             "error": w.last_error,
+            "undelivered_alerts": w.undelivered,
         }
         for w in watches
     ]
@@ -182,6 +183,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"last change {row['last_change'] or 'never'}"
             + (f", state {row['state']}" if row["state"] != "active" else "")
             + (f"\n  error: {row['error']}" if row["error"] else "")
+            + (
+                f"\n  {row['undelivered_alerts']} alert(s) not delivered to every target: "
+                "see the log, and `monitor notify-test`"
+                if row["undelivered_alerts"]
+                else ""
+            )
         )
     return 0
 

@@ -61,6 +61,8 @@ class Watch:
     """What the last extraction learnt about the page (see ``monitor.container``)."""
     lease_until: datetime | None = None
     """While a process is checking it: until when its claim holds."""
+    undelivered: int = 0
+    """Alerts not (yet) delivered to every target: retrying, or given up."""
 
     @property
     def url(self) -> str:

@@ -145,10 +145,13 @@ class Storage:
 
     # -- watches -----------------------------------------------------------
 
-    def _watch_of(self, session: Session, row: WatchRow) -> Watch:
-        count = session.scalar(
-            select(func.count()).select_from(VersionRow).where(VersionRow.watch_id == row.id)
-        )
+    def _watch_of(self, session: Session, row: WatchRow, *, counted: bool = True) -> Watch:
+        """The watch as a value; ``counted`` adds its versions and undelivered alerts
+        (two queries: the claim path, run for every check, does without)."""
+        versions = undelivered = 0
+        if counted:
+            versions = _count(session, VersionRow, row.id)
+            undelivered = _count(session, AlertRow, row.id, AlertRow.state != "sent")
         return Watch(
             id=row.id,
             spec=_spec_of(row),
@@ -159,10 +162,11 @@ class Storage:
             last_error=row.last_error,
             etag=row.etag,
             last_modified=row.last_modified,
-            versions=count or 0,
+            versions=versions,
             state=row.state,
             hint=row.hint,
             lease_until=row.lease_until,
+            undelivered=undelivered,
         )
 
     def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:
@@ -269,7 +273,7 @@ class Storage:
             .order_by(WatchRow.next_check_at)
             .execution_options(populate_existing=True)
         )
-        return [self._watch_of(session, row) for row in rows]
+        return [self._watch_of(session, row, counted=False) for row in rows]
 
     def release_by_url(self, url: str, owner: str) -> None:
         """End ``owner``'s lease on a watch it gave up checking."""
@@ -458,6 +462,11 @@ class Storage:
                 .order_by(AlertRow.id)
             )
             return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def _count(session: Session, table: Any, watch_id: int, *where: Any) -> int:
+    query = select(func.count()).select_from(table).where(table.watch_id == watch_id, *where)
+    return session.scalar(query) or 0
 
 
 def _lease_free(now: datetime) -> Any:

@@ -242,6 +242,7 @@ def test_a_dead_alert_target_keeps_the_alert_for_a_retry(
     ((version, kind, state, attempts, error),) = storage.alerts(url)
     assert (version, kind, state, attempts) == (2, "edit", "pending", 1)
     assert error and "127.0.0.1" in error
+    assert storage.get_watch(url).undelivered == 1  # `monitor list` tells the user
     assert port
 
 
