@@ -34,13 +34,6 @@ _BLOCK_TAGS = frozenset(
     "p div h1 h2 h3 h4 h5 h6 li blockquote pre td th dt dd figcaption section article "
     "header footer aside nav main br tr ul ol table form title".split()
 )
-_BYLINE_SELECTORS = (
-    "[rel=author]",
-    "[itemprop=author]",
-    ".byline",
-    ".author",
-    "[class*=byline]",
-)
 
 
 def parse_html(html: bytes | str) -> Any:
@@ -98,7 +91,7 @@ def extract(
                 else:
                     published, modified = _page_dates(tree, url, node)
                 return _through(tree, url, reading, published, modified)
-    full = _extract_full(html, url, options)
+    full = _extract_full(html, url, options, tree)
     node = container.locate(tree, full.paragraphs)
     if node is not None:
         reading = container.read(tree, node, ignore)
@@ -207,7 +200,8 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
     for selector in options.remove:
         for element in _select(tree, selector):
             _drop(element)
-    published, modified = _page_dates(container.parse(html), url, None)
+    page = container.parse(html)
+    published, modified = _page_dates(page, url, None)
     if options.selector:
         parts = _select(tree, options.selector)
         if not parts:
@@ -219,7 +213,7 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
         article = Article(published=published, modified=modified, paragraphs=tuple(selected))
     else:
         article = Article(
-            title=_title(tree),
+            title=signals.title_of(page)[0],
             published=published,
             modified=modified,
             paragraphs=tuple(visible_lines(tree)),
@@ -227,14 +221,15 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
     return _finish(article, options, canonical, noindex)
 
 
-def _extract_full(html: bytes | str, url: str, options: WatchOptions) -> Article:
+def _extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) -> Article:
+    """trafilatura's reading of the page; ``page`` is the same page parsed by lexbor."""
     tree = parse_html(html)
     canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
             _drop(element)
     # Dates are read by the caller, from the page's declarations.
-    return _finish(_article(tree, url, None, None), options, canonical, noindex)
+    return _finish(_article(tree, url, page), options, canonical, noindex)
 
 
 def _finish(
@@ -252,7 +247,7 @@ def _finish(
     )
 
 
-def _article(tree: Any, url: str, published: str | None, modified: str | None) -> Article:
+def _article(tree: Any, url: str, page: Any) -> Article:
     document = trafilatura.bare_extraction(
         _copy(tree),
         url=url,
@@ -263,8 +258,8 @@ def _article(tree: Any, url: str, published: str | None, modified: str | None) -
         fast=False,
     )
     text = getattr(document, "text", None) or ""
-    title = getattr(document, "title", None) or _title(tree)
-    byline = getattr(document, "author", None) or _byline(tree)
+    title = getattr(document, "title", None) or signals.title_of(page)[0]
+    byline = getattr(document, "author", None) or signals.byline_of(page)
     paragraphs: list[str]
     if text.strip():
         paragraphs = [_strip_bullet(line) for line in text.split("\n")]
@@ -273,13 +268,7 @@ def _article(tree: Any, url: str, published: str | None, modified: str | None) -
         paragraphs = visible_lines(tree)
     if paragraphs and comparison_key(paragraphs[0]) == comparison_key(title):
         del paragraphs[0]
-    return Article(
-        title=title,
-        byline=byline,
-        published=published,
-        modified=modified,
-        paragraphs=tuple(paragraphs),
-    )
+    return Article(title=title, byline=byline, paragraphs=tuple(paragraphs))
 
 
 def visible_lines(root: Any) -> list[str]:
@@ -335,26 +324,6 @@ def _dates(tree: Any, url: str) -> tuple[str | None, str | None]:
     except (ValueError, TypeError):  # htmldate raises on odd date strings
         return None, None
     return published, modified
-
-
-def _title(tree: Any) -> str:
-    for xpath in ("//meta[@property='og:title']/@content", "//h1", "//title"):
-        found = tree.xpath(xpath)
-        if found:
-            value = found[0] if isinstance(found[0], str) else found[0].text_content()
-            if value.strip():
-                return str(value).strip()
-    return ""
-
-
-def _byline(tree: Any) -> str:
-    for selector in _BYLINE_SELECTORS:
-        for element in CSSSelector(selector)(tree):
-            text = " ".join(element.text_content().split())
-            if text and len(text) < 120:
-                return text
-    meta = tree.xpath("//meta[@name='author']/@content")
-    return str(meta[0]).strip() if meta else ""
 
 
 def _select(tree: Any, selector: str) -> list[Any]:
