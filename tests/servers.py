@@ -398,35 +398,32 @@ class SMTPServer:
 # --- Slack webhook ------------------------------------------------------------------
 
 
-class SlackPost(NamedTuple):
+class Post(NamedTuple):
     """One webhook delivery: the path posted to and its JSON payload."""
 
     path: str
     payload: Any
 
 
-class SlackReceiver:
-    """Stands in for hooks.slack.com: keeps each JSON POST and answers 200 'ok'.
+class _PostReceiver:
+    """A JSON webhook on 127.0.0.1 that keeps every POST; ``fail = True`` answers 500."""
 
-    Set ``fail = True`` to answer 500 instead, like a dead or broken webhook; a
-    failed POST is still recorded in ``posts``.
-    """
-
-    token = "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    name = "webhook"
+    content_type = "application/json"
+    ok_body = b"{}"
+    fail_body = b'{"error": "internal"}'
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
-        self.posts: list[SlackPost] = []
+        self.posts: list[Post] = []
         self.fail = False
         self._httpd = _LocalHTTPServer((HOST, 0), self._handler_class())
         self.port: int = self._httpd.server_address[1]
-        self.webhook_url = f"http://{HOST}:{self.port}/services"
-        """What replaces NotifySlack.webhook_url so Apprise posts here."""
-        self.apprise_url = f"slack://{self.token}"
+        self.netloc = f"{HOST}:{self.port}"
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             args=(_SHUTDOWN_POLL,),
-            name=f"slack-{self.port}",
+            name=f"{self.name}-{self.port}",
             daemon=True,
         )
 
@@ -450,93 +447,14 @@ class SlackReceiver:
         with self._lock:
             return [post.payload for post in self.posts]
 
-    def wait_for(self, n: int, timeout: float = 10.0) -> list[Any]:
-        """Block until ``n`` posts have arrived; return all payloads so far."""
-        if not _wait(self._lock, lambda: len(self.posts) >= n, timeout):
-            raise AssertionError(f"expected {n} Slack posts, got {len(self.posts)}")
-        return self.payloads
-
-    def _record(self, post: SlackPost) -> bool:
-        with self._lock:
-            self.posts.append(post)
-            self._lock.notify_all()
-            return self.fail
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        receiver = self
-
-        class Handler(_QuietHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length)
-                try:
-                    payload: Any = json.loads(raw)
-                except ValueError:
-                    payload = raw.decode("utf-8", "replace")
-                failing = receiver._record(SlackPost(self.path, payload))
-                text = {"Content-Type": "text/plain; charset=utf-8"}
-                with contextlib.suppress(ConnectionError):
-                    if failing:
-                        self._send(500, text, b"internal_error")
-                    else:
-                        self._send(200, text, b"ok")
-
-        return Handler
-
-
-# --- generic JSON webhook -----------------------------------------------------------
-
-
-class WebhookPost(NamedTuple):
-    """One POST to a webhook: the path posted to and its JSON payload."""
-
-    path: str
-    payload: Any
-
-
-class WebhookReceiver:
-    """Any JSON webhook on 127.0.0.1 (Apprise's json://, a Misskey or Rocket.Chat host).
-
-    Keeps each POST, whatever its path, and answers 200 with ``{}``; set
-    ``fail = True`` to answer 500 instead. Apprise URLs reach it at ``netloc``.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Condition()
-        self.posts: list[WebhookPost] = []
-        self.fail = False
-        self._httpd = _LocalHTTPServer((HOST, 0), self._handler_class())
-        self.port: int = self._httpd.server_address[1]
-        self.netloc = f"{HOST}:{self.port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            args=(_SHUTDOWN_POLL,),
-            name=f"webhook-{self.port}",
-            daemon=True,
-        )
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self._httpd.shutdown()
-        self._thread.join()
-        self._httpd.server_close()
-
-    def wait_for(self, n: int, timeout: float = 10.0) -> list[WebhookPost]:
+    def wait_for(self, n: int, timeout: float = 10.0) -> list[Post]:
         """Block until ``n`` posts have arrived; return all posts so far."""
         if not _wait(self._lock, lambda: len(self.posts) >= n, timeout):
-            raise AssertionError(f"expected {n} webhook posts, got {len(self.posts)}")
+            raise AssertionError(f"expected {n} {self.name} posts, got {len(self.posts)}")
         with self._lock:
             return list(self.posts)
 
-    def _record(self, post: WebhookPost) -> bool:
+    def _record(self, post: Post) -> bool:
         with self._lock:
             self.posts.append(post)
             self._lock.notify_all()
@@ -552,12 +470,47 @@ class WebhookReceiver:
                     payload: Any = json.loads(raw)
                 except ValueError:
                     payload = raw.decode("utf-8", "replace")
-                failing = receiver._record(WebhookPost(self.path, payload))
-                answer = {"Content-Type": "application/json"}
+                failing = receiver._record(Post(self.path, payload))
+                answer = {"Content-Type": receiver.content_type}
                 with contextlib.suppress(ConnectionError):
                     if failing:
-                        self._send(500, answer, b'{"error": "internal"}')
+                        self._send(500, answer, receiver.fail_body)
                     else:
-                        self._send(200, answer, b"{}")
+                        self._send(200, answer, receiver.ok_body)
 
         return Handler
+
+
+class SlackReceiver(_PostReceiver):
+    """Stands in for hooks.slack.com: keeps each JSON POST and answers 200 'ok'.
+
+    Set ``fail = True`` to answer 500 instead, like a dead or broken webhook; a
+    failed POST is still recorded in ``posts``.
+    """
+
+    name = "slack"
+    content_type = "text/plain; charset=utf-8"
+    ok_body = b"ok"
+    fail_body = b"internal_error"
+    token = "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.webhook_url = f"http://{HOST}:{self.port}/services"
+        """What replaces NotifySlack.webhook_url so Apprise posts here."""
+        self.apprise_url = f"slack://{self.token}"
+
+    def wait_for_payloads(self, n: int, timeout: float = 10.0) -> list[Any]:
+        """Block until ``n`` posts have arrived; return all payloads so far."""
+        return [post.payload for post in self.wait_for(n, timeout)]
+
+
+class WebhookReceiver(_PostReceiver):
+    """Any JSON webhook on 127.0.0.1 (Apprise's json://, a Misskey or Rocket.Chat host).
+
+    Keeps each POST, whatever its path, and answers 200 with ``{}``; set
+    ``fail = True`` to answer 500 instead. Apprise URLs reach it at ``netloc``.
+    """
+
+
+SlackPost = WebhookPost = Post

@@ -118,7 +118,7 @@ def test_slack_gets_the_markdown_rendering(slack_receiver: SlackReceiver) -> Non
     notifier = Notifier([Target(slack_receiver.apprise_url)])
     [delivery] = notifier.deliver(EDIT, notifier.targets_for(()))
     assert delivery.ok, delivery.error
-    [payload] = slack_receiver.wait_for(1)
+    [payload] = slack_receiver.wait_for_payloads(1)
     [attachment] = payload["attachments"]
     assert attachment["title"] == EDIT.subject
     assert f"<{URL}>" in attachment["text"]
@@ -133,7 +133,7 @@ def test_page_text_cannot_mention_people_on_slack(slack_receiver: SlackReceiver)
     alert = an_alert(("Comments are open.",), ("Comments are open. <!channel> <@U024BE7LH>",))
     notifier = Notifier([Target(slack_receiver.apprise_url)])
     notifier.deliver(alert, notifier.targets_for(()))
-    [payload] = slack_receiver.wait_for(1)
+    [payload] = slack_receiver.wait_for_payloads(1)
     text = payload["attachments"][0]["text"]
     assert "<!channel>" not in text
     assert "<@U024BE7LH>" not in text

@@ -158,7 +158,7 @@ def test_apprise_slack_url_posts_to_the_receiver(slack_receiver: SlackReceiver) 
     notifier = apprise.Apprise()
     assert notifier.add(slack_receiver.apprise_url)
     assert notifier.notify(title="Edited", body="The Kremlin confirmed")
-    [payload] = slack_receiver.wait_for(1)
+    [payload] = slack_receiver.wait_for_payloads(1)
     [attachment] = payload["attachments"]
     assert (attachment["title"], attachment["text"]) == ("Edited", "The Kremlin confirmed")
     assert slack_receiver.posts[0].path == "/services/" + SlackReceiver.token
