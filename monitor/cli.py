@@ -7,6 +7,7 @@ stderr and exit status 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import logging
 import sys
@@ -362,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str) -> argparse.ArgumentParser:
-        doc = (_COMMANDS[name].__doc__ or "").strip()
+        doc = inspect.cleandoc(_COMMANDS[name].__doc__ or "")
         return sub.add_parser(
             name,
             help=doc.splitlines()[0],
@@ -439,8 +440,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("diff")
     p.add_argument("url", metavar="URL")
-    p.add_argument("old", nargs="?", type=int, metavar="FROM")
-    p.add_argument("new", nargs="?", type=int, metavar="TO")
+    p.add_argument(
+        "old",
+        nargs="?",
+        type=int,
+        metavar="FROM",
+        help="the older version's number (default: the one before TO)",
+    )
+    p.add_argument(
+        "new",
+        nargs="?",
+        type=int,
+        metavar="TO",
+        help="the newer version's number (default: the latest)",
+    )
     p.add_argument("--format", choices=["text", "markdown", "html"], default="text")
     p.add_argument("--json", action="store_true")
     p = add("notify-test")
