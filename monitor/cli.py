@@ -445,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="?",
         type=int,
         metavar="FROM",
-        help="the older version's number (default: the one before TO)",
+        help="the older version's number (with no numbers: the last two)",
     )
     p.add_argument(
         "new",
