@@ -23,6 +23,7 @@ CONFIG_ENV = "MONITOR_CONFIG"
 
 _TABLES = {
     "monitor": {
+        "keep_checks",
         "grace",
         "concurrency",
         "tick",
@@ -66,6 +67,7 @@ class DaemonSettings:
     transport: str = "aiohttp"
     lease_seconds: float = 600.0
     grace_seconds: float = 20.0
+    keep_checks_seconds: float = 90 * 86400.0
     alert_attempts: int = 10
     max_alert_chars: int = 20_000
 
@@ -327,6 +329,7 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
         ("timeout", "timeout_seconds"),
         ("lease", "lease_seconds"),
         ("grace", "grace_seconds"),
+        ("keep_checks", "keep_checks_seconds"),
     ):
         if key in table:
             try:

@@ -15,6 +15,7 @@ import logging
 import signal
 from collections.abc import Callable
 from contextlib import suppress
+from datetime import timedelta
 from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -79,6 +80,17 @@ class Daemon:
             misfire_grace_time=None,
             id="tick",
         )
+        # The check log is for debugging a watch, not an archive: it would grow by a row
+        # per check for as long as the daemon runs. Versions and alerts are kept.
+        scheduler.add_job(
+            self._prune,
+            "interval",
+            hours=1,
+            next_run_time=self.monitor.clock(),
+            id="prune",
+            max_instances=1,
+            coalesce=True,
+        )
         watchdog = self.systemd.watchdog_interval()
         if watchdog:
             # Pinged from the event loop itself: a blocked loop means no ping, and a restart.
@@ -141,6 +153,18 @@ class Daemon:
                 task.add_done_callback(partial(self._done, pipeline))
         finally:
             self._filling = False
+
+    async def _prune(self) -> None:
+        keep = timedelta(seconds=self.monitor.config.daemon.keep_checks_seconds)
+        try:
+            removed = await asyncio.to_thread(
+                self.monitor.storage.prune_checks, self.monitor.clock() - keep
+            )
+        except MonitorError as error:
+            log.error("cannot prune the check log: %s", error)
+            return
+        if removed:
+            log.info("pruned %d check-log rows older than %s", removed, keep)
 
     def _done(self, pipeline: Pipeline, task: asyncio.Task[CheckReport]) -> None:
         self._inflight.discard(task)

@@ -358,6 +358,12 @@ class Storage:
         with self._session() as session:
             return zlib.decompress(_version_row(session, url, number).raw_html)
 
+    def prune_checks(self, before: datetime) -> int:
+        """Forget check-log rows older than ``before`` (versions and alerts stay)."""
+        with self._session() as session:
+            result = session.execute(delete(CheckRow).where(CheckRow.at < before))
+            return int(getattr(result, "rowcount", 0) or 0)
+
     def checks(self, url: str, limit: int = 50) -> list[CheckRecord]:
         with self._session() as session:
             watch_id = _watch_id(session, url)

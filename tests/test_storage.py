@@ -889,3 +889,11 @@ def test_two_deliverers_racing_for_an_alert_never_both_send_it(
         event.remove(storage.engine, "before_cursor_execute", rival_at_write)
     (theirs,) = results
     assert sorted(mine + theirs) == sorted(two_alerts)
+
+
+def test_pruning_forgets_old_checks_and_keeps_versions(storage: Storage, watch_id: int) -> None:
+    """prune_checks drops log rows older than the cut-off; versions and newer rows stay."""
+    storage.save_check(watch_id, "d1", unchanged(T0))
+    storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR))
+    assert storage.prune_checks(T0 + HOUR) == 1
+    assert [c.at for c in storage.checks(URL)] == [T0 + 2 * HOUR]
