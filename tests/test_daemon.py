@@ -331,3 +331,30 @@ def test_a_killed_daemon_leaves_no_half_written_version(
     assert (row["versions"], row["last_check"]) == (0, None)
     (report,) = json.loads(monitor_cli(config, "check", "--all", "--json").stdout)
     assert report["outcome"] == "busy" and "frees itself" in report["error"]
+
+
+def test_with_no_config_the_daemon_runs_on_sqlite_in_the_state_directory(
+    tmp_path: Path, systemd: Systemd
+) -> None:
+    """The README's first command: `monitor run` alone starts on SQLite under XDG_STATE_HOME."""
+    env = {
+        **os.environ,
+        "NOTIFY_SOCKET": str(systemd.path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+    }
+    env.pop("MONITOR_CONFIG", None)
+    env.pop("STATE_DIRECTORY", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        systemd.wait_for("READY=1")
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert (tmp_path / "state" / "monitor" / "monitor.db").is_file()
+    assert "no watches yet" in err
