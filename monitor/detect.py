@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.models import Article, StoredVersion, WatchOptions
@@ -149,13 +149,19 @@ class LifecycleEvent:
     """The watch's state after the event."""
 
 
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid|smid|ref)$", re.I)
+
+
+def _page_key(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    parts = urlsplit(url)
+    # The query can name the article (?id=123); tracking parameters never do.
+    query = tuple(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
+    return parts.netloc.lower().removeprefix("www."), parts.path.rstrip("/"), query
+
+
 def same_page(a: str, b: str) -> bool:
-    """Two URLs name the same page (scheme, 'www.' and a trailing slash aside)."""
-    pa, pb = urlsplit(a), urlsplit(b)
-    return (pa.netloc.lower().removeprefix("www."), pa.path.rstrip("/")) == (
-        pb.netloc.lower().removeprefix("www."),
-        pb.path.rstrip("/"),
-    )
+    """Two URLs name the same page (scheme, 'www.', a trailing slash and tracking aside)."""
+    return _page_key(a) == _page_key(b)
 
 
 def lifecycle(

@@ -335,3 +335,21 @@ def test_after_a_settings_change_a_difference_is_a_silent_baseline() -> None:
     assert (decision.kind, decision.store, decision.alert) == ("rebaseline", True, False)
     same = decide(previous, old, {}, WatchOptions(), rebaseline=True)
     assert (same.kind, same.store) == ("unchanged", False)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("https://x.org/story", "http://www.x.org/story/", True),
+        ("https://x.org/story", "https://x.org/story?utm_source=rss&fbclid=1", True),
+        ("https://x.org/article.php?id=1", "https://x.org/article.php?id=2", False),
+        ("https://x.org/article.php?id=1&p=2", "https://x.org/article.php?p=2&id=1", True),
+        ("https://x.org/story", "https://x.org/archive/story", False),
+    ],
+    ids=["scheme-www-slash", "tracking", "query-names-article", "query-order", "other-path"],
+)
+def test_same_page_ignores_form_but_not_the_article_named(a: str, b: str, same: bool) -> None:
+    """Scheme, www., trailing slash, parameter order and tracking tags don't make another page."""
+    from monitor.detect import same_page
+
+    assert same_page(a, b) is same
