@@ -326,6 +326,26 @@ def locate(tree: LexborHTMLParser, paragraphs: Sequence[str]) -> LexborNode | No
     return _paragraphs_parent(best) if best is not None else None
 
 
+def densest_prose(tree: LexborHTMLParser) -> LexborNode | None:
+    """The element whose own <p> children hold the most prose: the classic reader-mode
+    guess, for pages where the extractor's text is mostly something else (teasers)."""
+    best, best_size = None, _MIN_PROSE_TOKENS - 1
+    for node in tree.css("article, main, section, div, td"):
+        if _is_chrome(node):
+            continue
+        size = sum(
+            len(tokens(child.text(deep=True)))
+            for child in _element_children(node)
+            if child.tag == "p" and not _is_chrome(child)
+        )
+        if size > best_size:
+            best, best_size = node, size
+    return best
+
+
+_MIN_PROSE_TOKENS = 150
+
+
 def _paragraphs_parent(node: LexborNode) -> LexborNode:
     """Widen a container that is a single paragraph to the element around it.
 

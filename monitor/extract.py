@@ -98,6 +98,13 @@ def extract(
         if _word_recall(full.paragraphs, reading.lines) >= _SAME_ARTICLE:
             published, modified = _page_dates(tree, url, node)
             return _through(tree, url, reading, published, modified)
+    # The extractor's text is not in one place (a stream of teasers, say): fall back to
+    # where the page's prose is, if there is enough of it to be an article.
+    node = container.densest_prose(tree)
+    if node is not None:
+        reading = container.read(tree, node, ignore)
+        if len(reading.lines) >= _MIN_PROSE_LINES:
+            return _through(tree, url, reading, *_page_dates(tree, url, node))
     published, modified = _page_dates(tree, url, None)
     return Extraction(replace(full, published=published, modified=modified), None)
 
@@ -151,6 +158,7 @@ def _through(
 _SAME_CONTAINER = 0.5
 # A container whose reading has this share of the extractor's words holds the article.
 _SAME_ARTICLE = 0.7
+_MIN_PROSE_LINES = 5
 
 
 def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:

@@ -102,3 +102,19 @@ def test_a_single_paragraph_article_is_watched_with_its_surroundings() -> None:
     lines = [f"Line {n} of a story written as one paragraph with breaks." for n in range(6)]
     node = container.locate(container.parse(html), ["\n".join(lines)])
     assert node is not None and node.attributes.get("id") == "main"
+
+
+def test_when_the_extractor_reads_teasers_the_prose_is_watched() -> None:
+    """If trafilatura's text is a stream of teasers, the element holding the prose is used."""
+    prose = "".join(
+        f"<p>Paragraph {n} of the real story, long enough to be prose: it has many words "
+        f"in it, and more words, and still more words, to read like an article.</p>"
+        for n in range(6)
+    )
+    html = (
+        "<html><body><ul class='stream'>"
+        + "".join(f"<li><a href='/{n}'>Teaser {n}</a> about another story</li>" for n in range(9))
+        + f"</ul><div id='story'><div class='body'>{prose}</div></div></body></html>"
+    )
+    node = container.densest_prose(container.parse(html))
+    assert node is not None and node.attributes.get("class") == "body"
