@@ -2,7 +2,7 @@
 
 ``Fetcher.fetch`` makes one conditional GET and reduces it to a ``FetchResult``.
 Any HTTP status is a result, not an error: a 404 or 410 is a lifecycle event the
-pipeline reports, and ``is_error`` / ``raise_for_status`` tell it apart. Only
+pipeline reports, and ``status_reason`` words the others for the user. Only
 failures to get an answer at all (network, timeout, redirect loop, oversize body,
 invalid URL) raise ``FetchError``.
 
@@ -127,17 +127,6 @@ class _AiohttpTransport(AiohttpTransport):
         # a malformed next request. Reading the (empty) body first avoids that.
         await request.aread()
         return await super().handle_async_request(request)
-
-
-def is_error(result: FetchResult) -> bool:
-    """Whether the server answered with an error status (4xx or 5xx)."""
-    return result.status >= 400
-
-
-def raise_for_status(result: FetchResult) -> None:
-    """Raise ``FetchError`` (carrying the status) when the result is an error status."""
-    if is_error(result):
-        raise FetchError(result.final_url, status_reason(result.status), status=result.status)
 
 
 def status_reason(status: int) -> str:
