@@ -31,6 +31,8 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
+from monitor.extract import drop_element
+
 CORPUS_ROOT = Path("/work/shared/corpus/news-pages")
 EDIT_KINDS: tuple[str, ...] = (
     "word",
@@ -591,7 +593,7 @@ def _edit_delete(doc: Any, page: CorpusPage, rng: random.Random, seed: int) -> s
         raise EditNotApplicable("fewer than three long paragraphs to delete one of")
     p = _middle(candidates, rng)
     text = squash(p.text_content())
-    _remove(p)
+    drop_element(p)
     return _opening(text)
 
 
@@ -601,18 +603,6 @@ def _opening(text: str) -> str:
         return text[:24]
     words = text.split()
     return " ".join(words[:10])
-
-
-def _remove(element: Any) -> None:
-    """Remove an element, keeping its tail text in place."""
-    parent = element.getparent()
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 _CORRECTED = (

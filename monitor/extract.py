@@ -207,7 +207,7 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
     canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
-            _drop(element)
+            drop_element(element)
     page = container.parse(html)
     published, modified = _page_dates(page, url, None)
     if options.selector:
@@ -235,7 +235,7 @@ def _extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any)
     canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
-            _drop(element)
+            drop_element(element)
     # Dates are read by the caller, from the page's declarations.
     return _finish(_article(tree, url, page), options, canonical, noindex)
 
@@ -348,7 +348,8 @@ def _select(tree: Any, selector: str) -> list[Any]:
     return [element for element in found if isinstance(element, etree._Element)]
 
 
-def _drop(element: Any) -> None:
+def drop_element(element: Any) -> None:
+    """Remove an lxml element, keeping its tail text in place."""
     parent = element.getparent()
     if parent is None:
         return
