@@ -30,6 +30,11 @@ from monitor.pipeline import CheckReport, Pipeline
 log = logging.getLogger(__name__)
 
 
+def _not_cancelled(record: logging.LogRecord) -> bool:
+    """Drop the log of a job cancelled by the scheduler's own shutdown."""
+    return not (record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError))
+
+
 class Daemon:
     """Runs the monitor until told to stop."""
 
@@ -47,6 +52,7 @@ class Daemon:
         self._stop = asyncio.Event()
         self._delivering = False
         self._filling = False
+        self._round: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self.checked = 0
 
@@ -113,11 +119,24 @@ class Daemon:
             await self._stop.wait()
         finally:
             self.systemd.stopping()
+            # Shutting down cancels a job about to start, which APScheduler logs as a crash.
+            logging.getLogger("apscheduler.executors.default").addFilter(_not_cancelled)
             scheduler.shutdown(wait=False)
+            await self._finish_round()
             await self._drain()
             log.info("monitor stopped after %d checks", self.checked)
 
     async def _tick(self, pipeline: Pipeline) -> None:
+        """The scheduler's job: start a round unless one is still running.
+
+        The round runs as the daemon's own task, not the scheduler's, so a shutdown never
+        cancels it half-way under the scheduler (which logs that as a crash); the daemon
+        lets it finish, within the grace period, when it stops.
+        """
+        if self._round is None or self._round.done():
+            self._round = asyncio.create_task(self._run_round(pipeline))
+
+    async def _run_round(self, pipeline: Pipeline) -> None:
         await self._fill(pipeline)
         # What `systemctl status monitor` shows, refreshed every tick.
         self.systemd.status(f"{len(self._inflight)} checks in flight, {self.checked} done")
@@ -202,6 +221,18 @@ class Daemon:
             log.error("cannot deliver alerts: %s", error)
         finally:
             self._delivering = False
+
+    async def _finish_round(self) -> None:
+        """Let a round in progress end (an alert being sent stays in the outbox if not)."""
+        if self._round is None or self._round.done():
+            return
+        done, _ = await asyncio.wait(
+            {self._round}, timeout=self.monitor.config.daemon.grace_seconds
+        )
+        if not done:
+            self._round.cancel()
+        with suppress(asyncio.CancelledError, Exception):
+            await self._round
 
     async def _drain(self) -> None:
         if not self._inflight:

@@ -12,16 +12,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.models import Article, StoredVersion, WatchOptions
-from monitor.normalize import comparison_key
+from monitor.normalize import DECLARATION, comparison_key
 
 VersionKind = Literal["first", "unchanged", "edit", "revert", "timestamp", "rebaseline"]
-
-# Lines newsrooms add when they own up to an edit.
-_DECLARATION = re.compile(
-    r"^\W*(updated?\b|this (story|article) (has been|was) (updated|corrected)|correction\b|"
-    r"corrected\b|clarification\b|editor'?s'? note\b|update \d|an earlier version)",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -56,7 +49,7 @@ def declaration(old: Article, new: Article, diff: ArticleDiff) -> str:
     if new.modified and new.modified != old.modified:
         said.append(f"its modified date moved from {old.modified or 'none'} to {new.modified}")
     added = [block.new for block in diff.blocks if block.kind in ("added", "changed")]
-    notes = [text for text in added if _DECLARATION.search(comparison_key(text))]
+    notes = [text for text in added if DECLARATION.search(comparison_key(text))]
     if notes:
         note = notes[0] if len(notes[0]) <= 120 else notes[0][:119] + "…"
         said.append(f"it now says “{note}”")

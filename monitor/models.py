@@ -58,7 +58,7 @@ class Watch:
     state: str = "active"
     """'active', or a lifecycle state: 'gone', 'moved', 'noindex'."""
     hint: dict[str, Any] | None = None
-    """What the last extraction learnt about the page (see ``monitor.container``)."""
+    """What the last extraction learnt about the page (see ``monitor.extract.container``)."""
     lease_until: datetime | None = None
     """While a process is checking it: until when its claim holds."""
     undelivered: int = 0
@@ -86,6 +86,9 @@ class Article:
     paragraphs: tuple[str, ...] = ()
     canonical: str | None = None
     noindex: bool = False
+    exact: bool = False
+    """Compare every number, even in short lines that read like counters: set for a
+    watched selector or a raw page, where a short line's number is the point."""
 
     @property
     def text(self) -> str:
@@ -93,11 +96,12 @@ class Article:
 
     def content_hash(self) -> str:
         """Hash of what an edit can change: headline, byline and body (not dates)."""
-        from monitor.normalize import comparison_key
+        from monitor.normalize import comparison_key, line_key
 
         digest = hashlib.sha256()
-        for part in (self.title, self.byline, *self.paragraphs):
-            digest.update(comparison_key(part).encode("utf-8"))
+        keys = (comparison_key(self.title), comparison_key(self.byline))
+        for key in (*keys, *(line_key(line, self.exact) for line in self.paragraphs)):
+            digest.update(key.encode("utf-8"))
             digest.update(b"\x00")
         return digest.hexdigest()
 

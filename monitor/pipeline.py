@@ -19,7 +19,7 @@ from functools import partial
 
 from monitor.detect import Decision, LifecycleEvent, decide, lifecycle, same_page
 from monitor.errors import ExtractionError, FetchError
-from monitor.extract import Extraction, extract
+from monitor.extract import Extraction, extract, hint_is_stale
 from monitor.fetch import Fetcher, status_reason
 from monitor.models import (
     AlertDraft,
@@ -71,7 +71,9 @@ def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> Ale
 
 
 def _rebaselining(watch: Watch) -> bool:
-    return bool(watch.hint and watch.hint.get("rebaseline"))
+    """The watch's settings, or the monitor's reading rules, changed since its last
+    version: the next difference is theirs, not the page's."""
+    return bool(watch.hint and watch.hint.get("rebaseline")) or hint_is_stale(watch.hint)
 
 
 def _readable(content_type: str) -> bool:

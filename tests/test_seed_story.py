@@ -139,3 +139,30 @@ def _loose(text: str) -> str:
     for curly, straight in (("’", "'"), ("“", '"'), ("”", '"'), ("&#x27;", "'"), ("&quot;", '"')):
         text = text.replace(curly, straight)
     return text
+
+
+READER_PAGES = Path("/work/shared/seed/pages")
+
+
+def test_the_pages_a_reader_gets_alert_once_for_the_revision_and_never_for_the_counter(
+    story: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    slack_receiver: SlackReceiver,
+) -> None:
+    """The story as served (a view counter in its byline line): v1, a chrome-only reload,
+    the revision, and another reload make exactly one alert, with the four added lines."""
+    config, _ = story
+    added = (READER_PAGES / "added.txt").read_text(encoding="utf-8").splitlines()
+    for name, alerts in (("v1", 0), ("v1-chrome", 0), ("v2", 1), ("v2-chrome", 1)):
+        page_server.set(PATH, (READER_PAGES / f"{name}.html").read_bytes())
+        assert run(config, "check", "--all") == 0
+        assert (len(smtp_server.messages), len(slack_receiver.posts)) == (alerts, alerts), name
+
+    plain, html = email_parts(smtp_server)
+    slack = json.dumps(slack_receiver.payloads[0], ensure_ascii=False)
+    for body in (plain, html, slack):
+        for line in added:
+            assert _loose(line.rstrip(".")) in _loose(body)
+        for chrome in ("views", "56200", "55256", "Most read", "Advertisement", "24°C", "6:58"):
+            assert chrome not in body, f"chrome {chrome!r} leaked into an alert"

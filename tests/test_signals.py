@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.container import parse
-from monitor.signals import byline_of, declared_dates, title_of
+from monitor.extract.container import parse
+from monitor.extract.signals import byline_of, declared_dates, title_of
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.normalize import comparison_key, normalize_text
+from monitor.normalize import RELATIVE_TIME, comparison_key, normalize_text
 
 _JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
 
@@ -59,10 +59,27 @@ _BYLINE_SELECTORS = (
     "[rel~=author]",
     "[itemprop~=author]",
     ".byline",
-    "[class*=byline]",
+    "[class*=byline i]",
     ".author",
 )
 _JSONLD_AUTHOR = re.compile(r'"author"\s*:\s*[\[{][^\]}]*?"name"\s*:\s*"([^"]{2,100})"')
+
+
+# What separates the parts of a byline line: "Jane Doe · June 2, 2021 · 56200 views".
+_BY = re.compile(r"^(?:by|von|par|por|door|di|av|af)\b\s*", re.IGNORECASE)
+_BYLINE_PARTS = re.compile(r"\s*(?:[·•|/—–]|\n|\s-\s)\s*")
+
+
+def names_only(text: str) -> str:
+    """A byline is names: the dates, counters and relative times beside them are page
+    metadata ("The Moscow Times · June 2, 2021 · 56200 views" -> "The Moscow Times")."""
+    parts = (_BY.sub("", part.strip(" ,;")) for part in _BYLINE_PARTS.split(text))
+    kept = [
+        part
+        for part in parts
+        if part and not any(ch.isdigit() for ch in part) and not RELATIVE_TIME.search(part)
+    ]
+    return normalize_text(", ".join(dict.fromkeys(kept)))
 
 
 def byline_of(tree: LexborHTMLParser) -> str:
@@ -78,8 +95,10 @@ def byline_of(tree: LexborHTMLParser) -> str:
     for selector in _BYLINE_SELECTORS:
         for node in tree.css(selector):
             # Names are links in most bylines; the text around them holds dates and 'By'.
-            links = [_squashed(a) for a in node.css("a")]
-            text = ", ".join(t for t in links if t) or _squashed(node)
+            links = [names_only(_squashed(a)) for a in node.css("a")]
+            text = ", ".join(t for t in links if t) or names_only(
+                node.text(deep=True, separator="\n")
+            )
             if text and len(text) < 120:
                 return text
     return ""

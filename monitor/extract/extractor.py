@@ -1,20 +1,14 @@
-"""Extraction: from a fetched page to the ``Article`` the monitor compares.
-
-The steps, in order: parse; read the page's own signals (canonical URL, robots);
-apply the watch's ``remove`` selectors; either take the watch's ``selector`` or let
-trafilatura find the article (falling back to the page's whole visible text); find
-the dates with htmldate; normalise; drop lines matching the watch's ``ignore`` patterns.
-All of it is CPU work with no I/O, so the pipeline runs it off the event loop.
+"""The full reading of a page, on lxml: trafilatura's article, a watched selector, the
+whole visible text, and the dates htmldate finds. Slow (~20 ms a page), so used on a
+page's first check and when its container is lost, never on the fast path.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from collections.abc import Sequence
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -24,8 +18,9 @@ from cssselect import SelectorError
 from lxml import etree
 from lxml.cssselect import CSSSelector
 
-from monitor import container, signals
 from monitor.errors import ExtractionError
+from monitor.extract import signals
+from monitor.extract.container import parse
 from monitor.models import Article, WatchOptions
 from monitor.normalize import comparison_key, normalize_paragraphs, normalize_text
 
@@ -46,70 +41,7 @@ def parse_html(html: bytes | str) -> Any:
     return tree
 
 
-@dataclass(frozen=True)
-class Extraction:
-    """The result of reading one fetched page."""
-
-    article: Article | None
-    """The watched content; None when the hint proves nothing changed (the fast path)."""
-    hint: dict[str, Any] | None
-    """What to keep for the next check of this page (see ``monitor.container``)."""
-
-
-def extract_article(html: bytes | str, url: str, options: WatchOptions | None = None) -> Article:
-    """Extract and normalise the watched content of one page, with no hint."""
-    article = extract(html, url, options).article
-    assert article is not None  # without a hint there is no fast path
-    return article
-
-
-def extract(
-    html: bytes | str,
-    url: str,
-    options: WatchOptions | None = None,
-    hint: dict[str, Any] | None = None,
-) -> Extraction:
-    """Read a page: through the known article container when there is one, else in full."""
-    options = options or WatchOptions()
-    if options.selector or options.raw:
-        return Extraction(_extract_selected(html, url, options), None)
-    ignore = tuple(re.compile(pattern) for pattern in options.ignore)
-    tree = container.parse(html)
-    for selector in options.remove:
-        for node in _lexbor_select(tree, selector):
-            node.decompose()
-    known = container.Hint.from_json(hint)
-    if known is not None:
-        node = container.find_again(tree, known)
-        if node is not None:
-            reading = container.read(tree, node, ignore, known.title_at)
-            if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
-                return Extraction(None, _with_dates(reading.hint, known.published, known.modified))
-            if _overlap(reading.hint.lines, known.lines) >= _SAME_CONTAINER:
-                if reading.hint.dates == known.dates:
-                    published, modified = known.published, known.modified
-                else:
-                    published, modified = _page_dates(tree, url, node)
-                return _through(tree, url, reading, published, modified)
-    full = _extract_full(html, url, options, tree)
-    node = container.locate(tree, full.paragraphs)
-    if node is not None:
-        reading = container.read(tree, node, ignore)
-        if _word_recall(full.paragraphs, reading.lines) >= _SAME_ARTICLE:
-            published, modified = _page_dates(tree, url, node)
-            return _through(tree, url, reading, published, modified)
-    # The extractor's text is not in one place (a stream of teasers, say): fall back to
-    # where the page's prose is, if there is enough of it to be an article.
-    node = container.densest_prose(tree)
-    if node is not None:
-        reading = container.read(tree, node, ignore)
-        if len(reading.lines) >= _MIN_PROSE_LINES:
-            return _through(tree, url, reading, *_page_dates(tree, url, node))
-    published, modified = _page_dates(tree, url, None)
-    return Extraction(replace(full, published=published, modified=modified), None)
-
-
-def _page_dates(tree: Any, url: str, node: Any) -> tuple[str | None, str | None]:
+def page_dates(tree: Any, url: str, node: Any) -> tuple[str | None, str | None]:
     """The dates the page declares for the article: its metadata and the article's markup.
 
     htmldate (without its free-text search) reads what our own reading misses, but only
@@ -121,71 +53,7 @@ def _page_dates(tree: Any, url: str, node: Any) -> tuple[str | None, str | None]
         return published, modified
     head = tree.head.html if tree.head is not None else ""
     body = node.html if node is not None else ""
-    return _dates(parse_html(f"<html>{head}<body>{body}</body></html>"), url)
-
-
-def _word_recall(wanted: Sequence[str], found: Sequence[str]) -> float:
-    """Share of the extractor's words that the container reading also has."""
-    need = Counter(word for line in wanted for word in container.tokens(comparison_key(line)))
-    have = Counter(word for line in found for word in container.tokens(comparison_key(line)))
-    return sum((need & have).values()) / max(sum(need.values()), 1)
-
-
-def _with_dates(
-    hint: container.Hint, published: str | None, modified: str | None
-) -> dict[str, Any]:
-    return replace(hint, published=published, modified=modified).to_json()
-
-
-def _through(
-    tree: Any, url: str, reading: container.Reading, published: str | None, modified: str | None
-) -> Extraction:
-    """The article as read through its container."""
-    canonical, noindex = _lexbor_signals(tree, url)
-    article = Article(
-        title=reading.title,
-        byline=reading.byline,
-        published=published,
-        modified=modified,
-        paragraphs=reading.lines,
-        canonical=canonical,
-        noindex=noindex,
-    )
-    return Extraction(article, _with_dates(reading.hint, published, modified))
-
-
-# A container that still holds half of the article's lines is the same container.
-_SAME_CONTAINER = 0.5
-# A container whose reading has this share of the extractor's words holds the article.
-_SAME_ARTICLE = 0.7
-_MIN_PROSE_LINES = 5
-
-
-def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:
-    if not wanted:
-        return 0.0
-    have = set(found)
-    return sum(1 for line in wanted if line in have) / len(wanted)
-
-
-def _lexbor_signals(tree: Any, url: str) -> tuple[str | None, bool]:
-    link = tree.css_first("link[rel='canonical']")
-    href = (link.attributes.get("href") or "").strip() if link is not None else ""
-    canonical = urljoin(url, href) if href else None
-    robots = " ".join(
-        (meta.attributes.get("content") or "").lower()
-        for meta in tree.css("meta[name='robots'], meta[name='googlebot']")
-    )
-    return canonical, "noindex" in robots
-
-
-def _lexbor_select(tree: Any, selector: str) -> list[Any]:
-    try:
-        return list(tree.css(selector))
-    except Exception as error:  # lexbor raises plain exceptions for bad selectors
-        raise ExtractionError(
-            f"invalid CSS selector {selector!r} in remove ({error}); fix or drop it"
-        ) from error
+    return htmldate_dates(parse_html(f"<html>{head}<body>{body}</body></html>"), url)
 
 
 def _json_lines(body: bytes | str) -> tuple[str, ...] | None:
@@ -200,16 +68,16 @@ def _json_lines(body: bytes | str) -> tuple[str, ...] | None:
     return tuple(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).splitlines())
 
 
-def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Article:
+def extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Article:
     if options.raw and (lines := _json_lines(html)) is not None:
-        return Article(paragraphs=_drop_ignored(lines, options.ignore))
+        return Article(paragraphs=_drop_ignored(lines, options.ignore), exact=True)
     tree = parse_html(html)
     canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
             drop_element(element)
-    page = container.parse(html)
-    published, modified = _page_dates(page, url, None)
+    page = parse(html)
+    published, modified = page_dates(page, url, None)
     if options.selector:
         parts = _select(tree, options.selector)
         if not parts:
@@ -226,10 +94,10 @@ def _extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Art
             modified=modified,
             paragraphs=tuple(visible_lines(tree)),
         )
-    return _finish(article, options, canonical, noindex)
+    return replace(_finish(article, options, canonical, noindex), exact=True)
 
 
-def _extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) -> Article:
+def extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) -> Article:
     """trafilatura's reading of the page; ``page`` is the same page parsed by lexbor."""
     tree = parse_html(html)
     canonical, noindex = _page_signals(tree, url)
@@ -320,7 +188,7 @@ def _page_signals(tree: Any, url: str) -> tuple[str | None, bool]:
     return canonical, "noindex" in robots
 
 
-def _dates(tree: Any, url: str) -> tuple[str | None, str | None]:
+def htmldate_dates(tree: Any, url: str) -> tuple[str | None, str | None]:
     try:
         # No extensive search: free text is where header clocks and "today" dates live.
         published = htmldate.find_date(

@@ -19,31 +19,19 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.normalize import comparison_key, normalize_text
-from monitor.signals import byline_of, date_signals, title_of
+from monitor.extract.chrome import is_chrome
+from monitor.extract.reading import article_lines, blocks, container_lines, run_slots
+from monitor.extract.signals import byline_of, date_signals, title_of
+from monitor.normalize import comparison_key, line_key
 
-SKIP_TAGS = frozenset(
-    "script style noscript template svg iframe button form nav aside footer input select "
-    "textarea object embed canvas video audio picture img head link meta".split()
-)
-BLOCK_TAGS = frozenset(
-    "p div h1 h2 h3 h4 h5 h6 li blockquote pre td th dt dd figcaption section article "
-    "header main br tr ul ol table figure address details summary hr".split()
-)
-# Class and id words that mark page chrome (as Readability's 'unlikely candidates' do).
-CHROME_WORDS = frozenset(
-    "ad ads adv advert advertisement advertising adslot dfp banner promo promotion sponsor "
-    "sponsored share shares sharing social related recommended recirc outbrain taboola "
-    "newsletter subscribe subscription signup paywall cookie cookies consent gdpr popular "
-    "mostread most-read trending counter views viewcount comments comment-count commentcount "
-    "byline author authors dateline timestamp time date updated published breadcrumb "
-    "breadcrumbs toolbar widget weather clock ticker tags tag-list print".split()
-)
-_WORD_SPLIT = re.compile(r"[\s_-]+")
-_LINK_DENSE = 0.7
 _MIN_MATCH_LEN = 30
 _MIN_ARTICLE_WORDS = 20
 _MIN_RECALL = 0.5
+
+
+RULES = 2
+"""Bumped when the reading of a container changes: a watch read under older rules gets a
+silent new baseline on its next check instead of an alert for the difference."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +51,15 @@ class Hint:
     published: str | None = None
     modified: str | None = None
     """The dates read from ``dates`` last time, reused while the signals stay put."""
+    run: tuple[tuple[str, ...], ...] = ()
+    """The slots of the article's prose run inside the container (see ``reading``)."""
+    rules: int = RULES
+    """The reading rules the hint was made under; older ones mean a silent re-baseline."""
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "run": [list(slot) for slot in self.run],
+            "rules": self.rules,
             "path": [list(step) for step in self.path],
             "lines": list(self.lines),
             "content": self.content,
@@ -86,6 +80,8 @@ class Hint:
                 title_at=int(data.get("title_at", -1)),  # type: ignore[union-attr]
                 published=data.get("published"),  # type: ignore[union-attr]
                 modified=data.get("modified"),  # type: ignore[union-attr]
+                run=tuple(tuple(map(str, slot)) for slot in data.get("run", ())),  # type: ignore[union-attr]
+                rules=int(data.get("rules", 0)),  # type: ignore[union-attr]
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -108,81 +104,7 @@ def _key_digest(key: str) -> str:
 
 
 def line_digest(line: str) -> str:
-    return _key_digest(comparison_key(line))
-
-
-# -- reading a container --------------------------------------------------------------
-
-
-def _is_chrome(node: LexborNode) -> bool:
-    attrs = node.attributes
-    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-        return True
-    style = (attrs.get("style") or "").replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
-        return True
-    words = f"{attrs.get('class') or ''} {attrs.get('id') or ''}".lower()
-    if not words.strip():
-        return False
-    tokens = set(words.split())
-    tokens.update(_WORD_SPLIT.split(words))
-    return not tokens.isdisjoint(CHROME_WORDS)
-
-
-class _Lines:
-    """Collects block-level lines with the share of their text that is link text."""
-
-    def __init__(self) -> None:
-        self.lines: list[tuple[str, float]] = []
-        self._parts: list[str] = []
-        self._link_chars = 0
-
-    def text(self, text: str, in_link: bool) -> None:
-        self._parts.append(text)
-        if in_link:
-            self._link_chars += len(text.strip())
-
-    def flush(self) -> None:
-        if not self._parts:
-            return
-        line = " ".join("".join(self._parts).split())
-        if line:
-            if not (line.isascii() and line.isprintable()):
-                line = normalize_text(line)
-            self.lines.append((line, self._link_chars / max(len(line), 1)))
-        self._parts, self._link_chars = [], 0
-
-
-def _walk(node: LexborNode, out: _Lines, in_link: bool, budget: int) -> None:
-    for child in node.iter(include_text=True):
-        tag = child.tag
-        if tag == "-text":
-            out.text(child.text_content or "", in_link)
-            continue
-        if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
-            continue
-        if _is_chrome(child) and len(child.text(deep=True)) < budget:
-            continue
-        block = tag in BLOCK_TAGS
-        if block:
-            out.flush()
-        _walk(child, out, in_link or tag == "a", budget)
-        if block:
-            out.flush()
-
-
-def container_lines(node: LexborNode) -> list[str]:
-    """The container's visible text, one line per block, without chrome."""
-    collector = _Lines()
-    # A chrome-looking wrapper holding most of the article is the article, not chrome.
-    budget = max(len(node.text(deep=True)) * 3 // 10, 1)
-    _walk(node, collector, False, budget)
-    collector.flush()
-    return [
-        line
-        for line, link_share in collector.lines
-        if link_share < _LINK_DENSE and any(ch.isalnum() for ch in line)
-    ]
+    return _key_digest(line_key(line))
 
 
 # -- finding a container ----------------------------------------------------------------
@@ -331,12 +253,12 @@ def densest_prose(tree: LexborHTMLParser) -> LexborNode | None:
     guess, for pages where the extractor's text is mostly something else (teasers)."""
     best, best_size = None, _MIN_PROSE_TOKENS - 1
     for node in tree.css("article, main, section, div, td"):
-        if _is_chrome(node):
+        if is_chrome(node):
             continue
         size = sum(
             len(tokens(child.text(deep=True)))
             for child in _element_children(node)
-            if child.tag == "p" and not _is_chrome(child)
+            if child.tag == "p" and not is_chrome(child)
         )
         if size > best_size:
             best, best_size = node, size
@@ -400,23 +322,29 @@ def read(
     container: LexborNode,
     ignore: Sequence[re.Pattern[str]] = (),
     title_at: int | None = None,
+    run: Sequence[tuple[str, ...]] | None = None,
 ) -> Reading:
-    """Read headline, byline and body lines through the container."""
+    """Read headline, byline and body lines through the container.
+
+    ``run``: the article's prose run as found before; found afresh when None.
+    """
     title, title_at = title_of(tree, title_at)
     byline = byline_of(tree)
     repeated = {comparison_key(title), comparison_key(byline)}
+    found = blocks(container)
+    slots = frozenset(run) if run is not None else run_slots(found)
     lines: list[str] = []
     keys: list[str] = []
-    for line in container_lines(container):
-        key = comparison_key(line)
-        if key not in repeated and not any(p.search(line) for p in ignore):
+    for line in article_lines(found, slots):
+        if comparison_key(line) not in repeated and not any(p.search(line) for p in ignore):
             lines.append(line)
-            keys.append(key)
+            keys.append(line_key(line))
     hint = Hint(
         path=node_path(container),
         lines=tuple(_key_digest(key) for key in keys),
         content=_digest((comparison_key(title), comparison_key(byline), *keys)),
         dates=date_signals(tree, container),
         title_at=title_at,
+        run=tuple(sorted(slots)),
     )
     return Reading(title, byline, tuple(lines), hint)

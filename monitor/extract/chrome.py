@@ -1,0 +1,60 @@
+"""What marks page chrome, by markup: hidden elements, and the boilerplate that
+trafilatura's maintainers list (share bars, ad slots, comments, related links, …).
+
+The class and id patterns are trafilatura's own (``trafilatura.xpaths``), read at import
+time, so they improve with the library instead of with a list of ours. They catch
+chrome that says what it is; chrome that does not (build-hash classes, no class at
+all) is left to the structure of the article (``reading``) and to the change rules
+(``monitor.normalize.line_key``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborNode
+from trafilatura import xpaths
+
+
+def _alternation(*groups: tuple[str, ...] | str) -> re.Pattern[str]:
+    tokens: list[str] = []
+    for group in groups:
+        tokens.extend((group,) if isinstance(group, str) else group)
+    return re.compile("|".join(tokens))
+
+
+# The tokens of trafilatura's OVERALL_DISCARD and COMMENTS_DISCARD expressions, matched
+# as its XPath does (a regex search in the attribute's value).
+_CLASS = _alternation(
+    xpaths._OVERALL_DISCARD_BOTH_TOKENS,
+    xpaths._OVERALL_DISCARD_CLASS_TOKENS,
+    xpaths._COMMENTS_CLASS,
+)
+_ID = _alternation(
+    xpaths._OVERALL_DISCARD_BOTH_TOKENS,
+    xpaths._OVERALL_DISCARD_ID_TOKENS,
+    "^(?:" + xpaths._COMMENTS_ID + ")",
+    xpaths._CONSENT_ID_CLASS_TOKENS,
+)
+
+
+def is_hidden(node: LexborNode) -> bool:
+    """Hidden from readers: the ``hidden`` attribute, aria-hidden, or an inline style."""
+    attrs = node.attributes
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = (attrs.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or "visibility:hidden" in style
+
+
+def is_boilerplate(node: LexborNode) -> bool:
+    """Chrome by its class or id, in trafilatura's vocabulary."""
+    attrs = node.attributes
+    if (cls := attrs.get("class")) and _CLASS.search(cls):
+        return True
+    return bool((ident := attrs.get("id")) and _ID.search(ident))
+
+
+def is_chrome(node: LexborNode) -> bool:
+    """Hidden, or boilerplate by its markup."""
+    return is_hidden(node) or is_boilerplate(node)

@@ -1,0 +1,222 @@
+"""The ways of finding the article on a page, tried in order, each returning an
+extraction or nothing (as ``normalize`` lists its steps):
+
+1. ``by_selector``: the watch names the part to watch (a selector, or the raw page);
+2. ``by_known_container``: the container found before, read directly on lexbor (the
+   fast path: when its reading is unchanged, nothing else runs);
+3. ``by_extractor_container``: trafilatura finds the article, and the element holding
+   its text becomes the container;
+4. ``by_densest_prose``: the element with the most prose in its own paragraphs, for
+   pages where the extractor's text is mostly teasers;
+5. ``by_extractor_text``: trafilatura's text itself, or the page's visible text.
+
+The page is parsed once by lexbor; lxml (for trafilatura and htmldate) only when a
+step needs it, and then once. All of it is CPU work with no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+from monitor.errors import ExtractionError
+from monitor.extract import container
+from monitor.extract.extractor import extract_full, extract_selected, page_dates
+from monitor.models import Article, WatchOptions
+from monitor.normalize import comparison_key
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The result of reading one fetched page."""
+
+    article: Article | None
+    """The watched content; None when the hint proves nothing changed (the fast path)."""
+    hint: dict[str, Any] | None
+    """What to keep for the next check of this page (see ``container.Hint``)."""
+
+
+@dataclass
+class Page:
+    """One fetched page as the strategies share it: parsed once, read lazily."""
+
+    html: bytes | str
+    url: str
+    options: WatchOptions
+    hint: dict[str, Any] | None
+    tree: LexborHTMLParser
+    ignore: tuple[re.Pattern[str], ...]
+    _full: Article | None = field(default=None, repr=False)
+
+    @property
+    def full(self) -> Article:
+        """trafilatura's reading of the page (computed once, on first use)."""
+        if self._full is None:
+            self._full = extract_full(self.html, self.url, self.options, self.tree)
+        return self._full
+
+
+Strategy = Callable[[Page], "Extraction | None"]
+
+
+def by_selector(page: Page) -> Extraction | None:
+    """The part the watch names: a selector, or the whole page when it is raw."""
+    if not (page.options.selector or page.options.raw):
+        return None
+    return Extraction(extract_selected(page.html, page.url, page.options), None)
+
+
+def by_known_container(page: Page) -> Extraction | None:
+    """Through the container found before, if it is still there and still the article."""
+    known = container.Hint.from_json(page.hint)
+    if known is None or known.rules != container.RULES:
+        return None
+    node = container.find_again(page.tree, known)
+    if node is None:
+        return None
+    reading = container.read(page.tree, node, page.ignore, known.title_at, known.run)
+    if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
+        return Extraction(None, _with_dates(reading.hint, known.published, known.modified))
+    if _overlap(reading.hint.lines, known.lines) < _SAME_CONTAINER:
+        return None
+    if reading.hint.dates == known.dates:
+        published, modified = known.published, known.modified
+    else:
+        published, modified = page_dates(page.tree, page.url, node)
+    return _through(page.tree, page.url, reading, published, modified)
+
+
+def by_extractor_container(page: Page) -> Extraction | None:
+    """The element that holds the extractor's text, when it holds most of it."""
+    node = container.locate(page.tree, page.full.paragraphs)
+    if node is None:
+        return None
+    reading = container.read(page.tree, node, page.ignore)
+    if _word_recall(page.full.paragraphs, reading.lines) < _SAME_ARTICLE:
+        return None
+    return _through(page.tree, page.url, reading, *page_dates(page.tree, page.url, node))
+
+
+def by_densest_prose(page: Page) -> Extraction | None:
+    """Where the page's prose is, if there is enough of it to be an article."""
+    node = container.densest_prose(page.tree)
+    if node is None:
+        return None
+    reading = container.read(page.tree, node, page.ignore)
+    if len(reading.lines) < _MIN_PROSE_LINES:
+        return None
+    return _through(page.tree, page.url, reading, *page_dates(page.tree, page.url, node))
+
+
+def by_extractor_text(page: Page) -> Extraction:
+    """The extractor's text as it is (no container: every check is a full one)."""
+    published, modified = page_dates(page.tree, page.url, None)
+    return Extraction(replace(page.full, published=published, modified=modified), None)
+
+
+STRATEGIES: tuple[Strategy, ...] = (
+    by_selector,
+    by_known_container,
+    by_extractor_container,
+    by_densest_prose,
+    by_extractor_text,
+)
+
+
+def extract(
+    html: bytes | str,
+    url: str,
+    options: WatchOptions | None = None,
+    hint: dict[str, Any] | None = None,
+) -> Extraction:
+    """Read a page with the first strategy that finds its article."""
+    options = options or WatchOptions()
+    tree = container.parse(html)
+    if not (options.selector or options.raw):
+        for selector in options.remove:
+            for node in _lexbor_select(tree, selector):
+                node.decompose()
+    ignore = tuple(re.compile(pattern) for pattern in options.ignore)
+    page = Page(html, url, options, hint, tree, ignore)
+    for strategy in STRATEGIES:
+        found = strategy(page)
+        if found is not None:
+            return found
+    raise AssertionError("by_extractor_text always answers")  # pragma: no cover
+
+
+def extract_article(html: bytes | str, url: str, options: WatchOptions | None = None) -> Article:
+    """Extract and normalise the watched content of one page, with no hint."""
+    article = extract(html, url, options).article
+    assert article is not None  # without a hint there is no fast path
+    return article
+
+
+def _word_recall(wanted: Sequence[str], found: Sequence[str]) -> float:
+    """Share of the extractor's words that the container reading also has."""
+    need = Counter(word for line in wanted for word in container.tokens(comparison_key(line)))
+    have = Counter(word for line in found for word in container.tokens(comparison_key(line)))
+    return sum((need & have).values()) / max(sum(need.values()), 1)
+
+
+def _with_dates(
+    hint: container.Hint, published: str | None, modified: str | None
+) -> dict[str, Any]:
+    return replace(hint, published=published, modified=modified).to_json()
+
+
+def _through(
+    tree: Any, url: str, reading: container.Reading, published: str | None, modified: str | None
+) -> Extraction:
+    """The article as read through its container."""
+    canonical, noindex = _lexbor_signals(tree, url)
+    article = Article(
+        title=reading.title,
+        byline=reading.byline,
+        published=published,
+        modified=modified,
+        paragraphs=reading.lines,
+        canonical=canonical,
+        noindex=noindex,
+    )
+    return Extraction(article, _with_dates(reading.hint, published, modified))
+
+
+# A container that still holds half of the article's lines is the same container.
+_SAME_CONTAINER = 0.5
+# A container whose reading has this share of the extractor's words holds the article.
+_SAME_ARTICLE = 0.7
+_MIN_PROSE_LINES = 5
+
+
+def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:
+    if not wanted:
+        return 0.0
+    have = set(found)
+    return sum(1 for line in wanted if line in have) / len(wanted)
+
+
+def _lexbor_signals(tree: Any, url: str) -> tuple[str | None, bool]:
+    link = tree.css_first("link[rel='canonical']")
+    href = (link.attributes.get("href") or "").strip() if link is not None else ""
+    canonical = urljoin(url, href) if href else None
+    robots = " ".join(
+        (meta.attributes.get("content") or "").lower()
+        for meta in tree.css("meta[name='robots'], meta[name='googlebot']")
+    )
+    return canonical, "noindex" in robots
+
+
+def _lexbor_select(tree: Any, selector: str) -> list[Any]:
+    try:
+        return list(tree.css(selector))
+    except Exception as error:  # lexbor raises plain exceptions for bad selectors
+        raise ExtractionError(
+            f"invalid CSS selector {selector!r} in remove ({error}); fix or drop it"
+        ) from error
