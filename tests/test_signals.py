@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from monitor.extract.container import parse
-from monitor.extract.signals import byline_of, declared_dates, title_of
+from monitor.extract.signals import byline_of, declared_dates, names_only, title_of
 
 
 @pytest.mark.parametrize(
@@ -50,3 +52,23 @@ def test_without_declared_dates_there_are_none() -> None:
     """A page that declares no dates gets none, rather than one guessed from its text."""
     tree = parse("<html><body><p>Updated Thursday, March 14, 2024</p></body></html>")
     assert declared_dates(tree, None) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("The Moscow Times · June 2, 2021 · 56200 views", "The Moscow Times"),
+        ("By Jane Doe | Updated 43 minutes ago", "Jane Doe"),
+        ("By Jane Doe and John Roe\n12 min read", "Jane Doe and John Roe"),
+        ("Von Anna Schmidt · 3 Kommentare", "Anna Schmidt"),
+    ],
+)
+def test_a_byline_is_its_names_not_the_counters_beside_them(line: str, names: str) -> None:
+    """Dates, counts and relative times in a byline line are page metadata, not the byline."""
+    assert names_only(line) == names
+
+
+def test_the_reader_pages_byline_drops_its_view_counter() -> None:
+    """The reference story's byline line carries a view counter; the byline does not."""
+    html = Path("/work/shared/seed/pages/v2.html").read_text(encoding="utf-8")
+    assert byline_of(parse(html)) == "The Moscow Times"

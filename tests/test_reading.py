@@ -1,0 +1,88 @@
+"""Which lines of a container are the article: the prose run, not what is nested beside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.extract import extract
+from monitor.normalize import line_key
+
+SEED = Path("/work/shared/seed/pages")
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+URL = "https://news.example/2021/story"
+LAST = "post-Cold War highs.</p>"
+
+# Chrome as sites write it, with build-hash classes or none: nothing here names itself.
+TEASER = (
+    '<div class="css-1q2w3e sc-a4b7"><div class="css-9z8y7x"><span>{name}</span> · '
+    "<span>{hours}h ago</span></div><p>{comment} I have been reading this paper for years "
+    "and this is the first time I write in.</p></div>"
+)
+BIO = (
+    '<div class="Bio_wrap__3xYz"><h4>About the author</h4><p>{name} covers defence and '
+    "diplomacy from Moscow and has written for the paper since 2015.</p></div>"
+)
+
+
+def seed_page(name: str, *, after: str = "", before_first: str = "") -> str:
+    html = (SEED / f"{name}.html").read_text(encoding="utf-8")
+    html = html.replace(LAST, LAST + after, 1)
+    return html.replace('<p class="article__update">', before_first + '<p class="article__update">')
+
+
+def lines(html: str, hint: dict[str, object] | None = None) -> tuple[str, ...]:
+    found = extract(html, URL, None, hint)  # type: ignore[arg-type]
+    assert found.article is not None
+    return found.article.paragraphs
+
+
+def test_a_comment_teaser_nested_in_the_article_is_not_read() -> None:
+    """A teaser in its own wrapper after the last paragraph is not the article, whoever wrote it."""
+    plain = lines(seed_page("v2"))
+    teaser = TEASER.format(name="Olga P.", hours=3, comment="Shameful.")
+    assert lines(seed_page("v2", after=teaser)) == plain
+
+
+def test_an_author_box_with_its_own_heading_is_not_read() -> None:
+    """An author box nested in the run, with a heading of its own, stays out of the article."""
+    plain = lines(seed_page("v2"))
+    assert lines(seed_page("v2", after=BIO.format(name="Jake Smith"))) == plain
+
+
+def test_the_chrome_learnt_at_the_first_check_holds_on_the_first_reload() -> None:
+    """Read through the first check's hint, a reload with a new teaser is the fast path."""
+    first = extract(seed_page("v2", after=TEASER.format(name="A", hours=1, comment="No.")), URL)
+    again = extract(
+        seed_page("v2-chrome", after=TEASER.format(name="Bo", hours=5, comment="Yes!")),
+        URL,
+        None,
+        first.hint,
+    )
+    assert again.article is None, "nothing new: the article reads as before"
+
+
+def test_a_class_less_counters_line_in_the_run_is_read_but_its_numbers_never_count() -> None:
+    """A bare counters paragraph is a line of the run; its key masks the counts."""
+    one = lines(seed_page("v2", before_first="<p>479 comments · 8,814 views · 5 min read</p>"))
+    two = lines(seed_page("v2", before_first="<p>502 comments · 9,120 views · 5 min read</p>"))
+    assert "479 comments · 8,814 views · 5 min read" in one
+    assert list(map(line_key, one)) == list(map(line_key, two))
+
+
+def test_a_list_inside_the_article_is_read() -> None:
+    """Lists are the article's own structure: their items are watched."""
+    items = "<ul><li>First of four batteries delivered</li><li>Sanctions followed</li></ul>"
+    assert "Sanctions followed" in lines(seed_page("v2", after=items))
+
+
+@pytest.mark.parametrize("name", ["ars-1", "heise", "lemonde-1", "lwn-1"])
+def test_a_teaser_between_real_paragraphs_leaves_the_article_alone(name: str) -> None:
+    """On real pages, a hash-class teaser inserted after a paragraph changes no line."""
+    html = (CORPUS / name / "source.html").read_text(encoding="utf-8", errors="replace")
+    plain = lines(html)
+    at = html.find("</p>", html.find(plain[len(plain) // 2][:20]))
+    assert at > 0
+    teaser = TEASER.format(name="Kim", hours=2, comment="Great piece.")
+    assert lines(html[: at + 4] + teaser + html[at + 4 :]) == plain
