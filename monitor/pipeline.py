@@ -27,6 +27,7 @@ from monitor.models import (
     CheckOutcome,
     FetchResult,
     NewVersion,
+    PendingAlert,
     StoredVersion,
     Watch,
 )
@@ -56,6 +57,8 @@ class PipelineSettings:
     max_alert_chars: int = 20_000
     alert_attempts: int = 10
     alert_hold: timedelta = timedelta(minutes=5)
+    alert_batch: int = 100
+    """Alerts claimed at a time: a pass takes batches until nothing is due."""
 
 
 def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
@@ -271,31 +274,48 @@ class Pipeline:
             alerts = (alert_draft(ctx, targets, self.settings.max_alert_chars),)
         return replace(base, outcome=decision.kind, version=version, alerts=alerts)
 
-    async def deliver_pending(self) -> list[Delivery]:
-        """Deliver the alerts waiting in the outbox; failed targets are retried later."""
-        now = self.clock()
-        pending = await asyncio.to_thread(
-            self.storage.claim_alerts, self.owner, now, hold=self.settings.alert_hold
-        )
+    async def deliver_pending(self, *, stop: Callable[[], bool] | None = None) -> list[Delivery]:
+        """Deliver every alert due in the outbox, batch by batch; failed targets are retried
+        later.
+
+        Each batch is claimed past the last one: an alert tried in this pass (sent, or failed
+        and due again later) is not taken again before the pass ends, while alerts written
+        meanwhile are. ``stop``: asked before each alert; True ends the pass there (what is
+        claimed and not sent is held, then taken again, by this process or another).
+        """
         results: list[Delivery] = []
-        for alert in pending:
-            message = Message(
-                alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url
-            )
-            deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
-            failed = [d.target for d in deliveries if not d.ok]
-            errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)
-            attempts = alert.attempts + 1
-            retry_at = (
-                now + retry_delay(attempts) if attempts < self.settings.alert_attempts else None
-            )
-            await asyncio.to_thread(
-                self.storage.mark_alert,
-                alert.id,
+        after = 0
+        while True:
+            batch = await asyncio.to_thread(
+                self.storage.claim_alerts,
+                self.owner,
                 self.clock(),
-                failed_targets=failed,
-                error=errors or None,
-                retry_at=retry_at,
+                hold=self.settings.alert_hold,
+                limit=self.settings.alert_batch,
+                after=after,
             )
-            results.extend(deliveries)
-        return results
+            if not batch:
+                return results
+            for alert in batch:
+                if stop is not None and stop():
+                    return results
+                results.extend(await self._deliver(alert))
+            after = batch[-1].id
+
+    async def _deliver(self, alert: PendingAlert) -> list[Delivery]:
+        message = Message(alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url)
+        deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
+        failed = [d.target for d in deliveries if not d.ok]
+        errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)
+        attempts = alert.attempts + 1
+        now = self.clock()
+        retry_at = now + retry_delay(attempts) if attempts < self.settings.alert_attempts else None
+        await asyncio.to_thread(
+            self.storage.mark_alert,
+            alert.id,
+            now,
+            failed_targets=failed,
+            error=errors or None,
+            retry_at=retry_at,
+        )
+        return deliveries

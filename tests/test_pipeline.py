@@ -1,18 +1,28 @@
 """A check end to end, by what the user is told: edits, reverts, dates, and an article's fate.
 
-Pages come from a real local web server; alerts go to a real SMTP server through Apprise.
+Pages come from a real local web server; alerts go to a real SMTP server or a real JSON
+webhook through Apprise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fixtures.seed_pages import Chrome, article_v1, page_v1, page_v2, render_page
-from servers import PageServer, SMTPServer
+from servers import PageServer, SMTPServer, WebhookReceiver
 
 from monitor.cli import main
+from monitor.config import Target
+from monitor.fetch import Fetcher
+from monitor.models import AlertDraft, CheckOutcome, WatchSpec
+from monitor.notify import Notifier
+from monitor.pipeline import Pipeline, PipelineSettings
+from monitor.storage import Storage
 
 PATH = "/news/s400-experts"
 
@@ -281,3 +291,113 @@ def test_changing_what_a_watch_watches_rebaselines_without_an_alert(
     page_server.set(PATH, page_v2(Chrome(3)))
     check(config)
     assert len(smtp_server.messages) == 1  # and edits alert again as before
+
+
+# -- delivery: every alert of a pass, in that pass -------------------------------------------
+
+MANY = 120  # more than one batch of claimed alerts (100)
+
+
+def tiny_page(n: int, verdict: str) -> str:
+    return (
+        f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
+        f"<p>The council voted {verdict} on the budget for next year, after a long debate.</p>"
+        "</article></body></html>"
+    )
+
+
+def test_monitor_check_all_delivers_every_alert_in_the_same_run(
+    tmp_path: Path, page_server: PageServer, webhook_receiver: WebhookReceiver
+) -> None:
+    """120 pages edited at once: `monitor check --all` delivers all 120 alerts before it exits."""
+    urls = [page_server.url(f"/s/{n}") for n in range(MANY)]
+    for n in range(MANY):
+        page_server.set(f"/s/{n}", tiny_page(n, "yes"))
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n'
+        # One local host serves every page; raw: tiny pages need no article extraction.
+        "[monitor]\nconcurrency = 32\nper_host = 32\n[defaults]\nraw = true\n"
+        f'[notify]\nurls = ["json://{webhook_receiver.netloc}/alerts"]\n'
+        + "".join(f'[[watch]]\nurl = "{url}"\nname = "{n}"\n' for n, url in enumerate(urls)),
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check", "--all"]) == 0
+    assert webhook_receiver.posts == []
+    for n in range(MANY):
+        page_server.set(f"/s/{n}", tiny_page(n, "no"))
+    assert main(["--config", str(config), "check", "--all"]) == 0
+    assert sorted(post.payload["title"] for post in webhook_receiver.posts) == sorted(
+        f"[monitor] Silent edit: {n}" for n in range(MANY)
+    )
+
+
+def outbox(storage: Storage, notifier: Notifier, clock: Callable[[], datetime], n: int) -> None:
+    """``n`` watches with an edit alert each, waiting for delivery to every target."""
+    for i in range(n):
+        watch = storage.add_watch(WatchSpec(f"https://news.example/{i}"), clock())
+        draft = AlertDraft(
+            "edit", f"edit {i}", "text", "md", "<p>html</p>", notifier.targets_for(())
+        )
+        later = clock() + timedelta(days=1)
+        storage.save_check(watch.id, "t", CheckOutcome(clock(), "edit", later, alerts=(draft,)))
+
+
+def deliver(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Callable[[], datetime],
+    settings: PipelineSettings | None = None,
+) -> int:
+    """One delivery pass, as `monitor check` and the daemon run it; returns its deliveries."""
+
+    async def one_pass() -> int:
+        async with Fetcher() as fetcher:
+            pipeline = Pipeline(
+                storage, fetcher, notifier, clock=clock, owner="t", settings=settings
+            )
+            return len(await pipeline.deliver_pending())
+
+    return asyncio.run(one_pass())
+
+
+def stepping_clock(step: timedelta) -> Callable[[], datetime]:
+    """A clock that moves ``step`` on at every reading."""
+    readings = iter(range(1_000_000))
+    start = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    return lambda: start + next(readings) * step
+
+
+def test_one_pass_delivers_every_due_alert_batch_after_batch(
+    storage: Storage, webhook_receiver: WebhookReceiver
+) -> None:
+    """25 alerts waiting, claimed 10 at a time: one pass delivers them all, each once."""
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    clock = stepping_clock(timedelta(0))
+    outbox(storage, notifier, clock, 25)
+    settings = PipelineSettings(alert_batch=10)
+    assert deliver(storage, notifier, clock, settings) == 25
+    assert sorted(p.payload["title"] for p in webhook_receiver.posts) == sorted(
+        f"edit {i}" for i in range(25)
+    )
+    assert deliver(storage, notifier, clock, settings) == 0
+    assert {watch.undelivered for watch in storage.list_watches()} == {0}
+
+
+def test_an_alert_that_fails_is_tried_once_per_pass_not_again_and_again(
+    storage: Storage, webhook_receiver: WebhookReceiver
+) -> None:
+    """A dead target gets each of 25 alerts (3 batches) once per pass, even when the pass
+    outlasts their retry delay; the next pass delivers them all."""
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    clock = stepping_clock(timedelta(minutes=10))  # past a first retry delay at each reading
+    outbox(storage, notifier, clock, 25)
+    settings = PipelineSettings(alert_batch=10)
+    webhook_receiver.fail = True
+    assert deliver(storage, notifier, clock, settings) == 25
+    assert len(webhook_receiver.posts) == 25
+    webhook_receiver.fail = False
+    assert deliver(storage, notifier, clock, settings) == 25
+    assert sorted(p.payload["title"] for p in webhook_receiver.posts[25:]) == sorted(
+        f"edit {i}" for i in range(25)
+    )
