@@ -16,8 +16,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+from http import HTTPStatus
 
-from monitor.detect import Decision, LifecycleEvent, decide, lifecycle, same_page
+from monitor.detect import Decision, LifecycleEvent, decide, first_state, lifecycle, same_page
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract
 from monitor.fetch import Fetcher, status_reason
@@ -84,6 +85,17 @@ def _readable(content_type: str) -> bool:
         not kind
         or kind.startswith("text/")
         or any(word in kind for word in ("html", "xml", "json"))
+    )
+
+
+def _first_check_error(status: int) -> str:
+    """Why a watch with no version yet got none: a 404 there is a wrong or unpublished URL,
+    not an article taken down."""
+    if status not in (404, 410):
+        return status_reason(status)
+    return (
+        f"HTTP {status} {HTTPStatus(status).phrase}: the URL answers {status} and nothing was "
+        "ever read there; check the URL (a typo? not published yet?) or remove the watch"
     )
 
 
@@ -158,7 +170,9 @@ class Pipeline:
             )
         if result.status >= 400 or not same_page(watch.url, result.final_url):
             previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
-            return self._event_outcome(watch, base, previous, result)
+            if result.status >= 400 or previous is not None:
+                return self._event_outcome(watch, base, previous, result)
+            # A first check that was redirected: the page it lands on is the first version.
         if not _readable(result.content_type):
             return replace(
                 base,
@@ -188,6 +202,9 @@ class Pipeline:
             previous, article, known, watch.spec.options, rebaseline=_rebaselining(watch)
         )
         outcome = self._version_outcome(watch, base, decision, article, result, previous)
+        if previous is None:
+            # The first version is the baseline, of the page's fate too: nothing to report.
+            return replace(outcome, state=first_state(watch.url, result.final_url, article))
         if event is not None:
             event_alert = self._event_alert(watch, event, previous)
             outcome = replace(outcome, state=event.state, alerts=(*outcome.alerts, event_alert))
@@ -209,8 +226,17 @@ class Pipeline:
         result: FetchResult,
     ) -> CheckOutcome:
         """The page is not where it was: gone, moved elsewhere, or failing."""
-        event = lifecycle(watch.state, watch.url, result.status, result.final_url, None, None)
+        event = lifecycle(
+            watch.state,
+            watch.url,
+            result.status,
+            result.final_url,
+            None,
+            previous.article if previous else None,
+        )
         if event is None:
+            if previous is None:
+                return replace(base, outcome="error", error=_first_check_error(result.status))
             if result.status in (404, 410) or result.status < 400:
                 # Still gone, or still redirected: reported once already; keep the last version.
                 return replace(base, outcome=watch.state)

@@ -293,6 +293,95 @@ def test_changing_what_a_watch_watches_rebaselines_without_an_alert(
     assert len(smtp_server.messages) == 1  # and edits alert again as before
 
 
+# -- a watch's first check: the baseline, never an alert ------------------------------------
+
+NOINDEX = '<head><meta name="robots" content="noindex, nofollow">'
+
+
+def listing(config: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    main(["--config", str(config), "list", "--json"])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert isinstance(row, dict)
+    return row
+
+
+def test_a_page_hidden_from_search_from_its_first_check_is_its_baseline(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """noindex on the first fetch stores version 1 quietly; dropping and re-adding it alerts."""
+    config, _ = setup
+    page_server.set(PATH, page_v1(Chrome(1)).replace("<head>", NOINDEX, 1))
+    check(config)
+    check(config)
+    assert smtp_server.messages == []
+    row = listing(config, capsys)
+    assert (row["state"], row["versions"], row["error"]) == ("noindex", 1, None)
+
+    page_server.set(PATH, page_v1(Chrome(2)))
+    check(config)
+    page_server.set(PATH, page_v1(Chrome(3)).replace("<head>", NOINDEX, 1))
+    check(config)
+    assert subjects(smtp_server) == [
+        "[monitor] Back online: story",
+        "[monitor] Hidden from search: story",
+    ]
+    assert "no longer asks search engines not to index it" in body(smtp_server, 0)
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_url_missing_at_its_first_check_is_an_error_on_the_watch(
+    status: int,
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """404/410 before any version is the watch's error (check the URL), not 'Taken down'."""
+    config, _ = setup
+    page_server.set(PATH, "<h1>Not found</h1>", status=status)
+    capsys.readouterr()
+    assert main(["--config", str(config), "check", "--all", "--json"]) == 2
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["outcome"] == "error"
+    assert f"the URL answers {status}" in report["error"]
+    assert "check the URL" in report["error"]
+    row = listing(config, capsys)
+    assert (row["state"], row["versions"]) == ("active", 0)
+    assert f"answers {status}" in str(row["error"])
+
+    page_server.set(PATH, page_v1(Chrome(1)))  # published at last: its first version
+    check(config)
+    assert listing(config, capsys)["versions"] == 1
+    assert smtp_server.messages == []
+    page_server.set(PATH, "<h1>Not found</h1>", status=status)
+    check(config)
+    assert subjects(smtp_server) == ["[monitor] Taken down: story"]
+
+
+def test_a_url_that_redirects_from_its_first_check_stores_where_it_lands_without_an_alert(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A redirect on the first check is no 'Moved': the page it lands on is version 1."""
+    config, url = setup
+    page_server.set("/archive/2021/s400", page_v1(Chrome(1)))
+    page_server.redirect(PATH, "/archive/2021/s400")
+    check(config)
+    check(config)
+    assert smtp_server.messages == []
+    row = listing(config, capsys)
+    assert (row["state"], row["versions"], row["error"]) == ("moved", 1, None)
+    capsys.readouterr()
+    main(["--config", str(config), "show", url])
+    assert "Russia delivered" in capsys.readouterr().out
+
+
 # -- delivery: every alert of a pass, in that pass -------------------------------------------
 
 MANY = 120  # more than one batch of claimed alerts (100)
