@@ -50,7 +50,7 @@ class Daemon:
         self.systemd = systemd or sdnotify.Notifier()
         self._inflight: set[asyncio.Task[CheckReport]] = set()
         self._stop = asyncio.Event()
-        self._delivering = False
+        self._delivery: asyncio.Task[None] | None = None
         self._filling = False
         self._round: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -140,7 +140,7 @@ class Daemon:
         await self._fill(pipeline)
         # What `systemctl status monitor` shows, refreshed every tick.
         self.systemd.status(f"{len(self._inflight)} checks in flight, {self.checked} done")
-        await self._deliver(pipeline)
+        self._start_delivery(pipeline)
 
     async def _fill(self, pipeline: Pipeline) -> None:
         """Claim due watches for every free slot, and start checking them."""
@@ -211,16 +211,20 @@ class Daemon:
             f" (version {report.version})" if report.version else "",
         )
 
-    async def _deliver(self, pipeline: Pipeline) -> None:
-        if self._delivering:
+    def _start_delivery(self, pipeline: Pipeline) -> None:
+        """Work through the outbox in the background, one pass at a time: a long outbox
+        never holds up the ticks that claim due watches."""
+        if self._stop.is_set() or (self._delivery is not None and not self._delivery.done()):
             return
-        self._delivering = True
+        self._delivery = asyncio.create_task(self._deliver(pipeline), name="deliver")
+
+    async def _deliver(self, pipeline: Pipeline) -> None:
         try:
-            await pipeline.deliver_pending()
+            await pipeline.deliver_pending(stop=self._stop.is_set)
         except MonitorError as error:
             log.error("cannot deliver alerts: %s", error)
-        finally:
-            self._delivering = False
+        except Exception:  # a delivery bug must not stop the daemon; the next tick retries
+            log.exception("delivering alerts failed unexpectedly")
 
     async def _finish_round(self) -> None:
         """Let a round in progress end (an alert being sent stays in the outbox if not)."""
@@ -235,11 +239,13 @@ class Daemon:
             await self._round
 
     async def _drain(self) -> None:
-        if not self._inflight:
+        # The delivery pass ends after the alert it is sending (it sees the stop).
+        delivery = {self._delivery} if self._delivery and not self._delivery.done() else set()
+        if not self._inflight and not delivery:
             return
         grace = self.monitor.config.daemon.grace_seconds
         log.info("waiting up to %ss for %d checks in flight", grace, len(self._inflight))
-        _, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+        _, pending = await asyncio.wait({*self._inflight, *delivery}, timeout=grace)
         for task in pending:
             task.cancel()
         for task in pending:
@@ -247,7 +253,7 @@ class Daemon:
                 await task
         # An abandoned check wrote all of its outcome or nothing (one transaction, finished by
         # its thread even when cancelled); free the rows for the next daemon at once.
-        for task in pending:
+        for task in pending - delivery:
             with suppress(MonitorError):
                 self.monitor.storage.release_by_url(task.get_name(), self.monitor.owner)
 

@@ -165,7 +165,14 @@ def lifecycle(
     article: Article | None,
     previous: Article | None,
 ) -> LifecycleEvent | None:
-    """Taken down, moved, hidden from search, or back: each reported once, when it happens."""
+    """Taken down, moved, hidden from search, or back: each reported once, when it happens.
+
+    ``previous`` is the article of the watch's latest version. Without one there is no
+    event: a page is only taken down, moved or hidden if it was once seen otherwise (what
+    the first check found is the baseline, see ``first_state``).
+    """
+    if previous is None:
+        return None
     if status in (404, 410):
         return (
             None
@@ -184,7 +191,6 @@ def lifecycle(
         return None
     canonical_moved = bool(
         article.canonical
-        and previous is not None
         and previous.canonical
         and not same_page(article.canonical, previous.canonical)
         and not same_page(article.canonical, url)
@@ -197,8 +203,26 @@ def lifecycle(
         return LifecycleEvent(
             "noindex", "the page now asks search engines not to index it", "noindex"
         )
-    if state in ("gone", "noindex") and not article.noindex:
+    if state == "noindex" and not article.noindex:
+        return LifecycleEvent(
+            "back", "the page no longer asks search engines not to index it", "active"
+        )
+    if state == "gone":
         return LifecycleEvent("back", "the page is served again at its URL", "active")
     if state == "moved" and (not article.canonical or same_page(article.canonical, url)):
         return LifecycleEvent("back", "the page is served again at its URL", "active")
     return None
+
+
+def first_state(url: str, final_url: str, article: Article) -> str:
+    """The lifecycle state a watch starts in, from the page its first version was read on.
+
+    A first check reports nothing: a URL that already redirects to another page starts
+    'moved', a page that already asks search engines not to index it starts 'noindex',
+    and only a change from there is an event.
+    """
+    if not same_page(url, final_url):
+        return "moved"
+    if article.noindex:
+        return "noindex"
+    return "active"

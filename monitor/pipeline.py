@@ -16,8 +16,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
+from http import HTTPStatus
 
-from monitor.detect import Decision, LifecycleEvent, decide, lifecycle, same_page
+from monitor.detect import Decision, LifecycleEvent, decide, first_state, lifecycle, same_page
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract, hint_is_stale
 from monitor.fetch import Fetcher, status_reason
@@ -27,6 +28,7 @@ from monitor.models import (
     CheckOutcome,
     FetchResult,
     NewVersion,
+    PendingAlert,
     StoredVersion,
     Watch,
 )
@@ -56,6 +58,8 @@ class PipelineSettings:
     max_alert_chars: int = 20_000
     alert_attempts: int = 10
     alert_hold: timedelta = timedelta(minutes=5)
+    alert_batch: int = 100
+    """Alerts claimed at a time: a pass takes batches until nothing is due."""
 
 
 def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
@@ -83,6 +87,17 @@ def _readable(content_type: str) -> bool:
         not kind
         or kind.startswith("text/")
         or any(word in kind for word in ("html", "xml", "json"))
+    )
+
+
+def _first_check_error(status: int) -> str:
+    """Why a watch with no version yet got none: a 404 there is a wrong or unpublished URL,
+    not an article taken down."""
+    if status not in (404, 410):
+        return status_reason(status)
+    return (
+        f"HTTP {status} {HTTPStatus(status).phrase}: the URL answers {status} and nothing was "
+        "ever read there; check the URL (a typo? not published yet?) or remove the watch"
     )
 
 
@@ -157,7 +172,9 @@ class Pipeline:
             )
         if result.status >= 400 or not same_page(watch.url, result.final_url):
             previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
-            return self._event_outcome(watch, base, previous, result)
+            if result.status >= 400 or previous is not None:
+                return self._event_outcome(watch, base, previous, result)
+            # A first check that was redirected: the page it lands on is the first version.
         if not _readable(result.content_type):
             return replace(
                 base,
@@ -187,6 +204,9 @@ class Pipeline:
             previous, article, known, watch.spec.options, rebaseline=_rebaselining(watch)
         )
         outcome = self._version_outcome(watch, base, decision, article, result, previous)
+        if previous is None:
+            # The first version is the baseline, of the page's fate too: nothing to report.
+            return replace(outcome, state=first_state(watch.url, result.final_url, article))
         if event is not None:
             event_alert = self._event_alert(watch, event, previous)
             outcome = replace(outcome, state=event.state, alerts=(*outcome.alerts, event_alert))
@@ -208,8 +228,17 @@ class Pipeline:
         result: FetchResult,
     ) -> CheckOutcome:
         """The page is not where it was: gone, moved elsewhere, or failing."""
-        event = lifecycle(watch.state, watch.url, result.status, result.final_url, None, None)
+        event = lifecycle(
+            watch.state,
+            watch.url,
+            result.status,
+            result.final_url,
+            None,
+            previous.article if previous else None,
+        )
         if event is None:
+            if previous is None:
+                return replace(base, outcome="error", error=_first_check_error(result.status))
             if result.status in (404, 410) or result.status < 400:
                 # Still gone, or still redirected: reported once already; keep the last version.
                 return replace(base, outcome=watch.state)
@@ -273,31 +302,48 @@ class Pipeline:
             alerts = (alert_draft(ctx, targets, self.settings.max_alert_chars),)
         return replace(base, outcome=decision.kind, version=version, alerts=alerts)
 
-    async def deliver_pending(self) -> list[Delivery]:
-        """Deliver the alerts waiting in the outbox; failed targets are retried later."""
-        now = self.clock()
-        pending = await asyncio.to_thread(
-            self.storage.claim_alerts, self.owner, now, hold=self.settings.alert_hold
-        )
+    async def deliver_pending(self, *, stop: Callable[[], bool] | None = None) -> list[Delivery]:
+        """Deliver every alert due in the outbox, batch by batch; failed targets are retried
+        later.
+
+        Each batch is claimed past the last one: an alert tried in this pass (sent, or failed
+        and due again later) is not taken again before the pass ends, while alerts written
+        meanwhile are. ``stop``: asked before each alert; True ends the pass there (what is
+        claimed and not sent is held, then taken again, by this process or another).
+        """
         results: list[Delivery] = []
-        for alert in pending:
-            message = Message(
-                alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url
-            )
-            deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
-            failed = [d.target for d in deliveries if not d.ok]
-            errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)
-            attempts = alert.attempts + 1
-            retry_at = (
-                now + retry_delay(attempts) if attempts < self.settings.alert_attempts else None
-            )
-            await asyncio.to_thread(
-                self.storage.mark_alert,
-                alert.id,
+        after = 0
+        while True:
+            batch = await asyncio.to_thread(
+                self.storage.claim_alerts,
+                self.owner,
                 self.clock(),
-                failed_targets=failed,
-                error=errors or None,
-                retry_at=retry_at,
+                hold=self.settings.alert_hold,
+                limit=self.settings.alert_batch,
+                after=after,
             )
-            results.extend(deliveries)
-        return results
+            if not batch:
+                return results
+            for alert in batch:
+                if stop is not None and stop():
+                    return results
+                results.extend(await self._deliver(alert))
+            after = batch[-1].id
+
+    async def _deliver(self, alert: PendingAlert) -> list[Delivery]:
+        message = Message(alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url)
+        deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
+        failed = [d.target for d in deliveries if not d.ok]
+        errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)
+        attempts = alert.attempts + 1
+        now = self.clock()
+        retry_at = now + retry_delay(attempts) if attempts < self.settings.alert_attempts else None
+        await asyncio.to_thread(
+            self.storage.mark_alert,
+            alert.id,
+            now,
+            failed_targets=failed,
+            error=errors or None,
+            retry_at=retry_at,
+        )
+        return deliveries

@@ -381,14 +381,19 @@ class Storage:
     # -- the alert outbox --------------------------------------------------------
 
     def claim_alerts(
-        self, owner: str, now: datetime, *, hold: timedelta, limit: int = 100
+        self, owner: str, now: datetime, *, hold: timedelta, limit: int = 100, after: int = 0
     ) -> list[PendingAlert]:
-        """Take pending alerts that are due for delivery, holding them for ``hold``."""
+        """Take up to ``limit`` pending alerts due for delivery, oldest first, holding them
+        for ``hold``.
+
+        ``after``: only alerts whose id is higher, so that a deliverer working through the
+        outbox batch by batch moves past what it already tried this pass.
+        """
         free = or_(AlertRow.not_before.is_(None), AlertRow.not_before <= now)
         with self._session() as session:
             due = (
                 select(AlertRow.id)
-                .where(AlertRow.state == "pending", free)
+                .where(AlertRow.state == "pending", AlertRow.id > after, free)
                 .order_by(AlertRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)

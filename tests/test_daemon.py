@@ -9,11 +9,18 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fixtures.seed_pages import Chrome, page_v1
-from servers import PageServer
+from servers import PageServer, WebhookReceiver
+from sqlalchemy.orm import Session
+
+from monitor.config import Target
+from monitor.notify import Notifier
+from monitor.schema import AlertRow, WatchRow
+from monitor.storage import Storage
 
 
 def closed_port() -> int:
@@ -306,6 +313,55 @@ def test_a_backlog_is_worked_through_without_waiting_for_ticks(
     finally:
         code, err = stop(process)
     assert code == 0, err
+
+
+def test_every_waiting_alert_goes_out_at_the_first_tick(
+    tmp_path: Path, systemd: Systemd, webhook_receiver: WebhookReceiver
+) -> None:
+    """With a one-hour tick, 120 waiting alerts (more than one claimed batch) all go out at
+    the first tick, each once, and SIGTERM still exits cleanly."""
+    target = f"json://{webhook_receiver.netloc}/alerts"
+    db = tmp_path / "monitor.db"
+    storage = Storage(f"sqlite:///{db}")
+    storage.migrate()
+    targets = list(Notifier([Target(target)]).targets_for(()))
+    now = datetime.now(UTC)
+    with Session(storage.engine) as session, session.begin():  # one write: seeding is cheap
+        for n in range(120):
+            # Not due for an hour: only the outbox has work.
+            later = now + timedelta(hours=1)
+            watch = WatchRow(url=f"https://news.example/{n}", created_at=now, next_check_at=later)
+            session.add(watch)
+            session.flush()
+            session.add(
+                AlertRow(
+                    watch_id=watch.id,
+                    created_at=now,
+                    kind="edit",
+                    subject=f"edit {n}",
+                    text="text",
+                    markdown="md",
+                    html="<p>html</p>",
+                    targets=targets,
+                )
+            )
+    storage.close()
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{db}"\n[monitor]\ntick = "1h"\n'
+        f'[notify]\nurls = ["{target}"]\n',
+        encoding="utf-8",
+    )
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        webhook_receiver.wait_for(120, timeout=30)
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert sorted(post.payload["title"] for post in webhook_receiver.posts) == sorted(
+        f"edit {n}" for n in range(120)
+    )
 
 
 def test_a_killed_daemon_leaves_no_half_written_version(

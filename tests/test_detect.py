@@ -7,7 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from monitor.detect import Decision, decide, is_declared, is_significant, lifecycle
+from monitor.detect import (
+    Decision,
+    decide,
+    first_state,
+    is_declared,
+    is_significant,
+    lifecycle,
+)
 from monitor.diff import diff_articles
 from monitor.models import Article, StoredVersion, WatchOptions
 
@@ -309,6 +316,48 @@ def test_canonical_switching_to_the_watched_url_is_not_a_move() -> None:
     """A canonical URL that changes to the watched URL itself is no move."""
     previous = replace(PAGE, canonical=ELSEWHERE)
     assert lifecycle("active", URL, 200, URL, PAGE, previous) is None
+
+
+@pytest.mark.parametrize(
+    ("state", "status", "final_url", "article"),
+    [
+        pytest.param("active", 404, URL, None, id="404"),
+        pytest.param("active", 410, URL, None, id="410"),
+        pytest.param("active", 200, ELSEWHERE, PAGE, id="redirect-elsewhere"),
+        pytest.param("active", 200, URL, NOINDEX, id="noindex"),
+        pytest.param("gone", 200, URL, PAGE, id="served-after-a-404-before-any-version"),
+    ],
+)
+def test_without_a_previous_version_nothing_is_a_lifecycle_event(
+    state: str, status: int, final_url: str, article: Article | None
+) -> None:
+    """A first check is the baseline: no 'Taken down', 'Moved', 'Hidden' or 'Back' on it."""
+    assert lifecycle(state, URL, status, final_url, article, previous=None) is None
+
+
+@pytest.mark.parametrize(
+    ("final_url", "article", "state"),
+    [
+        pytest.param(URL, PAGE, "active", id="served-at-its-url"),
+        pytest.param(URL + "/", PAGE, "active", id="same-page-redirect"),
+        pytest.param(ELSEWHERE, PAGE, "moved", id="redirected-elsewhere"),
+        pytest.param(URL, NOINDEX, "noindex", id="noindex"),
+        pytest.param(ELSEWHERE, NOINDEX, "moved", id="redirected-to-a-noindex-page"),
+        pytest.param(URL, RECANONICAL, "active", id="another-canonical-is-no-move"),
+    ],
+)
+def test_a_watch_starts_in_the_state_its_first_version_was_read_in(
+    final_url: str, article: Article, state: str
+) -> None:
+    """Already redirected or already noindex at the first check: that is the starting state."""
+    assert first_state(URL, final_url, article) == state
+
+
+def test_back_after_noindex_says_search_engines_may_index_it_again() -> None:
+    """Dropping noindex is reported as that, not as a page served again."""
+    back = lifecycle("noindex", URL, 200, URL, PAGE, PAGE)
+    assert back is not None and back.kind == "back"
+    assert "no longer asks search engines not to index it" in back.detail
 
 
 def test_a_declared_edit_says_how_the_page_owned_up() -> None:

@@ -1,18 +1,28 @@
 """A check end to end, by what the user is told: edits, reverts, dates, and an article's fate.
 
-Pages come from a real local web server; alerts go to a real SMTP server through Apprise.
+Pages come from a real local web server; alerts go to a real SMTP server or a real JSON
+webhook through Apprise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from fixtures.seed_pages import Chrome, article_v1, page_v1, page_v2, render_page
-from servers import PageServer, SMTPServer
+from servers import PageServer, SMTPServer, WebhookReceiver
 
 from monitor.cli import main
+from monitor.config import Target
+from monitor.fetch import Fetcher
+from monitor.models import AlertDraft, CheckOutcome, WatchSpec
+from monitor.notify import Notifier
+from monitor.pipeline import Pipeline, PipelineSettings
+from monitor.storage import Storage
 
 PATH = "/news/s400-experts"
 
@@ -281,3 +291,202 @@ def test_changing_what_a_watch_watches_rebaselines_without_an_alert(
     page_server.set(PATH, page_v2(Chrome(3)))
     check(config)
     assert len(smtp_server.messages) == 1  # and edits alert again as before
+
+
+# -- a watch's first check: the baseline, never an alert ------------------------------------
+
+NOINDEX = '<head><meta name="robots" content="noindex, nofollow">'
+
+
+def listing(config: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    capsys.readouterr()
+    main(["--config", str(config), "list", "--json"])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert isinstance(row, dict)
+    return row
+
+
+def test_a_page_hidden_from_search_from_its_first_check_is_its_baseline(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """noindex on the first fetch stores version 1 quietly; dropping and re-adding it alerts."""
+    config, _ = setup
+    page_server.set(PATH, page_v1(Chrome(1)).replace("<head>", NOINDEX, 1))
+    check(config)
+    check(config)
+    assert smtp_server.messages == []
+    row = listing(config, capsys)
+    assert (row["state"], row["versions"], row["error"]) == ("noindex", 1, None)
+
+    page_server.set(PATH, page_v1(Chrome(2)))
+    check(config)
+    page_server.set(PATH, page_v1(Chrome(3)).replace("<head>", NOINDEX, 1))
+    check(config)
+    assert subjects(smtp_server) == [
+        "[monitor] Back online: story",
+        "[monitor] Hidden from search: story",
+    ]
+    assert "no longer asks search engines not to index it" in body(smtp_server, 0)
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_url_missing_at_its_first_check_is_an_error_on_the_watch(
+    status: int,
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """404/410 before any version is the watch's error (check the URL), not 'Taken down'."""
+    config, _ = setup
+    page_server.set(PATH, "<h1>Not found</h1>", status=status)
+    capsys.readouterr()
+    assert main(["--config", str(config), "check", "--all", "--json"]) == 2
+    (report,) = json.loads(capsys.readouterr().out)
+    assert report["outcome"] == "error"
+    assert f"the URL answers {status}" in report["error"]
+    assert "check the URL" in report["error"]
+    row = listing(config, capsys)
+    assert (row["state"], row["versions"]) == ("active", 0)
+    assert f"answers {status}" in str(row["error"])
+
+    page_server.set(PATH, page_v1(Chrome(1)))  # published at last: its first version
+    check(config)
+    assert listing(config, capsys)["versions"] == 1
+    assert smtp_server.messages == []
+    page_server.set(PATH, "<h1>Not found</h1>", status=status)
+    check(config)
+    assert subjects(smtp_server) == ["[monitor] Taken down: story"]
+
+
+def test_a_url_that_redirects_from_its_first_check_stores_where_it_lands_without_an_alert(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A redirect on the first check is no 'Moved': the page it lands on is version 1."""
+    config, url = setup
+    page_server.set("/archive/2021/s400", page_v1(Chrome(1)))
+    page_server.redirect(PATH, "/archive/2021/s400")
+    check(config)
+    check(config)
+    assert smtp_server.messages == []
+    row = listing(config, capsys)
+    assert (row["state"], row["versions"], row["error"]) == ("moved", 1, None)
+    capsys.readouterr()
+    main(["--config", str(config), "show", url])
+    assert "Russia delivered" in capsys.readouterr().out
+
+
+# -- delivery: every alert of a pass, in that pass -------------------------------------------
+
+MANY = 120  # more than one batch of claimed alerts (100)
+
+
+def tiny_page(n: int, verdict: str) -> str:
+    return (
+        f"<html><head><title>Story {n}</title></head><body><article><h1>Story {n}</h1>"
+        f"<p>The council voted {verdict} on the budget for next year, after a long debate.</p>"
+        "</article></body></html>"
+    )
+
+
+def test_monitor_check_all_delivers_every_alert_in_the_same_run(
+    tmp_path: Path, page_server: PageServer, webhook_receiver: WebhookReceiver
+) -> None:
+    """120 pages edited at once: `monitor check --all` delivers all 120 alerts before it exits."""
+    urls = [page_server.url(f"/s/{n}") for n in range(MANY)]
+    for n in range(MANY):
+        page_server.set(f"/s/{n}", tiny_page(n, "yes"))
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n'
+        # One local host serves every page; raw: tiny pages need no article extraction.
+        "[monitor]\nconcurrency = 32\nper_host = 32\n[defaults]\nraw = true\n"
+        f'[notify]\nurls = ["json://{webhook_receiver.netloc}/alerts"]\n'
+        + "".join(f'[[watch]]\nurl = "{url}"\nname = "{n}"\n' for n, url in enumerate(urls)),
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check", "--all"]) == 0
+    assert webhook_receiver.posts == []
+    for n in range(MANY):
+        page_server.set(f"/s/{n}", tiny_page(n, "no"))
+    assert main(["--config", str(config), "check", "--all"]) == 0
+    assert sorted(post.payload["title"] for post in webhook_receiver.posts) == sorted(
+        f"[monitor] Silent edit: {n}" for n in range(MANY)
+    )
+
+
+def outbox(storage: Storage, notifier: Notifier, clock: Callable[[], datetime], n: int) -> None:
+    """``n`` watches with an edit alert each, waiting for delivery to every target."""
+    for i in range(n):
+        watch = storage.add_watch(WatchSpec(f"https://news.example/{i}"), clock())
+        draft = AlertDraft(
+            "edit", f"edit {i}", "text", "md", "<p>html</p>", notifier.targets_for(())
+        )
+        later = clock() + timedelta(days=1)
+        storage.save_check(watch.id, "t", CheckOutcome(clock(), "edit", later, alerts=(draft,)))
+
+
+def deliver(
+    storage: Storage,
+    notifier: Notifier,
+    clock: Callable[[], datetime],
+    settings: PipelineSettings | None = None,
+) -> int:
+    """One delivery pass, as `monitor check` and the daemon run it; returns its deliveries."""
+
+    async def one_pass() -> int:
+        async with Fetcher() as fetcher:
+            pipeline = Pipeline(
+                storage, fetcher, notifier, clock=clock, owner="t", settings=settings
+            )
+            return len(await pipeline.deliver_pending())
+
+    return asyncio.run(one_pass())
+
+
+def stepping_clock(step: timedelta) -> Callable[[], datetime]:
+    """A clock that moves ``step`` on at every reading."""
+    readings = iter(range(1_000_000))
+    start = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    return lambda: start + next(readings) * step
+
+
+def test_one_pass_delivers_every_due_alert_batch_after_batch(
+    storage: Storage, webhook_receiver: WebhookReceiver
+) -> None:
+    """25 alerts waiting, claimed 10 at a time: one pass delivers them all, each once."""
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    clock = stepping_clock(timedelta(0))
+    outbox(storage, notifier, clock, 25)
+    settings = PipelineSettings(alert_batch=10)
+    assert deliver(storage, notifier, clock, settings) == 25
+    assert sorted(p.payload["title"] for p in webhook_receiver.posts) == sorted(
+        f"edit {i}" for i in range(25)
+    )
+    assert deliver(storage, notifier, clock, settings) == 0
+    assert {watch.undelivered for watch in storage.list_watches()} == {0}
+
+
+def test_an_alert_that_fails_is_tried_once_per_pass_not_again_and_again(
+    storage: Storage, webhook_receiver: WebhookReceiver
+) -> None:
+    """A dead target gets each of 25 alerts (3 batches) once per pass, even when the pass
+    outlasts their retry delay; the next pass delivers them all."""
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    clock = stepping_clock(timedelta(minutes=10))  # past a first retry delay at each reading
+    outbox(storage, notifier, clock, 25)
+    settings = PipelineSettings(alert_batch=10)
+    webhook_receiver.fail = True
+    assert deliver(storage, notifier, clock, settings) == 25
+    assert len(webhook_receiver.posts) == 25
+    webhook_receiver.fail = False
+    assert deliver(storage, notifier, clock, settings) == 25
+    assert sorted(p.payload["title"] for p in webhook_receiver.posts[25:]) == sorted(
+        f"edit {i}" for i in range(25)
+    )

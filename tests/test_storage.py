@@ -787,6 +787,16 @@ def test_claim_alerts_respects_the_limit(storage: Storage, two_alerts: list[int]
     assert [a.id for a in storage.claim_alerts("d1", T0, hold=HOLD, limit=1)] == two_alerts[1:]
 
 
+def test_claim_alerts_after_an_id_takes_only_newer_alerts(
+    storage: Storage, two_alerts: list[int]
+) -> None:
+    """``after`` skips the alerts up to that id, so a pass can move on batch by batch."""
+    assert [a.id for a in storage.claim_alerts("d1", T0, hold=HOLD, after=two_alerts[0])] == (
+        two_alerts[1:]
+    )
+    assert storage.claim_alerts("d1", T0 + HOUR, hold=HOLD, after=two_alerts[1]) == []
+
+
 def test_a_sent_alert_is_not_claimed_again(storage: Storage, two_alerts: list[int]) -> None:
     """An alert every target took is marked sent and leaves the outbox."""
     storage.mark_alert(two_alerts[0], T0, failed_targets=[], error=None, retry_at=None)
