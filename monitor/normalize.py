@@ -118,8 +118,12 @@ def line_key(line: str, exact: bool = False) -> str:
     does a line declaring an update at a stated time ("Updated at 2:15 p.m."). ``exact``:
     no masking at all (a watched selector, a raw page).
     """
-    key = comparison_key(line)
-    if exact or len(key.split()) > COUNTER_WORDS:
+    return mask_counters(comparison_key(line), exact)
+
+
+def mask_counters(key: str, exact: bool = False) -> str:
+    """``line_key`` for a line already in its comparison form."""
+    if exact or key.count(" ") >= COUNTER_WORDS:
         return key
     if RELATIVE_TIME.search(key) is None and (
         not any(ch.isdigit() for ch in key) or DECLARATION.search(key) or _SENTENCE_END.search(key)

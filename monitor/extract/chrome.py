@@ -38,23 +38,25 @@ _ID = _alternation(
 )
 
 
-def is_hidden(node: LexborNode) -> bool:
+Attributes = dict[str, str | None]
+
+
+def is_hidden(attrs: Attributes) -> bool:
     """Hidden from readers: the ``hidden`` attribute, aria-hidden, or an inline style."""
-    attrs = node.attributes
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return True
     style = (attrs.get("style") or "").replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style
 
 
-def is_boilerplate(node: LexborNode) -> bool:
+def is_boilerplate(attrs: Attributes) -> bool:
     """Chrome by its class or id, in trafilatura's vocabulary."""
-    attrs = node.attributes
     if (cls := attrs.get("class")) and _CLASS.search(cls):
         return True
     return bool((ident := attrs.get("id")) and _ID.search(ident))
 
 
-def is_chrome(node: LexborNode) -> bool:
-    """Hidden, or boilerplate by its markup."""
-    return is_hidden(node) or is_boilerplate(node)
+def is_chrome(node: LexborNode, attrs: Attributes | None = None) -> bool:
+    """Hidden, or boilerplate by its markup (``attrs``: the node's, when already read)."""
+    attrs = node.attributes if attrs is None else attrs
+    return bool(attrs) and (is_hidden(attrs) or is_boilerplate(attrs))

@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.extract.chrome import is_chrome
 from monitor.extract.reading import article_lines, blocks, container_lines, run_slots
 from monitor.extract.signals import byline_of, date_signals, title_of
-from monitor.normalize import comparison_key, line_key
+from monitor.normalize import comparison_key, line_key, mask_counters
 
 _MIN_MATCH_LEN = 30
 _MIN_ARTICLE_WORDS = 20
@@ -336,9 +336,10 @@ def read(
     lines: list[str] = []
     keys: list[str] = []
     for line in article_lines(found, slots):
-        if comparison_key(line) not in repeated and not any(p.search(line) for p in ignore):
+        key = comparison_key(line)
+        if key not in repeated and not any(p.search(line) for p in ignore):
             lines.append(line)
-            keys.append(line_key(line))
+            keys.append(mask_counters(key))
     hint = Hint(
         path=node_path(container),
         lines=tuple(_key_digest(key) for key in keys),

@@ -68,9 +68,11 @@ class Block:
         return self.path[:-1]
 
 
-def _step(node: LexborNode) -> str:
-    classes = (node.attributes.get("class") or "").split()
-    return ".".join((node.tag or "", *sorted(classes)))
+def _step(tag: str, attrs: chrome.Attributes) -> str:
+    classes = attrs.get("class")
+    if not classes:
+        return tag
+    return ".".join((tag, *sorted(classes.split())))
 
 
 class _Collector:
@@ -106,14 +108,15 @@ def _walk(node: LexborNode, out: _Collector, in_link: bool, budget: int) -> None
             continue
         if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
             continue
-        if chrome.is_chrome(child) and len(child.text(deep=True)) < budget:
+        attrs = child.attributes
+        if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
             continue
         if tag not in BLOCK_TAGS:
             _walk(child, out, in_link or tag == "a", budget)
             continue
         out.flush()
         outer = out.path
-        out.path = (*outer, _step(child))
+        out.path = (*outer, _step(tag, attrs))
         _walk(child, out, in_link, budget)
         out.flush()
         out.path = outer
