@@ -113,6 +113,10 @@ class Daemon:
             await self._stop.wait()
         finally:
             self.systemd.stopping()
+            # No new ticks; one the scheduler started just now sees the stop and returns at
+            # once. Let it, rather than cancel it: APScheduler logs a cancelled job as an error.
+            scheduler.pause()
+            await asyncio.sleep(0)
             scheduler.shutdown(wait=False)
             await self._drain()
             log.info("monitor stopped after %d checks", self.checked)
@@ -213,7 +217,12 @@ class Daemon:
         if not self._inflight and not delivery:
             return
         grace = self.monitor.config.daemon.grace_seconds
-        log.info("waiting up to %ss for %d checks in flight", grace, len(self._inflight))
+        log.info(
+            "waiting up to %ss for %d checks in flight%s",
+            grace,
+            len(self._inflight),
+            " and the alert being sent" if delivery else "",
+        )
         _, pending = await asyncio.wait({*self._inflight, *delivery}, timeout=grace)
         for task in pending:
             task.cancel()
