@@ -52,7 +52,6 @@ class Daemon:
         self._stop = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
         self._filling = False
-        self._round: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self.checked = 0
 
@@ -119,24 +118,17 @@ class Daemon:
             await self._stop.wait()
         finally:
             self.systemd.stopping()
-            # Shutting down cancels a job about to start, which APScheduler logs as a crash.
+            # No new ticks; one the scheduler started just now sees the stop and returns.
+            # Shutting down still cancels a job about to start, which APScheduler would log
+            # as a crash: that record is dropped.
+            scheduler.pause()
+            await asyncio.sleep(0)
             logging.getLogger("apscheduler.executors.default").addFilter(_not_cancelled)
             scheduler.shutdown(wait=False)
-            await self._finish_round()
             await self._drain()
             log.info("monitor stopped after %d checks", self.checked)
 
     async def _tick(self, pipeline: Pipeline) -> None:
-        """The scheduler's job: start a round unless one is still running.
-
-        The round runs as the daemon's own task, not the scheduler's, so a shutdown never
-        cancels it half-way under the scheduler (which logs that as a crash); the daemon
-        lets it finish, within the grace period, when it stops.
-        """
-        if self._round is None or self._round.done():
-            self._round = asyncio.create_task(self._run_round(pipeline))
-
-    async def _run_round(self, pipeline: Pipeline) -> None:
         await self._fill(pipeline)
         # What `systemctl status monitor` shows, refreshed every tick.
         self.systemd.status(f"{len(self._inflight)} checks in flight, {self.checked} done")
@@ -226,25 +218,18 @@ class Daemon:
         except Exception:  # a delivery bug must not stop the daemon; the next tick retries
             log.exception("delivering alerts failed unexpectedly")
 
-    async def _finish_round(self) -> None:
-        """Let a round in progress end (an alert being sent stays in the outbox if not)."""
-        if self._round is None or self._round.done():
-            return
-        done, _ = await asyncio.wait(
-            {self._round}, timeout=self.monitor.config.daemon.grace_seconds
-        )
-        if not done:
-            self._round.cancel()
-        with suppress(asyncio.CancelledError, Exception):
-            await self._round
-
     async def _drain(self) -> None:
         # The delivery pass ends after the alert it is sending (it sees the stop).
         delivery = {self._delivery} if self._delivery and not self._delivery.done() else set()
         if not self._inflight and not delivery:
             return
         grace = self.monitor.config.daemon.grace_seconds
-        log.info("waiting up to %ss for %d checks in flight", grace, len(self._inflight))
+        log.info(
+            "waiting up to %ss for %d checks in flight%s",
+            grace,
+            len(self._inflight),
+            " and the alert being sent" if delivery else "",
+        )
         _, pending = await asyncio.wait({*self._inflight, *delivery}, timeout=grace)
         for task in pending:
             task.cancel()

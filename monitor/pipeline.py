@@ -227,7 +227,8 @@ class Pipeline:
         previous: StoredVersion | None,
         result: FetchResult,
     ) -> CheckOutcome:
-        """The page is not where it was: gone, moved elsewhere, or failing."""
+        """The page is not where it was: gone, moved elsewhere, or failing (before any
+        version, an error answer is the watch's error: there is nothing to report on)."""
         event = lifecycle(
             watch.state,
             watch.url,

@@ -460,14 +460,14 @@ def stepping_clock(step: timedelta) -> Callable[[], datetime]:
 def test_one_pass_delivers_every_due_alert_batch_after_batch(
     storage: Storage, webhook_receiver: WebhookReceiver
 ) -> None:
-    """25 alerts waiting, claimed 10 at a time: one pass delivers them all, each once."""
+    """12 alerts waiting, claimed 5 at a time: one pass delivers them all, each once."""
     notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
     clock = stepping_clock(timedelta(0))
-    outbox(storage, notifier, clock, 25)
-    settings = PipelineSettings(alert_batch=10)
-    assert deliver(storage, notifier, clock, settings) == 25
+    outbox(storage, notifier, clock, 12)
+    settings = PipelineSettings(alert_batch=5)
+    assert deliver(storage, notifier, clock, settings) == 12
     assert sorted(p.payload["title"] for p in webhook_receiver.posts) == sorted(
-        f"edit {i}" for i in range(25)
+        f"edit {i}" for i in range(12)
     )
     assert deliver(storage, notifier, clock, settings) == 0
     assert {watch.undelivered for watch in storage.list_watches()} == {0}
@@ -476,17 +476,17 @@ def test_one_pass_delivers_every_due_alert_batch_after_batch(
 def test_an_alert_that_fails_is_tried_once_per_pass_not_again_and_again(
     storage: Storage, webhook_receiver: WebhookReceiver
 ) -> None:
-    """A dead target gets each of 25 alerts (3 batches) once per pass, even when the pass
+    """A dead target gets each of 12 alerts (3 batches) once per pass, even when the pass
     outlasts their retry delay; the next pass delivers them all."""
     notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
     clock = stepping_clock(timedelta(minutes=10))  # past a first retry delay at each reading
-    outbox(storage, notifier, clock, 25)
-    settings = PipelineSettings(alert_batch=10)
+    outbox(storage, notifier, clock, 12)
+    settings = PipelineSettings(alert_batch=5)
     webhook_receiver.fail = True
-    assert deliver(storage, notifier, clock, settings) == 25
-    assert len(webhook_receiver.posts) == 25
+    assert deliver(storage, notifier, clock, settings) == 12
+    assert len(webhook_receiver.posts) == 12
     webhook_receiver.fail = False
-    assert deliver(storage, notifier, clock, settings) == 25
-    assert sorted(p.payload["title"] for p in webhook_receiver.posts[25:]) == sorted(
-        f"edit {i}" for i in range(25)
+    assert deliver(storage, notifier, clock, settings) == 12
+    assert sorted(p.payload["title"] for p in webhook_receiver.posts[12:]) == sorted(
+        f"edit {i}" for i in range(12)
     )
