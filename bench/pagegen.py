@@ -3,10 +3,11 @@
 Pure functions, deterministic from a seed, and none of the monitor's code. The
 detection benchmark takes the corpus loading and the edits from here (its chrome is
 real, see ``chrome.py``); the pipeline benchmark and the container tests also take
-``with_chrome``, an invented chrome. The corpus (``/work/shared/corpus/news-pages``) holds real pages with the
-article text a reader-mode extractor keeps (``expected.html``). The article's
-paragraphs are found in the page as the ``<p>`` elements whose text is one of those
-expected paragraphs; chrome goes around and between them, edits change them.
+``with_chrome``, an invented chrome. The corpus (``/work/shared/corpus/news-pages``)
+holds real pages with the article text a reader-mode extractor keeps
+(``expected.html``). The article's paragraphs are found in the page as the ``<p>``
+elements whose text is one of those expected paragraphs; chrome goes around and
+between them, edits change them.
 
 ``with_chrome(html, seed, paragraphs)`` adds what real pages change on every fetch:
 clocks, weather, counters, ad slot ids, script nonces, "most read" lists, a cookie
