@@ -430,7 +430,9 @@ def rotating(name: str, donors: Donors, seed: int) -> tuple[str, Source] | None:
     rng = _rng("rotating", name, seed)
     if rng.random() < 1 / 3:
         return None
-    return rng.choice(INSIDE_SLOTS), _pick_source(rng, donors.fitting_inside, 0.5)
+    # What comes and goes looks like a widget: links, buttons or a short label.
+    widgets = [b for b in donors.fitting_inside if b.controls or len(b.text) <= 80]
+    return rng.choice(INSIDE_SLOTS), _pick_source(rng, widgets, 0.5)
 
 
 def dress(
