@@ -297,12 +297,12 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)")
 
 
 def reroll_text(text: str, rng: random.Random) -> str:
-    """New numbers of the same length (years stay plausible years)."""
+    """New numbers of the same length; years stay (a page's chrome changes day and time)."""
 
     def number(match: re.Match[str]) -> str:
         digits = match.group()
         if _YEAR.fullmatch(digits):
-            return str(rng.randrange(2015, 2026))
+            return digits
         if len(digits) == 1:
             return str(rng.randrange(10))
         return str(rng.randrange(10 ** (len(digits) - 1), 10 ** len(digits)))
