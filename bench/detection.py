@@ -2,9 +2,9 @@
 
 Run from the checkout, with the venv active::
 
-    python bench/detection.py                      # all 79 corpus pages, ~5 minutes
+    python bench/detection.py                      # all 79 corpus pages, ~4 minutes
     python bench/detection.py --set holdout        # only the holdout pages
-    python bench/detection.py --quick              # 4 pages per group, ~1 minute
+    python bench/detection.py --quick              # 4 pages per group, ~1.5 minutes
 
 TUNE / HOLDOUT split (fixed; see ``chrome.split_of``): a corpus page is TUNE when the
 first hex digit of sha256(its folder name, UTF-8) is 0-7, else HOLDOUT. News: 23 tune,
@@ -71,7 +71,17 @@ from typing import Any
 
 import chrome
 import trafilatura
-from chrome import Block, Donors, Dressed, Piece, class_mode_of, donors_for, dress, split_of
+from chrome import (
+    Block,
+    Donors,
+    Dressed,
+    Piece,
+    class_mode_of,
+    donors_for,
+    dress,
+    layout,
+    split_of,
+)
 from pagegen import (
     EDIT_KINDS,
     MARKER_OR,
@@ -990,6 +1000,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "baseline_false_alerts_by_page": dict(sorted(baseline_false.items())),
         "monitor_outcomes": outcome.outcomes,
         "skipped_edits": [list(s) for s in plan.skipped],
+        "harvested_blocks": {name: len(blocks) for name, blocks in sorted(harvests.items())},
+        "chrome_layout": {
+            p.key: {slot: source.label for slot, source in layout(p.name, donors[p.name]).items()}
+            for p in pages
+        },
         "cpu": cpu,
         "seconds": {**outcome.seconds, "total": round(time.perf_counter() - started, 1)},
     }

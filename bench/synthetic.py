@@ -241,6 +241,7 @@ def synthetic_block(
             f'<p><a href="#comments">See all {_count(roll, 20, 3_000)} comments</a></p></div>'
         )
     if kind == "social-post":
+        reposts = stable.choice(("Reposts", "Retweets"))
         name = roll.choice(NAMES)
         handle = roll.choice(HANDLES)
         return (
@@ -249,7 +250,7 @@ def synthetic_block(
             f'{roll.randrange(10**17, 10**18)}">{_clock(roll)} · '
             f"{roll.choice(('Mar', 'Jun', 'Sep', 'Nov'))} {roll.randrange(1, 29)}, "
             f"{roll.randrange(2019, 2026)}</a></p>"
-            f"<p>{_compact(roll)} Likes · {_compact(roll)} Reposts · "
+            f"<p>{_compact(roll)} Likes · {_compact(roll)} {reposts} · "
             f"{_count(roll, 2, 900)} Replies</p></blockquote>"
         )
     if kind == "reading-now":
