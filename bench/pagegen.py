@@ -1,10 +1,13 @@
 """Test pages from the real-article corpus: dynamic chrome around them, and real edits.
 
-Pure functions, deterministic from a seed; the detection benchmark and the tests use
-them. The corpus (``/work/shared/corpus/news-pages``) holds real pages with the
-article text a reader-mode extractor keeps (``expected.html``). The article's
-paragraphs are found in the page as the ``<p>`` elements whose text is one of those
-expected paragraphs; chrome goes around and between them, edits change them.
+Pure functions, deterministic from a seed, and none of the monitor's code. The
+detection benchmark takes the corpus loading and the edits from here (its chrome is
+real, see ``chrome.py``); the pipeline benchmark and the container tests also take
+``with_chrome``, an invented chrome. The corpus (``/work/shared/corpus/news-pages``)
+holds real pages with the article text a reader-mode extractor keeps
+(``expected.html``). The article's paragraphs are found in the page as the ``<p>``
+elements whose text is one of those expected paragraphs; chrome goes around and
+between them, edits change them.
 
 ``with_chrome(html, seed, paragraphs)`` adds what real pages change on every fetch:
 clocks, weather, counters, ad slot ids, script nonces, "most read" lists, a cookie
@@ -30,8 +33,6 @@ from typing import Any
 
 import lxml.html
 from lxml import etree
-
-from monitor.extract import drop_element
 
 CORPUS_ROOT = Path("/work/shared/corpus/news-pages")
 EDIT_KINDS: tuple[str, ...] = (
@@ -593,7 +594,7 @@ def _edit_delete(doc: Any, page: CorpusPage, rng: random.Random, seed: int) -> s
         raise EditNotApplicable("fewer than three long paragraphs to delete one of")
     p = _middle(candidates, rng)
     text = squash(p.text_content())
-    drop_element(p)
+    _remove(p)
     return _opening(text)
 
 
@@ -603,6 +604,18 @@ def _opening(text: str) -> str:
         return text[:24]
     words = text.split()
     return " ".join(words[:10])
+
+
+def _remove(element: Any) -> None:
+    """Remove an element, keeping its tail text in place."""
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 _CORRECTED = (
