@@ -5,20 +5,30 @@ removed and updated, paragraphs and sentences moved. An updated sentence is name
 closely when what changed is a number (``12 → 15``), the words inside a quotation, or a
 proper name; otherwise it is "rewritten". The headline and the byline are kinds of their
 own. ``classify`` lists the edits most newsworthy first; ``describe`` says them in one
-short line. Pure functions only.
+short line. Sentences, tokens and quotations come from ``monitor.sentences``. Pure
+functions only.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal, TypeVar, cast, get_args
 
 from monitor.diff import ArticleDiff, Block
 from monitor.normalize import comparison_key
+from monitor.sentences import (
+    Span,
+    Token,
+    quotation_at,
+    quotation_spans,
+    same_number,
+    sentence_spans,
+    split_sentences,
+    tokens,
+)
 
 EditKind = Literal[
     "headline", "number", "quote", "name", "removed", "added", "rewritten", "byline", "moved"
@@ -56,159 +66,8 @@ class Edit:
         return cls(cast(EditKind, kind), str(data["old"]), str(data["new"]), str(data["label"]))
 
 
-# -- sentences ----------------------------------------------------------------------------
-
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\uff66-\uff9f"
-_LETTER_NOT_CJK = rf"(?:(?![{_CJK}])\w)"
-# A terminator, then any closing quotes and brackets that belong to the same sentence.
-_END = re.compile(r"(?:[.!?…]+|[。！？]+)[\"'”’»«)\]」』]*")
-_CJK_END = frozenset("。！？")
-# Before a '.', these do not end a sentence: initials and dotted abbreviations (U.S., p.m.)
-# and a few titles and short forms common in the corpus' languages.
-_INITIALS = re.compile(r"(?:^|[\s(\"“„«‘])(?:[^\W\d_]\.)+$")
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st gen sen rep gov lt col sgt capt jr sr inc co corp ltd vs etc nr "
-    "jan feb apr aug sep sept oct nov dec approx ca bzw usw vgl sra dra av mme mlle".split()
-)
-
-
-def sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Where each sentence of ``text`` starts and ends, in order.
-
-    A sentence ends at '.', '!', '?' or '…' (with the quotes and brackets closing after
-    it) followed by a space and then not by a lowercase letter, or at '。', '！', '？'
-    with or without a space. A '.' after an initial or a known abbreviation does not end
-    one. Text with no terminator is one sentence.
-    """
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for match in _END.finditer(text):
-        end = match.end()
-        if not _ends_sentence(text, match.start(), end):
-            continue
-        if text[start:end].strip():
-            spans.append(_trimmed(text, start, end))
-        start = end
-    if text[start:].strip():
-        spans.append(_trimmed(text, start, len(text)))
-    return tuple(spans)
-
-
-def split_sentences(text: str) -> tuple[str, ...]:
-    """The sentences of a paragraph (see ``sentence_spans``)."""
-    return tuple(text[a:b] for a, b in sentence_spans(text))
-
-
-def _ends_sentence(text: str, at: int, end: int) -> bool:
-    if text[at] in _CJK_END:
-        # “…？”他说: a quotation's own mark, and the sentence goes on after it.
-        closed = text[end - 1] not in _CJK_END
-        return not (closed and text[end : end + 1].isalnum())
-    rest = text[end:]
-    if not rest[:1].isspace():
-        return False  # "2.5", "U.S.-led", "…”said" and the end of the text
-    following = rest.lstrip()
-    if not following or following[0].islower():
-        return False
-    if text[at:end] == ".":
-        word = re.split(r"[\s(\"“„«‘]", text[:at])[-1].lower()
-        if _INITIALS.search(text[:end]) or word in _ABBREVIATIONS:
-            return False
-    return True
-
-
-def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-# -- tokens -------------------------------------------------------------------------------
-
-# Numbers stand alone (a number glued to letters, as in "COVID-19" or "G7", is part of a
-# word); a date, a time, a range or a grouped figure is one number: "2021-06-03", "2:15",
-# "1,200", "$2.5", "100%". Initials keep their last dot ("U.S.", "p.m."). A CJK character
-# is a token of its own.
-_TOKEN = re.compile(
-    rf"(?P<number>[$€£¥₹]?\d+(?:[.,:/-]\d+)*%?)(?!{_LETTER_NOT_CJK})"
-    rf"|(?P<word>{_LETTER_NOT_CJK}+(?:['’.-]{_LETTER_NOT_CJK}+)*(?:(?<=\.\w)\.)?)"
-    rf"|(?P<cjk>[{_CJK}])"
-    r"|(?P<mark>[^\w\s])"
-)
-_DIGITS = re.compile(r"\d+")
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str
-    """'number', 'word', 'cjk' or 'mark'."""
-    text: str
-    start: int
-    end: int
-    key: str = field(compare=False)
-
-
-def _tokens(text: str, offset: int = 0) -> list[_Token]:
-    return [
-        _Token(
-            m.lastgroup or "mark",
-            m.group(),
-            m.start() + offset,
-            m.end() + offset,
-            comparison_key(m.group()),
-        )
-        for m in _TOKEN.finditer(text)
-    ]
-
-
-def _currency(number: str) -> str:
-    return "" if number[0].isdigit() else number[0]
-
-
-def same_number(a: str, b: str) -> bool:
-    """Two spellings of one figure: '1,200' and '1.200' (or '1200'); '1.5' and '1,5'."""
-    if _currency(a) != _currency(b) or a.endswith("%") != b.endswith("%"):
-        return False
-    ga, gb = _DIGITS.findall(a), _DIGITS.findall(b)
-    if ga == gb:
-        return True  # only the separators differ
-    if "".join(ga) != "".join(gb):
-        return False
-    # A grouped figure and the same digits ungrouped: '1,200' and '1200', not '1.5' and '15'.
-    grouped = ga if len(ga) > 1 else gb
-    return (len(ga) == 1 or len(gb) == 1) and all(len(g) == 3 for g in grouped[1:])
-
-
-# -- quotations -----------------------------------------------------------------------------
-
-# A quotation's opening mark and the marks that can close it; curly and angle marks nest no
-# further. ’ closes a quotation only when no letter follows (else it is an apostrophe).
-_QUOTATION = re.compile(
-    r"“[^“”]*”|„[^„“”]*[“”]|«[^«»]*»|»[^«»]*«|‹[^‹›]*›|\"[^\"]*\"|‘(?:[^‘’]|’(?=\w))*’(?!\w)"
-    r"|‚[^‚‘]*‘|「[^「」]*」|『[^『』]*』"
-)
-
-
-def quotation_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Where each quotation of ``text`` is: (opening mark's index, closing mark's index)."""
-    return tuple((m.start(), m.end() - 1) for m in _QUOTATION.finditer(text))
-
-
-def _quotation_at(spans: Sequence[tuple[int, int]], start: int, end: int) -> tuple[int, int] | None:
-    """The quotation whose words the text from ``start`` to ``end`` touches (empty: a point)."""
-    for opening, closing in spans:
-        if start == end and opening < start <= closing:
-            return opening, closing
-        if start < closing and end > opening + 1:
-            return opening, closing
-    return None
-
-
 # -- the classifier -----------------------------------------------------------------------
 
-Span = tuple[int, int]
 _Region = tuple[int, int, int, int]
 """Where two versions of a sentence differ: old start, old end, new start, new end."""
 T = TypeVar("T")
@@ -357,8 +216,8 @@ class _Reading:
     ) -> list[Edit]:
         """What changed in a rewritten sentence: numbers, names, or else the sentence.
         Changes inside a quotation go to ``quoted``."""
-        old_tokens = _tokens(old[old_span[0] : old_span[1]], old_span[0])
-        new_tokens = _tokens(new[new_span[0] : new_span[1]], new_span[0])
+        old_tokens = tokens(old[old_span[0] : old_span[1]], old_span[0])
+        new_tokens = tokens(new[new_span[0] : new_span[1]], new_span[0])
         matcher = SequenceMatcher(
             None, [t.key for t in old_tokens], [t.key for t in new_tokens], autojunk=False
         )
@@ -369,7 +228,7 @@ class _Reading:
                 continue
             a, b = _extent(old_tokens, i1, i2, old_span[1])
             c, d = _extent(new_tokens, j1, j2, new_span[1])
-            where = (_quotation_at(quotes[0], a, b), _quotation_at(quotes[1], c, d))
+            where = (quotation_at(quotes[0], a, b), quotation_at(quotes[1], c, d))
             if where != (None, None):
                 quoted.setdefault(where, []).append((a, b, c, d))
                 continue
@@ -387,8 +246,8 @@ class _Reading:
         self,
         old_text: str,
         new_text: str,
-        old_run: Sequence[_Token],
-        new_run: Sequence[_Token],
+        old_run: Sequence[Token],
+        new_run: Sequence[Token],
         *,
         first: bool,
     ) -> list[Edit]:
@@ -421,7 +280,7 @@ class _Reading:
             inside = capitals = 0
             for text in self.texts:
                 for a, b in sentence_spans(text):
-                    words = [t.text for t in _tokens(text[a:b]) if t.kind == "word"][1:]
+                    words = [t.text for t in tokens(text[a:b]) if t.kind == "word"][1:]
                     inside += len(words)
                     capitalised = [word for word in words if word[0].isupper()]
                     capitals += len(capitalised)
@@ -465,7 +324,7 @@ def _pair(
 
 def _words(text: str) -> Counter[str]:
     """The words of a text, numbers included, each CJK character one word."""
-    return Counter(t.key for t in _tokens(text) if t.kind != "mark")
+    return Counter(t.key for t in tokens(text) if t.kind != "mark")
 
 
 def _similar(a: Counter[str], b: Counter[str]) -> bool:
@@ -473,7 +332,7 @@ def _similar(a: Counter[str], b: Counter[str]) -> bool:
     return shared >= _MIN_SHARED * max(sum(a.values()), sum(b.values()), 1)
 
 
-def _extent(tokens: Sequence[_Token], i1: int, i2: int, end: int) -> Span:
+def _extent(tokens: Sequence[Token], i1: int, i2: int, end: int) -> Span:
     """Where tokens ``i1:i2`` are; an empty run is the point before token ``i1``."""
     if i1 < i2:
         return tokens[i1].start, tokens[i2 - 1].end
@@ -481,9 +340,7 @@ def _extent(tokens: Sequence[_Token], i1: int, i2: int, end: int) -> Span:
     return at, at
 
 
-def _numbers(
-    old_run: Sequence[_Token], new_tokens: Sequence[_Token], j1: int, j2: int
-) -> list[Edit]:
+def _numbers(old_run: Sequence[Token], new_tokens: Sequence[Token], j1: int, j2: int) -> list[Edit]:
     """The numbers of a changed region, old against new in order, that are other figures."""
     olds = [t for t in old_run if t.kind == "number"]
     news = [j for j in range(j1, j2) if new_tokens[j].kind == "number"]
@@ -494,13 +351,13 @@ def _numbers(
     ]
 
 
-def _number_label(old: str, tokens: Sequence[_Token], index: int) -> str:
+def _number_label(old: str, tokens: Sequence[Token], index: int) -> str:
     """'death toll 12 → 15', '$2.5 → $2.7 billion', '死亡12 → 15人': the change, with the
     words before it that say what it counts (short ones such as 'of' left out) and a unit
     word after it."""
     change = f"{old} → {tokens[index].text}"
     after = tokens[index + 1] if index + 1 < len(tokens) else None
-    before: list[_Token] = []
+    before: list[Token] = []
     for token in reversed(tokens[:index]):
         if token.kind != "cjk" and (token.kind != "word" or len(before) > _CONTEXT_WORDS):
             break

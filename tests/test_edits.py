@@ -15,7 +15,7 @@ from fixtures.edited_pages import ARS, CASES, SEED_PAGES, URL, EditCase, corpus_
 
 from monitor.detect import decide
 from monitor.diff import diff_articles
-from monitor.edits import KINDS, Edit, classify, describe, same_number, split_sentences
+from monitor.edits import KINDS, Edit, classify, describe
 from monitor.extract import extract_article
 from monitor.models import Article, StoredVersion, WatchOptions
 from monitor.normalize import comparison_key
@@ -111,102 +111,7 @@ def test_an_unchanged_page_has_no_edits(name: str) -> None:
     assert edits_between(html, html) == ()
 
 
-@pytest.mark.parametrize(
-    "name", ["ars-1", "heise", "lemonde-1", "liberation-1", "lwn-1", "medicalnewstoday", "yahoo-4"]
-)
-def test_sentences_cover_each_real_paragraph(name: str) -> None:
-    """Split into sentences, a real paragraph loses nothing but the spaces between them."""
-    for paragraph in extract_article(corpus_page(name), URL).paragraphs:
-        sentences = split_sentences(paragraph)
-        assert "".join(sentences).replace(" ", "") == paragraph.replace(" ", "")
-        assert all(s == s.strip() and s for s in sentences)
-
-
-# -- the sentence splitter ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "sentences"),
-    [
-        pytest.param("One here. Another one.", ["One here.", "Another one."], id="two"),
-        pytest.param("No terminator at all", ["No terminator at all"], id="no-terminator"),
-        pytest.param("", [], id="empty"),
-        pytest.param(
-            "The U.S. had sanctioned Turkey. Then it talked.",
-            ["The U.S. had sanctioned Turkey.", "Then it talked."],
-            id="dotted-abbreviation",
-        ),
-        pytest.param(
-            "Updated at 2:15 p.m. on June 3.", ["Updated at 2:15 p.m. on June 3."], id="time"
-        ),
-        pytest.param(
-            "Mr. Obama spoke. Dr. Who did not.",
-            ["Mr. Obama spoke.", "Dr. Who did not."],
-            id="titles",
-        ),
-        pytest.param(
-            "Prices rose 2.5 percent. Analysts were surprised.",
-            ["Prices rose 2.5 percent.", "Analysts were surprised."],
-            id="decimal",
-        ),
-        pytest.param(
-            "“It is not possible,” he said. “Not at all.” Then he left.",
-            ["“It is not possible,” he said.", "“Not at all.”", "Then he left."],
-            id="closing-quote-stays",
-        ),
-        pytest.param(
-            "Wait... what? Yes! Fine.", ["Wait... what?", "Yes!", "Fine."], id="lowercase-goes-on"
-        ),
-        pytest.param("¿Qué pasó? Nadie lo sabe.", ["¿Qué pasó?", "Nadie lo sabe."], id="spanish"),
-        pytest.param(
-            "„Wir gehen“, sagte er. Dann ging er.",
-            ["„Wir gehen“, sagte er.", "Dann ging er."],
-            id="german-quotes",
-        ),
-        pytest.param(
-            "Il a dit « non ». Puis il est parti.",
-            ["Il a dit « non ».", "Puis il est parti."],
-            id="french-guillemets",
-        ),
-        pytest.param(
-            "事实上，有证据表明。1985年，美国开展了一项研究。",
-            ["事实上，有证据表明。", "1985年，美国开展了一项研究。"],
-            id="chinese",
-        ),
-        pytest.param(
-            "他说：“我们走吧？”然后走了。", ["他说：“我们走吧？”然后走了。"], id="chinese-quote"
-        ),
-        pytest.param(
-            "トレンドマイクロは3月9日、発表した。同アプリを開始する。",
-            ["トレンドマイクロは3月9日、発表した。", "同アプリを開始する。"],
-            id="japanese",
-        ),
-    ],
-)
-def test_split_sentences(text: str, sentences: list[str]) -> None:
-    """Sentences end at a terminator (and its closing quotes) before a new sentence."""
-    assert list(split_sentences(text)) == sentences
-
-
 # -- numbers ----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "same"),
-    [
-        ("1,200", "1.200", True),
-        ("1,200", "1200", True),
-        ("1.5", "1,5", True),
-        ("1.5", "15", False),
-        ("12", "15", False),
-        ("$12", "€12", False),
-        ("50%", "50", False),
-        ("2021-06-03", "2021-06-04", False),
-    ],
-)
-def test_same_number(a: str, b: str, same: bool) -> None:
-    """Two spellings of a figure are one number; other digits, currency or percent are not."""
-    assert same_number(a, b) is same
 
 
 def test_a_number_changed_in_a_sentence() -> None:
