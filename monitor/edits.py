@@ -413,10 +413,10 @@ def _short(text: str, limit: int = _LABEL_CHARS) -> str:
 def describe(edits: Iterable[Edit], limit: int | None = None) -> str:
     """The edits in one line, most newsworthy first: 'toll 12 → 15, 3 sentences added'.
 
-    Edits of one kind are counted ('2 numbers changed'; the sentence and paragraph kinds
-    always are: '1 sentence added'). With ``limit``, the phrases that do not fit in that
-    many characters are left out and counted: 'headline rewritten (+4 more)'; the first
-    phrase is always there, cut to fit if it must.
+    Edits of one kind are counted ('2 numbers changed', unless they all read the same; the
+    sentence and paragraph kinds always are: '1 sentence added'). With ``limit``, the
+    phrases that do not fit in that many characters are left out and counted:
+    'headline rewritten (+4 more)'; the first phrase is always there, cut to fit if it must.
     """
     groups: dict[str, list[Edit]] = {}
     for edit in edits:
@@ -441,4 +441,6 @@ def _phrase(group: Sequence[Edit]) -> str:
     if first.kind in _COUNTED:
         noun, _, rest = first.label.partition(" ")
         return f"{count} {noun}{'' if count == 1 else 's'} {rest}"
-    return first.label if count == 1 else f"{count} {_PLURAL.get(first.kind, first.kind)}"
+    if len({edit.label for edit in group}) == 1:
+        return first.label  # one name swapped in several places is still one swap to read
+    return f"{count} {_PLURAL.get(first.kind, first.kind)}"

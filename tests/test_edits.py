@@ -272,6 +272,12 @@ def test_describe_counts_sentences_and_names_the_rest() -> None:
     )
 
 
+def test_describe_says_one_change_made_in_several_places_once() -> None:
+    """A name swapped the same way in two places reads as that one swap, not '2 names'."""
+    swap = edit("name", "Nathan Willis → Daniel Okafor")
+    assert describe([swap, swap]) == "Nathan Willis → Daniel Okafor"
+
+
 def test_describe_leaves_out_what_does_not_fit_and_counts_it() -> None:
     """With a limit, phrases that do not fit are left out and counted as '(+N more)'."""
     edits = [edit("headline", "headline rewritten"), *[edit("added", "sentence added")] * 3]
