@@ -18,7 +18,6 @@ from monitor.diff import diff_articles
 from monitor.edits import KINDS, Edit, classify, describe
 from monitor.extract import extract_article
 from monitor.models import Article, StoredVersion, WatchOptions
-from monitor.normalize import comparison_key
 
 
 def case(name: str) -> EditCase:
@@ -296,8 +295,3 @@ def test_an_edit_round_trips_through_its_dict() -> None:
     one = Edit("number", "12", "15", "toll 12 → 15")
     assert Edit.from_dict(one.as_dict()) == one
     assert Edit.from_dict({**one.as_dict(), "kind": "future"}).kind == "rewritten"
-
-
-def test_comparison_keys_make_typography_no_edit() -> None:
-    """Edits are found on comparison keys: curly and straight quotes are one text."""
-    assert comparison_key("“yes”") == comparison_key('"yes"')
