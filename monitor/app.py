@@ -9,11 +9,13 @@ import socket
 import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from monitor.config import Config
 from monitor.diff import ArticleDiff, diff_articles
+from monitor.edits import classify
 from monitor.errors import MonitorError, StorageError
 from monitor.fetch import Fetcher, FetchSettings
 from monitor.models import StoredVersion, Watch, WatchSpec
@@ -44,6 +46,18 @@ def _ensure_sqlite_dir(url: str) -> None:
                 f"cannot create the database directory {path.parent} ({error.strerror}); "
                 "set [storage] url in the config to a writable place"
             ) from error
+
+
+def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
+    """The versions, each with its change from the one before: versions stored before
+    monitor kept that (schema revision 0002) get it worked out here, on reading."""
+    out: list[StoredVersion] = []
+    for before, version in zip([None, *versions], versions, strict=False):
+        if before is not None and (version.summary is None or version.edits is None):
+            diff = diff_articles(before.article, version.article)
+            version = replace(version, summary=diff.summary, edits=classify(diff))
+        out.append(version)
+    return out
 
 
 class Monitor:
@@ -94,7 +108,8 @@ class Monitor:
     # -- history ------------------------------------------------------------
 
     def history(self, url: str) -> list[StoredVersion]:
-        return self.storage.history(url)
+        """A watch's versions, each with what changed from the one before."""
+        return with_changes(self.storage.history(url))
 
     def show(self, url: str, number: int | None = None) -> StoredVersion:
         return self.storage.version(url, number)

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from monitor.config import check_url, find_config, load_config
 from monitor.diff import ArticleDiff
+from monitor.edits import Edit, classify
 from monitor.errors import ConfigError, MonitorError
 from monitor.models import StoredVersion, WatchOptions, WatchSpec
-from monitor.render import diff_html, diff_markdown, diff_text
+from monitor.render import change_line, diff_html, diff_markdown, diff_text
 from monitor.schedule import validate_every
 
 if TYPE_CHECKING:
@@ -196,20 +197,18 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 @command("history")
 def cmd_history(args: argparse.Namespace) -> int:
-    """List a watch's versions: number, time, and size of each change.
+    """List a watch's versions: number, time, the kinds of edit and the size of each change.
 
     Example: monitor history https://example.org/news/story
     """
-    from monitor.diff import diff_articles
-
     monitor = _monitor(args)
     try:
         versions = monitor.history(args.url)
     finally:
         monitor.close()
     rows = []
-    for before, version in zip([None, *versions], versions, strict=False):
-        summary = diff_articles(before.article, version.article).summary if before else None
+    for version in versions:
+        summary, edits = version.summary, version.edits or ()
         note = {
             "revert": f" (reverted to version {version.revert_of})",
             "timestamp": " (only the page's date moved)",
@@ -223,7 +222,8 @@ def cmd_history(args: argparse.Namespace) -> int:
                 "title": version.article.title,
                 "words": len(version.article.text.split()),
                 "change": asdict(summary) if summary else None,
-                "summary": (summary.describe() if summary else "first version") + note,
+                "edits": [edit.as_dict() for edit in edits],
+                "summary": (change_line(summary, edits) if summary else "first version") + note,
             }
         )
     if args.json:
@@ -280,13 +280,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _diff_json(old: StoredVersion, new: StoredVersion, diff: ArticleDiff) -> dict[str, Any]:
+def _diff_json(
+    old: StoredVersion, new: StoredVersion, diff: ArticleDiff, edits: tuple[Edit, ...]
+) -> dict[str, Any]:
     return {
         "from": old.number,
         "to": new.number,
         "from_at": _iso(old.created_at),
         "to_at": _iso(new.created_at),
         "summary": asdict(diff.summary),
+        "edits": [edit.as_dict() for edit in edits],
         "title": asdict(diff.title),
         "byline": asdict(diff.byline),
         "blocks": [asdict(block) for block in diff.changed_blocks],
@@ -304,10 +307,12 @@ def cmd_diff(args: argparse.Namespace) -> int:
         old, new, diff = monitor.diff(args.url, args.old, args.new)
     finally:
         monitor.close()
+    edits = classify(diff)
     if args.json:
-        _print_json(_diff_json(old, new, diff))
+        _print_json(_diff_json(old, new, diff, edits))
         return 0
-    header = f"{args.url}: version {old.number} → {new.number} ({diff.summary.describe()})"
+    change = change_line(diff.summary, edits)
+    header = f"{args.url}: version {old.number} → {new.number}: {change}"
     if args.format == "html":
         print(f"<p><strong>{header}</strong></p>")
         print("\n".join(diff_html(diff)))

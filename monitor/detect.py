@@ -6,11 +6,12 @@ Pure functions of their inputs: no database, no network, no clock.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from monitor.diff import ArticleDiff, diff_articles
+from monitor.edits import Edit, classify
 from monitor.models import Article, StoredVersion, WatchOptions
 from monitor.normalize import DECLARATION, comparison_key
 
@@ -33,6 +34,8 @@ class Decision:
     declared_by: str = ""
     """How it owned up, in words (see ``declaration``)."""
     reason: str = ""
+    edits: tuple[Edit, ...] = ()
+    """What kinds of edit the diff holds, most newsworthy first (see ``monitor.edits``)."""
 
 
 def dates_moved(old: Article, new: Article) -> bool:
@@ -83,11 +86,26 @@ def decide(
     *,
     rebaseline: bool = False,
 ) -> Decision:
-    """Compare a freshly extracted article with the latest stored version.
+    """Compare a freshly extracted article with the latest stored version, and say what
+    kinds of edit the difference holds.
 
     ``rebaseline``: the watch's settings changed since that version, so a difference is
     the settings' doing: it is stored as the new baseline, without an alert.
     """
+    decision = _decide(previous, new, known_hashes, options, rebaseline=rebaseline)
+    if decision.diff is None or not decision.store:
+        return decision
+    return replace(decision, edits=classify(decision.diff))
+
+
+def _decide(
+    previous: StoredVersion | None,
+    new: Article,
+    known_hashes: dict[str, int],
+    options: WatchOptions,
+    *,
+    rebaseline: bool,
+) -> Decision:
     if previous is None:
         return Decision("first", store=True, alert=False, reason="first version")
     new_hash = new.content_hash()

@@ -5,7 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # diff and edits read Article from here
+    from monitor.diff import Summary
+    from monitor.edits import Edit
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,11 @@ class StoredVersion:
     kind: str = "edit"
     """'first', 'edit', 'revert', 'timestamp' or 'rebaseline' (the settings changed)."""
     revert_of: int | None = None
+    summary: Summary | None = None
+    """The size of the change from the version before; None for a first version, and for
+    versions stored before monitor kept it (``Monitor.history`` works those out)."""
+    edits: tuple[Edit, ...] | None = None
+    """The kinds of edit from the version before, most newsworthy first; None as above."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,10 @@ class NewVersion:
     kind: str
     revert_of: int | None = None
     declared: bool | None = None
+    summary: Summary | None = None
+    """The size of the change from the previous version (None for a first version)."""
+    edits: tuple[Edit, ...] | None = None
+    """The kinds of edit from the previous version (None for a first version)."""
 
 
 @dataclass(frozen=True)

@@ -282,6 +282,8 @@ class Pipeline:
             kind=decision.kind,
             revert_of=decision.revert_of,
             declared=decision.declared,
+            summary=decision.diff.summary if decision.diff else None,
+            edits=decision.edits if decision.diff else None,
         )
         alerts: tuple[AlertDraft, ...] = ()
         if decision.alert and previous is not None:
@@ -298,6 +300,7 @@ class Pipeline:
                 declared_by=decision.declared_by,
                 revert_of=decision.revert_of,
                 detail=decision.reason if decision.kind == "timestamp" else "",
+                edits=decision.edits,
             )
             targets = self.notifier.targets_for(watch.spec.notify)
             alerts = (alert_draft(ctx, targets, self.settings.max_alert_chars),)

@@ -7,11 +7,12 @@ see the rest with ``monitor diff``.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from monitor.diff import ArticleDiff, Block, Segment
+from monitor.diff import ArticleDiff, Block, Segment, Summary
+from monitor.edits import Edit, classify, describe
 
 INS_STYLE = "background:#d7f5dd;color:#0b3d17;text-decoration:none"
 DEL_STYLE = "background:#fde2e1;color:#7d0a0a;text-decoration:line-through"
@@ -46,6 +47,8 @@ class AlertContext:
     declared_by: str = ""
     revert_of: int | None = None
     detail: str = ""
+    edits: tuple[Edit, ...] | None = None
+    """The kinds of edit, most newsworthy first; None: classify ``diff``."""
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,35 @@ def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC") if at else "?"
 
 
+SUBJECT_EDITS_CHARS = 60
+"""Room for the kinds of edit in a subject: the watch's name must still fit where a
+target cuts titles short, and a reader triages from the first words."""
+
+
+def _edits(ctx: AlertContext) -> tuple[Edit, ...]:
+    if ctx.edits is not None:
+        return ctx.edits
+    return classify(ctx.diff) if ctx.diff is not None else ()
+
+
 def subject(ctx: AlertContext) -> str:
+    """'[monitor] Silent edit: death toll 12 → 15 — <name>': the event, for an edit its
+    kinds (most newsworthy first), and the watch."""
     label = _KIND_LABEL.get(ctx.kind, ctx.kind.capitalize())
     if ctx.kind == "edit" and ctx.declared is not None:
         label = "Declared edit" if ctx.declared else "Silent edit"
-    # One line whatever the page's title holds: a newline in a mail header is an injection.
-    return f"[monitor] {label}: {' '.join(ctx.watch_name.split())}"
+    name = ctx.watch_name
+    edits = _edits(ctx) if ctx.kind == "edit" else ()
+    if edits:
+        name = f"{describe(edits, SUBJECT_EDITS_CHARS)} — {name}"
+    # One line whatever the page holds: a newline in a mail header is an injection.
+    return f"[monitor] {label}: {' '.join(name.split())}"
+
+
+def change_line(summary: Summary, edits: Sequence[Edit]) -> str:
+    """'4 sentences added (+52 / -0 words; 4 paragraphs added)': the kinds, then the size."""
+    size = summary.describe()
+    return f"{describe(edits)} ({size})" if edits else size
 
 
 def _versions_line(ctx: AlertContext) -> str:
@@ -91,7 +117,7 @@ def _headline(ctx: AlertContext) -> list[str]:
     if ctx.detail:
         lines.append(ctx.detail)
     if ctx.diff is not None:
-        lines.append(ctx.diff.summary.describe())
+        lines.append(change_line(ctx.diff.summary, _edits(ctx)))
     return lines
 
 
@@ -267,6 +293,7 @@ def diff_html(diff: ArticleDiff, limit: int | None = None) -> list[str]:
 
 def render_alert(ctx: AlertContext, budget: int = 20_000) -> Rendered:
     """Render an alert in the three formats, each cut to ``budget`` characters of diff."""
+    ctx = replace(ctx, edits=_edits(ctx))  # classified once, said in every format
     hint = more_hint(ctx.url, ctx.old_number, ctx.new_number)
     head = [line for line in (ctx.watch_name, ctx.url, _versions_line(ctx)) if line]
     head += _headline(ctx)

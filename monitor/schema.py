@@ -2,7 +2,8 @@
 
 watch    one row per URL: settings, schedule (next_check_at) and the lease
          that lets several daemons share one database
-version  numbered snapshots: extracted text and fields, compressed raw HTML, hashes
+version  numbered snapshots: extracted text and fields, compressed raw HTML, hashes,
+         and what changed from the version before (its size, the kinds of edit)
 check    a compact log of every check: time, HTTP status, duration, outcome
 alert    the outbox: written with the version it reports, then delivered
 """
@@ -110,6 +111,12 @@ class VersionRow(Base):
     raw_html: Mapped[bytes] = mapped_column(LargeBinary)
     """The fetched page, zlib-compressed."""
     raw_size: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The size of the change from the version before (words, paragraphs); NULL for a
+    first version and for versions stored before this column."""
+    edits: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
+    """The kinds of edit from the version before, most newsworthy first: a list of
+    {kind, old, new, label}; NULL as ``summary``."""
 
     __table_args__ = (
         UniqueConstraint("watch_id", "number", name="uq_version_watch_number"),

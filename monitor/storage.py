@@ -22,6 +22,8 @@ from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.diff import Summary
+from monitor.edits import Edit
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
 from monitor.models import (
     AlertDraft,
@@ -86,7 +88,15 @@ def _version_of(row: VersionRow) -> StoredVersion:
         raw_size=row.raw_size,
         kind=row.kind,
         revert_of=row.revert_of,
+        summary=_summary_of(row.summary),
+        edits=None if row.edits is None else tuple(Edit.from_dict(e) for e in row.edits),
     )
+
+
+def _summary_of(data: dict[str, Any] | None) -> Summary | None:
+    if data is None:
+        return None
+    return Summary(**{k: v for k, v in data.items() if k in Summary.__dataclass_fields__})
 
 
 class Storage:
@@ -547,6 +557,8 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
             text="\n".join(article.paragraphs),
             raw_html=zlib.compress(version.raw_html, 6),
             raw_size=len(version.raw_html),
+            summary=asdict(version.summary) if version.summary is not None else None,
+            edits=None if version.edits is None else [edit.as_dict() for edit in version.edits],
         )
     )
     session.flush()

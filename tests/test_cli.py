@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.edited_pages import ARS, corpus_page
 from fixtures.seed_pages import Chrome, page_v1, page_v2
 from servers import PageServer, SlackReceiver, SMTPServer
 
@@ -256,3 +257,56 @@ def test_check_reports_a_watch_a_daemon_is_checking_as_busy(
     assert main(["--config", str(config), "check", "--all", "--json"]) == 0
     (report,) = json.loads(capsys.readouterr().out)
     assert report["outcome"] == "busy" and "a daemon holds it until" in report["error"]
+
+
+def test_history_names_the_kinds_of_each_edit(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real page edited one kind at a time: `history` says each version's kinds, and
+    `history --json` carries them as {kind, old, new, label}."""
+    url = page_server.url("/ars")
+    html = corpus_page("ars-1")
+    page_server.set("/ars", html)
+    main(["--config", str(config), "add", url])
+    assert main(["--config", str(config), "check", url]) == 0
+    for case in ARS:
+        html = case.apply(html)
+        page_server.set("/ars", html)
+        assert main(["--config", str(config), "check", url]) == 0
+    capsys.readouterr()
+
+    assert main(["--config", str(config), "history", url, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [[(e["kind"], e["label"]) for e in row["edits"]] for row in rows] == [
+        [],
+        *(list(case.edits) for case in ARS),
+    ]
+    assert rows[1]["edits"] == [
+        {"kind": "number", "old": "39", "new": "45", "label": "mere 39 → 45 kilobytes"}
+    ]
+
+    assert main(["--config", str(config), "history", url]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].endswith("first version")
+    for line, case in zip(lines[1:], ARS, strict=True):
+        assert f"  {case.phrase} (+" in line, line
+
+
+def test_diff_names_the_kinds_too(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`monitor diff` heads its output with the kinds, and `--json` carries them."""
+    url = page_server.url("/ars")
+    html = corpus_page("ars-1")
+    page_server.set("/ars", html)
+    main(["--config", str(config), "add", url])
+    main(["--config", str(config), "check", url])
+    page_server.set("/ars", ARS[0].apply(html))
+    main(["--config", str(config), "check", url])
+    capsys.readouterr()
+    assert main(["--config", str(config), "diff", url]) == 0
+    assert capsys.readouterr().out.startswith(
+        f"{url}: version 1 → 2: mere 39 → 45 kilobytes (+1 / -1 words"
+    )
+    assert main(["--config", str(config), "diff", url, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["edits"][0]["label"] == "mere 39 → 45 kilobytes"

@@ -8,11 +8,14 @@ import subprocess
 import sys
 import textwrap
 import zipfile
+import zlib
 from collections.abc import Iterator
+from datetime import datetime
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -20,11 +23,17 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 
+from monitor.app import with_changes
 from monitor.schema import Base
 from monitor.storage import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = ("env.py", "script.py.mako", "versions/0001_initial_schema.py")
+MIGRATIONS = (
+    "env.py",
+    "script.py.mako",
+    "versions/0001_initial_schema.py",
+    "versions/0002_version_change_size_and_kinds.py",
+)
 
 
 def alembic_config(url: str) -> Config:
@@ -166,3 +175,84 @@ def test_an_installed_monitor_migrates_without_the_checkout(wheel: Path, tmp_pat
     assert Path(package).is_relative_to(site)
     assert Path(migrations).is_relative_to(site)
     assert revision == head(f"sqlite:///{database}")
+
+
+# -- 0002: the size and kinds of each change --------------------------------------------------
+
+STORY = "https://example.org/news/story"
+# The two tables as revision 0001 made them, as far as these rows need.
+_WATCH = sa.table(
+    "watch",
+    *(sa.column(name) for name in ("id", "url", "name", "every", "source", "enabled", "state")),
+    *(sa.column(name) for name in ("created_at", "next_check_at", "error_count")),
+    sa.column("notify", sa.JSON),
+    sa.column("options", sa.JSON),
+)
+_VERSION = sa.table(
+    "version",
+    *(sa.column(name) for name in ("watch_id", "number", "created_at", "kind", "content_hash")),
+    *(sa.column(name) for name in ("raw_hash", "title", "byline", "text", "raw_html", "raw_size")),
+)
+
+
+def _version_0001(number: int, text_: str, title: str) -> dict[str, object]:
+    return {
+        "watch_id": 1,
+        "number": number,
+        "created_at": datetime(2026, 1, number),
+        "kind": "first" if number == 1 else "edit",
+        "content_hash": f"{number:064}",
+        "raw_hash": f"{number:064}",
+        "title": title,
+        "byline": "",
+        "text": text_,
+        "raw_html": zlib.compress(b"<html></html>"),
+        "raw_size": 13,
+    }
+
+
+def test_versions_stored_before_0002_get_their_kinds_when_read(db_url: str, engine: Engine) -> None:
+    """A database of revision 0001 upgrades with its versions' change left NULL; reading the
+    history works their size and kinds out from the version before."""
+    command.upgrade(alembic_config(db_url), "0001")
+    at = datetime(2026, 1, 1)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(_WATCH).values(
+                id=1,
+                url=STORY,
+                name="",
+                every="1h",
+                source="cli",
+                enabled=True,
+                state="active",
+                created_at=at,
+                next_check_at=at,
+                error_count=0,
+                notify=[],
+                options={},
+            )
+        )
+        connection.execute(
+            sa.insert(_VERSION),
+            [
+                _version_0001(1, "The death toll was 12.\nOfficials met.", "Floods"),
+                _version_0001(2, "The death toll was 15.\nOfficials met.", "Floods kill 15"),
+            ],
+        )
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+        stored = storage.history(STORY)
+        versions = with_changes(stored)
+    finally:
+        storage.close()
+    assert [(v.summary, v.edits) for v in stored] == [(None, None), (None, None)]
+    first, second = versions
+    assert (first.summary, first.edits) == (None, None)
+    assert second.summary is not None and second.summary.title_changed
+    assert second.edits is not None
+    assert [(e.kind, e.label) for e in second.edits] == [
+        ("headline", "headline rewritten"),
+        ("number", "death toll 12 → 15"),
+    ]

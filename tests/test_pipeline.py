@@ -63,26 +63,28 @@ def edited_v1(old: str, new: str, *, modified: str | None = None) -> str:
 def test_a_silent_edit_is_called_silent(
     setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
 ) -> None:
-    """One changed figure, no 'updated' note, no date moved: the alert says 'Silent edit'."""
+    """One changed figure, no 'updated' note, no date moved: the alert says 'Silent edit',
+    and which figure."""
     config, _ = setup
     page_server.set(PATH, page_v1(Chrome(1)))
     check(config)
     page_server.set(PATH, edited_v1("$2.5 billion", "$2.7 billion"))
     check(config)
-    assert subjects(smtp_server) == ["[monitor] Silent edit: story"]
+    assert subjects(smtp_server) == ["[monitor] Silent edit: reported $2.5 → $2.7 billion — story"]
     assert "{+2.7+}" in body(smtp_server) or "$2.7 billion" in body(smtp_server)
 
 
 def test_a_revision_with_an_update_line_is_called_declared(
     setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
 ) -> None:
-    """The seed revision says 'Updated at ...' and moves its date: 'Declared edit'."""
+    """The seed revision says 'Updated at ...' and moves its date: 'Declared edit', of four
+    sentences added."""
     config, _ = setup
     page_server.set(PATH, page_v1(Chrome(1)))
     check(config)
     page_server.set(PATH, page_v2(Chrome(2)))
     check(config)
-    assert subjects(smtp_server) == ["[monitor] Declared edit: story"]
+    assert subjects(smtp_server) == ["[monitor] Declared edit: 4 sentences added — story"]
 
 
 def test_a_flip_back_is_reported_as_a_revert_to_that_version(
@@ -417,7 +419,7 @@ def test_monitor_check_all_delivers_every_alert_in_the_same_run(
         page_server.set(f"/s/{n}", tiny_page(n, "no"))
     assert main(["--config", str(config), "check", "--all"]) == 0
     assert sorted(post.payload["title"] for post in webhook_receiver.posts) == sorted(
-        f"[monitor] Silent edit: {n}" for n in range(MANY)
+        f"[monitor] Silent edit: 1 sentence rewritten — {n}" for n in range(MANY)
     )
 
 

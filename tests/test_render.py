@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import html as html_module
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from fixtures.edited_pages import CASES, EditCase, corpus_page, seed_page
 
 from monitor.diff import ArticleDiff, diff_articles
+from monitor.edits import Edit
+from monitor.extract import extract_article
 from monitor.models import Article
 from monitor.render import (
     CONTEXT_CHARS,
     DEL_STYLE,
     INS_STYLE,
+    SUBJECT_EDITS_CHARS,
     AlertContext,
     cut,
     more_hint,
@@ -22,6 +27,7 @@ from monitor.render import (
 )
 
 URL = "https://example.org/news/turkey-s400"
+PAGE = "https://example.org/news/story"
 OLD_AT = datetime(2021, 6, 2, 19, 4, tzinfo=UTC)
 NEW_AT = datetime(2021, 6, 3, 11, 15, tzinfo=UTC)
 LEDE = "Turkey will send home the Russian experts."
@@ -35,6 +41,8 @@ def a_diff(old: tuple[str, ...], new: tuple[str, ...]) -> ArticleDiff:
 
 
 EDIT = a_diff((LEDE, DEAL, GONE), (LEDE, DEAL.replace("$2.5", "$2.7"), KREMLIN))
+KINDS = "system $2.5 → $2.7 billion, 1 sentence removed (+1 more)"
+"""EDIT's kinds of edit as a subject says them."""
 
 
 BASE = AlertContext(
@@ -57,9 +65,18 @@ def context(diff: ArticleDiff | None = EDIT, **fields: Any) -> AlertContext:
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        pytest.param({"declared": False}, "[monitor] Silent edit: S-400 story", id="silent"),
-        pytest.param({"declared": True}, "[monitor] Declared edit: S-400 story", id="declared"),
-        pytest.param({"declared": None}, "[monitor] Edited: S-400 story", id="edit-unknown"),
+        pytest.param(
+            {"declared": False}, f"[monitor] Silent edit: {KINDS} — S-400 story", id="silent"
+        ),
+        pytest.param(
+            {"declared": True}, f"[monitor] Declared edit: {KINDS} — S-400 story", id="declared"
+        ),
+        pytest.param(
+            {"declared": None}, f"[monitor] Edited: {KINDS} — S-400 story", id="edit-unknown"
+        ),
+        pytest.param(
+            {"declared": False, "edits": ()}, "[monitor] Silent edit: S-400 story", id="no-kinds"
+        ),
         pytest.param(
             {"kind": "revert", "revert_of": 2}, "[monitor] Reverted: S-400 story", id="revert"
         ),
@@ -76,7 +93,8 @@ def context(diff: ArticleDiff | None = EDIT, **fields: Any) -> AlertContext:
     ],
 )
 def test_subject(fields: dict[str, Any], expected: str) -> None:
-    """The subject names the kind of event (silent or declared for edits) and the watch."""
+    """The subject names the kind of event (silent or declared for edits, with the kinds of
+    edit) and the watch."""
     ctx = context(**fields)
     assert subject(ctx) == expected
     assert render_alert(ctx).subject == expected
@@ -90,7 +108,8 @@ def test_text_alert_lists_the_change_with_word_markers() -> None:
         URL,
         "Version 3 (2021-06-02 19:04 UTC) → version 4 (2021-06-03 11:15 UTC)",
         "Silent edit: the page does not say it was changed.",
-        EDIT.summary.describe(),
+        "system $2.5 → $2.7 billion, 1 sentence removed, 1 sentence added "
+        f"({EDIT.summary.describe()})",
         "",
         f"  {LEDE}",
         "~ Ankara bought the system in a $[-2.5-]{+2.7+} billion deal.",
@@ -169,7 +188,7 @@ def test_markdown_escapes_formatting_characters() -> None:
 def test_markdown_marks_the_change() -> None:
     """In Markdown, added words are bold and deleted words struck through."""
     markdown = render_alert(context()).markdown
-    assert markdown.splitlines()[0] == f"*Silent edit: S-400 story* — <{URL}>"
+    assert markdown.splitlines()[0] == f"*Silent edit: {KINDS} — S-400 story* — <{URL}>"
     assert "$~2.5~*2.7*" in markdown
     assert f"> ➕ {KREMLIN}" in markdown
     assert f"> ➖ ~{GONE}~" in markdown
@@ -248,4 +267,74 @@ def test_each_change_is_placed_by_the_start_of_the_paragraph_before_it() -> None
 def test_the_subject_is_one_line_whatever_the_title_holds() -> None:
     """A title with line breaks cannot add lines (mail headers) to the alert's subject."""
     ctx = replace(BASE, watch_name="Story\r\nBcc: everyone@example.org")
-    assert render_alert(ctx).subject == "[monitor] Silent edit: Story Bcc: everyone@example.org"
+    assert render_alert(ctx).subject == (
+        f"[monitor] Silent edit: {KINDS} — Story Bcc: everyone@example.org"
+    )
+
+
+# -- the kinds of edit ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_the_subject_says_the_kind_of_edit_on_a_real_page(case: EditCase) -> None:
+    """An edit made in a real page's markup is named in the subject, before the watch."""
+    html = corpus_page(case.page)
+    diff = diff_articles(extract_article(html, PAGE), extract_article(case.apply(html), PAGE))
+    ctx = context(diff, watch_name="The story")
+    assert render_alert(ctx).subject == f"[monitor] Silent edit: {case.phrase} — The story"
+
+
+def test_the_seed_revision_subject_says_sentences_added_and_declared() -> None:
+    """The seed story's revision reads 'Declared edit: 4 sentences added' in the subject."""
+    old = extract_article(seed_page("v1.html"), PAGE)
+    new = extract_article(seed_page("v2.html"), PAGE)
+    diff = diff_articles(old, new)
+    ctx = context(diff, declared=True, watch_name="S-400 experts story")
+    assert render_alert(ctx).subject.startswith("[monitor] Declared edit: 4 sentences added")
+    assert render_alert(ctx).subject.endswith(" — S-400 experts story")
+
+
+def test_every_rendering_says_the_kinds_in_its_summary_line() -> None:
+    """Text, Markdown and HTML all carry the one summary line with the kinds and the size."""
+    rendered = render_alert(context())
+    line = "system $2.5 → $2.7 billion, 1 sentence removed, 1 sentence added (+8 / -8 words"
+    assert line in rendered.text
+    assert line in rendered.markdown
+    assert html_module.escape(line) in rendered.html
+
+
+def test_page_text_in_the_kinds_is_escaped() -> None:
+    """A quotation's words in a label are page text: escaped in HTML and Markdown."""
+    old, new = "He said “all is <b>fine</b>” today.", "He said “all is <i>*bad*</i>” today."
+    rendered = render_alert(context(a_diff((old,), (new,))))
+    assert rendered.subject.startswith("[monitor] Silent edit: quote “b>fine</b” → “i>*bad*</i”")
+    assert "quote “b&gt;fine&lt;/b” → “i&gt;*bad*&lt;/i”" in rendered.html
+    assert r"quote “b\>fine\</b” → “i\>\*bad\*\</i”" in rendered.markdown
+
+
+def test_the_kinds_in_a_subject_are_cut_to_their_room() -> None:
+    """However many kinds, they take at most SUBJECT_EDITS_CHARS of the one-line subject."""
+    many = a_diff(tuple(f"Paragraph {n} says {n}." for n in range(30)), ())
+    ctx = context(many, watch_name="Story")
+    kinds_part = render_alert(ctx).subject.removeprefix("[monitor] Silent edit: ")
+    assert kinds_part.endswith(" — Story") and "\n" not in kinds_part
+    assert len(kinds_part.removesuffix(" — Story")) <= SUBJECT_EDITS_CHARS
+
+
+@pytest.mark.parametrize("kind", ["revert", "timestamp"])
+def test_only_an_edit_has_kinds_in_its_subject(kind: str) -> None:
+    """A revert or a moved date keeps its plain subject; its body still says the kinds."""
+    rendered = render_alert(context(kind=kind, declared=None, revert_of=2))
+    assert (
+        rendered.subject
+        == f"[monitor] {'Reverted' if kind == 'revert' else 'Date moved'}: S-400 story"
+    )
+    assert "system $2.5 → $2.7 billion" in rendered.text
+
+
+def test_kinds_given_by_the_caller_are_the_ones_said() -> None:
+    """An alert says the kinds it was given (the pipeline's, stored with the version)."""
+    given = (Edit("name", "A", "B", "A → B"),)
+    rendered = render_alert(context(edits=given))
+    assert rendered.subject == "[monitor] Silent edit: A → B — S-400 story"
+    assert f"A → B ({EDIT.summary.describe()})" in rendered.text

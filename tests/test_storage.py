@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
+from monitor.diff import Summary
+from monitor.edits import Edit
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
 from monitor.models import (
     AlertDraft,
@@ -147,7 +149,7 @@ def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: 
     storage.migrate()
     with storage.engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0001",)]
+    assert versions == [("0002",)]
     assert storage.get_watch(URL).id == watch_id
 
 
@@ -725,6 +727,24 @@ def test_version_numbers_by_hash_give_the_first_version_of_each_text(
         article("A.").content_hash(): 1,
         article("B.").content_hash(): 2,
     }
+
+
+def test_a_version_keeps_the_size_and_kinds_of_its_change(storage: Storage, watch_id: int) -> None:
+    """A version's summary and edits, unicode and all, read back as they were saved."""
+    edits = (
+        Edit("number", "12", "15", "death toll 12 → 15"),
+        Edit("quote", "nous restons", "nous partons", "quote “restons” → “partons”"),
+    )
+    summary = Summary(words_added=1, words_removed=1, paragraphs_changed=2)
+    first = changed(T0, "A.", kind="first")
+    second = changed(T0 + HOUR, "B.")
+    assert second.version is not None
+    second = replace(second, version=replace(second.version, summary=summary, edits=edits))
+    storage.save_check(watch_id, "d1", first)
+    storage.save_check(watch_id, "d1", second)
+    stored = storage.history(URL)
+    assert [(v.summary, v.edits) for v in stored] == [(None, None), (summary, edits)]
+    assert storage.version(URL).edits == edits
 
 
 def test_the_check_log_is_newest_first_and_limited(storage: Storage, watch_id: int) -> None:
