@@ -132,9 +132,7 @@ class Monitor:
         else:
             older = self.storage.version(url, old)
             newer = self.storage.version(url, new) if new is not None else self.storage.version(url)
-        options = self.storage.get_watch(url).spec.options
-        exact = bool(options.selector or options.raw)
-        return older, newer, diff_articles(older.article, newer.article, exact=exact)
+        return older, newer, diff_articles(older.article, newer.article)
 
     # -- checking -------------------------------------------------------------
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from diff_match_patch import diff_match_patch
 
 from monitor.models import Article
-from monitor.normalize import comparison_key, line_key
+from monitor.normalize import comparison_key
 
 Op = Literal["equal", "insert", "delete"]
 BlockKind = Literal["equal", "added", "removed", "changed"]
@@ -102,7 +101,7 @@ def _engine() -> diff_match_patch:
     return engine
 
 
-def _keys_to_chars(old: list[str], new: list[str], key: Callable[[str], str]) -> tuple[str, str]:
+def _keys_to_chars(old: list[str], new: list[str]) -> tuple[str, str]:
     """Map each distinct unit (paragraph or word) to one character, as dmp's line mode does.
 
     Units are told apart by their comparison key, so a paragraph whose quotes merely
@@ -111,15 +110,13 @@ def _keys_to_chars(old: list[str], new: list[str], key: Callable[[str], str]) ->
     index: dict[str, int] = {}
 
     def encode(units: list[str]) -> str:
-        return "".join(chr(index.setdefault(key(u), len(index)) + 1) for u in units)
+        return "".join(chr(index.setdefault(comparison_key(u), len(index)) + 1) for u in units)
 
     return encode(old), encode(new)
 
 
-def _unit_diff(
-    old: list[str], new: list[str], *, semantic: bool, key: Callable[[str], str] = comparison_key
-) -> list[tuple[Op, list[str]]]:
-    a, b = _keys_to_chars(old, new, key)
+def _unit_diff(old: list[str], new: list[str], *, semantic: bool) -> list[tuple[Op, list[str]]]:
+    a, b = _keys_to_chars(old, new)
     engine = _engine()
     diffs = engine.diff_main(a, b, False)
     if semantic:
@@ -201,19 +198,12 @@ def _pair_paragraphs(removed: list[str], added: list[str]) -> list[Block]:
     return blocks
 
 
-def diff_paragraphs(
-    old: tuple[str, ...], new: tuple[str, ...], exact: bool = False
-) -> tuple[Block, ...]:
-    """Paragraph-level diff, refined to words inside changed paragraphs.
-
-    Paragraphs compare by ``line_key``: a counter line whose number moved is equal,
-    unless ``exact``.
-    """
+def diff_paragraphs(old: tuple[str, ...], new: tuple[str, ...]) -> tuple[Block, ...]:
+    """Paragraph-level diff, refined to words inside changed paragraphs."""
     blocks: list[Block] = []
     removed: list[str] = []
     added: list[str] = []
-    key = comparison_key if exact else line_key
-    for op, units in _unit_diff(list(old), list(new), semantic=False, key=key):
+    for op, units in _unit_diff(list(old), list(new), semantic=False):
         if op == "delete":
             removed.extend(units)
         elif op == "insert":
@@ -248,14 +238,9 @@ def summarize(title: Block, byline: Block, blocks: tuple[Block, ...]) -> Summary
     )
 
 
-def diff_articles(old: Article, new: Article, *, exact: bool | None = None) -> ArticleDiff:
-    """Diff two versions field by field: headline, byline, body.
-
-    ``exact``: compare every number (see ``Article.exact``); by default, when either
-    version says so.
-    """
+def diff_articles(old: Article, new: Article) -> ArticleDiff:
+    """Diff two versions field by field: headline, byline, body."""
     title = _field_block(old.title, new.title)
     byline = _field_block(old.byline, new.byline)
-    exact = old.exact or new.exact if exact is None else exact
-    blocks = diff_paragraphs(old.paragraphs, new.paragraphs, exact)
+    blocks = diff_paragraphs(old.paragraphs, new.paragraphs)
     return ArticleDiff(title, byline, blocks, summarize(title, byline, blocks))

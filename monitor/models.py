@@ -90,9 +90,6 @@ class Article:
     paragraphs: tuple[str, ...] = ()
     canonical: str | None = None
     noindex: bool = False
-    exact: bool = False
-    """Compare every number, even in short lines that read like counters: set for a
-    watched selector or a raw page, where a short line's number is the point."""
 
     @property
     def text(self) -> str:
@@ -100,11 +97,10 @@ class Article:
 
     def content_hash(self) -> str:
         """Hash of what an edit can change: headline, byline and body (not dates)."""
-        from monitor.normalize import comparison_key, line_key
+        from monitor.normalize import comparison_key
 
         digest = hashlib.sha256()
-        keys = (comparison_key(self.title), comparison_key(self.byline))
-        for key in (*keys, *(line_key(line, self.exact) for line in self.paragraphs)):
+        for key in map(comparison_key, (self.title, self.byline, *self.paragraphs)):
             digest.update(key.encode("utf-8"))
             digest.update(b"\x00")
         return digest.hexdigest()

@@ -92,9 +92,6 @@ DECLARATION = re.compile(
     r"corrected\b|clarification\b|editor'?s'? note\b|update \d|an earlier version)",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\d+(?:[.,:]\d+)*[kKmM]?")
-# Relative times ("43 minutes ago", "vor 5 Minuten", "il y a 2 heures", "hace 3 horas",
-# "há 2 dias", "5分前"): a clock, whatever the number.
 RELATIVE_TIME = re.compile(
     r"\b(?:\d+|an?|one|a few|several)\s+(?:sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|"
     r"weeks?|months?|years?)\s+ago\b|\bjust now\b|\byesterday\b|"
@@ -102,34 +99,6 @@ RELATIVE_TIME = re.compile(
     r"\bhá\s+\S+\s+\w+|\d+\s*(?:秒|分钟?|小时|時間|日|天|週間?|周|か?月|年)前",
     re.IGNORECASE,
 )
-# A line this short that is not a sentence, with a number in it, is a counter or a clock
-# ("479 comments · 8,814 views", "56200 views", "1,234 people are reading this"), and any
-# short line with a relative time is a clock ("Updated 43 minutes ago").
-COUNTER_WORDS = 10
-_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
-
-
-def line_key(line: str, exact: bool = False) -> str:
-    """The comparison key of a body line, where a counter's number never counts.
-
-    In a short line (at most ``COUNTER_WORDS`` words) that is not a sentence, numbers are
-    masked, so "56200 views" and "55256 views" are the same line; in any short line,
-    relative times are. A sentence keeps its numbers ("The toll rose to 15."), and so
-    does a line declaring an update at a stated time ("Updated at 2:15 p.m."). ``exact``:
-    no masking at all (a watched selector, a raw page).
-    """
-    return mask_counters(comparison_key(line), exact)
-
-
-def mask_counters(key: str, exact: bool = False) -> str:
-    """``line_key`` for a line already in its comparison form."""
-    if exact or key.count(" ") >= COUNTER_WORDS:
-        return key
-    if RELATIVE_TIME.search(key) is None and (
-        not any(ch.isdigit() for ch in key) or DECLARATION.search(key) or _SENTENCE_END.search(key)
-    ):
-        return key
-    return _NUMBER.sub("#", RELATIVE_TIME.sub("~", key))
 
 
 def normalize_paragraphs(paragraphs: Iterable[str]) -> tuple[str, ...]:

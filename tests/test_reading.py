@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract
-from monitor.normalize import line_key
 
 SEED = Path("/work/shared/seed/pages")
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -63,12 +62,60 @@ def test_the_chrome_learnt_at_the_first_check_holds_on_the_first_reload() -> Non
     assert again.article is None, "nothing new: the article reads as before"
 
 
-def test_a_class_less_counters_line_in_the_run_is_read_but_its_numbers_never_count() -> None:
-    """A bare counters paragraph is a line of the run; its key masks the counts."""
-    one = lines(seed_page("v2", before_first="<p>479 comments · 8,814 views · 5 min read</p>"))
-    two = lines(seed_page("v2", before_first="<p>502 comments · 9,120 views · 5 min read</p>"))
-    assert "479 comments · 8,814 views · 5 min read" in one
-    assert list(map(line_key, one)) == list(map(line_key, two))
+@pytest.mark.parametrize(
+    "counter",
+    [
+        "<p>479 comments · 8,814 views · 5 min read</p>",
+        "<div>1,234 people are reading this</div>",
+        '<div><time datetime="PT4M">Updated 43 minutes ago</time></div>',
+        "<p>Last updated: 13 hours ago</p>",
+    ],
+)
+def test_a_class_less_counter_or_clock_in_the_run_is_not_read(counter: str) -> None:
+    """A bare counters or clock line among the paragraphs is page metadata, not article."""
+    assert lines(seed_page("v2", before_first=counter)) == lines(seed_page("v2"))
+
+
+@pytest.mark.parametrize(
+    ("unit", "why"),
+    [
+        (
+            "<figure><video controls></video><figcaption>Watch: Talks 3:21 · 1.2M views"
+            "</figcaption></figure>",
+            "a player",
+        ),
+        (
+            "<blockquote><p>Great reporting, thank you for covering this.</p><p>— Ben Carter "
+            "(@ben) 12:16 AM · Mar 13, 2022</p></blockquote>",
+            "an embedded post",
+        ),
+        (
+            "<div><p>Yes 40% · No 60% · 1,234 votes</p><p>Should the deal go ahead?</p></div>",
+            "a poll",
+        ),
+    ],
+)
+def test_a_unit_with_a_player_or_a_counter_line_is_not_read(unit: str, why: str) -> None:
+    """A box of several lines in the run that holds a player or a counter is a widget."""
+    assert lines(seed_page("v2", after=unit)) == lines(seed_page("v2")), why
+
+
+def test_a_quotation_and_a_captioned_photo_in_the_run_are_read() -> None:
+    """The article's own blockquote and photo caption have no counter: they are watched."""
+    quote = "<blockquote><p>We will not give up the system, whatever it costs us.</p></blockquote>"
+    photo = (
+        '<figure><img src="s400.jpg"><figcaption>An S-400 battery in Ankara</figcaption></figure>'
+    )
+    read = lines(seed_page("v2", after=quote + photo))
+    assert "We will not give up the system, whatever it costs us." in read
+    assert "An S-400 battery in Ankara" in read
+
+
+def test_a_byline_line_in_the_run_keeps_its_names_only() -> None:
+    """A byline line among the paragraphs reads as its names, not its counters."""
+    one = lines(seed_page("v2", before_first="<div>By Jane Doe · June 2, 2021 · 56200 views</div>"))
+    two = lines(seed_page("v2", before_first="<div>By Jane Doe · June 2, 2021 · 55256 views</div>"))
+    assert one == two and "Jane Doe" in one
 
 
 def test_a_list_inside_the_article_is_read() -> None:

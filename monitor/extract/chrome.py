@@ -5,7 +5,7 @@ The class and id patterns are trafilatura's own (``trafilatura.xpaths``), read a
 time, so they improve with the library instead of with a list of ours. They catch
 chrome that says what it is; chrome that does not (build-hash classes, no class at
 all) is left to the structure of the article (``reading``) and to the change rules
-(``monitor.normalize.line_key``).
+(counter and clock lines).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.extract.chrome import is_chrome
 from monitor.extract.reading import article_lines, blocks, container_lines, run_slots
 from monitor.extract.signals import byline_of, date_signals, title_of
-from monitor.normalize import comparison_key, line_key, mask_counters
+from monitor.normalize import comparison_key
 
 _MIN_MATCH_LEN = 30
 _MIN_ARTICLE_WORDS = 20
@@ -104,7 +104,7 @@ def _key_digest(key: str) -> str:
 
 
 def line_digest(line: str) -> str:
-    return _key_digest(line_key(line))
+    return _key_digest(comparison_key(line))
 
 
 # -- finding a container ----------------------------------------------------------------
@@ -332,14 +332,14 @@ def read(
     byline = byline_of(tree)
     repeated = {comparison_key(title), comparison_key(byline)}
     found = blocks(container)
-    slots = frozenset(run) if run is not None else run_slots(found)
+    slots = frozenset(run) if run is not None else run_slots(found.blocks)
     lines: list[str] = []
     keys: list[str] = []
     for line in article_lines(found, slots):
         key = comparison_key(line)
         if key not in repeated and not any(p.search(line) for p in ignore):
             lines.append(line)
-            keys.append(mask_counters(key))
+            keys.append(key)
     hint = Hint(
         path=node_path(container),
         lines=tuple(_key_digest(key) for key in keys),

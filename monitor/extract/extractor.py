@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import re
 from copy import deepcopy
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin
 
@@ -70,7 +69,7 @@ def _json_lines(body: bytes | str) -> tuple[str, ...] | None:
 
 def extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Article:
     if options.raw and (lines := _json_lines(html)) is not None:
-        return Article(paragraphs=_drop_ignored(lines, options.ignore), exact=True)
+        return Article(paragraphs=_drop_ignored(lines, options.ignore))
     tree = parse_html(html)
     canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
@@ -94,7 +93,7 @@ def extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Arti
             modified=modified,
             paragraphs=tuple(visible_lines(tree)),
         )
-    return replace(_finish(article, options, canonical, noindex), exact=True)
+    return _finish(article, options, canonical, noindex)
 
 
 def extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) -> Article:

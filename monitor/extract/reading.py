@@ -15,14 +15,16 @@ so the reading does not wobble when chrome grows or shrinks around it.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
 
 from monitor.extract import chrome
-from monitor.normalize import normalize_text
+from monitor.extract.signals import names_only
+from monitor.normalize import RELATIVE_TIME, normalize_text
 
 SKIP_TAGS = frozenset(
     "script style noscript template svg iframe button form nav aside footer input select "
@@ -41,6 +43,21 @@ _LINK_DENSE = 0.7
 # A prose block: a sentence or more (CJK scripts write more per character).
 _PROSE_WORDS = 8
 _PROSE_CJK_CHARS = 25
+# Lists, tables and code are the article's data; headings its own.
+DATA_TAGS = frozenset("ul ol table dl pre li tr td th dt dd".split())
+HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Players and forms: a unit holding one is a widget, not the article.
+MEDIA_TAGS = frozenset("video audio iframe embed object button form input select canvas".split())
+_META_WORDS = 16
+# A line this short that does not end as a sentence is a fragment: a label, a credit.
+_FRAGMENT_WORDS = 12
+# A list written as paragraphs: three fragments in a row are items, not chrome.
+_LIST_RUN = 3
+_ENUMERATOR = re.compile(r"^\W*\d{1,3}[.)]\s+")
+# A number standing alone ("56200", "1.2M", "12:16", "22h"), not one inside a name
+# ("S-400", "F-35", "COVID-19").
+_NUMBER = re.compile(r"(?<![\w-])\d[\d.,:]*(?:[KkMmhd%]|st|nd|rd|th)?(?![\w-])")
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
 # A slot joins the run with this share of the best slot's prose words, and two blocks.
 _RUN_SHARE = 0.1
 _RUN_BLOCKS = 2
@@ -57,6 +74,9 @@ class Block:
     text: str
     path: Path
     link_share: float
+    ids: tuple[int, ...] = ()
+    """The block elements of ``path``, numbered in document order: which element, not
+    only which kind (two sibling boxes share a path, never an id)."""
 
     @property
     def tag(self) -> str:
@@ -66,6 +86,14 @@ class Block:
     def slot(self) -> Path:
         """The path of the block's parent: blocks in one slot are siblings in kind."""
         return self.path[:-1]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A container's lines, and which of its block elements hold a player or a form."""
+
+    blocks: list[Block]
+    media: frozenset[int]
 
 
 def _step(tag: str, attrs: chrome.Attributes) -> str:
@@ -81,8 +109,17 @@ class _Collector:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.path: Path = ()
+        self.ids: tuple[int, ...] = ()
+        self.media: set[int] = set()
+        self._next_id = 0
         self._parts: list[str] = []
         self._link_chars = 0
+
+    def enter(self, step: str) -> tuple[Path, tuple[int, ...]]:
+        outer = self.path, self.ids
+        self._next_id += 1
+        self.path, self.ids = (*self.path, step), (*self.ids, self._next_id)
+        return outer
 
     def text(self, text: str, in_link: bool) -> None:
         self._parts.append(text)
@@ -96,7 +133,8 @@ class _Collector:
         if line:
             if not (line.isascii() and line.isprintable()):
                 line = normalize_text(line)
-            self.blocks.append(Block(line, self.path, self._link_chars / max(len(line), 1)))
+            share = self._link_chars / max(len(line), 1)
+            self.blocks.append(Block(line, self.path, share, self.ids))
         self._parts, self._link_chars = [], 0
 
 
@@ -106,7 +144,11 @@ def _walk(node: LexborNode, out: _Collector, in_link: bool, budget: int) -> None
         if tag == "-text":
             out.text(child.text_content or "", in_link)
             continue
-        if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
+        if tag is None or tag.startswith("-"):
+            continue
+        if tag in SKIP_TAGS:
+            if tag in MEDIA_TAGS:
+                out.media.update(out.ids)
             continue
         attrs = child.attributes
         if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
@@ -115,14 +157,13 @@ def _walk(node: LexborNode, out: _Collector, in_link: bool, budget: int) -> None
             _walk(child, out, in_link or tag == "a", budget)
             continue
         out.flush()
-        outer = out.path
-        out.path = (*outer, _step(tag, attrs))
+        outer = out.enter(_step(tag, attrs))
         _walk(child, out, in_link, budget)
         out.flush()
-        out.path = outer
+        out.path, out.ids = outer
 
 
-def blocks(container: LexborNode) -> list[Block]:
+def blocks(container: LexborNode) -> Found:
     """The container's visible lines, one per block, without hidden or boilerplate
     elements and without lines that are mostly links ("Read more: …")."""
     out = _Collector()
@@ -130,11 +171,12 @@ def blocks(container: LexborNode) -> list[Block]:
     budget = max(len(container.text(deep=True)) * 3 // 10, 1)
     _walk(container, out, False, budget)
     out.flush()
-    return [
+    kept = [
         block
         for block in out.blocks
         if block.link_share < _LINK_DENSE and any(ch.isalnum() for ch in block.text)
     ]
+    return Found(kept, frozenset(out.media))
 
 
 def _is_prose(block: Block) -> bool:
@@ -144,6 +186,16 @@ def _is_prose(block: Block) -> bool:
     if len(words) >= _PROSE_WORDS:
         return True
     return sum(1 for ch in block.text if "\u3040" <= ch <= "\ud7af") >= _PROSE_CJK_CHARS
+
+
+def is_meta(line: str) -> bool:
+    """A counter, a clock or a byline, not a sentence: a short line that does not end as
+    a sentence and carries a number or a relative time ("56200 views", "Updated 3 minutes
+    ago", "— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", "Jane Doe · 22h")."""
+    if len(line.split()) > _META_WORDS or _SENTENCE_END.search(line):
+        return False
+    line = _ENUMERATOR.sub("", line)
+    return _NUMBER.search(line) is not None or RELATIVE_TIME.search(line) is not None
 
 
 def run_slots(found: Sequence[Block]) -> frozenset[Path]:
@@ -168,30 +220,120 @@ def _shape(path: Path) -> tuple[str, ...]:
     return tuple(step.split(".", 1)[0] for step in path)
 
 
-def in_article(block: Block, run: frozenset[Path], shapes: frozenset[tuple[str, ...]]) -> bool:
-    """In the run, or below it through the article's own structures only; or prose in a
-    slot of the run's shape (a lead paragraph whose wrapper has one more class)."""
-    path = block.path
-    if block.slot in run or (_is_prose(block) and _shape(block.slot) in shapes):
-        return True
+def _unit_of(block: Block, run: frozenset[Path], shapes: frozenset[tuple[str, ...]]) -> int:
+    """The id of the block's unit (the element holding it just below the run), or -1
+    when the block is not the article. The article is the run, what is below it through
+    the article's own structures only, and prose in a slot of the run's shape (a lead
+    paragraph whose wrapper has one more class; its unit is that wrapper)."""
+    path, ids = block.path, block.ids
+    if block.slot in run:
+        return ids[-1] if ids else 0
+    if _is_prose(block) and _shape(block.slot) in shapes:
+        return ids[-2] if len(ids) > 1 else 0
     for depth in range(len(path) - 2, -1, -1):
         if path[:depth] in run:
             below = path[depth:]
-            return block.tag == "pre" or all(
-                step.split(".", 1)[0] in CONTENT_TAGS for step in below
-            )
-    return False
+            content = all(step.split(".", 1)[0] in CONTENT_TAGS for step in below)
+            return ids[depth] if content or block.tag == "pre" else -1
+    return -1
 
 
-def article_lines(found: Iterable[Block], run: frozenset[Path]) -> list[str]:
-    """The lines of the blocks that belong to the article; all of them without a run."""
-    found = list(found)
+def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
+    """The lines of the article: its blocks, less the chrome among them.
+
+    Each child of the run is a unit. A unit of several lines that holds a player, a
+    form, or a counter or clock line (a comment teaser, an embedded post, an author box,
+    a poll, a video) is chrome as a whole. A one-line counter or byline keeps only its
+    names ("Jane Doe · 56200 views" reads "Jane Doe"). Lists, tables and code are the
+    article's data, kept as they are. Without a run, every line is kept.
+    """
     if not run:
-        return [block.text for block in found]
+        return [block.text for block in found.blocks]
     shapes = frozenset(map(_shape, run))
-    return [block.text for block in found if in_article(block, run, shapes)]
+    admitted = [(block, _unit_of(block, run, shapes)) for block in found.blocks]
+    # Every line of a unit counts in judging it, admitted or not (a teaser's name line).
+    units = {unit for _, unit in admitted if unit >= 0}
+    members: dict[int, list[Block]] = defaultdict(list)
+    for block in found.blocks:
+        for element in block.ids:
+            if element in units:
+                members[element].append(block)
+    widgets = {unit for unit in units if _is_widget(unit, members[unit], found.media)}
+    kept = [(b, u) for b, u in admitted if u >= 0 and u not in widgets]
+    lines: list[str] = []
+    for index, (block, unit) in enumerate(kept):
+        single = len(members[unit]) <= 1
+        if single and is_meta(block.text):
+            names = names_only(block.text)
+            # A heading is kept whole unless a counter stands beside it ("… · 56200 views").
+            if block.tag in HEADING_TAGS:
+                names = names or block.text
+            if names:
+                lines.append(names)
+            continue
+        if single and _is_lone_fragment(kept, index, members):
+            continue
+        lines.append(block.text)
+    return lines
+
+
+def _is_lone_fragment(
+    kept: list[tuple[Block, int]], index: int, members: dict[int, list[Block]]
+) -> bool:
+    """A one-line unit that is no sentence, among sentences: a label or a credit dropped
+    between paragraphs ("Advertisement", "Photo: Getty"). Three in a row are a list."""
+
+    def fragment(at: int) -> bool:
+        block, unit = kept[at]
+        return (
+            len(members[unit]) <= 1
+            and not _is_prose_line(block)
+            and block.tag != "figcaption"  # a photo's caption is the article's
+            and _unit_tag(block, unit) not in DATA_TAGS
+            and not is_meta(block.text)  # read for its names instead
+        )
+
+    if not fragment(index):
+        return False
+    start = index
+    while start > 0 and fragment(start - 1):
+        start -= 1
+    end = index
+    while end + 1 < len(kept) and fragment(end + 1):
+        end += 1
+    return end - start + 1 < _LIST_RUN
+
+
+def _is_widget(unit: int, members: list[Block], media: frozenset[int]) -> bool:
+    """A unit that is page chrome: a player or a form; several lines with a counter or
+    a clock among them; or no sentence at all (a label, a credit, a call to action)."""
+    tag = _unit_tag(members[0], unit) if members else ""
+    if tag in DATA_TAGS or tag in HEADING_TAGS or all(b.tag in DATA_TAGS for b in members):
+        return False
+    if unit in media:
+        return True
+    if len(members) > 1 and any(is_meta(block.text) for block in members):
+        return True
+    return len(members) > 1 and not any(_is_prose_line(block) for block in members)
+
+
+def _is_prose_line(block: Block) -> bool:
+    return is_sentence(block.text) or block.tag in HEADING_TAGS
+
+
+def is_sentence(line: str) -> bool:
+    """Prose: it ends as a sentence does (or opens a list with a colon), or runs long
+    enough to be one."""
+    if _SENTENCE_END.search(line) or line.endswith(":") or len(line.split()) > _FRAGMENT_WORDS:
+        return True
+    return sum(1 for ch in line if "\u3040" <= ch <= "\ud7af") >= _PROSE_CJK_CHARS
+
+
+def _unit_tag(block: Block, unit_id: int) -> str:
+    index = block.ids.index(unit_id) if unit_id in block.ids else len(block.ids) - 1
+    return block.path[index].split(".", 1)[0] if block.path else ""
 
 
 def container_lines(container: LexborNode) -> list[str]:
     """Every visible line of a container (no run applied), to recognise it by its lines."""
-    return [block.text for block in blocks(container)]
+    return [block.text for block in blocks(container).blocks]

@@ -8,7 +8,9 @@ extraction or nothing (as ``normalize`` lists its steps):
    its text becomes the container;
 4. ``by_densest_prose``: the element with the most prose in its own paragraphs, for
    pages where the extractor's text is mostly teasers;
-5. ``by_extractor_text``: trafilatura's text itself, or the page's visible text.
+5. ``by_page_body``: the page's <main> or <body> read through its prose run, for pages
+   that are no one article (a product page, a blog's front page);
+6. ``by_extractor_text``: trafilatura's text itself, or the page's visible text.
 
 The page is parsed once by lexbor; lxml (for trafilatura and htmldate) only when a
 step needs it, and then once. All of it is CPU work with no I/O.
@@ -114,6 +116,21 @@ def by_densest_prose(page: Page) -> Extraction | None:
     return _through(page.tree, page.url, reading, *page_dates(page.tree, page.url, node))
 
 
+def by_page_body(page: Page) -> Extraction | None:
+    """The whole page (its <main>, else <body>) as the container, read through its
+    prose run: a page that is no one article (a product page, a blog's front page)
+    still has paragraphs to watch, and chrome nested beside them to leave out."""
+    node = page.tree.css_first("main") or page.tree.body
+    if node is None:
+        return None
+    reading = container.read(page.tree, node, page.ignore)
+    if len(reading.lines) < _MIN_PROSE_LINES:
+        return None
+    if _word_recall(page.full.paragraphs, reading.lines) < _SAME_PAGE:
+        return None
+    return _through(page.tree, page.url, reading, *page_dates(page.tree, page.url, node))
+
+
 def by_extractor_text(page: Page) -> Extraction:
     """The extractor's text as it is (no container: every check is a full one)."""
     published, modified = page_dates(page.tree, page.url, None)
@@ -125,6 +142,7 @@ STRATEGIES: tuple[Strategy, ...] = (
     by_known_container,
     by_extractor_container,
     by_densest_prose,
+    by_page_body,
     by_extractor_text,
 )
 
@@ -193,6 +211,8 @@ _SAME_CONTAINER = 0.5
 # A container whose reading has this share of the extractor's words holds the article.
 _SAME_ARTICLE = 0.7
 _MIN_PROSE_LINES = 5
+# The page's run must hold half of the extractor's words to stand in for the article.
+_SAME_PAGE = 0.5
 
 
 def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:
