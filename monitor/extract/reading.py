@@ -280,26 +280,32 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
 def _is_lone_fragment(
     kept: list[tuple[Block, int]], index: int, members: dict[int, list[Block]]
 ) -> bool:
-    """A one-line unit that is no sentence, among sentences: a label or a credit dropped
-    between paragraphs ("Advertisement", "Photo: Getty"). Three in a row are a list."""
+    """A one-line unit that is no sentence among the article's sentences: a label or a
+    credit dropped between paragraphs ("Advertisement", "Photo: Getty"), or a heading
+    above the first paragraph (a kicker). Three alike in a row are a list, kept."""
 
     def fragment(at: int) -> bool:
         block, unit = kept[at]
-        return (
-            len(members[unit]) <= 1
-            and not _is_prose_line(block)
-            and block.tag != "figcaption"  # a photo's caption is the article's
-            and _unit_tag(block, unit) not in DATA_TAGS
-            and not is_meta(block.text)  # read for its names instead
+        if len(members[unit]) > 1 or _unit_tag(block, unit) in DATA_TAGS:
+            return False
+        if block.tag in HEADING_TAGS:
+            # A subheading introduces paragraphs; above the first one it is a label.
+            above_all = not any(is_sentence(b.text) for b, _ in kept[:at])
+            return above_all and not is_sentence(block.text)
+        return not (
+            is_sentence(block.text)
+            or block.tag == "figcaption"  # a photo's caption is the article's
+            or is_meta(block.text)  # read for its names instead
         )
 
     if not fragment(index):
         return False
+    path = kept[index][0].path
     start = index
-    while start > 0 and fragment(start - 1):
+    while start > 0 and kept[start - 1][0].path == path and fragment(start - 1):
         start -= 1
     end = index
-    while end + 1 < len(kept) and fragment(end + 1):
+    while end + 1 < len(kept) and kept[end + 1][0].path == path and fragment(end + 1):
         end += 1
     return end - start + 1 < _LIST_RUN
 
