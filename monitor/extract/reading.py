@@ -53,6 +53,8 @@ _META_WORDS = 16
 _FRAGMENT_WORDS = 12
 # A list written as paragraphs: three fragments in a row are items, not chrome.
 _LIST_RUN = 3
+_BOX_LINES = 3
+_NOTICE = re.compile(r"\W*(?:©|\(c\)\s|copyright\b)", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"^\W*\d{1,3}[.)]\s+")
 # A number standing alone ("56200", "1.2M", "12:16", "22h"), not one inside a name
 # ("S-400", "F-35", "COVID-19").
@@ -198,6 +200,11 @@ def is_meta(line: str) -> bool:
     return _NUMBER.search(line) is not None or RELATIVE_TIME.search(line) is not None
 
 
+def is_notice(line: str) -> bool:
+    """A copyright or legal notice: a site's footer, wherever it was put."""
+    return _NOTICE.match(line) is not None
+
+
 def run_slots(found: Sequence[Block]) -> frozenset[Path]:
     """The slots of the article's prose run: those holding a fair share of its prose."""
     words: dict[Path, int] = defaultdict(int)
@@ -259,10 +266,18 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
             if element in units:
                 members[element].append(block)
     widgets = {unit for unit in units if _is_widget(unit, members[unit], found.media)}
-    kept = [(b, u) for b, u in admitted if u >= 0 and u not in widgets]
+    boxes = _small_boxes(found, run)
+    kept = [(b, u) for b, u in admitted if u >= 0 and u not in widgets and boxes.isdisjoint(b.ids)]
     lines: list[str] = []
     for index, (block, unit) in enumerate(kept):
         single = len(members[unit]) <= 1
+        if is_notice(block.text):
+            continue
+        if _unit_tag(block, unit) in DATA_TAGS:
+            # The article's data, as it is; but a clock in it ("updated 5 minutes ago") is
+            # the page's, never the data's.
+            lines.append(" ".join(RELATIVE_TIME.sub("", block.text).split()))
+            continue
         if single and is_meta(block.text):
             names = names_only(block.text)
             # A heading is kept whole unless a counter stands beside it ("… · 56200 views").
@@ -275,6 +290,25 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
             continue
         lines.append(block.text)
     return lines
+
+
+def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
+    """Run parents that are a box of their own: a few short lines with a counter among
+    them (a poll, a teaser) where the article's other run parents hold more. Without classes a
+    poll's <div> and a step's <div> have one shape; their contents tell them apart."""
+    lines: dict[int, list[Block]] = defaultdict(list)
+    for block in found.blocks:
+        if block.slot in run and len(block.ids) > 1:
+            lines[block.ids[-2]].append(block)
+    if len(lines) < 2:
+        return set()
+    return {
+        parent
+        for parent, members in lines.items()
+        if len(members) <= _BOX_LINES
+        and any(is_meta(b.text) for b in members)
+        and all(len(b.text.split()) <= _META_WORDS for b in members)  # no paragraph in it
+    }
 
 
 def _is_lone_fragment(
@@ -318,7 +352,7 @@ def _is_widget(unit: int, members: list[Block], media: frozenset[int]) -> bool:
         return False
     if unit in media:
         return True
-    if len(members) > 1 and any(is_meta(block.text) for block in members):
+    if len(members) > 1 and any(is_meta(b.text) or is_notice(b.text) for b in members):
         return True
     return len(members) > 1 and not any(_is_prose_line(block) for block in members)
 

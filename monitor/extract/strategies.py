@@ -30,6 +30,8 @@ from selectolax.lexbor import LexborHTMLParser
 from monitor.errors import ExtractionError
 from monitor.extract import container
 from monitor.extract.extractor import extract_full, extract_selected, page_dates
+from monitor.extract.reading import is_meta, is_notice
+from monitor.extract.signals import names_only
 from monitor.models import Article, WatchOptions
 from monitor.normalize import comparison_key
 
@@ -132,9 +134,21 @@ def by_page_body(page: Page) -> Extraction | None:
 
 
 def by_extractor_text(page: Page) -> Extraction:
-    """The extractor's text as it is (no container: every check is a full one)."""
+    """The extractor's text (no container: every check is a full one), with its counter
+    and clock lines read for their names, as a container's are."""
     published, modified = page_dates(page.tree, page.url, None)
-    return Extraction(replace(page.full, published=published, modified=modified), None)
+    lines = [
+        names if (names := names_only(line) if is_meta(line) else line) else ""
+        for line in page.full.paragraphs
+        if not is_notice(line)
+    ]
+    article = replace(
+        page.full,
+        paragraphs=tuple(line for line in lines if line),
+        published=published,
+        modified=modified,
+    )
+    return Extraction(article, None)
 
 
 STRATEGIES: tuple[Strategy, ...] = (
