@@ -54,6 +54,7 @@ _FRAGMENT_WORDS = 12
 # A list written as paragraphs: three fragments in a row are items, not chrome.
 _LIST_RUN = 3
 _BOX_LINES = 3
+_NOTICE_WORDS = 30  # longer, it is a paragraph that opens with a photo's credit
 _NOTICE = re.compile(r"\W*(?:©|\(c\)\s|copyright\b)", re.IGNORECASE)
 _ENUMERATOR = re.compile(r"^\W*\d{1,3}[.)]\s+")
 # A number standing alone ("56200", "1.2M", "12:16", "22h"), not one inside a name
@@ -92,10 +93,13 @@ class Block:
 
 @dataclass(frozen=True)
 class Found:
-    """A container's lines, and which of its block elements hold a player or a form."""
+    """A container's lines, and which of its block elements hold a player, a form or a
+    line of links."""
 
     blocks: list[Block]
     media: frozenset[int]
+    linked: frozenset[int] = frozenset()
+    """Block elements holding a line that is mostly links (left out of ``blocks``)."""
 
 
 def _step(tag: str, attrs: chrome.Attributes) -> str:
@@ -173,12 +177,14 @@ def blocks(container: LexborNode) -> Found:
     budget = max(len(container.text(deep=True)) * 3 // 10, 1)
     _walk(container, out, False, budget)
     out.flush()
-    kept = [
-        block
-        for block in out.blocks
-        if block.link_share < _LINK_DENSE and any(ch.isalnum() for ch in block.text)
-    ]
-    return Found(kept, frozenset(out.media))
+    kept: list[Block] = []
+    linked: set[int] = set()
+    for block in out.blocks:
+        if block.link_share >= _LINK_DENSE:
+            linked.update(block.ids)
+        elif any(ch.isalnum() for ch in block.text):
+            kept.append(block)
+    return Found(kept, frozenset(out.media), frozenset(linked))
 
 
 def _is_prose(block: Block) -> bool:
@@ -202,7 +208,9 @@ def is_meta(line: str) -> bool:
 
 def is_notice(line: str) -> bool:
     """A copyright or legal notice: a site's footer, wherever it was put."""
-    return _NOTICE.match(line) is not None
+    if _NOTICE.match(line) is None:
+        return False
+    return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
 
 
 def run_slots(found: Sequence[Block]) -> frozenset[Path]:
@@ -265,7 +273,7 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
         for element in block.ids:
             if element in units:
                 members[element].append(block)
-    widgets = {unit for unit in units if _is_widget(unit, members[unit], found.media)}
+    widgets = {unit for unit in units if _is_widget(unit, members[unit], found)}
     boxes = _small_boxes(found, run)
     kept = [(b, u) for b, u in admitted if u >= 0 and u not in widgets and boxes.isdisjoint(b.ids)]
     lines: list[str] = []
@@ -344,13 +352,18 @@ def _is_lone_fragment(
     return end - start + 1 < _LIST_RUN
 
 
-def _is_widget(unit: int, members: list[Block], media: frozenset[int]) -> bool:
+def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
     """A unit that is page chrome: a player or a form; several lines with a counter or
-    a clock among them; or no sentence at all (a label, a credit, a call to action)."""
+    a clock among them; a heading over links (a box of other stories); or no sentence
+    at all (a label, a credit, a call to action)."""
     tag = _unit_tag(members[0], unit) if members else ""
+    if tag in ("ul", "ol") and len(members) > 1 and all(is_meta(b.text) for b in members):
+        return True  # a list of counters: an archive's months, a "most read" with reads
     if tag in DATA_TAGS or tag in HEADING_TAGS or all(b.tag in DATA_TAGS for b in members):
         return False
-    if unit in media:
+    if unit in found.media:
+        return True
+    if unit in found.linked and not any(is_sentence(b.text) for b in members):
         return True
     if len(members) > 1 and any(is_meta(b.text) or is_notice(b.text) for b in members):
         return True
