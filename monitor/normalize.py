@@ -74,6 +74,8 @@ COMPARE_STEPS: tuple[Step, ...] = (straighten_quotes, unify_hyphens)
 def normalize_text(text: str, steps: Iterable[Step] = DISPLAY_STEPS) -> str:
     """Run ``text`` through each normalisation step in order."""
     if steps is DISPLAY_STEPS and text.isascii() and text.isprintable():
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text  # already one line of single spaces (the common case)
         return collapse_spaces(text)  # the other display steps only touch the rest
     for step in steps:
         text = step(text)
@@ -82,7 +84,11 @@ def normalize_text(text: str, steps: Iterable[Step] = DISPLAY_STEPS) -> str:
 
 def comparison_key(text: str) -> str:
     """The form two texts are compared in: equal keys mean no edit."""
-    text = normalize_text(text)
+    return key_of_normalized(normalize_text(text))
+
+
+def key_of_normalized(text: str) -> str:
+    """``comparison_key`` of a text already through ``normalize_text``."""
     return text if text.isascii() else normalize_text(text, COMPARE_STEPS)
 
 

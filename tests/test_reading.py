@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract
+from monitor.extract.reading import is_meta, is_notice
 
 SEED = Path("/work/shared/seed/pages")
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -133,3 +134,41 @@ def test_a_teaser_between_real_paragraphs_leaves_the_article_alone(name: str) ->
     assert at > 0
     teaser = TEASER.format(name="Kim", hours=2, comment="Great piece.")
     assert lines(html[: at + 4] + teaser + html[at + 4 :]) == plain
+
+
+@pytest.mark.parametrize(
+    ("line", "meta"),
+    [
+        ("56200 views", True),
+        ("Jane Doe · 22h", True),
+        ("— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", True),
+        ("Updated 43 minutes ago", True),
+        ("The death toll rose to 15.", False),
+        ("An S-400 battery in Ankara", False),
+        ("1. Finland", False),
+        ("Turkey will send home the Russian experts", False),
+    ],
+)
+def test_a_counter_clock_or_byline_line_is_told_from_a_sentence(line: str, meta: bool) -> None:
+    """Short, unpunctuated, with a standalone number or a relative time: page metadata."""
+    assert is_meta(line) is meta
+
+
+def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_not() -> None:
+    """A short © line is a footer; a long paragraph that opens with a photo credit is prose."""
+    assert is_notice("© 2021 The Moscow Times. All rights reserved.")
+    assert not is_notice("© Provided by AP " + "Nintendo shocked the world this week. " * 8)
+
+
+def test_a_heading_over_links_and_a_list_of_counters_are_not_read() -> None:
+    """A box of other stories under its heading, and an archive list of counts, are chrome."""
+    box = '<div><h3>Explore more</h3><p><a href="/a">One story</a> <a href="/b">Two</a></p></div>'
+    archive = "<ul><li>► 2011 (9)</li><li>► 2012 (14)</li></ul>"
+    assert lines(seed_page("v2", after=box + archive)) == lines(seed_page("v2"))
+
+
+def test_a_list_written_as_paragraphs_is_read() -> None:
+    """Three short items alike in a row are a list of the article's, not labels."""
+    items = "".join(f"<p>{n}. {country}</p>" for n, country in enumerate(("Fiji", "Peru", "Chad")))
+    read = lines(seed_page("v2", after=items))
+    assert [line for line in read if line[0].isdigit()] == ["0. Fiji", "1. Peru", "2. Chad"]

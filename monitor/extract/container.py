@@ -4,9 +4,8 @@ An extractor's choice of article wobbles between fetches of the same page (a str
 paragraph in or out), and it costs ~20 ms a page. So trafilatura is used only to
 *find* the element holding the article; its path is kept as a hint, and later checks
 read that element's text lines themselves: deterministic, and a few milliseconds on
-lexbor. Inside the container, elements that are page chrome by their class or id
-(share bars, ad slots, related links, counters) and lines that are mostly links are
-skipped, because newsrooms put such things inside articles too.
+lexbor. Which of its lines are the article, and which are chrome that newsrooms put
+inside articles too, is ``reading``'s business.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from monitor.extract.chrome import is_chrome
 from monitor.extract.reading import article_lines, blocks, container_lines, run_slots
 from monitor.extract.signals import byline_of, date_signals, title_of
-from monitor.normalize import comparison_key
+from monitor.normalize import comparison_key, key_of_normalized
 
 _MIN_MATCH_LEN = 30
 _MIN_ARTICLE_WORDS = 20
@@ -336,7 +335,7 @@ def read(
     lines: list[str] = []
     keys: list[str] = []
     for line in article_lines(found, slots):
-        key = comparison_key(line)
+        key = key_of_normalized(line)  # lines come out of ``reading`` normalised
         if key not in repeated and not any(p.search(line) for p in ignore):
             lines.append(line)
             keys.append(key)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -196,6 +197,7 @@ def _is_prose(block: Block) -> bool:
     return sum(1 for ch in block.text if "\u3040" <= ch <= "\ud7af") >= _PROSE_CJK_CHARS
 
 
+@lru_cache(maxsize=4096)
 def is_meta(line: str) -> bool:
     """A counter, a clock or a byline, not a sentence: a short line that does not end as
     a sentence and carries a number or a relative time ("56200 views", "Updated 3 minutes
