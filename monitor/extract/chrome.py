@@ -41,6 +41,10 @@ _ID = _alternation(
 Attributes = dict[str, str | None]
 
 
+_SLUG_PARTS = re.compile(r"[-_]")
+_SLUG = 3
+
+
 def is_hidden(attrs: Attributes) -> bool:
     """Hidden from readers: the ``hidden`` attribute, aria-hidden, or an inline style."""
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
@@ -53,7 +57,10 @@ def is_boilerplate(attrs: Attributes) -> bool:
     """Chrome by its class or id, in trafilatura's vocabulary."""
     if (cls := attrs.get("class")) and _CLASS.search(cls):
         return True
-    return bool((ident := attrs.get("id")) and _ID.search(ident))
+    ident = attrs.get("id")
+    # An id that is a heading's slug ("sharing-mutable-history-with-others") names a
+    # section of the article, whatever words it happens to hold.
+    return bool(ident and len(_SLUG_PARTS.split(ident)) <= _SLUG and _ID.search(ident))
 
 
 def is_chrome(node: LexborNode, attrs: Attributes | None = None) -> bool:
