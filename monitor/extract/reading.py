@@ -359,8 +359,11 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
     a clock among them; a heading over links (a box of other stories); or no sentence
     at all (a label, a credit, a call to action)."""
     tag = _unit_tag(members[0], unit) if members else ""
-    if tag in ("ul", "ol") and all(is_meta(b.text) for b in members):
-        return True  # a list of counters: an archive's months, a "most read" with reads
+    if tag in ("ul", "ol") and (
+        all(is_meta(b.text) for b in members)
+        or (unit in found.linked and not any(is_sentence(b.text) for b in members))
+    ):
+        return True  # a list of counters (an archive's months), or of links and labels
     if tag in DATA_TAGS or tag in HEADING_TAGS or all(b.tag in DATA_TAGS for b in members):
         return False
     if unit in found.media:
