@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -492,3 +493,30 @@ def test_an_alert_that_fails_is_tried_once_per_pass_not_again_and_again(
     assert sorted(p.payload["title"] for p in webhook_receiver.posts[12:]) == sorted(
         f"edit {i}" for i in range(12)
     )
+
+
+def test_an_upgrade_of_the_reading_rules_gives_a_silent_baseline_not_an_alert(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A watch read under older rules (a counter line in its text) is re-read silently."""
+    config, url = setup
+    page_server.set(PATH, page_v1(Chrome(1)))
+    check(config)
+    # What an older monitor stored: a view counter read as a line, and its hint's rules.
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        db.execute(
+            "UPDATE version SET text = '56200 views' || char(10) || text, content_hash = 'old'"
+        )
+        hint = json.loads(db.execute("SELECT hint FROM watch").fetchone()[0])
+        hint["rules"] = 1
+        db.execute("UPDATE watch SET hint = ?", (json.dumps(hint),))
+    page_server.set(PATH, page_v1(Chrome(2)))
+    check(config)
+    assert smtp_server.messages == []
+    capsys.readouterr()
+    assert main(["--config", str(config), "history", url, "--json"]) == 0
+    assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "rebaseline"]
