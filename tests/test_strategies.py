@@ -1,0 +1,60 @@
+"""The ways of finding the article, tried in order, each on real pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor.extract import extract, strategies
+from monitor.models import Article, WatchOptions
+
+WEB = Path("/work/shared/corpus/web-pages")
+SEED = Path("/work/shared/seed/pages")
+URL = "https://example.org/page"
+
+
+def test_the_strategies_are_tried_from_the_cheapest_and_surest() -> None:
+    """Selector, known container, extractor's container, prose, page body, extractor's text."""
+    assert [strategy.__name__ for strategy in strategies.STRATEGIES] == [
+        "by_selector",
+        "by_known_container",
+        "by_extractor_container",
+        "by_densest_prose",
+        "by_page_body",
+        "by_extractor_text",
+    ]
+
+
+def test_a_page_that_is_no_one_article_is_read_through_its_body() -> None:
+    """A product page (sections of features) still gets a container, and a fast path."""
+    html = (WEB / "mozilla-2" / "source.html").read_text(encoding="utf-8")
+    first = extract(html, URL)
+    assert first.hint is not None and first.article is not None
+    assert len(first.article.paragraphs) >= 5
+    assert extract(html, URL, None, first.hint).article is None, "the fast path"
+
+
+def test_a_selector_wins_over_a_known_container() -> None:
+    """A watch that names its part reads that part, whatever the hint says."""
+    html = (SEED / "v2.html").read_text(encoding="utf-8")
+    hint = extract(html, URL).hint
+    found = extract(html, URL, WatchOptions(selector=".article__update"), hint)
+    assert found.article is not None
+    assert found.article.paragraphs == ("Updated at 2:15 p.m. on June 3.",)
+
+
+def test_the_extractors_text_reads_counter_lines_for_their_names() -> None:
+    """Without a container, a counters line in the extractor's text keeps only its names."""
+    page = strategies.Page(
+        html="",
+        url=URL,
+        options=WatchOptions(),
+        hint=None,
+        tree=strategies.container.parse("<html><body></body></html>"),
+        ignore=(),
+    )
+    page._full = Article(
+        paragraphs=("A sentence of the article, long enough to be one.", "Jane Doe · 56200 views")
+    )
+    article = strategies.by_extractor_text(page).article
+    assert article is not None
+    assert article.paragraphs == ("A sentence of the article, long enough to be one.", "Jane Doe")
