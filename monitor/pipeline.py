@@ -20,7 +20,7 @@ from http import HTTPStatus
 
 from monitor.detect import Decision, LifecycleEvent, decide, first_state, lifecycle, same_page
 from monitor.errors import ExtractionError, FetchError
-from monitor.extract import Extraction, extract, hint_is_stale
+from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.fetch import Fetcher, status_reason
 from monitor.models import (
     AlertDraft,
@@ -191,6 +191,9 @@ class Pipeline:
             return base  # the fast path: the article's container reads as before
         article = extraction.article
         previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
+        if previous is not None:
+            # A widget learnt to come and go is compared as absent from both versions.
+            previous = without_volatile(previous, extraction.hint)
         event = lifecycle(
             watch.state,
             watch.url,

@@ -520,3 +520,18 @@ def test_an_upgrade_of_the_reading_rules_gives_a_silent_baseline_not_an_alert(
     capsys.readouterr()
     assert main(["--config", str(config), "history", url, "--json"]) == 0
     assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "rebaseline"]
+
+
+def test_a_widget_that_comes_and_goes_alerts_once_then_is_learnt(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """A label that appears, goes and comes back is learnt as a widget after it came and went."""
+    config, _ = setup
+    plain = page_v1(Chrome(1))
+    end = "</p>\n</div>\n</article>"  # after the last paragraph, inside the article
+    promo = plain.replace(end, "</p>\n<h3>Explore the BBC</h3>\n</div>\n</article>", 1)
+    assert promo != plain
+    for html in (plain, promo, plain, promo, plain, promo):
+        page_server.set(PATH, html)
+        check(config)
+    assert len(smtp_server.messages) == 1, subjects(smtp_server)

@@ -19,7 +19,13 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.extract.chrome import is_chrome
-from monitor.extract.reading import article_lines, blocks, container_lines, run_slots
+from monitor.extract.reading import (
+    article_lines,
+    blocks,
+    container_lines,
+    is_sentence,
+    run_slots,
+)
 from monitor.extract.signals import byline_of, date_signals, title_of
 from monitor.normalize import comparison_key, key_of_normalized
 
@@ -31,6 +37,11 @@ _MIN_RECALL = 0.5
 RULES = 2
 """Bumped when the reading of a container changes: a watch read under older rules gets a
 silent new baseline on its next check instead of an alert for the difference."""
+
+
+# A line that came or went this many times is a rotating widget; so many are remembered.
+_VOLATILE = 2
+_FLIPS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -54,9 +65,21 @@ class Hint:
     """The slots of the article's prose run inside the container (see ``reading``)."""
     rules: int = RULES
     """The reading rules the hint was made under; older ones mean a silent re-baseline."""
+    short: tuple[str, ...] = ()
+    """Digests of the lines that are no sentence (a label, a heading): those may be
+    widgets that come and go."""
+    flips: tuple[tuple[str, int], ...] = ()
+    """How often each such line came or went between checks (see ``learn``)."""
+
+    @property
+    def volatile(self) -> frozenset[str]:
+        """Lines that came or went twice: a widget that rotates, left out from now on."""
+        return frozenset(digest for digest, count in self.flips if count >= _VOLATILE)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "short": list(self.short),
+            "flips": [list(flip) for flip in self.flips],
             "run": [list(slot) for slot in self.run],
             "rules": self.rules,
             "path": [list(step) for step in self.path],
@@ -81,6 +104,8 @@ class Hint:
                 modified=data.get("modified"),  # type: ignore[union-attr]
                 run=tuple(tuple(map(str, slot)) for slot in data.get("run", ())),  # type: ignore[union-attr]
                 rules=int(data.get("rules", 0)),  # type: ignore[union-attr]
+                short=tuple(map(str, data.get("short", ()))),  # type: ignore[union-attr]
+                flips=tuple((str(d), int(n)) for d, n in data.get("flips", ())),  # type: ignore[union-attr]
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -322,10 +347,12 @@ def read(
     ignore: Sequence[re.Pattern[str]] = (),
     title_at: int | None = None,
     run: Sequence[tuple[str, ...]] | None = None,
+    volatile: frozenset[str] = frozenset(),
 ) -> Reading:
     """Read headline, byline and body lines through the container.
 
     ``run``: the article's prose run as found before; found afresh when None.
+    ``volatile``: digests of lines learnt to come and go on their own, left out.
     """
     title, title_at = title_of(tree, title_at)
     byline = byline_of(tree)
@@ -334,17 +361,41 @@ def read(
     slots = frozenset(run) if run is not None else run_slots(found.blocks)
     lines: list[str] = []
     keys: list[str] = []
+    digests: list[str] = []
+    short: list[str] = []
     for line in article_lines(found, slots):
         key = key_of_normalized(line)  # lines come out of ``reading`` normalised
-        if key not in repeated and not any(p.search(line) for p in ignore):
+        if key in repeated or any(p.search(line) for p in ignore):
+            continue
+        digest = _key_digest(key)
+        digests.append(digest)
+        if not is_sentence(line):
+            short.append(digest)
+        if digest not in volatile:
             lines.append(line)
             keys.append(key)
     hint = Hint(
         path=node_path(container),
-        lines=tuple(_key_digest(key) for key in keys),
+        lines=tuple(digests),
         content=_digest((comparison_key(title), comparison_key(byline), *keys)),
         dates=date_signals(tree, container),
         title_at=title_at,
         run=tuple(sorted(slots)),
+        short=tuple(short),
     )
     return Reading(title, byline, tuple(lines), hint)
+
+
+def learn(known: Hint, now: Hint) -> tuple[tuple[str, int], ...]:
+    """Count the lines that are no sentence and came or went since the last check.
+
+    Such a line that comes and goes twice is a widget rotating on its own (a label, a
+    heading over another story, a promo); from then on it is left out. Sentences are
+    never learnt: a paragraph removed and restored is a revert, and is reported.
+    """
+    moved = (set(known.lines) ^ set(now.lines)) & (set(known.short) | set(now.short))
+    counts = dict(known.flips)
+    for digest in moved:
+        counts[digest] = counts.get(digest, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: -item[1])
+    return tuple(ranked[:_FLIPS_KEPT])

@@ -84,7 +84,19 @@ def by_known_container(page: Page) -> Extraction | None:
     node = container.find_again(page.tree, known)
     if node is None:
         return None
-    reading = container.read(page.tree, node, page.ignore, known.title_at, known.run)
+    reading = container.read(
+        page.tree, node, page.ignore, known.title_at, known.run, known.volatile
+    )
+    flips = container.learn(known, reading.hint)
+    if flips != known.flips:
+        learnt = replace(known, flips=flips).volatile
+        if learnt != known.volatile:  # a widget just showed itself: read without it
+            reading = container.read(
+                page.tree, node, page.ignore, known.title_at, known.run, learnt
+            )
+        reading = replace(reading, hint=replace(reading.hint, flips=flips))
+    elif known.flips:
+        reading = replace(reading, hint=replace(reading.hint, flips=known.flips))
     if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
         return Extraction(None, _with_dates(reading.hint, known.published, known.modified))
     if _overlap(reading.hint.lines, known.lines) < _SAME_CONTAINER:
