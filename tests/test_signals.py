@@ -72,3 +72,20 @@ def test_the_reader_pages_byline_drops_its_view_counter() -> None:
     """The reference story's byline line carries a view counter; the byline does not."""
     html = Path("/work/shared/seed/pages/v2.html").read_text(encoding="utf-8")
     assert byline_of(parse(html)) == "The Moscow Times"
+
+
+def test_a_byline_marked_nowhere_is_the_by_line_under_the_headline() -> None:
+    """With no author metadata or byline class, "By First Last" after the <h1> is the byline."""
+    page = (
+        "<html><body><div><h1>Talks resume</h1><div><span>By <a href='/p/1'>Jane Doe</a>"
+        "</span> · <span>June 2, 2021</span></div><p>Sponsored by Acme</p></div></body></html>"
+    )
+    assert byline_of(parse(page)) == "Jane Doe"
+
+
+def test_a_by_line_naming_no_person_is_no_byline() -> None:
+    """ "by Taboola" or "by AP" under the headline names no person: no byline is made up."""
+    page = (
+        "<html><body><h1>Talks resume</h1><p>Recommended by Taboola</p><p>by AP</p></body></html>"
+    )
+    assert byline_of(parse(page)) == ""

@@ -101,7 +101,52 @@ def byline_of(tree: LexborHTMLParser) -> str:
             )
             if text and len(text) < 120:
                 return text
+    return _byline_under_headline(tree)
+
+
+# How a byline line opens ("By Jane Doe", "Written by …", "Por …", "Par …", "Von …").
+_BYLINE_OPENING = re.compile(
+    r"^(?:(?:written|edited|reported)\s+)?(?:by|por|par|von|door|av|af|przez)\s+",
+    re.IGNORECASE,
+)
+_NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.-]+$")
+
+
+def _byline_under_headline(tree: LexborHTMLParser) -> str:
+    """A byline the page marks nowhere: the first short "By First Last" line among the
+    elements that follow the <h1> (its siblings, then its parents' siblings)."""
+    node = tree.css_first("h1")
+    looked = 0
+    for _ in range(3):
+        if node is None:
+            return ""
+        sibling = node.next
+        while sibling is not None and looked < _BYLINE_LOOK:
+            if sibling.tag and not sibling.tag.startswith("-"):
+                looked += 1
+                for line in sibling.text(deep=True, separator="\n").split("\n"):
+                    if names := _names_after_by(" ".join(line.split())):
+                        return names
+            sibling = sibling.next
+        node = node.parent
     return ""
+
+
+def _names_after_by(line: str) -> str:
+    opening = _BYLINE_OPENING.match(line)
+    if opening is None:
+        return ""
+    names = names_only(line[opening.end() :])
+    words = names.replace(",", " ").split()
+    capitalised = [word for word in words if _NAME.match(word)]
+    # A person's name: two capitalised words at least, and little else.
+    if len(capitalised) < 2 or len(words) > _BYLINE_WORDS:
+        return ""
+    return names
+
+
+_BYLINE_LOOK = 12
+_BYLINE_WORDS = 10
 
 
 def meta_tags(tree: LexborHTMLParser) -> list[tuple[str, str]]:
