@@ -124,11 +124,23 @@ def _byline_under_headline(tree: LexborHTMLParser) -> str:
         while sibling is not None and looked < _BYLINE_LOOK:
             if sibling.tag and not sibling.tag.startswith("-"):
                 looked += 1
-                for line in sibling.text(deep=True, separator="\n").split("\n"):
-                    if names := _names_after_by(" ".join(line.split())):
-                        return names
+                if names := _byline_in(sibling):
+                    return names
             sibling = sibling.next
         node = node.parent
+    return ""
+
+
+def _byline_in(node: LexborNode) -> str:
+    """The names of the first "By …" line in an element's text (a lone "By" before a
+    linked name reads with the name)."""
+    lines = [" ".join(part.split()) for part in node.text(deep=True, separator="\n").split("\n")]
+    lines = [line for line in lines if line]
+    for index, line in enumerate(lines):
+        if _BYLINE_OPENING.fullmatch(line + " ") and index + 1 < len(lines):
+            line = f"{line} {lines[index + 1]}"
+        if names := _names_after_by(line):
+            return names
     return ""
 
 
