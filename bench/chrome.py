@@ -243,7 +243,7 @@ def _cut(element: Any, donor: str, inside: bool) -> Block | None:
         if node is copy:
             continue
         if not isinstance(node.tag, str) or not _shown(node):
-            _remove(node)
+            node.drop_tree()
     for node in copy.iter():
         for attr in list(node.attrib):
             value = node.get(attr) or ""
@@ -258,20 +258,6 @@ def _cut(element: Any, donor: str, inside: bool) -> Block | None:
     linked = sum(len(_squash(a.text_content())) for a in copy.iter("a"))
     controls = sum(1 for _ in copy.iter("a", "button", "input", "select"))
     return Block(donor, markup, text, inside, max(len(text) - linked, 0), copy.tag, controls)
-
-
-def _remove(node: Any) -> None:
-    """Remove a node, keeping its tail text in place."""
-    parent = node.getparent()
-    if parent is None:
-        return
-    if node.tail:
-        previous = node.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + node.tail
-        else:
-            parent.text = (parent.text or "") + node.tail
-    parent.remove(node)
 
 
 def headline_pool(blocks: Sequence[Block]) -> list[str]:
@@ -333,7 +319,7 @@ def reroll(element: Any, rng: random.Random, headlines: Sequence[str]) -> None:
         for a, headline in zip(links, picked, strict=False):
             for child in list(a):
                 if child.tag not in ("img", "picture"):
-                    _remove(child)
+                    child.drop_tree()
             a.text = headline
 
 

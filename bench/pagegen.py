@@ -594,7 +594,7 @@ def _edit_delete(doc: Any, page: CorpusPage, rng: random.Random, seed: int) -> s
         raise EditNotApplicable("fewer than three long paragraphs to delete one of")
     p = _middle(candidates, rng)
     text = squash(p.text_content())
-    _remove(p)
+    p.drop_tree()
     return _opening(text)
 
 
@@ -604,18 +604,6 @@ def _opening(text: str) -> str:
         return text[:24]
     words = text.split()
     return " ".join(words[:10])
-
-
-def _remove(element: Any) -> None:
-    """Remove an element, keeping its tail text in place."""
-    parent = element.getparent()
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 _CORRECTED = (

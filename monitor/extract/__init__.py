@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from monitor.extract.container import RULES, Hint, line_digest
-from monitor.extract.extractor import drop_element, parse_html, visible_lines
+from monitor.extract.extractor import parse_html, visible_lines
 from monitor.extract.strategies import Extraction, extract, extract_article
 from monitor.models import StoredVersion
 
@@ -38,7 +38,6 @@ def without_volatile(version: StoredVersion, hint: dict[str, Any] | None) -> Sto
 
 __all__ = [
     "Extraction",
-    "drop_element",
     "extract",
     "extract_article",
     "hint_is_stale",

@@ -74,7 +74,7 @@ def extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Arti
     canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
-            drop_element(element)
+            element.drop_tree()  # lxml.html keeps the tail text in place
     page = parse(html)
     published, modified = page_dates(page, url, None)
     if options.selector:
@@ -102,7 +102,7 @@ def extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) 
     canonical, noindex = _page_signals(tree, url)
     for selector in options.remove:
         for element in _select(tree, selector):
-            drop_element(element)
+            element.drop_tree()  # lxml.html keeps the tail text in place
     # Dates are read by the caller, from the page's declarations.
     return _finish(_article(tree, url, page), options, canonical, noindex)
 
@@ -213,20 +213,6 @@ def _select(tree: Any, selector: str) -> list[Any]:
             "starting with '/'"
         ) from error
     return [element for element in found if isinstance(element, etree._Element)]
-
-
-def drop_element(element: Any) -> None:
-    """Remove an lxml element, keeping its tail text in place."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def _drop_ignored(paragraphs: tuple[str, ...], patterns: tuple[str, ...]) -> tuple[str, ...]:
