@@ -9,7 +9,7 @@ import pytest
 from monitor.extract import extract
 from monitor.extract.reading import is_meta, is_notice
 
-SEED = Path("/work/shared/seed/pages")
+SEED = Path(__file__).parent / "fixtures" / "seed" / "pages"
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 URL = "https://news.example/2021/story"
 LAST = "post-Cold War highs.</p>"

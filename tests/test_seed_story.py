@@ -141,7 +141,7 @@ def _loose(text: str) -> str:
     return text
 
 
-READER_PAGES = Path("/work/shared/seed/pages")
+READER_PAGES = Path(__file__).parent / "fixtures" / "seed" / "pages"
 
 
 def test_the_pages_a_reader_gets_alert_once_for_the_revision_and_never_for_the_counter(

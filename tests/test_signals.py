@@ -70,7 +70,7 @@ def test_a_byline_is_its_names_not_the_counters_beside_them(line: str, names: st
 
 def test_the_reader_pages_byline_drops_its_view_counter() -> None:
     """The reference story's byline line carries a view counter; the byline does not."""
-    html = Path("/work/shared/seed/pages/v2.html").read_text(encoding="utf-8")
+    html = (Path(__file__).parent / "fixtures/seed/pages/v2.html").read_text(encoding="utf-8")
     assert byline_of(parse(html)) == "The Moscow Times"
 
 

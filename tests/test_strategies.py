@@ -7,8 +7,8 @@ from pathlib import Path
 from monitor.extract import extract, strategies
 from monitor.models import Article, WatchOptions
 
-WEB = Path("/work/shared/corpus/web-pages")
-SEED = Path("/work/shared/seed/pages")
+WEB = Path(__file__).parent / "fixtures" / "web"
+SEED = Path(__file__).parent / "fixtures" / "seed" / "pages"
 URL = "https://example.org/page"
 
 
