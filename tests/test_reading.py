@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract
-from monitor.extract.reading import is_meta, is_notice
 
 SEED = Path(__file__).parent / "fixtures" / "seed" / "pages"
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -134,30 +133,6 @@ def test_a_teaser_between_real_paragraphs_leaves_the_article_alone(name: str) ->
     assert at > 0
     teaser = TEASER.format(name="Kim", hours=2, comment="Great piece.")
     assert lines(html[: at + 4] + teaser + html[at + 4 :]) == plain
-
-
-@pytest.mark.parametrize(
-    ("line", "meta"),
-    [
-        ("56200 views", True),
-        ("Jane Doe · 22h", True),
-        ("— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", True),
-        ("Updated 43 minutes ago", True),
-        ("The death toll rose to 15.", False),
-        ("An S-400 battery in Ankara", False),
-        ("1. Finland", False),
-        ("Turkey will send home the Russian experts", False),
-    ],
-)
-def test_a_counter_clock_or_byline_line_is_told_from_a_sentence(line: str, meta: bool) -> None:
-    """Short, unpunctuated, with a standalone number or a relative time: page metadata."""
-    assert is_meta(line) is meta
-
-
-def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_not() -> None:
-    """A short © line is a footer; a long paragraph that opens with a photo credit is prose."""
-    assert is_notice("© 2021 The Moscow Times. All rights reserved.")
-    assert not is_notice("© Provided by AP " + "Nintendo shocked the world this week. " * 8)
 
 
 def test_a_heading_over_links_and_a_list_of_counters_are_not_read() -> None:

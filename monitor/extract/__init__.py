@@ -1,10 +1,14 @@
 """Extraction: from a fetched page to the ``Article`` the monitor compares.
 
-``strategies`` tries the ways of finding the article in order; ``container`` finds and
-remembers the element that holds it; ``reading`` tells its lines from the chrome beside
-them; ``signals`` reads the headline, byline and dates the page declares; ``chrome``
-knows boilerplate by its markup; ``extractor`` is the slow, full reading on lxml
-(trafilatura, htmldate, selectors) for first checks and lost containers.
+- ``strategies`` tries the ways of finding the article, in order;
+- ``container`` finds and remembers the element that holds it, and learns the lines
+  that come and go on their own;
+- ``reading`` tells the article's lines from the chrome beside them, by structure;
+- ``shapes`` tells a sentence from a counter, a clock, a label or a notice;
+- ``signals`` reads the headline, byline and dates the page declares;
+- ``chrome`` knows boilerplate by its markup (trafilatura's patterns);
+- ``extractor`` is the slow, full reading on lxml (trafilatura, htmldate, selectors)
+  for first checks and lost containers.
 """
 
 from dataclasses import replace

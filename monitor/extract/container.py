@@ -23,9 +23,9 @@ from monitor.extract.reading import (
     article_lines,
     blocks,
     container_lines,
-    is_sentence,
     run_slots,
 )
+from monitor.extract.shapes import is_sentence
 from monitor.extract.signals import byline_of, date_signals, title_of
 from monitor.normalize import comparison_key, key_of_normalized
 

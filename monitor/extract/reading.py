@@ -15,15 +15,14 @@ so the reading does not wobble when chrome grows or shrinks around it.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from selectolax.lexbor import LexborNode
 
 from monitor.extract import chrome
+from monitor.extract.shapes import META_WORDS, is_meta, is_notice, is_sentence
 from monitor.extract.signals import names_only
 from monitor.normalize import RELATIVE_TIME, normalize_text
 
@@ -49,19 +48,9 @@ DATA_TAGS = frozenset("ul ol table dl pre li tr td th dt dd".split())
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Players and forms: a unit holding one is a widget, not the article.
 MEDIA_TAGS = frozenset("video audio iframe embed object button form input select canvas".split())
-_META_WORDS = 16
-# A line this short that does not end as a sentence is a fragment: a label, a credit.
-_FRAGMENT_WORDS = 12
 # A list written as paragraphs: three fragments in a row are items, not chrome.
 _LIST_RUN = 3
 _BOX_LINES = 3
-_NOTICE_WORDS = 30  # longer, it is a paragraph that opens with a photo's credit
-_NOTICE = re.compile(r"\W*(?:©|\(c\)\s|copyright\b)", re.IGNORECASE)
-_ENUMERATOR = re.compile(r"^\W*\d{1,3}[.)]\s+")
-# A number standing alone ("56200", "1.2M", "12:16", "22h"), not one inside a name
-# ("S-400", "F-35", "COVID-19").
-_NUMBER = re.compile(r"(?<![\w-])\d[\d.,:]*(?:[KkMmhd%]|st|nd|rd|th)?(?![\w-])")
-_SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
 # A slot joins the run with this share of the best slot's prose words, and two blocks.
 _RUN_SHARE = 0.1
 _RUN_BLOCKS = 2
@@ -197,24 +186,6 @@ def _is_prose(block: Block) -> bool:
     return sum(1 for ch in block.text if "\u3040" <= ch <= "\ud7af") >= _PROSE_CJK_CHARS
 
 
-@lru_cache(maxsize=4096)
-def is_meta(line: str) -> bool:
-    """A counter, a clock or a byline, not a sentence: a short line that does not end as
-    a sentence and carries a number or a relative time ("56200 views", "Updated 3 minutes
-    ago", "— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", "Jane Doe · 22h")."""
-    if len(line.split()) > _META_WORDS or _SENTENCE_END.search(line):
-        return False
-    line = _ENUMERATOR.sub("", line)
-    return _NUMBER.search(line) is not None or RELATIVE_TIME.search(line) is not None
-
-
-def is_notice(line: str) -> bool:
-    """A copyright or legal notice: a site's footer, wherever it was put."""
-    if _NOTICE.match(line) is None:
-        return False
-    return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
-
-
 def run_slots(found: Sequence[Block]) -> frozenset[Path]:
     """The slots of the article's prose run: those holding a fair share of its prose."""
     words: dict[Path, int] = defaultdict(int)
@@ -317,7 +288,7 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
         for parent, members in lines.items()
         if len(members) <= _BOX_LINES
         and any(is_meta(b.text) for b in members)
-        and all(len(b.text.split()) <= _META_WORDS for b in members)  # no paragraph in it
+        and all(len(b.text.split()) <= META_WORDS for b in members)  # no paragraph in it
     }
 
 
@@ -377,14 +348,6 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
 
 def _is_prose_line(block: Block) -> bool:
     return is_sentence(block.text) or block.tag in HEADING_TAGS
-
-
-def is_sentence(line: str) -> bool:
-    """Prose: it ends as a sentence does (or opens a list with a colon), or runs long
-    enough to be one."""
-    if _SENTENCE_END.search(line) or line.endswith(":") or len(line.split()) > _FRAGMENT_WORDS:
-        return True
-    return sum(1 for ch in line if "\u3040" <= ch <= "\ud7af") >= _PROSE_CJK_CHARS
 
 
 def _unit_tag(block: Block, unit_id: int) -> str:

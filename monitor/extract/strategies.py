@@ -30,7 +30,7 @@ from selectolax.lexbor import LexborHTMLParser
 from monitor.errors import ExtractionError
 from monitor.extract import container
 from monitor.extract.extractor import extract_full, extract_selected, page_dates
-from monitor.extract.reading import is_meta, is_notice
+from monitor.extract.shapes import is_meta, is_notice
 from monitor.extract.signals import names_only
 from monitor.models import Article, WatchOptions
 from monitor.normalize import comparison_key

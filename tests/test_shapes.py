@@ -1,0 +1,46 @@
+"""The shape of a line: a sentence, a counter or clock, a notice."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.extract.shapes import is_meta, is_notice, is_sentence
+
+
+@pytest.mark.parametrize(
+    ("line", "meta"),
+    [
+        ("56200 views", True),
+        ("Jane Doe · 22h", True),
+        ("— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", True),
+        ("Updated 43 minutes ago", True),
+        ("The death toll rose to 15.", False),
+        ("An S-400 battery in Ankara", False),
+        ("1. Finland", False),
+        ("Turkey will send home the Russian experts", False),
+    ],
+)
+def test_a_counter_clock_or_byline_line_is_told_from_a_sentence(line: str, meta: bool) -> None:
+    """Short, unpunctuated, with a standalone number or a relative time: page metadata."""
+    assert is_meta(line) is meta
+
+
+def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_not() -> None:
+    """A short © line is a footer; a long paragraph that opens with a photo credit is prose."""
+    assert is_notice("© 2021 The Moscow Times. All rights reserved.")
+    assert not is_notice("© Provided by AP " + "Nintendo shocked the world this week. " * 8)
+
+
+@pytest.mark.parametrize(
+    ("line", "sentence"),
+    [
+        ("The death toll rose to 15.", True),
+        ("The release history tells a different story:", True),
+        ("Advertisement", False),
+        ("Photo: Sergei Malgavko / TASS", False),
+        ("俄罗斯联邦军事技术合作局周四否认土耳其将遣返俄罗斯S-400专家并表示将按计划执行", True),
+    ],
+)
+def test_a_sentence_ends_as_one_or_runs_long_enough(line: str, sentence: bool) -> None:
+    """Prose ends with its punctuation or a colon, or is long; a label is neither."""
+    assert is_sentence(line) is sentence
