@@ -149,17 +149,9 @@ def by_extractor_text(page: Page) -> Extraction:
     """The extractor's text (no container: every check is a full one), with its counter
     and clock lines read for their names, as a container's are."""
     published, modified = page_dates(page.tree, page.url, None)
-    lines = [
-        names if (names := names_only(line) if is_meta(line) else line) else ""
-        for line in page.full.paragraphs
-        if not is_notice(line)
-    ]
-    article = replace(
-        page.full,
-        paragraphs=tuple(line for line in lines if line),
-        published=published,
-        modified=modified,
-    )
+    read = (names_only(line) if is_meta(line) else line for line in page.full.paragraphs)
+    lines = tuple(line for line in read if line and not is_notice(line))
+    article = replace(page.full, paragraphs=lines, published=published, modified=modified)
     return Extraction(article, None)
 
 
