@@ -132,14 +132,19 @@ def _byline_under_headline(tree: LexborHTMLParser) -> str:
 
 
 def _byline_in(node: LexborNode) -> str:
-    """The names of the first "By …" line in an element's text (a lone "By" before a
-    linked name reads with the name)."""
-    lines = [" ".join(part.split()) for part in node.text(deep=True, separator="\n").split("\n")]
-    lines = [line for line in lines if line]
-    for index, line in enumerate(lines):
-        if _BYLINE_OPENING.fullmatch(line + " ") and index + 1 < len(lines):
-            line = f"{line} {lines[index + 1]}"
-        if names := _names_after_by(line):
+    """The names of the first "By …" line among an element's first texts (a lone "By"
+    before a linked name reads with the name). Only the first few texts are read: a
+    byline opens its element, and the element may be the whole article."""
+    texts: list[str] = []
+    for child in node.traverse(include_text=True):
+        if child.tag == "-text" and (text := " ".join((child.text_content or "").split())):
+            texts.append(text)
+            if len(texts) >= _BYLINE_TEXTS:
+                break
+    for index, text in enumerate(texts):
+        if _BYLINE_OPENING.fullmatch(text + " ") and index + 1 < len(texts):
+            text = f"{text} {texts[index + 1]}"
+        if names := _names_after_by(text):
             return names
     return ""
 
@@ -158,6 +163,7 @@ def _names_after_by(line: str) -> str:
 
 
 _BYLINE_LOOK = 12
+_BYLINE_TEXTS = 24
 _BYLINE_WORDS = 10
 
 
