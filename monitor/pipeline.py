@@ -17,10 +17,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from http import HTTPStatus
+from typing import Any
 
 from monitor.detect import Decision, LifecycleEvent, decide, first_state, lifecycle, same_page
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
+from monitor.extract.confirm import (
+    confirm,
+    confirmable,
+    needs_previous_page,
+    recheck,
+    settled,
+)
 from monitor.fetch import Fetcher, status_reason
 from monitor.models import (
     AlertDraft,
@@ -194,6 +202,12 @@ class Pipeline:
         if previous is not None:
             # A widget learnt to come and go is compared as absent from both versions.
             previous = without_volatile(previous, extraction.hint)
+            if watch.state == "active" and not _rebaselining(watch):
+                confirmed = await self._confirm(watch, result, extraction.hint, article, previous)
+                if confirmed is not None and confirmed.article is not None:
+                    extraction, article = confirmed, confirmed.article
+                    base = replace(base, hint=extraction.hint)
+                    previous = without_volatile(previous, extraction.hint)
         event = lifecycle(
             watch.state,
             watch.url,
@@ -206,6 +220,14 @@ class Pipeline:
         decision = decide(
             previous, article, known, watch.spec.options, rebaseline=_rebaselining(watch)
         )
+        if (
+            previous is not None
+            and decision.kind in ("edit", "revert")
+            and not settled(watch.hint, previous.article, article)
+        ):
+            # Labels that came or went since the last check: reported if they stay. The
+            # next fetch is unconditional, so that a 304 cannot hide that they stayed.
+            return replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
         outcome = self._version_outcome(watch, base, decision, article, result, previous)
         if previous is None:
             # The first version is the baseline, of the page's fate too: nothing to report.
@@ -222,6 +244,39 @@ class Pipeline:
         hint = watch.hint if watch.state == "active" and not _rebaselining(watch) else None
         job = partial(extract, result.body, result.final_url, watch.spec.options, hint)
         return await loop.run_in_executor(self.executor, job)
+
+    async def _confirm(
+        self,
+        watch: Watch,
+        result: FetchResult,
+        hint: dict[str, Any] | None,
+        article: Article,
+        previous: StoredVersion,
+    ) -> Extraction | None:
+        """The full extractor's second opinion on the lines that changed since the stored
+        version (see ``extract.confirm``); None when nothing needs one."""
+        lines, before = article.paragraphs, previous.article.paragraphs
+        if lines == before or not confirmable(hint):
+            return None
+        previous_html = None
+        if needs_previous_page(hint, before, lines):
+            previous_html = await asyncio.to_thread(
+                self.storage.raw_html, watch.url, previous.number
+            )
+        job = partial(
+            confirm,
+            result.body,
+            result.final_url,
+            watch.spec.options,
+            hint,
+            before,
+            previous_html,
+        )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self.executor, job)
+        except ExtractionError as error:  # the change stands unconfirmed
+            log.info("%s: could not confirm the change: %s", watch.url, error)
+            return None
 
     def _event_outcome(
         self,

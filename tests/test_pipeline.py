@@ -522,10 +522,11 @@ def test_an_upgrade_of_the_reading_rules_gives_a_silent_baseline_not_an_alert(
     assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "rebaseline"]
 
 
-def test_a_widget_that_comes_and_goes_alerts_once_then_is_learnt(
+def test_a_label_that_comes_and_goes_inside_the_article_never_alerts(
     setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
 ) -> None:
-    """A label that appears, goes and comes back is learnt as a widget after it came and went."""
+    """A promo heading inside the article's element, coming and going: the full extractor
+    keeps it in neither page, so the change is not confirmed and the label is learnt."""
     config, _ = setup
     plain = page_v1(Chrome(1))
     end = "</p>\n</div>\n</article>"  # after the last paragraph, inside the article
@@ -534,4 +535,25 @@ def test_a_widget_that_comes_and_goes_alerts_once_then_is_learnt(
     for html in (plain, promo, plain, promo, plain, promo):
         page_server.set(PATH, html)
         check(config)
+    assert smtp_server.messages == [], subjects(smtp_server)
+
+
+def test_a_new_subheading_that_stays_is_reported_at_the_next_check(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """A label alone may be a rotating promo: held while new, reported once it stays."""
+    config, _ = setup
+    plain = page_v1(Chrome(1))
+    first_end = "</p>"
+    subheading = plain.replace(first_end, "</p>\n<h2>What happens next</h2>", 1)
+    assert subheading != plain
+    page_server.set(PATH, plain)
+    check(config)
+    page_server.set(PATH, subheading)
+    check(config)
+    assert smtp_server.messages == [], "held: new since the last check"
+    check(config)
     assert len(smtp_server.messages) == 1, subjects(smtp_server)
+    assert "What happens next" in smtp_server.messages[0].as_string()
+    check(config)
+    assert len(smtp_server.messages) == 1

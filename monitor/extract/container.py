@@ -70,6 +70,11 @@ class Hint:
     widgets that come and go."""
     flips: tuple[tuple[str, int], ...] = ()
     """How often each such line came or went between checks (see ``learn``)."""
+    kept: tuple[str, ...] = ()
+    unkept: tuple[str, ...] = ()
+    """Digests of lines the full extractor kept, or left out, on the page they were seen
+    on, most recent first (see ``confirm``): its verdicts on the stored version's lines,
+    so that judging a change needs no second extraction."""
 
     @property
     def volatile(self) -> frozenset[str]:
@@ -80,6 +85,8 @@ class Hint:
         return {
             "short": list(self.short),
             "flips": [list(flip) for flip in self.flips],
+            "kept": list(self.kept),
+            "unkept": list(self.unkept),
             "run": [list(slot) for slot in self.run],
             "rules": self.rules,
             "path": [list(step) for step in self.path],
@@ -106,6 +113,8 @@ class Hint:
                 rules=int(data.get("rules", 0)),  # type: ignore[union-attr]
                 short=tuple(map(str, data.get("short", ()))),  # type: ignore[union-attr]
                 flips=tuple((str(d), int(n)) for d, n in data.get("flips", ())),  # type: ignore[union-attr]
+                kept=tuple(map(str, data.get("kept", ()))),  # type: ignore[union-attr]
+                unkept=tuple(map(str, data.get("unkept", ()))),  # type: ignore[union-attr]
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -399,3 +408,14 @@ def learn(known: Hint, now: Hint) -> tuple[tuple[str, int], ...]:
         counts[digest] = counts.get(digest, 0) + 1
     ranked = sorted(counts.items(), key=lambda item: -item[1])
     return tuple(ranked[:_FLIPS_KEPT])
+
+
+def learn_chrome(
+    flips: tuple[tuple[str, int], ...], chrome: Iterable[str]
+) -> tuple[tuple[str, int], ...]:
+    """Mark lines as widgets at once: the full extractor confirmed them as chrome. The
+    newest go first, so that the bound forgets the oldest ones (a line that comes back
+    after being forgotten is judged again)."""
+    counts = dict(flips)
+    fresh = [(digest, max(counts.pop(digest, 0), _VOLATILE)) for digest in dict.fromkeys(chrome)]
+    return tuple([*fresh, *counts.items()][:_FLIPS_KEPT])

@@ -32,6 +32,7 @@ from monitor.extract import container
 from monitor.extract.extractor import extract_full, extract_selected, page_dates
 from monitor.extract.shapes import is_meta, is_notice
 from monitor.extract.signals import names_only
+from monitor.extract.verdicts import Kept, remember
 from monitor.models import Article, WatchOptions
 from monitor.normalize import comparison_key
 
@@ -88,15 +89,12 @@ def by_known_container(page: Page) -> Extraction | None:
         page.tree, node, page.ignore, known.title_at, known.run, known.volatile
     )
     flips = container.learn(known, reading.hint)
-    if flips != known.flips:
-        learnt = replace(known, flips=flips).volatile
-        if learnt != known.volatile:  # a widget just showed itself: read without it
-            reading = container.read(
-                page.tree, node, page.ignore, known.title_at, known.run, learnt
-            )
-        reading = replace(reading, hint=replace(reading.hint, flips=flips))
-    elif known.flips:
-        reading = replace(reading, hint=replace(reading.hint, flips=known.flips))
+    learnt = replace(known, flips=flips).volatile
+    if learnt != known.volatile:  # a widget just showed itself: read without it
+        reading = container.read(page.tree, node, page.ignore, known.title_at, known.run, learnt)
+    # What the watch learnt stays with it: widgets, and the extractor's verdicts.
+    kept = replace(reading.hint, flips=flips, kept=known.kept, unkept=known.unkept)
+    reading = replace(reading, hint=kept)
     if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
         return Extraction(None, _with_dates(reading.hint, known.published, known.modified))
     if _overlap(reading.hint.lines, known.lines) < _SAME_CONTAINER:
@@ -105,7 +103,7 @@ def by_known_container(page: Page) -> Extraction | None:
         published, modified = known.published, known.modified
     else:
         published, modified = page_dates(page.tree, page.url, node)
-    return _through(page.tree, page.url, reading, published, modified)
+    return through(page.tree, page.url, reading, published, modified)
 
 
 def by_extractor_container(page: Page) -> Extraction | None:
@@ -116,7 +114,9 @@ def by_extractor_container(page: Page) -> Extraction | None:
     reading = container.read(page.tree, node, page.ignore)
     if _word_recall(page.full.paragraphs, reading.lines) < _SAME_ARTICLE:
         return None
-    return _through(page.tree, page.url, reading, *page_dates(page.tree, page.url, node))
+    return through(
+        page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
+    )
 
 
 def by_densest_prose(page: Page) -> Extraction | None:
@@ -127,7 +127,9 @@ def by_densest_prose(page: Page) -> Extraction | None:
     reading = container.read(page.tree, node, page.ignore)
     if len(reading.lines) < _MIN_PROSE_LINES:
         return None
-    return _through(page.tree, page.url, reading, *page_dates(page.tree, page.url, node))
+    return through(
+        page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
+    )
 
 
 def by_page_body(page: Page) -> Extraction | None:
@@ -142,7 +144,16 @@ def by_page_body(page: Page) -> Extraction | None:
         return None
     if _word_recall(page.full.paragraphs, reading.lines) < _SAME_PAGE:
         return None
-    return _through(page.tree, page.url, reading, *page_dates(page.tree, page.url, node))
+    return through(
+        page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
+    )
+
+
+def judged(page: Page, reading: container.Reading) -> container.Reading:
+    """A fresh reading, with the full extractor's verdict on each of its lines kept for
+    judging their changes later (see ``confirm``)."""
+    hint = remember(reading.hint, reading.lines, Kept(page.full.paragraphs, reading.lines))
+    return replace(reading, hint=hint)
 
 
 def by_extractor_text(page: Page) -> Extraction:
@@ -172,19 +183,25 @@ def extract(
     hint: dict[str, Any] | None = None,
 ) -> Extraction:
     """Read a page with the first strategy that finds its article."""
-    options = options or WatchOptions()
+    page = open_page(html, url, options or WatchOptions(), hint)
+    for strategy in STRATEGIES:
+        found = strategy(page)
+        if found is not None:
+            return found
+    raise AssertionError("by_extractor_text always answers")  # pragma: no cover
+
+
+def open_page(
+    html: bytes | str, url: str, options: WatchOptions, hint: dict[str, Any] | None
+) -> Page:
+    """Parse a page once, less the parts the watch removes."""
     tree = container.parse(html)
     if not (options.selector or options.raw):
         for selector in options.remove:
             for node in _lexbor_select(tree, selector):
                 node.decompose()
     ignore = tuple(re.compile(pattern) for pattern in options.ignore)
-    page = Page(html, url, options, hint, tree, ignore)
-    for strategy in STRATEGIES:
-        found = strategy(page)
-        if found is not None:
-            return found
-    raise AssertionError("by_extractor_text always answers")  # pragma: no cover
+    return Page(html, url, options, hint, tree, ignore)
 
 
 def extract_article(html: bytes | str, url: str, options: WatchOptions | None = None) -> Article:
@@ -207,7 +224,7 @@ def _with_dates(
     return replace(hint, published=published, modified=modified).to_json()
 
 
-def _through(
+def through(
     tree: Any, url: str, reading: container.Reading, published: str | None, modified: str | None
 ) -> Extraction:
     """The article as read through its container."""

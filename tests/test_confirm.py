@@ -1,0 +1,114 @@
+"""A change is confirmed by the full extractor before it is reported, and labels that
+come and go are held until they stay: on a real page (heise.de), with its own caption."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from monitor.extract import extract, without_volatile
+from monitor.extract.confirm import confirm, needs_previous_page, recheck, settled
+from monitor.models import Article, StoredVersion, WatchOptions
+
+HEISE = Path(__file__).parent / "fixtures" / "corpus" / "heise" / "source.html"
+URL = "https://www.heise.de/mac-and-i/meldung/1password.html"
+CREDIT = "(Bild: Hersteller)"
+EDITED = "AgileBits hat Version 5.3 seines"
+
+
+def _page(credit: str = CREDIT, sentence: str = EDITED) -> bytes:
+    html = HEISE.read_bytes()
+    assert CREDIT.encode() in html and EDITED.encode() in html
+    return html.replace(CREDIT.encode(), credit.encode()).replace(
+        EDITED.encode(), sentence.encode()
+    )
+
+
+def _first() -> tuple[Article, dict[str, Any] | None]:
+    first = extract(_page(), URL)
+    assert first.article is not None and first.hint is not None
+    return first.article, first.hint
+
+
+def _stored(article: Article) -> StoredVersion:
+    return StoredVersion(1, None, article, article.content_hash())  # type: ignore[arg-type]
+
+
+def test_a_changed_photo_credit_that_the_extractor_leaves_out_is_chrome() -> None:
+    """The container reading sees the credit change; trafilatura keeps the credit in
+    neither page, so the change is learnt as chrome and left out of both versions."""
+    before, hint = _first()
+    page = _page(credit="(Bild: dpa / Archiv)")
+    seen = extract(page, URL, None, hint)
+    assert seen.article is not None, "the fast path notices the credit"
+    assert not needs_previous_page(seen.hint, before.paragraphs, seen.article.paragraphs)
+    confirmed = confirm(page, URL, WatchOptions(), seen.hint, before.paragraphs)
+    assert confirmed is not None and confirmed.article is not None
+    previous = without_volatile(_stored(before), confirmed.hint)
+    assert confirmed.article.paragraphs == previous.article.paragraphs
+    assert not any("Bild" in line for line in confirmed.article.paragraphs)
+    # Learnt: the next check of the same page takes the fast path.
+    assert extract(page, URL, None, confirmed.hint).article is None
+
+
+def test_an_edited_sentence_is_confirmed() -> None:
+    before, hint = _first()
+    page = _page(sentence="AgileBits hat die Version 5.3 seines")
+    seen = extract(page, URL, None, hint)
+    assert seen.article is not None
+    confirmed = confirm(page, URL, WatchOptions(), seen.hint, before.paragraphs)
+    assert confirmed is not None and confirmed.article is not None
+    assert any("die Version 5.3" in line for line in confirmed.article.paragraphs)
+    assert not any(EDITED in line for line in confirmed.article.paragraphs)
+
+
+def test_a_forgotten_verdict_reads_the_stored_page_again() -> None:
+    """A hint that lost the extractor's verdicts (made by an older monitor) asks for the
+    stored page, and judges the gone lines on it."""
+    before, hint = _first()
+    assert hint is not None
+    bare = {**hint, "kept": [], "unkept": []}
+    page = _page(credit="(Bild: dpa / Archiv)")
+    seen = extract(page, URL, None, bare)
+    assert seen.article is not None
+    assert needs_previous_page(seen.hint, before.paragraphs, seen.article.paragraphs)
+    confirmed = confirm(page, URL, WatchOptions(), seen.hint, before.paragraphs, _page())
+    assert confirmed is not None and confirmed.article is not None
+    previous = without_volatile(_stored(before), confirmed.hint)
+    assert confirmed.article.paragraphs == previous.article.paragraphs
+
+
+def test_a_page_without_a_container_has_nothing_to_confirm() -> None:
+    assert confirm(_page(), URL, WatchOptions(), None, ()) is None
+
+
+def test_a_label_that_just_appeared_is_held_until_it_stays() -> None:
+    before, hint = _first()
+    with_label = replace(before, paragraphs=(*before.paragraphs, "Mehr zum Thema"))
+    assert not settled(hint, before, with_label), "new since the last check: held"
+    later = extract(_page(), URL, None, recheck(hint))
+    assert later.hint is not None
+    seen_with_label = {**later.hint, "lines": [*later.hint["lines"], _digest("Mehr zum Thema")]}
+    assert settled(seen_with_label, before, with_label), "still there: reported"
+
+
+def test_sentences_headlines_and_bylines_are_never_held() -> None:
+    before, hint = _first()
+    sentence = replace(before, paragraphs=(*before.paragraphs, "Der Preis steigt auf 60 Euro."))
+    assert settled(hint, before, sentence)
+    headline = replace(before, title="1Password 5.3 ist da")
+    assert settled(hint, before, headline)
+
+
+def test_recheck_sends_the_next_check_past_the_fast_path() -> None:
+    _, hint = _first()
+    assert extract(_page(), URL, None, hint).article is None
+    assert extract(_page(), URL, None, recheck(hint)).article is not None
+    assert recheck(None) is None
+
+
+def _digest(line: str) -> str:
+    from monitor.extract.container import line_digest
+
+    return line_digest(line)
