@@ -105,6 +105,29 @@ RELATIVE_TIME = re.compile(
     r"\bhá\s+\S+\s+\w+|\d+\s*(?:秒|分钟?|小时|時間|日|天|週間?|周|か?月|年)前",
     re.IGNORECASE,
 )
+# Every relative time holds one of these: most lines hold none, and skip the pattern.
+_RELATIVE_CUES = ("ago", "just now", "yesterday", "vor", "il y a", "hace", "há", "前")
+
+
+def has_relative_time(text: str) -> bool:
+    """``RELATIVE_TIME`` is in ``text`` ("5 minutes ago", "vor 2 Stunden", "3小时前")."""
+    low = text.lower()
+    return any(cue in low for cue in _RELATIVE_CUES) and RELATIVE_TIME.search(text) is not None
+
+
+def without_relative_time(text: str) -> str:
+    """``text`` less its relative times, its spaces collapsed."""
+    if not any(cue in text.lower() for cue in _RELATIVE_CUES):
+        return text
+    return " ".join(RELATIVE_TIME.sub("", text).split())
+
+
+def normalize_line(line: str) -> str:
+    """``normalize_text`` of a line whose spaces are already single (``" ".join(split())``)."""
+    if line.isascii() and line.isprintable():
+        return line
+    text = drop_invisible(compose_unicode(line))
+    return text if len(text) == len(line) else " ".join(text.split())
 
 
 def normalize_paragraphs(paragraphs: Iterable[str]) -> tuple[str, ...]:

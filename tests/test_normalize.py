@@ -131,3 +131,27 @@ def test_normalize_paragraphs_splits_lines_and_drops_empty_ones() -> None:
 def test_normalize_paragraphs_keeps_typography() -> None:
     """Paragraphs are normalised for display, so curly quotes survive."""
     assert normalize_paragraphs(["“Quote”"]) == ("“Quote”",)
+
+
+def test_a_line_read_from_the_page_is_normalised_as_any_text() -> None:
+    from monitor.normalize import normalize_line
+
+    for text in (
+        "plain words",
+        "a \u200b b",
+        "e\u0301te\u0301 et cafe\u0301",
+        "caf\u00e9 \u00ab oui \u00bb",
+    ):
+        line = " ".join(text.split())
+        assert normalize_line(line) == normalize_text(line)
+
+
+def test_relative_times_are_found_and_dropped_whatever_the_language() -> None:
+    from monitor.normalize import has_relative_time, without_relative_time
+
+    assert has_relative_time("Updated 43 minutes ago")
+    assert has_relative_time("vor 2 Stunden aktualisiert")
+    assert has_relative_time("3小时前")
+    assert not has_relative_time("Chicago knows the snow")
+    assert without_relative_time("Jane Doe 5 hours ago") == "Jane Doe"
+    assert without_relative_time("Chicago, 1871") == "Chicago, 1871"

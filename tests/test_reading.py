@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from monitor.extract import extract
+from monitor.extract.reading import blocks
 
 SEED = Path(__file__).parent / "fixtures" / "seed" / "pages"
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -147,3 +148,13 @@ def test_a_list_written_as_paragraphs_is_read() -> None:
     items = "".join(f"<p>{n}. {country}</p>" for n, country in enumerate(("Fiji", "Peru", "Chad")))
     read = lines(seed_page("v2", after=items))
     assert [line for line in read if line[0].isdigit()] == ["0. Fiji", "1. Peru", "2. Chad"]
+
+
+def test_a_page_nested_thousands_deep_is_read_without_recursion() -> None:
+    """A hostile page nests 5,000 spans: the walk is a loop, not recursion."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    html = "<div>" + "<span>" * 5000 + "deep text" + "</span>" * 5000 + "</div>"
+    root = LexborHTMLParser(html).css_first("div")
+    assert root is not None
+    assert [block.text for block in blocks(root).blocks] == ["deep text"]

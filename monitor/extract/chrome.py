@@ -10,6 +10,7 @@ all) is left to the structure of the article (``reading``) and to the change rul
 
 from __future__ import annotations
 
+import functools
 import re
 
 from selectolax.lexbor import LexborNode
@@ -55,12 +56,23 @@ def is_hidden(attrs: Attributes) -> bool:
 
 def is_boilerplate(attrs: Attributes) -> bool:
     """Chrome by its class or id, in trafilatura's vocabulary."""
-    if (cls := attrs.get("class")) and _CLASS.search(cls):
+    if (cls := attrs.get("class")) and _boilerplate_class(cls):
         return True
     ident = attrs.get("id")
+    return bool(ident and _boilerplate_id(ident))
+
+
+# A page repeats its class names many times over: each is searched once.
+@functools.lru_cache(maxsize=8192)
+def _boilerplate_class(cls: str) -> bool:
+    return _CLASS.search(cls) is not None
+
+
+@functools.lru_cache(maxsize=8192)
+def _boilerplate_id(ident: str) -> bool:
     # An id that is a heading's slug ("sharing-mutable-history-with-others") names a
     # section of the article, whatever words it happens to hold.
-    return bool(ident and len(_SLUG_PARTS.split(ident)) <= _SLUG and _ID.search(ident))
+    return len(_SLUG_PARTS.split(ident)) <= _SLUG and _ID.search(ident) is not None
 
 
 def is_chrome(node: LexborNode, attrs: Attributes | None = None) -> bool:

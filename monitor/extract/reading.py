@@ -16,7 +16,7 @@ so the reading does not wobble when chrome grows or shrinks around it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
@@ -24,7 +24,7 @@ from selectolax.lexbor import LexborNode
 from monitor.extract import chrome
 from monitor.extract.shapes import META_WORDS, is_meta, is_notice, is_sentence
 from monitor.extract.signals import names_only
-from monitor.normalize import RELATIVE_TIME, normalize_text
+from monitor.normalize import normalize_line, without_relative_time
 
 SKIP_TAGS = frozenset(
     "script style noscript template svg iframe button form nav aside footer input select "
@@ -56,6 +56,8 @@ _RUN_SHARE = 0.1
 _RUN_BLOCKS = 2
 
 Path = tuple[str, ...]
+Restore = tuple[Path, tuple[int, ...]]
+"""Where the walk was before it entered a block element."""
 """Block elements from the container down: 'tag.class1.class2' (ids left out: they
 number repeated parts, which would split a run in as many slots as it has parts)."""
 
@@ -111,7 +113,7 @@ class _Collector:
         self._parts: list[str] = []
         self._link_chars = 0
 
-    def enter(self, step: str) -> tuple[Path, tuple[int, ...]]:
+    def enter(self, step: str) -> Restore:
         outer = self.path, self.ids
         self._next_id += 1
         self.path, self.ids = (*self.path, step), (*self.ids, self._next_id)
@@ -127,15 +129,32 @@ class _Collector:
             return
         line = " ".join("".join(self._parts).split())
         if line:
-            if not (line.isascii() and line.isprintable()):
-                line = normalize_text(line)
+            line = normalize_line(line)
             share = self._link_chars / max(len(line), 1)
             self.blocks.append(Block(line, self.path, share, self.ids))
         self._parts, self._link_chars = [], 0
 
 
-def _walk(node: LexborNode, out: _Collector, in_link: bool, budget: int) -> None:
-    for child in node.iter(include_text=True):
+def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
+    """Every text below ``root``, in document order, block by block.
+
+    A loop over a stack of children, not recursion: a hostile page nests thousands of
+    elements deep, past Python's recursion limit.
+    """
+    # Each frame: the children still to read, inside a link?, the path to restore on
+    # leaving a block element (None for an inline one).
+    stack: list[tuple[Iterator[LexborNode], bool, Restore | None]] = [
+        (root.iter(include_text=True), False, None)
+    ]
+    while stack:
+        children, in_link, outer = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if outer is not None:
+                out.flush()
+                out.path, out.ids = outer
+            continue
         tag = child.tag
         if tag == "-text":
             out.text(child.text_content or "", in_link)
@@ -150,13 +169,10 @@ def _walk(node: LexborNode, out: _Collector, in_link: bool, budget: int) -> None
         if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
             continue
         if tag not in BLOCK_TAGS:
-            _walk(child, out, in_link or tag == "a", budget)
+            stack.append((child.iter(include_text=True), in_link or tag == "a", None))
             continue
         out.flush()
-        outer = out.enter(_step(tag, attrs))
-        _walk(child, out, in_link, budget)
-        out.flush()
-        out.path, out.ids = outer
+        stack.append((child.iter(include_text=True), in_link, out.enter(_step(tag, attrs))))
 
 
 def blocks(container: LexborNode) -> Found:
@@ -165,7 +181,7 @@ def blocks(container: LexborNode) -> Found:
     out = _Collector()
     # A boilerplate-looking wrapper holding most of the article is the article.
     budget = max(len(container.text(deep=True)) * 3 // 10, 1)
-    _walk(container, out, False, budget)
+    _walk(container, out, budget)
     out.flush()
     kept: list[Block] = []
     linked: set[int] = set()
@@ -257,7 +273,7 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
         if _unit_tag(block, unit) in DATA_TAGS:
             # The article's data, as it is; but a clock in it ("updated 5 minutes ago") is
             # the page's, never the data's.
-            lines.append(" ".join(RELATIVE_TIME.sub("", block.text).split()))
+            lines.append(without_relative_time(block.text))
             continue
         if single and is_meta(block.text):
             names = names_only(block.text)

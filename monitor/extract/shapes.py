@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from monitor.normalize import RELATIVE_TIME
+from monitor.normalize import has_relative_time
 
 META_WORDS = 16
 # A line this short that does not end as a sentence is a fragment: a label, a credit.
@@ -32,7 +32,7 @@ def is_meta(line: str) -> bool:
     if len(line.split()) > META_WORDS or _SENTENCE_END.search(line):
         return False
     line = _ENUMERATOR.sub("", line)
-    return _NUMBER.search(line) is not None or RELATIVE_TIME.search(line) is not None
+    return _NUMBER.search(line) is not None or has_relative_time(line)
 
 
 def is_notice(line: str) -> bool:

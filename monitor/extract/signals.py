@@ -13,7 +13,7 @@ from email.utils import parsedate_to_datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.normalize import RELATIVE_TIME, comparison_key, normalize_text
+from monitor.normalize import comparison_key, has_relative_time, normalize_text
 
 _JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
 
@@ -77,7 +77,7 @@ def names_only(text: str) -> str:
     kept = [
         part
         for part in parts
-        if part and not any(ch.isdigit() for ch in part) and not RELATIVE_TIME.search(part)
+        if part and not any(ch.isdigit() for ch in part) and not has_relative_time(part)
     ]
     return normalize_text(", ".join(dict.fromkeys(kept)))
 
