@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from monitor.extract import container
-from monitor.extract.extractor import extract_full
+from monitor.extract.extractor import extractor_text
 from monitor.extract.shapes import is_sentence
 from monitor.extract.strategies import Extraction, open_page, through
 from monitor.extract.verdicts import Kept, remember, verdict
@@ -62,11 +62,10 @@ def confirm(
         return None
     volatile = known.volatile
     reading = container.read(page.tree, node, page.ignore, known.title_at, known.run, volatile)
-    here = Kept(page.full.paragraphs, reading.lines)
+    here = Kept(extractor_text(html, options), reading.lines)
     there = None
     if previous_html is not None:
-        old = extract_full(previous_html, url, options, container.parse(previous_html))
-        there = Kept(old.paragraphs, previous)
+        there = Kept(extractor_text(previous_html, options), previous)
     now = {container.line_digest(line) for line in reading.lines}
     before = {container.line_digest(line) for line in previous}
     gone = [line for line in previous if container.line_digest(line) not in now]

@@ -107,6 +107,25 @@ def extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) 
     return _finish(_article(tree, url, page), options, canonical, noindex)
 
 
+def extractor_text(html: bytes | str, options: WatchOptions) -> tuple[str, ...]:
+    """trafilatura's text of the page and nothing else (no metadata, comments excluded):
+    the cheapest full reading, for a second opinion on a change."""
+    tree = parse_html(html)
+    for selector in options.remove:
+        for element in _select(tree, selector):
+            element.drop_tree()
+    document = trafilatura.bare_extraction(
+        tree,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+        fast=False,
+    )
+    text = getattr(document, "text", None) or ""
+    return normalize_paragraphs(_strip_bullet(line) for line in text.split("\n"))
+
+
 def _finish(
     article: Article, options: WatchOptions, canonical: str | None, noindex: bool
 ) -> Article:
