@@ -757,7 +757,7 @@ def monitor_check(extract: Callable[[bytes, str, Any], Any]) -> Callable[..., An
         found = extract(html, url, hint)
         if found.article is None or found.article.paragraphs == tuple(previous):
             return found
-        return confirm(html, url, WatchOptions(), found.hint, previous) or found
+        return confirm(html, WatchOptions(), found.hint, found.article, previous) or found
 
     return call
 

@@ -23,6 +23,7 @@ from monitor.detect import Decision, LifecycleEvent, decide, first_state, lifecy
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
+    Confirmation,
     confirm,
     confirmable,
     needs_previous_page,
@@ -204,10 +205,10 @@ class Pipeline:
             previous = without_volatile(previous, extraction.hint)
             if watch.state == "active" and not _rebaselining(watch):
                 confirmed = await self._confirm(watch, result, extraction.hint, article, previous)
-                if confirmed is not None and confirmed.article is not None:
-                    extraction, article = confirmed, confirmed.article
-                    base = replace(base, hint=extraction.hint)
-                    previous = without_volatile(previous, extraction.hint)
+                if confirmed is not None:
+                    article = confirmed.article
+                    base = replace(base, hint=confirmed.hint)
+                    previous = without_volatile(previous, confirmed.hint)
         event = lifecycle(
             watch.state,
             watch.url,
@@ -252,7 +253,7 @@ class Pipeline:
         hint: dict[str, Any] | None,
         article: Article,
         previous: StoredVersion,
-    ) -> Extraction | None:
+    ) -> Confirmation | None:
         """The full extractor's second opinion on the lines that changed since the stored
         version (see ``extract.confirm``); None when nothing needs one."""
         lines, before = article.paragraphs, previous.article.paragraphs
@@ -264,13 +265,7 @@ class Pipeline:
                 self.storage.raw_html, watch.url, previous.number
             )
         job = partial(
-            confirm,
-            result.body,
-            result.final_url,
-            watch.spec.options,
-            hint,
-            before,
-            previous_html,
+            confirm, result.body, watch.spec.options, hint, article, before, previous_html
         )
         try:
             return await asyncio.get_running_loop().run_in_executor(self.executor, job)

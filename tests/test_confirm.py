@@ -43,8 +43,8 @@ def test_a_changed_photo_credit_that_the_extractor_leaves_out_is_chrome() -> Non
     seen = extract(page, URL, None, hint)
     assert seen.article is not None, "the fast path notices the credit"
     assert not needs_previous_page(seen.hint, before.paragraphs, seen.article.paragraphs)
-    confirmed = confirm(page, URL, WatchOptions(), seen.hint, before.paragraphs)
-    assert confirmed is not None and confirmed.article is not None
+    confirmed = confirm(page, WatchOptions(), seen.hint, seen.article, before.paragraphs)
+    assert confirmed is not None
     previous = without_volatile(_stored(before), confirmed.hint)
     assert confirmed.article.paragraphs == previous.article.paragraphs
     assert not any("Bild" in line for line in confirmed.article.paragraphs)
@@ -57,8 +57,8 @@ def test_an_edited_sentence_is_confirmed() -> None:
     page = _page(sentence="AgileBits hat die Version 5.3 seines")
     seen = extract(page, URL, None, hint)
     assert seen.article is not None
-    confirmed = confirm(page, URL, WatchOptions(), seen.hint, before.paragraphs)
-    assert confirmed is not None and confirmed.article is not None
+    confirmed = confirm(page, WatchOptions(), seen.hint, seen.article, before.paragraphs)
+    assert confirmed is not None
     assert any("die Version 5.3" in line for line in confirmed.article.paragraphs)
     assert not any(EDITED in line for line in confirmed.article.paragraphs)
 
@@ -73,14 +73,14 @@ def test_a_forgotten_verdict_reads_the_stored_page_again() -> None:
     seen = extract(page, URL, None, bare)
     assert seen.article is not None
     assert needs_previous_page(seen.hint, before.paragraphs, seen.article.paragraphs)
-    confirmed = confirm(page, URL, WatchOptions(), seen.hint, before.paragraphs, _page())
-    assert confirmed is not None and confirmed.article is not None
+    confirmed = confirm(page, WatchOptions(), seen.hint, seen.article, before.paragraphs, _page())
+    assert confirmed is not None
     previous = without_volatile(_stored(before), confirmed.hint)
     assert confirmed.article.paragraphs == previous.article.paragraphs
 
 
 def test_a_page_without_a_container_has_nothing_to_confirm() -> None:
-    assert confirm(_page(), URL, WatchOptions(), None, ()) is None
+    assert confirm(_page(), WatchOptions(), None, Article(), ()) is None
 
 
 def test_a_label_that_just_appeared_is_held_until_it_stays() -> None:

@@ -14,13 +14,12 @@ read again only for lines whose verdict was forgotten.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from monitor.extract import container
 from monitor.extract.extractor import extractor_text
 from monitor.extract.shapes import is_sentence
-from monitor.extract.strategies import Extraction, open_page, through
 from monitor.extract.verdicts import Kept, remember, verdict
 from monitor.models import Article, WatchOptions
 
@@ -44,35 +43,40 @@ def needs_previous_page(
     )
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """The extractor's opinion on a change."""
+
+    article: Article
+    """The article less the lines found to be chrome."""
+    hint: dict[str, Any]
+    """The hint with those lines learnt, and the extractor's verdicts remembered."""
+
+
 def confirm(
     html: bytes | str,
-    url: str,
     options: WatchOptions,
     hint: dict[str, Any] | None,
+    article: Article,
     previous: Sequence[str],
     previous_html: bytes | None = None,
-) -> Extraction | None:
-    """Read the page again through its container (``hint``, from this check), leaving
-    out the lines that differ from ``previous`` (the stored version's body) and that
-    the full extractor keeps in neither page. None: no container to read through."""
+) -> Confirmation | None:
+    """Judge the lines of ``article`` (this check's reading of ``html``, through the
+    container of ``hint``) that differ from ``previous`` (the stored version's body): a
+    line that the full extractor keeps in neither page is chrome. None: no container."""
     known = container.Hint.from_json(hint)
-    page = open_page(html, url, options, hint)
-    node = container.find_again(page.tree, known) if known is not None else None
-    if known is None or node is None:
+    if known is None:
         return None
-    volatile = known.volatile
-    reading = container.read(page.tree, node, page.ignore, known.title_at, known.run, volatile)
-    here = Kept(extractor_text(html, options), reading.lines)
+    lines = article.paragraphs
+    here = Kept(extractor_text(html, options), lines)
     there = None
     if previous_html is not None:
         there = Kept(extractor_text(previous_html, options), previous)
-    now = {container.line_digest(line) for line in reading.lines}
+    now = {container.line_digest(line) for line in lines}
     before = {container.line_digest(line) for line in previous}
     gone = [line for line in previous if container.line_digest(line) not in now]
     chrome = [
-        line
-        for line in reading.lines
-        if container.line_digest(line) not in before and line not in here
+        line for line in lines if container.line_digest(line) not in before and line not in here
     ]
     for line in gone:
         said = verdict(known, line)
@@ -83,16 +87,17 @@ def confirm(
     learnt = known
     if there is not None:
         learnt = remember(learnt, gone, there)
-    learnt = remember(learnt, reading.lines, here)
+    learnt = remember(learnt, lines, here)
     learnt = replace(
         learnt, flips=container.learn_chrome(known.flips, map(container.line_digest, chrome))
     )
-    if chrome:
-        reading = container.read(
-            page.tree, node, page.ignore, known.title_at, known.run, learnt.volatile
-        )
-    hint_now = replace(reading.hint, flips=learnt.flips, kept=learnt.kept, unkept=learnt.unkept)
-    return through(page.tree, url, replace(reading, hint=hint_now), known.published, known.modified)
+    volatile = learnt.volatile
+    kept = tuple(line for line in lines if container.line_digest(line) not in volatile)
+    # The text as the next check will read it (without the chrome), for its fast path.
+    content = container.content_digest(article.title, article.byline, kept)
+    return Confirmation(
+        replace(article, paragraphs=kept), replace(learnt, content=content).to_json()
+    )
 
 
 def settled(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:

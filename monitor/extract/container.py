@@ -386,13 +386,19 @@ def read(
     hint = Hint(
         path=node_path(container),
         lines=tuple(digests),
-        content=_digest((comparison_key(title), comparison_key(byline), *keys)),
+        content=content_digest(title, byline, lines),
         dates=date_signals(tree, container),
         title_at=title_at,
         run=tuple(sorted(slots)),
         short=tuple(short),
     )
     return Reading(title, byline, tuple(lines), hint)
+
+
+def content_digest(title: str, byline: str, lines: Sequence[str]) -> str:
+    """``Hint.content`` of a reading: its headline, byline and (normalised) lines."""
+    keys = (key_of_normalized(line) for line in lines)
+    return _digest((comparison_key(title), comparison_key(byline), *keys))
 
 
 def learn(known: Hint, now: Hint) -> tuple[tuple[str, int], ...]:
