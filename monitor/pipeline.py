@@ -24,6 +24,7 @@ from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
     Confirmation,
+    byline_kept,
     confirm,
     confirmable,
     needs_previous_page,
@@ -217,6 +218,8 @@ class Pipeline:
             article,
             previous.article if previous else None,
         )
+        if previous is not None:
+            article = byline_kept(previous.article, article)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(
             previous, article, known, watch.spec.options, rebaseline=_rebaselining(watch)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.extract import extract, without_volatile
-from monitor.extract.confirm import confirm, needs_previous_page, recheck, settled
+from monitor.extract.confirm import byline_kept, confirm, needs_previous_page, recheck, settled
 from monitor.models import Article, StoredVersion, WatchOptions
 
 HEISE = Path(__file__).parent / "fixtures" / "corpus" / "heise" / "source.html"
@@ -112,3 +112,24 @@ def _digest(line: str) -> str:
     from monitor.extract.container import line_digest
 
     return line_digest(line)
+
+
+def test_a_byline_not_found_is_not_a_byline_removed() -> None:
+    """Chrome moving around can hide the byline from its heuristics: the stored one stands."""
+    before, _ = _first()
+    signed = replace(before, byline="Jane Doe")
+    assert byline_kept(signed, replace(signed, byline="")).byline == "Jane Doe"
+    assert byline_kept(signed, replace(signed, byline="John Roe")).byline == "John Roe"
+    assert byline_kept(before, before) == before
+
+
+def test_a_byline_from_nowhere_is_held_until_it_stays() -> None:
+    """Another story's "By …" line passing under the headline is not the article's byline."""
+    before, hint = _first()
+    assert hint is not None
+    unsigned = replace(before, byline="")
+    signed = replace(before, byline="Scott Cunningham")
+    assert not settled(hint, unsigned, signed), "new since the last check: held"
+    stayed = {**hint, "byline": _digest("Scott Cunningham")}
+    assert settled(stayed, unsigned, signed), "read at the check before too: reported"
+    assert settled(hint, replace(before, byline="Jane Doe"), signed), "a changed byline is news"

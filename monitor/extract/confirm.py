@@ -108,8 +108,11 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
     label until it stays: it is reported when the page read the same way at the check
     before (``earlier``: that check's hint), and held until then.
     """
-    if (article.title, article.byline) != (previous.title, previous.byline):
+    if article.title != previous.title:
         return True
+    if article.byline != previous.byline:
+        # A byline that appears from nothing may be another story's, passing through.
+        return bool(previous.byline) or _stayed(earlier, article)
     now = {container.line_digest(line): line for line in article.paragraphs}
     before = {container.line_digest(line): line for line in previous.paragraphs}
     changed = [now[d] for d in now.keys() - before.keys()]
@@ -123,6 +126,20 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
     return all(
         (digest in seen) == (digest in now) for digest in map(container.line_digest, changed)
     )
+
+
+def _stayed(earlier: dict[str, Any] | None, article: Article) -> bool:
+    """The byline read now was read at the check before too."""
+    known = container.Hint.from_json(earlier)
+    return known is None or known.byline == container.line_digest(article.byline)
+
+
+def byline_kept(previous: Article, article: Article) -> Article:
+    """A byline not found this time is not a byline removed: a byline is found by
+    heuristics that chrome moving around can defeat, so the stored one stands."""
+    if article.byline or not previous.byline:
+        return article
+    return replace(article, byline=previous.byline)
 
 
 def recheck(hint: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -70,6 +70,8 @@ class Hint:
     widgets that come and go."""
     flips: tuple[tuple[str, int], ...] = ()
     """How often each such line came or went between checks (see ``learn``)."""
+    byline: str = ""
+    """Digest of the byline read, to tell one that stays from one passing through."""
     kept: tuple[str, ...] = ()
     unkept: tuple[str, ...] = ()
     """Digests of lines the full extractor kept, or left out, on the page they were seen
@@ -85,6 +87,7 @@ class Hint:
         return {
             "short": list(self.short),
             "flips": [list(flip) for flip in self.flips],
+            "byline": self.byline,
             "kept": list(self.kept),
             "unkept": list(self.unkept),
             "run": [list(slot) for slot in self.run],
@@ -113,6 +116,7 @@ class Hint:
                 rules=int(data.get("rules", 0)),  # type: ignore[union-attr]
                 short=tuple(map(str, data.get("short", ()))),  # type: ignore[union-attr]
                 flips=tuple((str(d), int(n)) for d, n in data.get("flips", ())),  # type: ignore[union-attr]
+                byline=str(data.get("byline", "")),  # type: ignore[union-attr]
                 kept=tuple(map(str, data.get("kept", ()))),  # type: ignore[union-attr]
                 unkept=tuple(map(str, data.get("unkept", ()))),  # type: ignore[union-attr]
             )
@@ -387,6 +391,7 @@ def read(
         path=node_path(container),
         lines=tuple(digests),
         content=content_digest(title, byline, lines),
+        byline=line_digest(byline),
         dates=date_signals(tree, container),
         title_at=title_at,
         run=tuple(sorted(slots)),
