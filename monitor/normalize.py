@@ -54,12 +54,22 @@ def drop_invisible(text: str) -> str:
 
 def straighten_quotes(text: str) -> str:
     """Curly and straight quotes are the same quote."""
-    return text.translate(_QUOTES) if _HAS_QUOTE.search(text) else text
+    return _mapped(text, _QUOTES) if _HAS_QUOTE.search(text) else text
 
 
 def unify_hyphens(text: str) -> str:
     """Unicode hyphen variants are the same hyphen (en and em dashes are kept)."""
-    return text.translate(_DASHES) if _HAS_DASH.search(text) else text
+    return _mapped(text, _DASHES) if _HAS_DASH.search(text) else text
+
+
+def _mapped(text: str, table: dict[int, str]) -> str:
+    # str.replace per character present is several times faster than translate(), which
+    # looks every character of the text up in the table.
+    for code, replacement in table.items():
+        char = chr(code)
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
 
 
 def collapse_spaces(text: str) -> str:
