@@ -23,10 +23,13 @@ from monitor.detect import Decision, LifecycleEvent, decide, first_state, lifecy
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
+    LOST_CHECKS,
     Confirmation,
     byline_kept,
     confirm,
     confirmable,
+    container_found,
+    container_lost,
     needs_previous_page,
     recheck,
     settled,
@@ -88,6 +91,11 @@ def _rebaselining(watch: Watch) -> bool:
     """The watch's settings, or the monitor's reading rules, changed since its last
     version: the next difference is theirs, not the page's."""
     return bool(watch.hint and watch.hint.get("rebaseline")) or hint_is_stale(watch.hint)
+
+
+def readable(watch: Watch) -> bool:
+    """The page is where it was (not gone, not moved): its container can be read."""
+    return watch.state in ("active", "noindex")
 
 
 def _readable(content_type: str) -> bool:
@@ -201,10 +209,23 @@ class Pipeline:
             return base  # the fast path: the article's container reads as before
         article = extraction.article
         previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
+        # Read through a container for the first time (it was the extractor's text before):
+        # the difference is the reading's, not the page's.
+        improved = previous is not None and container_found(watch.hint, extraction.hint)
+        lost = container_lost(watch.hint, extraction.hint) if previous is not None else 0
+        if 0 < lost < LOST_CHECKS and readable(watch) and not _rebaselining(watch):
+            log.info(
+                "%s: the article's container was not found (%d of %d)", watch.url, lost, LOST_CHECKS
+            )
+            return replace(
+                base, hint={**(watch.hint or {}), "lost": lost}, etag=None, last_modified=None
+            )
+        # Missed again and again: the page's layout changed for good, read it anew.
+        rebaseline = _rebaselining(watch) or improved or lost >= LOST_CHECKS
         if previous is not None:
             # A widget learnt to come and go is compared as absent from both versions.
             previous = without_volatile(previous, extraction.hint)
-            if watch.state == "active" and not _rebaselining(watch):
+            if readable(watch) and not rebaseline:
                 confirmed = await self._confirm(watch, result, extraction.hint, article, previous)
                 if confirmed is not None:
                     article = confirmed.article
@@ -221,9 +242,7 @@ class Pipeline:
         if previous is not None:
             article = byline_kept(previous.article, article)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
-        decision = decide(
-            previous, article, known, watch.spec.options, rebaseline=_rebaselining(watch)
-        )
+        decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
         if (
             previous is not None
             and decision.kind in ("edit", "revert")
@@ -243,9 +262,10 @@ class Pipeline:
 
     async def _extract(self, result: FetchResult, watch: Watch) -> Extraction:
         loop = asyncio.get_running_loop()
-        # Off the fast path while a lifecycle event is open, so 'back' is noticed, and
-        # when the settings changed, so the page is read with the new ones.
-        hint = watch.hint if watch.state == "active" and not _rebaselining(watch) else None
+        # Off the fast path while the page is gone or moved, so 'back' is noticed, and
+        # when the settings changed, so the page is read with the new ones. A noindex page
+        # keeps it: its robots tag is among the signals that leave the fast path.
+        hint = watch.hint if readable(watch) and not _rebaselining(watch) else None
         job = partial(extract, result.body, result.final_url, watch.spec.options, hint)
         return await loop.run_in_executor(self.executor, job)
 

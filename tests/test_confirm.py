@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from monitor.extract import extract, without_volatile
-from monitor.extract.confirm import byline_kept, confirm, needs_previous_page, recheck, settled
+from monitor.extract.confirm import (
+    LOST_CHECKS,
+    byline_kept,
+    confirm,
+    container_found,
+    container_lost,
+    needs_previous_page,
+    recheck,
+    settled,
+)
 from monitor.models import Article, StoredVersion, WatchOptions
 
 HEISE = Path(__file__).parent / "fixtures" / "corpus" / "heise" / "source.html"
@@ -133,3 +142,23 @@ def test_a_byline_from_nowhere_is_held_until_it_stays() -> None:
     stayed = {**hint, "byline": _digest("Scott Cunningham")}
     assert settled(stayed, unsigned, signed), "read at the check before too: reported"
     assert settled(hint, replace(before, byline="Jane Doe"), signed), "a changed byline is news"
+
+
+def test_a_container_missed_once_is_not_believed_lost() -> None:
+    """Chrome can hide a container for a check; it is taken as lost after three misses."""
+    _, hint = _first()
+    assert hint is not None
+    assert container_lost(hint, None) == 1
+    assert container_lost({**hint, "lost": 1}, None) == 2
+    assert container_lost({**hint, "lost": 2}, None) == LOST_CHECKS
+    assert container_lost(hint, hint) == 0, "found"
+    assert container_lost(None, None) == 0, "never had one"
+
+
+def test_a_container_found_at_last_makes_a_new_baseline() -> None:
+    """Read through the extractor's text before, through a container now: the reading
+    changed, not the page."""
+    _, hint = _first()
+    assert container_found(None, hint)
+    assert not container_found(hint, hint)
+    assert not container_found(None, None)

@@ -335,6 +335,26 @@ def test_a_page_hidden_from_search_from_its_first_check_is_its_baseline(
     assert "no longer asks search engines not to index it" in body(smtp_server, 0)
 
 
+def test_a_page_hidden_from_search_from_the_start_is_read_as_any_other(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    tmp_path: Path,
+) -> None:
+    """The reference story behind noindex: its chrome moves and nothing alerts, the
+    revision alerts once, and its container is read directly (the fast path) throughout."""
+    config, _ = setup
+    end = "</p>\n</div>\n</article>"  # after the last paragraph, inside the article
+    promo = page_v1(Chrome(2)).replace(end, "</p>\n<h3>Explore the BBC</h3>\n</div>\n</article>")
+    for html in (page_v1(Chrome(1)), promo, page_v2(Chrome(3)), page_v2(Chrome(4))):
+        page_server.set(PATH, html.replace("<head>", NOINDEX, 1))
+        check(config)
+    assert subjects(smtp_server) == ["[monitor] Declared edit: 4 sentences added — story"]
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        hint = json.loads(db.execute("SELECT hint FROM watch").fetchone()[0])
+    assert hint["flips"], "what the watch learnt (the promo) stayed with it: no fresh reading"
+
+
 @pytest.mark.parametrize("status", [404, 410])
 def test_a_url_missing_at_its_first_check_is_an_error_on_the_watch(
     status: int,

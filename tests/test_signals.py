@@ -89,3 +89,20 @@ def test_a_by_line_naming_no_person_is_no_byline() -> None:
         "<html><body><h1>Talks resume</h1><p>Recommended by Taboola</p><p>by AP</p></body></html>"
     )
     assert byline_of(parse(page)) == ""
+
+
+def test_a_reading_time_in_the_article_is_no_date_signal() -> None:
+    """<time datetime="PT5M"> (a reading time, a video's length) changes with the chrome
+    around it and says nothing of the page's dates."""
+    from monitor.extract.signals import date_signals
+
+    html = (
+        '<html><body><article><time datetime="2021-06-02T10:00:00Z">June 2</time>'
+        '<span><time datetime="PT{n}M">{n} min read</time></span><p>Text.</p>'
+        "</article></body></html>"
+    )
+    signals = {
+        date_signals(tree, tree.css_first("article"))
+        for tree in (parse(html.format(n=5)), parse(html.format(n=7)))
+    }
+    assert len(signals) == 1 and "2021-06-02" in signals.pop()

@@ -142,6 +142,26 @@ def byline_kept(previous: Article, article: Article) -> Article:
     return replace(article, byline=previous.byline)
 
 
+def container_found(earlier: dict[str, Any] | None, now: dict[str, Any] | None) -> bool:
+    """The page was read through the extractor's text at the check before (no container
+    was found then) and through a container now."""
+    return earlier is None and confirmable(now)
+
+
+LOST_CHECKS = 3
+"""Checks in a row that must miss a page's container before its loss is believed."""
+
+
+def container_lost(earlier: dict[str, Any] | None, now: dict[str, Any] | None) -> int:
+    """How many checks in a row, this one included, missed the page's container (0: not
+    missed). A container that a few pieces of chrome hid once is found again next time;
+    until then, the page read otherwise is not compared with its stored version."""
+    if not confirmable(earlier) or confirmable(now):
+        return 0
+    assert earlier is not None
+    return int(earlier.get("lost", 0)) + 1
+
+
 def recheck(hint: dict[str, Any] | None) -> dict[str, Any] | None:
     """The hint less its record of the page's text, so that the next check compares the
     page with the stored version again instead of taking the fast path."""

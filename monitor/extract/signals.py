@@ -187,8 +187,11 @@ def date_signals(tree: LexborHTMLParser, container: LexborNode | None) -> str:
     for script in tree.css("script[type='application/ld+json']"):
         found.extend(f"{k}={v}" for k, v in _JSONLD_DATE.findall(script.text()))
     if container is not None:
+        # Dates only: a reading time ("PT5M") or a video's length is no date of the page.
         found.extend(
-            f"time={node.attributes.get('datetime')}" for node in container.css("time[datetime]")
+            f"time={stamp}"
+            for node in container.css("time[datetime]")
+            if _as_date(stamp := node.attributes.get("datetime"))
         )
     # Not dates, but also read on every check: a move or a noindex must leave the fast path.
     for link in tree.css("link[rel='canonical']"):
