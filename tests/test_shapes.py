@@ -44,3 +44,13 @@ def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_n
 def test_a_sentence_ends_as_one_or_runs_long_enough(line: str, sentence: bool) -> None:
     """Prose ends with its punctuation or a colon, or is long; a label is neither."""
     assert is_sentence(line) is sentence
+
+
+def test_a_label_is_short_and_ends_no_sentence() -> None:
+    from monitor.extract.shapes import is_label
+
+    assert is_label("Explore the BBC")
+    assert is_label("Let’s resynchronize:")
+    assert not is_label("Ready to publish?")
+    assert not is_label("The death toll rose to 15.")
+    assert not is_label("警察によると、地震による死者は十五人に増え、行方不明者の捜索が続いている")

@@ -106,3 +106,16 @@ def test_a_reading_time_in_the_article_is_no_date_signal() -> None:
         for tree in (parse(html.format(n=5)), parse(html.format(n=7)))
     }
     assert len(signals) == 1 and "2021-06-02" in signals.pop()
+
+
+def test_a_byline_in_an_element_whose_class_names_an_author() -> None:
+    """iab.com's markup: the byline's class holds "author", and an author box comes later."""
+    html = (
+        '<html><body><h1 class="article__title">Getting LEAN</h1>'
+        '<div class="article__author">Lukas Brandt</div><p>Text of the article.</p>'
+        '<div class="author"><h4>About the author</h4><div>Lukas Brandt</div>'
+        "<div>Senior Vice President, Technology and Ad Operations, and General Manager of "
+        "the Tech Lab, where he leads the work on standards and more besides</div></div>"
+        "</body></html>"
+    )
+    assert byline_of(parse(html)) == "Lukas Brandt"

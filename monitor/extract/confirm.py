@@ -19,7 +19,7 @@ from typing import Any
 
 from monitor.extract import container
 from monitor.extract.extractor import extractor_text
-from monitor.extract.shapes import is_sentence
+from monitor.extract.shapes import is_label
 from monitor.extract.verdicts import Kept, remember, verdict
 from monitor.models import Article, WatchOptions
 
@@ -103,7 +103,7 @@ def confirm(
 def settled(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:
     """Whether a change may be reported now.
 
-    A change made only of labels (lines that are no sentence) appearing or going, with
+    A change made only of labels (short lines with no sentence end) appearing or going, with
     the headline, byline and every sentence as they were, is a rotating promo or ad
     label until it stays: it is reported when the page read the same way at the check
     before (``earlier``: that check's hint), and held until then.
@@ -117,7 +117,7 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
     before = {container.line_digest(line): line for line in previous.paragraphs}
     changed = [now[d] for d in now.keys() - before.keys()]
     changed += [before[d] for d in before.keys() - now.keys()]
-    if not changed or any(is_sentence(line) for line in changed):
+    if not changed or not all(is_label(line) for line in changed):
         return True
     known = container.Hint.from_json(earlier)
     if known is None:

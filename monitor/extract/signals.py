@@ -61,6 +61,7 @@ _BYLINE_SELECTORS = (
     ".byline",
     "[class*=byline i]",
     ".author",
+    "[class*=author i]",
 )
 _JSONLD_AUTHOR = re.compile(r'"author"\s*:\s*[\[{][^\]}]*?"name"\s*:\s*"([^"]{2,100})"')
 
