@@ -108,14 +108,15 @@ def test_a_reading_time_in_the_article_is_no_date_signal() -> None:
     assert len(signals) == 1 and "2021-06-02" in signals.pop()
 
 
-def test_a_byline_in_an_element_whose_class_names_an_author() -> None:
-    """iab.com's markup: the byline's class holds "author", and an author box comes later."""
+def test_a_byline_under_the_second_copy_of_a_headline() -> None:
+    """quantamagazine.org prints its headline twice (a sticky header, then the article),
+    with no classes that say so: the "By" line under either copy is the byline."""
     html = (
-        '<html><body><h1 class="article__title">Getting LEAN</h1>'
-        '<div class="article__author">Lukas Brandt</div><p>Text of the article.</p>'
-        '<div class="author"><h4>About the author</h4><div>Lukas Brandt</div>'
-        "<div>Senior Vice President, Technology and Ad Operations, and General Manager of "
-        "the Tech Lab, where he leads the work on standards and more besides</div></div>"
-        "</body></html>"
+        "<html><head><title>The Hidden Heroines of Chaos</title></head><body>"
+        "<div><h1>The Hidden Heroines of Chaos</h1></div>"
+        "<div><div><h1>The Hidden Heroines of Chaos</h1></div>"
+        '<div><h6><em>By</em> <a href="/authors/joshua-sokol/"><span>Joshua Sokol</span></a>'
+        "</h6></div><p>Text of the article.</p></div></body></html>"
     )
-    assert byline_of(parse(html)) == "Lukas Brandt"
+    tree = parse(html)
+    assert byline_of(tree, title_of(tree)[1]) == "Joshua Sokol"

@@ -368,7 +368,7 @@ def read(
     ``volatile``: digests of lines learnt to come and go on their own, left out.
     """
     title, title_at = title_of(tree, title_at)
-    byline = byline_of(tree)
+    byline = byline_of(tree, title_at)
     repeated = {comparison_key(title), comparison_key(byline)}
     found = blocks(container)
     slots = frozenset(run) if run is not None else run_slots(found.blocks)

@@ -153,7 +153,7 @@ def _article(tree: Any, url: str, page: Any) -> Article:
     )
     text = getattr(document, "text", None) or ""
     title = getattr(document, "title", None) or signals.title_of(page)[0]
-    byline = getattr(document, "author", None) or signals.byline_of(page)
+    byline = getattr(document, "author", None) or signals.byline_of(page, signals.title_of(page)[1])
     paragraphs: list[str]
     if text.strip():
         paragraphs = [_strip_bullet(line) for line in text.split("\n")]

@@ -61,7 +61,6 @@ _BYLINE_SELECTORS = (
     ".byline",
     "[class*=byline i]",
     ".author",
-    "[class*=author i]",
 )
 _JSONLD_AUTHOR = re.compile(r'"author"\s*:\s*[\[{][^\]}]*?"name"\s*:\s*"([^"]{2,100})"')
 
@@ -83,8 +82,9 @@ def names_only(text: str) -> str:
     return normalize_text(", ".join(dict.fromkeys(kept)))
 
 
-def byline_of(tree: LexborHTMLParser) -> str:
-    """The byline: the page's author metadata first, else its byline element."""
+def byline_of(tree: LexborHTMLParser, title_at: int = -1) -> str:
+    """The byline: the page's author metadata first, else its byline element, else a
+    "By …" line under the headline (``title_at``: which <h1> holds it, see ``title_of``)."""
     meta = _meta(tree, "meta[name='author']")
     if meta and len(meta) < 120:
         return meta
@@ -102,7 +102,7 @@ def byline_of(tree: LexborHTMLParser) -> str:
             )
             if text and len(text) < 120:
                 return text
-    return _byline_under_headline(tree)
+    return _byline_under_headline(tree, title_at)
 
 
 # How a byline line opens ("By Jane Doe", "Written by …", "Por …", "Par …", "Von …").
@@ -113,10 +113,22 @@ _BYLINE_OPENING = re.compile(
 _NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.-]+$")
 
 
-def _byline_under_headline(tree: LexborHTMLParser) -> str:
+def _byline_under_headline(tree: LexborHTMLParser, title_at: int) -> str:
     """A byline the page marks nowhere: the first short "By First Last" line among the
-    elements that follow the <h1> (its siblings, then its parents' siblings)."""
-    node = tree.css_first("h1")
+    elements that follow the headline's <h1> (its siblings, then its parents'). A page
+    may print its headline twice (a sticky header): each copy is looked under."""
+    headings = tree.css("h1")
+    if not 0 <= title_at < len(headings):
+        return _byline_after(headings[0]) if headings else ""
+    headline = _squashed(headings[title_at])
+    for heading in headings:
+        if _squashed(heading) == headline and (names := _byline_after(heading)):
+            return names
+    return ""
+
+
+def _byline_after(heading: LexborNode) -> str:
+    node: LexborNode | None = heading
     looked = 0
     for _ in range(3):
         if node is None:
