@@ -98,11 +98,8 @@ def extract_selected(html: bytes | str, url: str, options: WatchOptions) -> Arti
 
 def extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) -> Article:
     """trafilatura's reading of the page; ``page`` is the same page parsed by lexbor."""
-    tree = parse_html(html)
+    tree = _less_removed(html, options)
     canonical, noindex = _page_signals(tree, url)
-    for selector in options.remove:
-        for element in _select(tree, selector):
-            element.drop_tree()  # lxml.html keeps the tail text in place
     # Dates are read by the caller, from the page's declarations.
     return _finish(_article(tree, url, page), options, canonical, noindex)
 
@@ -110,20 +107,30 @@ def extract_full(html: bytes | str, url: str, options: WatchOptions, page: Any) 
 def extractor_text(html: bytes | str, options: WatchOptions) -> tuple[str, ...]:
     """trafilatura's text of the page and nothing else (no metadata, comments excluded):
     the cheapest full reading, for a second opinion on a change."""
+    text = getattr(_trafilatura(_less_removed(html, options), None), "text", None) or ""
+    return normalize_paragraphs(_strip_bullet(line) for line in text.split("\n"))
+
+
+def _less_removed(html: bytes | str, options: WatchOptions) -> Any:
+    """The page on lxml, less the parts the watch removes."""
     tree = parse_html(html)
     for selector in options.remove:
         for element in _select(tree, selector):
-            element.drop_tree()
-    document = trafilatura.bare_extraction(
+            element.drop_tree()  # lxml.html keeps the tail text in place
+    return tree
+
+
+def _trafilatura(tree: Any, url: str | None) -> Any:
+    """trafilatura's document for ``tree`` (which it prunes); with metadata for a URL."""
+    return trafilatura.bare_extraction(
         tree,
-        with_metadata=False,
+        url=url,
+        with_metadata=url is not None,
         include_comments=False,
         include_tables=True,
         deduplicate=False,
         fast=False,
     )
-    text = getattr(document, "text", None) or ""
-    return normalize_paragraphs(_strip_bullet(line) for line in text.split("\n"))
 
 
 def _finish(
@@ -142,15 +149,7 @@ def _finish(
 
 
 def _article(tree: Any, url: str, page: Any) -> Article:
-    document = trafilatura.bare_extraction(
-        _copy(tree),
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        deduplicate=False,
-        fast=False,
-    )
+    document = _trafilatura(_copy(tree), url)
     text = getattr(document, "text", None) or ""
     title = getattr(document, "title", None) or signals.title_of(page)[0]
     byline = getattr(document, "author", None) or signals.byline_of(page, signals.title_of(page)[1])
