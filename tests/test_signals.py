@@ -120,3 +120,16 @@ def test_a_byline_under_the_second_copy_of_a_headline() -> None:
     )
     tree = parse(html)
     assert byline_of(tree, title_of(tree)[1]) == "Joshua Sokol"
+
+
+def test_the_byline_read_before_stands_while_the_page_shows_it() -> None:
+    """A related story's author link (rel=author) comes before the article's own byline;
+    the byline read last time is still on the page, so it stands."""
+    html = (
+        "<html><body><aside><a rel='author' href='/roe'>John Roe</a></aside>"
+        "<h1>Story</h1><div class='byline'>By Jane Doe</div><p>Text.</p></body></html>"
+    )
+    tree = parse(html)
+    assert byline_of(tree) == "John Roe", "no knowledge: the most trusted source first"
+    assert byline_of(tree, -1, lambda name: name == "Jane Doe") == "Jane Doe"
+    assert byline_of(tree, -1, lambda name: name == "Ann Poe") == "John Roe", "gone: a change"

@@ -361,14 +361,17 @@ def read(
     title_at: int | None = None,
     run: Sequence[tuple[str, ...]] | None = None,
     volatile: frozenset[str] = frozenset(),
+    byline: str = "",
 ) -> Reading:
     """Read headline, byline and body lines through the container.
 
     ``run``: the article's prose run as found before; found afresh when None.
     ``volatile``: digests of lines learnt to come and go on their own, left out.
+    ``byline``: the digest of the byline read last time, kept while the page shows it.
     """
+    known_byline = (lambda name: line_digest(name) == byline) if byline else None
     title, title_at = title_of(tree, title_at)
-    byline = byline_of(tree, title_at)
+    byline = byline_of(tree, title_at, known_byline)
     repeated = {comparison_key(title), comparison_key(byline)}
     found = blocks(container)
     slots = frozenset(run) if run is not None else run_slots(found.blocks)

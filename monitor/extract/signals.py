@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
@@ -82,17 +83,34 @@ def names_only(text: str) -> str:
     return normalize_text(", ".join(dict.fromkeys(kept)))
 
 
-def byline_of(tree: LexborHTMLParser, title_at: int = -1) -> str:
+def byline_of(
+    tree: LexborHTMLParser, title_at: int = -1, known: Callable[[str], bool] | None = None
+) -> str:
     """The byline: the page's author metadata first, else its byline element, else a
-    "By …" line under the headline (``title_at``: which <h1> holds it, see ``title_of``)."""
+    "By …" line under the headline (``title_at``: which <h1> holds it, see ``title_of``).
+
+    ``known``: whether a byline is the one read last time. When the first one found is
+    not, but the page still shows the known one somewhere a byline is looked for, that
+    stands: the other is another story's, brought in by the chrome (a teaser's author
+    link, a "By …" line of a related story).
+    """
+    candidates = _bylines(tree, title_at)
+    first = next(candidates, "")
+    if known is None or not first or known(first):
+        return first
+    return next((name for name in candidates if known(name)), first)
+
+
+def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
+    """Every byline the page may have, most trusted first."""
     meta = _meta(tree, "meta[name='author']")
     if meta and len(meta) < 120:
-        return meta
+        yield meta
     for script in tree.css("script[type='application/ld+json']"):
         found = _JSONLD_AUTHOR.findall(script.text())
         if found:
             names = [json.loads(f'"{name}"') for name in found]  # undo JSON's \\u escapes
-            return normalize_text(", ".join(dict.fromkeys(names)))
+            yield normalize_text(", ".join(dict.fromkeys(names)))
     for selector in _BYLINE_SELECTORS:
         for node in tree.css(selector):
             # Names are links in most bylines; the text around them holds dates and 'By'.
@@ -101,8 +119,8 @@ def byline_of(tree: LexborHTMLParser, title_at: int = -1) -> str:
                 node.text(deep=True, separator="\n")
             )
             if text and len(text) < 120:
-                return text
-    return _byline_under_headline(tree, title_at)
+                yield text
+    yield from _bylines_under_headline(tree, title_at)
 
 
 # How a byline line opens ("By Jane Doe", "Written by …", "Por …", "Par …", "Von …").
@@ -113,18 +131,19 @@ _BYLINE_OPENING = re.compile(
 _NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.-]+$")
 
 
-def _byline_under_headline(tree: LexborHTMLParser, title_at: int) -> str:
+def _bylines_under_headline(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
     """A byline the page marks nowhere: the first short "By First Last" line among the
     elements that follow the headline's <h1> (its siblings, then its parents'). A page
     may print its headline twice (a sticky header): each copy is looked under."""
     headings = tree.css("h1")
     if not 0 <= title_at < len(headings):
-        return _byline_after(headings[0]) if headings else ""
+        if headings and (names := _byline_after(headings[0])):
+            yield names
+        return
     headline = _squashed(headings[title_at])
     for heading in headings:
         if _squashed(heading) == headline and (names := _byline_after(heading)):
-            return names
-    return ""
+            yield names
 
 
 def _byline_after(heading: LexborNode) -> str:
