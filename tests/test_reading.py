@@ -158,3 +158,37 @@ def test_a_page_nested_thousands_deep_is_read_without_recursion() -> None:
     root = LexborHTMLParser(html).css_first("div")
     assert root is not None
     assert [block.text for block in blocks(root).blocks] == ["deep text"]
+
+
+def test_a_quotation_that_chrome_slipped_into_is_still_the_articles() -> None:
+    """A comment teaser's name-and-clock line inside an article's quotation makes the
+    quotation look like a widget; read before and still on the page, it stays."""
+    from monitor.extract import container
+
+    prose = "".join(
+        f"<p>Paragraph {n} of the article says what happened, at length and in order.</p>"
+        for n in range(6)
+    )
+    quote = (
+        "<blockquote><p>I wonder how many of these skills are table stakes now.</p>{x}</blockquote>"
+    )
+    page = (
+        "<html><body><h1>Story</h1><article>{p}" + quote + "<p>The end.</p></article></body></html>"
+    )
+    plain = page.format(p=prose, x="")
+    slipped = page.format(p=prose, x="<div><span>Lucas Silva</span> · <span>24h</span></div>")
+    tree = container.parse(plain)
+    node = tree.css_first("article")
+    assert node is not None
+    first = container.read(tree, node)
+    assert any("table stakes" in line for line in first.lines)
+    tree = container.parse(slipped)
+    node = tree.css_first("article")
+    assert node is not None
+    fresh = container.read(tree, node, (), first.hint.title_at, first.hint.run)
+    assert not any("table stakes" in line for line in fresh.lines), "a widget, read afresh"
+    again = container.read(
+        tree, node, (), first.hint.title_at, first.hint.run, seen=first.hint.lines
+    )
+    assert any("table stakes" in line for line in again.lines), "read before: it stays"
+    assert not any("Lucas Silva" in line for line in again.lines)

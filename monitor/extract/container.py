@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,10 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.extract.chrome import is_chrome
 from monitor.extract.reading import (
-    article_lines,
     blocks,
     container_lines,
+    placed_lines,
+    rescued,
     run_slots,
 )
 from monitor.extract.shapes import is_sentence
@@ -142,6 +144,11 @@ def _key_digest(key: str) -> str:
 
 def line_digest(line: str) -> str:
     return _key_digest(comparison_key(line))
+
+
+def line_digest_of(line: str) -> str:
+    """``line_digest`` of a line already normalised (as ``reading`` gives them)."""
+    return _key_digest(key_of_normalized(line))
 
 
 # -- finding a container ----------------------------------------------------------------
@@ -362,12 +369,14 @@ def read(
     run: Sequence[tuple[str, ...]] | None = None,
     volatile: frozenset[str] = frozenset(),
     byline: str = "",
+    seen: Sequence[str] = (),
 ) -> Reading:
     """Read headline, byline and body lines through the container.
 
     ``run``: the article's prose run as found before; found afresh when None.
     ``volatile``: digests of lines learnt to come and go on their own, left out.
     ``byline``: the digest of the byline read last time, kept while the page shows it.
+    ``seen``: digests of the lines read last time, kept while the page shows them.
     """
     known_byline = (lambda name: line_digest(name) == byline) if byline else None
     title, title_at = title_of(tree, title_at)
@@ -379,7 +388,13 @@ def read(
     keys: list[str] = []
     digests: list[str] = []
     short: list[str] = []
-    for line in article_lines(found, slots):
+    placed = placed_lines(found, slots)
+    if seen:
+        missing = Counter(seen)
+        missing.subtract(line_digest_of(line) for _, line in placed)
+        if any(count > 0 for count in missing.values()):
+            placed = rescued(found, placed, missing, line_digest_of)
+    for _, line in placed:
         key = key_of_normalized(line)  # lines come out of ``reading`` normalised
         if key in repeated or any(p.search(line) for p in ignore):
             continue

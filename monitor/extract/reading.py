@@ -15,8 +15,8 @@ so the reading does not wobble when chrome grows or shrinks around it.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
@@ -243,7 +243,13 @@ def _unit_of(block: Block, run: frozenset[Path], shapes: frozenset[tuple[str, ..
 
 
 def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
-    """The lines of the article: its blocks, less the chrome among them.
+    """The lines of the article: its blocks, less the chrome among them (see
+    ``placed_lines``)."""
+    return [line for _, line in placed_lines(found, run)]
+
+
+def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
+    """The lines of the article, each with its block's place in ``found.blocks``.
 
     Each child of the run is a unit. A unit of several lines that holds a player, a
     form, or a counter or clock line (a comment teaser, an embedded post, an author box,
@@ -252,9 +258,10 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
     article's data, kept as they are. Without a run, every line is kept.
     """
     if not run:
-        return [block.text for block in found.blocks]
+        return list(enumerate(block.text for block in found.blocks))
     shapes = frozenset(map(_shape, run))
     admitted = [(block, _unit_of(block, run, shapes)) for block in found.blocks]
+    place = {id(block): index for index, block in enumerate(found.blocks)}
     # Every line of a unit counts in judging it, admitted or not (a teaser's name line).
     units = {unit for _, unit in admitted if unit >= 0}
     members: dict[int, list[Block]] = defaultdict(list)
@@ -265,15 +272,16 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
     widgets = {unit for unit in units if _is_widget(unit, members[unit], found)}
     boxes = _small_boxes(found, run)
     kept = [(b, u) for b, u in admitted if u >= 0 and u not in widgets and boxes.isdisjoint(b.ids)]
-    lines: list[str] = []
+    lines: list[tuple[int, str]] = []
     for index, (block, unit) in enumerate(kept):
+        at = place[id(block)]
         single = len(members[unit]) <= 1
         if is_notice(block.text):
             continue
         if _unit_tag(block, unit) in DATA_TAGS:
             # The article's data, as it is; but a clock in it ("updated 5 minutes ago") is
             # the page's, never the data's.
-            lines.append(without_relative_time(block.text))
+            lines.append((at, without_relative_time(block.text)))
             continue
         if single and is_meta(block.text):
             names = names_only(block.text)
@@ -281,11 +289,11 @@ def article_lines(found: Found, run: frozenset[Path]) -> list[str]:
             if block.tag in HEADING_TAGS:
                 names = names or block.text
             if names:
-                lines.append(names)
+                lines.append((at, names))
             continue
         if single and _is_lone_fragment(kept, index, members):
             continue
-        lines.append(block.text)
+        lines.append((at, block.text))
     return lines
 
 
@@ -374,3 +382,25 @@ def _unit_tag(block: Block, unit_id: int) -> str:
 def container_lines(container: LexborNode) -> list[str]:
     """Every visible line of a container (no run applied), to recognise it by its lines."""
     return [block.text for block in blocks(container).blocks]
+
+
+def rescued(
+    found: Found,
+    placed: list[tuple[int, str]],
+    missing: Counter[str],
+    digest: Callable[[str], str],
+) -> list[tuple[int, str]]:
+    """``placed`` plus the blocks left out of it whose lines were read at the last check
+    (``missing``: their digests, with how many copies are missing): a line the page
+    still shows was not removed, whatever chrome came into its unit since (a comment
+    teaser slipped into a quotation does not remove the quotation)."""
+    taken = {at for at, _ in placed}
+    more: list[tuple[int, str]] = []
+    for at, block in enumerate(found.blocks):
+        if at in taken:
+            continue
+        key = digest(block.text)
+        if missing[key] > 0:
+            missing[key] -= 1
+            more.append((at, block.text))
+    return sorted(placed + more) if more else placed

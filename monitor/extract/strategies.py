@@ -86,13 +86,27 @@ def by_known_container(page: Page) -> Extraction | None:
     if node is None:
         return None
     reading = container.read(
-        page.tree, node, page.ignore, known.title_at, known.run, known.volatile, known.byline
+        page.tree,
+        node,
+        page.ignore,
+        known.title_at,
+        known.run,
+        known.volatile,
+        known.byline,
+        known.lines,
     )
     flips = container.learn(known, reading.hint)
     learnt = replace(known, flips=flips).volatile
     if learnt != known.volatile:  # a widget just showed itself: read without it
         reading = container.read(
-            page.tree, node, page.ignore, known.title_at, known.run, learnt, known.byline
+            page.tree,
+            node,
+            page.ignore,
+            known.title_at,
+            known.run,
+            learnt,
+            known.byline,
+            known.lines,
         )
     # What the watch learnt stays with it: widgets, and the extractor's verdicts.
     kept = replace(reading.hint, flips=flips, kept=known.kept, unkept=known.unkept)
