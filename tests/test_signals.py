@@ -133,3 +133,19 @@ def test_the_byline_read_before_stands_while_the_page_shows_it() -> None:
     assert byline_of(tree) == "John Roe", "no knowledge: the most trusted source first"
     assert byline_of(tree, -1, lambda name: name == "Jane Doe") == "Jane Doe"
     assert byline_of(tree, -1, lambda name: name == "Ann Poe") == "John Roe", "gone: a change"
+
+
+@pytest.mark.parametrize(
+    ("blob", "names"),
+    [
+        ('{"author": {"@type": "Person", "name": "Jane \\"JJ\\" Doe"}}', 'Jane "JJ" Doe'),
+        ('{"author": [{"name": "Ann Lee"}, {"name": "Bo Kim"}]}', "Ann Lee, Bo Kim"),
+        ('{"author": {"name": "Zo\\u00eb Ray", "url": "/zoe"}}', "Zoë Ray"),
+        ('"author":{' * 8000, ""),  # hostile: once a quadratic pattern, now a linear scan
+    ],
+)
+def test_json_ld_authors_are_read_whatever_the_json_holds(blob: str, names: str) -> None:
+    html = (
+        f'<html><head><script type="application/ld+json">{blob}</script></head><body></body></html>'
+    )
+    assert byline_of(parse(html)) == names

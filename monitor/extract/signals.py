@@ -6,6 +6,7 @@ free text, where a site's clock or "today's" date would pass for the article's.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -63,7 +64,12 @@ _BYLINE_SELECTORS = (
     "[class*=byline i]",
     ".author",
 )
-_JSONLD_AUTHOR = re.compile(r'"author"\s*:\s*[\[{][^\]}]*?"name"\s*:\s*"([^"]{2,100})"')
+# JSON-LD authors are found by a linear scan, not one pattern: a lazy match across a
+# page's worth of '"author":{' takes seconds (hostile or broken pages do this).
+_JSONLD_AUTHOR_KEY = re.compile(r'"author"\s*:\s*([\[{])')
+_JSONLD_NAME = re.compile(r'"name"\s*:\s*"((?:[^"\\\n]|\\.){2,100})"')
+_AUTHOR_SPAN = 600
+_AUTHORS_READ = 8
 
 
 # What separates the parts of a byline line: "Jane Doe · June 2, 2021 · 56200 views".
@@ -107,9 +113,7 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
     if meta and len(meta) < 120:
         yield meta
     for script in tree.css("script[type='application/ld+json']"):
-        found = _JSONLD_AUTHOR.findall(script.text())
-        if found:
-            names = [json.loads(f'"{name}"') for name in found]  # undo JSON's \\u escapes
+        if names := _jsonld_authors(script.text()):
             yield normalize_text(", ".join(dict.fromkeys(names)))
     for selector in _BYLINE_SELECTORS:
         for node in tree.css(selector):
@@ -121,6 +125,22 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
             if text and len(text) < 120:
                 yield text
     yield from _bylines_under_headline(tree, title_at)
+
+
+def _jsonld_authors(text: str) -> list[str]:
+    """The names of the authors a JSON-LD block declares ("author": {...} or [...])."""
+    names: list[str] = []
+    for found in itertools.islice(_JSONLD_AUTHOR_KEY.finditer(text), _AUTHORS_READ):
+        window = text[found.end() : found.end() + _AUTHOR_SPAN]
+        closing = window.find("]" if found.group(1) == "[" else "}")
+        for name in _JSONLD_NAME.findall(window[: closing if closing >= 0 else None]):
+            try:
+                names.append(json.loads(f'"{name}"'))  # undo JSON's escapes
+            except ValueError:
+                names.append(name)
+        if names:
+            break
+    return names
 
 
 # How a byline line opens ("By Jane Doe", "Written by …", "Por …", "Par …", "Von …").
