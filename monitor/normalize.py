@@ -16,6 +16,7 @@ Step = Callable[[str], str]
 
 # Soft hyphens, zero-width characters, and control characters (which PostgreSQL refuses).
 _INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _QUOTES = str.maketrans(
     {
         "\u2018": "'",
@@ -48,8 +49,9 @@ def compose_unicode(text: str) -> str:
 
 
 def drop_invisible(text: str) -> str:
-    """Soft hyphens and zero-width characters are layout hints, not text."""
-    return _INVISIBLE.sub("", text)
+    """Soft hyphens and zero-width characters are layout hints, not text; a lone
+    surrogate (from a broken JSON escape) is no character, and could not be stored."""
+    return _SURROGATE.sub("\ufffd", _INVISIBLE.sub("", text))
 
 
 def straighten_quotes(text: str) -> str:

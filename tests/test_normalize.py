@@ -155,3 +155,9 @@ def test_relative_times_are_found_and_dropped_whatever_the_language() -> None:
     assert not has_relative_time("Chicago knows the snow")
     assert without_relative_time("Jane Doe 5 hours ago") == "Jane Doe"
     assert without_relative_time("Chicago, 1871") == "Chicago, 1871"
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character() -> None:
+    """A broken JSON escape ("\\ud800") yields no character that UTF-8 can store."""
+    assert normalize_text("Bad \ud800 name") == "Bad \ufffd name"
+    assert normalize_text("Bad \ud800 name").encode("utf-8")

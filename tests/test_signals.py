@@ -149,3 +149,11 @@ def test_json_ld_authors_are_read_whatever_the_json_holds(blob: str, names: str)
         f'<html><head><script type="application/ld+json">{blob}</script></head><body></body></html>'
     )
     assert byline_of(parse(html)) == names
+
+
+def test_a_lone_surrogate_in_a_json_ld_author_is_replaced_not_raised() -> None:
+    html = (
+        '<html><head><script type="application/ld+json">{"author": {"name": "Bad \\ud800 '
+        'Name"}}</script></head><body></body></html>'
+    )
+    assert byline_of(parse(html)) == "Bad \ufffd Name"
