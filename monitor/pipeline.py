@@ -30,6 +30,7 @@ from monitor.extract.confirm import (
     confirmable,
     container_found,
     container_lost,
+    missed,
     needs_previous_page,
     recheck,
     settled,
@@ -93,7 +94,7 @@ def _rebaselining(watch: Watch) -> bool:
     return bool(watch.hint and watch.hint.get("rebaseline")) or hint_is_stale(watch.hint)
 
 
-def readable(watch: Watch) -> bool:
+def _in_place(watch: Watch) -> bool:
     """The page is where it was (not gone, not moved): its container can be read."""
     return watch.state in ("active", "noindex")
 
@@ -213,19 +214,17 @@ class Pipeline:
         # the difference is the reading's, not the page's.
         improved = previous is not None and container_found(watch.hint, extraction.hint)
         lost = container_lost(watch.hint, extraction.hint) if previous is not None else 0
-        if 0 < lost < LOST_CHECKS and readable(watch) and not _rebaselining(watch):
+        if 0 < lost < LOST_CHECKS and _in_place(watch) and not _rebaselining(watch):
             log.info(
                 "%s: the article's container was not found (%d of %d)", watch.url, lost, LOST_CHECKS
             )
-            return replace(
-                base, hint={**(watch.hint or {}), "lost": lost}, etag=None, last_modified=None
-            )
+            return replace(base, hint=missed(watch.hint, lost), etag=None, last_modified=None)
         # Missed again and again: the page's layout changed for good, read it anew.
         rebaseline = _rebaselining(watch) or improved or lost >= LOST_CHECKS
         if previous is not None:
             # A widget learnt to come and go is compared as absent from both versions.
             previous = without_volatile(previous, extraction.hint)
-            if readable(watch) and not rebaseline:
+            if _in_place(watch) and not rebaseline:
                 confirmed = await self._confirm(watch, result, extraction.hint, article, previous)
                 if confirmed is not None:
                     article = confirmed.article
@@ -265,7 +264,7 @@ class Pipeline:
         # Off the fast path while the page is gone or moved, so 'back' is noticed, and
         # when the settings changed, so the page is read with the new ones. A noindex page
         # keeps it: its robots tag is among the signals that leave the fast path.
-        hint = watch.hint if readable(watch) and not _rebaselining(watch) else None
+        hint = watch.hint if _in_place(watch) and not _rebaselining(watch) else None
         job = partial(extract, result.body, result.final_url, watch.spec.options, hint)
         return await loop.run_in_executor(self.executor, job)
 

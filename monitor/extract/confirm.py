@@ -162,6 +162,12 @@ def container_lost(earlier: dict[str, Any] | None, now: dict[str, Any] | None) -
     return int(earlier.get("lost", 0)) + 1
 
 
+def missed(earlier: dict[str, Any] | None, lost: int) -> dict[str, Any]:
+    """The earlier hint kept for the next check, with how often its container was missed
+    (see ``container_lost``)."""
+    return {**(earlier or {}), "lost": lost}
+
+
 def recheck(hint: dict[str, Any] | None) -> dict[str, Any] | None:
     """The hint less its record of the page's text, so that the next check compares the
     page with the stored version again instead of taking the fast path."""

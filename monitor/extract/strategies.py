@@ -119,7 +119,7 @@ def by_known_container(page: Page) -> Extraction | None:
         published, modified = known.published, known.modified
     else:
         published, modified = page_dates(page.tree, page.url, node)
-    return through(page.tree, page.url, reading, published, modified)
+    return _through(page.tree, page.url, reading, published, modified)
 
 
 def by_extractor_container(page: Page) -> Extraction | None:
@@ -130,7 +130,7 @@ def by_extractor_container(page: Page) -> Extraction | None:
     reading = container.read(page.tree, node, page.ignore)
     if _word_recall(page.full.paragraphs, reading.lines) < _SAME_ARTICLE:
         return None
-    return through(
+    return _through(
         page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
     )
 
@@ -143,7 +143,7 @@ def by_densest_prose(page: Page) -> Extraction | None:
     reading = container.read(page.tree, node, page.ignore)
     if len(reading.lines) < _MIN_PROSE_LINES:
         return None
-    return through(
+    return _through(
         page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
     )
 
@@ -160,7 +160,7 @@ def by_page_body(page: Page) -> Extraction | None:
         return None
     if _word_recall(page.full.paragraphs, reading.lines) < _SAME_PAGE:
         return None
-    return through(
+    return _through(
         page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
     )
 
@@ -240,7 +240,7 @@ def _with_dates(
     return replace(hint, published=published, modified=modified).to_json()
 
 
-def through(
+def _through(
     tree: Any, url: str, reading: container.Reading, published: str | None, modified: str | None
 ) -> Extraction:
     """The article as read through its container."""
