@@ -395,10 +395,15 @@ _DELETED = re.compile(r"\[-(.*?)-\]", re.DOTALL)
 
 
 def views(alert_text: str) -> list[str]:
-    """The alert, and the new and old text its word diffs read as."""
+    """The alert, the new and old text its word diffs read as, and its added lines run together.
+
+    The last view lets a moved paragraph that the page writes as a heading line and a
+    text line (one block in the reader-mode copy the marker comes from) count as shown.
+    """
     new = _INSERTED.sub(r"\1", _DELETED.sub("", alert_text))
     old = _DELETED.sub(r"\1", _INSERTED.sub("", alert_text))
-    return [alert_text, new, old]
+    added = " ".join(line[2:] for line in alert_text.splitlines() if line.startswith("+ "))
+    return [alert_text, new, old, added]
 
 
 def shows(texts: Sequence[str], marker: str) -> bool:

@@ -769,9 +769,17 @@ _AUTHOR_META = ("author", "byl", "article:author")
 _OTHER_AUTHOR_META = ("dc.creator", "sailthru.author", "parsely-author")
 
 
+_BY_WORD = re.compile(
+    r"^\s*(?:(?:written|edited|reported)\s+)?(?:by|par|por|von|di|de)(?:\s+|$)", re.I
+)
+
+
 def byline_names(byline: str) -> list[str]:
     """Candidate author names in a metadata byline: the whole byline first, then each name."""
-    text = re.sub(r"^\s*(by|par|por|von|di|de)\s+", "", byline.split("\n")[0], flags=re.I)
+    # The first line that names someone: "By" may stand on a line of its own ("By\n Jane").
+    lines = [squash(line) for line in byline.split("\n") if line.strip()] or [""]
+    first = " ".join(lines[:2]) if _BY_WORD.fullmatch(lines[0]) else lines[0]
+    text = _BY_WORD.sub("", first, count=1)
     text = squash(re.split(r"\d|http", text)[0]).strip(" ,;|-(")
     names = [text, squash(re.sub(r"\([^)]*\)?", " ", text))]
     for part in re.split(r",|\band\b|\bavec\b|\bund\b|\be\b|&", names[-1]):

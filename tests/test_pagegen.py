@@ -192,3 +192,17 @@ def test_edits_are_deterministic_and_leave_chrome_free_html_parseable(
     first = apply_edit(ars.html, ars, kind, 5)
     assert apply_edit(ars.html, ars, kind, 5) == first
     assert "Related stories" in with_chrome(first[0], 5, ars.paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("byline", "first"),
+    [
+        ("By\n\t\t\tScott Cunningham", "Scott Cunningham"),  # iab.com: "By" on its own line
+        ("Written by Rob Ewaschuk\n   Edited by Betsy Beyer", "Rob Ewaschuk"),
+        ("Por Ana García", "Ana García"),
+        ("Byron Smith", "Byron Smith"),
+    ],
+)
+def test_a_byline_edit_replaces_a_name_never_the_word_by(byline: str, first: str) -> None:
+    """The name a byline edit replaces is the author's, whatever line 'By' stands on."""
+    assert pagegen.byline_names(byline)[0] == first

@@ -58,3 +58,13 @@ def test_the_extractors_text_reads_counter_lines_for_their_names() -> None:
     article = strategies.by_extractor_text(page).article
     assert article is not None
     assert article.paragraphs == ("A sentence of the article, long enough to be one.", "Jane Doe")
+
+
+def test_the_paragraphs_that_introduce_a_list_page_are_read_with_the_list() -> None:
+    """A wiki's list page: its table is the article, and so is the lead above it."""
+    html = (WEB / "wikipedia-4" / "source.html").read_text(encoding="utf-8")
+    found = extract(html, URL).article
+    assert found is not None
+    lead = "For a list of films that include any kind of time travel (including time loops)"
+    assert any(line.startswith(lead) for line in found.paragraphs)
+    assert any(line.startswith("Groundhog Day") for line in found.paragraphs)

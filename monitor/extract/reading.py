@@ -224,13 +224,27 @@ def _shape(path: Path) -> tuple[str, ...]:
     return tuple(step.split(".", 1)[0] for step in path)
 
 
-def _unit_of(block: Block, run: frozenset[Path], shapes: frozenset[tuple[str, ...]]) -> int:
+def _lead_slots(run: frozenset[Path]) -> frozenset[Path]:
+    """Where a list page's lead is: when the run is a list or a table (a wiki's list
+    page), the elements holding it, whose prose introduces it however short it is."""
+    if not run or not all(slot and _shape(slot)[-1] in DATA_TAGS for slot in run):
+        return frozenset()
+    return frozenset(slot[:depth] for slot in run for depth in range(1, len(slot)))
+
+
+def _unit_of(
+    block: Block,
+    run: frozenset[Path],
+    shapes: frozenset[tuple[str, ...]],
+    lead: frozenset[Path],
+) -> int:
     """The id of the block's unit (the element holding it just below the run), or -1
     when the block is not the article. The article is the run, what is below it through
-    the article's own structures only, and prose in a slot of the run's shape (a lead
-    paragraph whose wrapper has one more class; its unit is that wrapper)."""
+    the article's own structures only, prose in a slot of the run's shape (a lead
+    paragraph whose wrapper has one more class; its unit is that wrapper), and the
+    prose that leads a list page (see ``_lead_slots``)."""
     path, ids = block.path, block.ids
-    if block.slot in run:
+    if block.slot in run or (block.slot in lead and _is_prose(block)):
         return ids[-1] if ids else 0
     if _is_prose(block) and _shape(block.slot) in shapes:
         return ids[-2] if len(ids) > 1 else 0
@@ -260,7 +274,8 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     if not run:
         return list(enumerate(block.text for block in found.blocks))
     shapes = frozenset(map(_shape, run))
-    admitted = [(block, _unit_of(block, run, shapes)) for block in found.blocks]
+    lead = _lead_slots(run)
+    admitted = [(block, _unit_of(block, run, shapes, lead)) for block in found.blocks]
     place = {id(block): index for index, block in enumerate(found.blocks)}
     # Every line of a unit counts in judging it, admitted or not (a teaser's name line).
     units = {unit for _, unit in admitted if unit >= 0}
