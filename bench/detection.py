@@ -525,6 +525,7 @@ def write_config(workdir: Path, base_url: str, notify_url: str, pages: Sequence[
         "[monitor]",
         "concurrency = 4",
         "per_host = 4  # every page is on the one local server",
+        'allow_internal = ["127.0.0.1"]  # which is refused unless allowed',
         "",
     ]
     for page in pages:

@@ -317,6 +317,7 @@ def write_config(workdir: Path, server: PageServer, watches: int, concurrency: i
         "[monitor]",
         f"concurrency = {concurrency}",
         f"per_host = {concurrency}  # every page is on the one local server",
+        'allow_internal = ["127.0.0.1"]  # which is refused unless allowed',
         "",
     ]
     for index in range(watches):

@@ -145,6 +145,7 @@ class Monitor:
             max_bytes=daemon.max_bytes,
             per_host=daemon.per_host,
             transport="httpx" if daemon.transport == "httpx" else "aiohttp",
+            allow_internal=daemon.allow_internal,
         )
         if daemon.user_agent:
             settings = FetchSettings(**{**settings.__dict__, "user_agent": daemon.user_agent})

@@ -16,6 +16,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from monitor.addresses import AddressPolicy
 from monitor.config import check_url, find_config, load_config
 from monitor.diff import ArticleDiff
 from monitor.edits import Edit, classify
@@ -124,6 +125,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     )
     monitor = _monitor(args)
     try:
+        refusal = AddressPolicy(monitor.config.daemon.allow_internal).url_refusal(url)
+        if refusal is not None:
+            raise ConfigError(refusal)
         watch = monitor.add(spec)
     finally:
         monitor.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from monitor.addresses import ALLOW_KEY, AddressPolicy, IPNetwork, parse_allowed
 from monitor.errors import ConfigError
 from monitor.models import WatchOptions, WatchSpec
 from monitor.schedule import parse_duration, validate_every
@@ -35,6 +36,7 @@ _TABLES = {
         "lease",
         "alert_attempts",
         "max_alert_chars",
+        ALLOW_KEY,
     },
     "storage": {"url"},
     "notify": {"urls", "config"},
@@ -70,6 +72,8 @@ class DaemonSettings:
     keep_checks_seconds: float = 90 * 86400.0
     alert_attempts: int = 10
     max_alert_chars: int = 20_000
+    allow_internal: tuple[IPNetwork, ...] = ()
+    """Networks fetched although they are not public; none by default (see addresses.py)."""
 
 
 @dataclass(frozen=True)
@@ -215,13 +219,19 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
             )
         seen.add(spec.url)
         watches.append(spec)
+    daemon = _daemon(data.get("monitor", {}), loc)
+    policy = AddressPolicy(daemon.allow_internal)
+    for index, spec in enumerate(watches):
+        refusal = policy.url_refusal(spec.url)
+        if refusal is not None:
+            raise loc.error(refusal, "watch", "url", index)
     return Config(
         path=loc.path,
         storage_url=storage_url,
         targets=targets,
         apprise_config=apprise_config,
         watches=tuple(watches),
-        daemon=_daemon(data.get("monitor", {}), loc),
+        daemon=daemon,
     )
 
 
@@ -353,6 +363,11 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
         if table["transport"] not in ("aiohttp", "httpx"):
             raise fail("transport", 'must be "aiohttp" or "httpx"')
         values["transport"] = table["transport"]
+    if ALLOW_KEY in table:
+        try:
+            values[ALLOW_KEY] = parse_allowed(table[ALLOW_KEY])
+        except ValueError as error:
+            raise fail(ALLOW_KEY, str(error)) from error
     return DaemonSettings(**{**settings.__dict__, **values})
 
 

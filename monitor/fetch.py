@@ -9,15 +9,21 @@ invalid URL) raise ``FetchError``.
 The transport is a seam: ``"httpx"`` is httpx's own connection pool, ``"aiohttp"``
 runs the same client over aiohttp's connector (``httpx_aiohttp``); tests may pass
 any ``httpx.AsyncBaseTransport``.
+
+Only public addresses are fetched (``addresses.py``), unless ``allow_internal`` says
+otherwise: every request's URL is checked, redirects included, and both transports
+resolve a host name through ``_Guard``, then connect only to the addresses it let
+through, so a name cannot turn internal between the check and the connection.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -26,9 +32,13 @@ from types import TracebackType
 from typing import Literal, Self
 
 import aiohttp
+import httpcore
 import httpx
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.http_exceptions import ContentLengthError, HttpProcessingError, TransferEncodingError
 from httpx_aiohttp import AiohttpTransport
 
+from monitor.addresses import AddressPolicy, IPAddress, IPNetwork, literal_address
 from monitor.errors import ConfigError, FetchError
 from monitor.models import FetchResult
 
@@ -68,6 +78,8 @@ class FetchSettings:
     max_connections: int = 32
     """Requests in flight (and open connections) over all hosts."""
     transport: TransportKind = "aiohttp"
+    allow_internal: tuple[IPNetwork, ...] = ()
+    """Networks fetched although they are not public (loopback, private, link-local...)."""
 
     def __post_init__(self) -> None:
         for name in ("timeout", "connect_timeout", "read_timeout"):
@@ -89,32 +101,173 @@ class FetchSettings:
             keepalive_expiry=5.0,
         )
 
+    @property
+    def policy(self) -> AddressPolicy:
+        return AddressPolicy(self.allow_internal)
+
+
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+"""Looks a host name up: the addresses (as text) a connection to ``host:port`` may use."""
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    """The operating system's resolver (getaddrinfo: /etc/hosts, then DNS)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG
+    )
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class AddressRefused(OSError):
+    """A connection the address policy forbids; the message says why, for the user."""
+
+
+class _Guard:
+    """Resolves host names and lets through only the addresses the policy permits."""
+
+    def __init__(self, policy: AddressPolicy, resolver: Resolver) -> None:
+        self.policy = policy
+        self.resolver = resolver
+
+    def check_host(self, host: str) -> None:
+        """Refuse a URL's host that is an internal address by its text alone."""
+        refusal = self.policy.host_refusal(host)
+        if refusal is not None:
+            raise AddressRefused(refusal)
+
+    async def addresses(self, host: str, port: int) -> list[IPAddress]:
+        """The permitted addresses of ``host``; AddressRefused when none is."""
+        literal = literal_address(host)
+        if literal is not None:
+            found = [literal]
+        else:
+            found = [ipaddress.ip_address(a) for a in await self.resolver(host, port)]
+        if not found:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host} has no address")
+        permitted = [address for address in found if self.policy.permits(address)]
+        if not permitted:
+            refusal = self.policy.refusal(found[0], None if literal else host)
+            raise AddressRefused(refusal)
+        return permitted
+
 
 def make_transport(
-    kind: TransportKind, limits: httpx.Limits, *, per_host: int | None = None
+    settings: FetchSettings, *, resolver: Resolver = system_resolver
 ) -> httpx.AsyncBaseTransport:
     """Build the connection pool: httpx's own, or aiohttp's connector via httpx_aiohttp.
 
     ``per_host`` caps connections to one host; only aiohttp's pool can enforce it,
-    so with httpx the ``Fetcher``'s per-host semaphore is what keeps it small.
+    so with httpx the ``Fetcher``'s per-host semaphore is what keeps it small. Either
+    pool connects only to addresses ``settings.policy`` permits.
     """
-    if kind == "httpx":
-        return httpx.AsyncHTTPTransport(limits=limits)
-    if kind == "aiohttp":
+    limits = settings.limits
+    guard = _Guard(settings.policy, resolver)
+    if settings.transport == "httpx":
+        return _HttpxTransport(limits, guard)
+    if settings.transport == "aiohttp":
         # The session must be created inside the running loop, so hand over a
         # factory; httpx_aiohttp calls it on the first request.
         def session() -> aiohttp.ClientSession:
             connector = aiohttp.TCPConnector(
                 limit=limits.max_connections or 0,
-                limit_per_host=per_host or 0,
+                limit_per_host=settings.per_host,
                 keepalive_timeout=limits.keepalive_expiry,
                 ssl=httpx.create_ssl_context(),
+                resolver=_GuardedResolver(guard),
             )
             # Cookies are refused (see Fetcher): a second jar here would only hold them.
             return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
         return _AiohttpTransport(limits=limits, client=session)
-    raise ValueError(f'unknown transport {kind!r}; use "aiohttp" or "httpx"')
+    raise ValueError(f'unknown transport {settings.transport!r}; use "aiohttp" or "httpx"')
+
+
+class _GuardedResolver(AbstractResolver):
+    """aiohttp's resolver seam: host names resolve to permitted addresses only.
+
+    (aiohttp does not resolve an address written in the URL; the Fetcher checks those.)
+    """
+
+    def __init__(self, guard: _Guard) -> None:
+        self.guard = guard
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=0,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            )
+            for address in await self.guard.addresses(host, port)
+        ]
+
+    async def close(self) -> None:
+        pass
+
+
+class _HttpxTransport(httpx.AsyncHTTPTransport):
+    """httpx's own pool, connecting through the guard."""
+
+    def __init__(self, limits: httpx.Limits, guard: _Guard) -> None:
+        super().__init__(limits=limits)
+        # httpx offers no way to pass httpcore a network backend, so the pool it
+        # built is replaced by the same pool over the guarded backend.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_GuardedBackend(guard),
+        )
+
+
+class _GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network seam: resolve through the guard, connect to what it permits."""
+
+    def __init__(self, guard: _Guard) -> None:
+        self.guard = guard
+        self.inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            async with asyncio.timeout(timeout):  # the lookup is part of connecting
+                addresses = await self.guard.addresses(host, port)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"looking up {host} took too long") from exc
+        except OSError as exc:  # refused, or not found (socket.gaierror)
+            raise httpcore.ConnectError(str(exc)) from exc
+        failure: httpcore.ConnectError | None = None
+        for address in addresses:
+            try:
+                return await self.inner.connect_tcp(
+                    str(address), port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure or httpcore.ConnectError(f"{host} has no address")
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("monitor fetches over TCP only")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
 
 
 class _AiohttpTransport(AiohttpTransport):
@@ -155,12 +308,12 @@ class Fetcher:
         settings: FetchSettings | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = system_resolver,
     ) -> None:
         self.settings = settings = settings or FetchSettings()
         if transport is None:
-            transport = make_transport(
-                settings.transport, settings.limits, per_host=settings.per_host
-            )
+            transport = make_transport(settings, resolver=resolver)
+        self._guard = _Guard(settings.policy, resolver)
         self._client = httpx.AsyncClient(
             transport=transport,
             # Each check is a first visit: a cookie from one watch's site must not change
@@ -174,9 +327,18 @@ class Fetcher:
             ),
             follow_redirects=True,
             max_redirects=settings.max_redirects,
+            # Runs before every request, each redirect included.
+            event_hooks={"request": [self._check_address]},
         )
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._slots: asyncio.Semaphore | None = None
+
+    async def _check_address(self, request: httpx.Request) -> None:
+        """Refuse a request to an internal address written in its URL, before any traffic."""
+        try:
+            self._guard.check_host(request.url.host)
+        except AddressRefused as exc:
+            raise httpx.ConnectError(str(exc), request=request) from exc
 
     async def __aenter__(self) -> Self:
         return self
@@ -216,7 +378,9 @@ class Fetcher:
                     status, final_url, response_headers, body = await self._get(url, headers)
             except TimeoutError as exc:
                 raise FetchError(url, self._timed_out("total")) from exc
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, aiohttp.ClientError) as exc:
+                # httpx_aiohttp lets some of aiohttp's errors through unmapped (a
+                # malformed status line or header), so both families end here.
                 raise FetchError(url, self._describe(exc)) from exc
         new_etag = response_headers.get("etag")
         if status == 304 and new_etag is None:
@@ -293,13 +457,16 @@ class Fetcher:
             "the next check will try again (or raise timeout in the [monitor] table)"
         )
 
-    def _describe(self, exc: httpx.HTTPError) -> str:
+    def _describe(self, exc: httpx.HTTPError | aiohttp.ClientError) -> str:
         """Say what went wrong from the root cause: httpx_aiohttp mislabels errors."""
         causes = list(_causes(exc))
 
         def caused_by(kind: type[BaseException]) -> bool:
             return any(isinstance(c, kind) for c in causes)
 
+        refused = next((c for c in causes if isinstance(c, AddressRefused)), None)
+        if refused is not None:
+            return str(refused)
         if caused_by(ConnectionRefusedError):
             return (
                 "connection refused: nothing is listening there; "
@@ -323,13 +490,54 @@ class Fetcher:
             return self._timed_out(timeout)
         if isinstance(exc, httpx.DecodingError):
             return f"could not decode the response body ({exc}); the server sent it corrupt"
+        if _cut_short(causes):
+            return (
+                "the server closed the connection before the whole response arrived; "
+                "the next check will try again"
+            )
+        malformed = _malformed(causes)
+        if malformed is not None:
+            return (
+                f"the server sent a malformed HTTP response ({malformed}); the site is "
+                "broken or is no web server, the next check will try again"
+            )
         if caused_by(aiohttp.ServerDisconnectedError) or isinstance(exc, httpx.RemoteProtocolError):
             return "the server closed the connection without a complete answer; try again later"
         return f"network error ({type(exc).__name__}: {exc}); the next check will try again"
 
 
+def _cut_short(causes: Sequence[BaseException]) -> bool:
+    """Whether the body ended before the length its headers announced."""
+    return any(
+        isinstance(c, ContentLengthError | TransferEncodingError)
+        or (isinstance(c, httpcore.RemoteProtocolError) and "complete message body" in str(c))
+        for c in causes
+    )
+
+
+def _malformed(causes: Sequence[BaseException]) -> str | None:
+    """What the HTTP parser (aiohttp's or h11) rejected in the response, briefly; None
+    if the failure is no parse error."""
+    for cause in causes:
+        if isinstance(cause, HttpProcessingError):
+            return _parser_words(cause.message)
+        if isinstance(cause, httpcore.RemoteProtocolError | httpx.RemoteProtocolError) and (
+            "disconnected" not in str(cause)
+        ):
+            return _parser_words(str(cause))
+    return None
+
+
+def _parser_words(message: str) -> str:
+    """The parser's words, without the data it quotes after a colon: that is the page's,
+    and may hold anything (escape codes, a megabyte of header)."""
+    words = [line.split(":")[0].strip() for line in message.splitlines()]
+    quoted = ("^", "b'", 'b"', "bytearray(")  # aiohttp's quote of the line, and its caret
+    return "; ".join(w for w in words if w and not w.startswith(quoted))[:120] or "unparsable"
+
+
 def _timeout_limit(
-    exc: httpx.HTTPError, caused_by: Callable[[type[BaseException]], bool]
+    exc: httpx.HTTPError | aiohttp.ClientError, caused_by: Callable[[type[BaseException]], bool]
 ) -> Literal["total", "connect", "read"] | None:
     """Which limit ran out, if the error is a timeout at all."""
     if caused_by(aiohttp.ConnectionTimeoutError):

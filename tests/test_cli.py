@@ -35,7 +35,12 @@ def closed_port() -> int:
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "monitor.toml"
-    path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/monitor.db"\n', encoding="utf-8")
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/monitor.db"\n'
+        # The test pages are served on 127.0.0.1, which is refused unless allowed.
+        '[monitor]\nallow_internal = ["127.0.0.1"]\n',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -153,6 +158,48 @@ def test_bad_cli_values_are_one_line_errors(
     assert "too often" in capsys.readouterr().err
     assert main(["--config", str(config), "check"]) == 1
     assert "--all" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("http://10.0.0.1/", "10.0.0.1 is a private address"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+        ("http://0x7f.1:8080/admin", "127.0.0.1 is a loopback address"),
+        ("http://[::1]:8080/", "::1 is a loopback address"),
+        ("http://localhost:8080/", "localhost resolves to 127.0.0.1, a loopback address"),
+    ],
+)
+def test_add_refuses_an_internal_address_naming_it_and_the_switch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str, address: str
+) -> None:
+    """`monitor add` of an internal URL is a one-line error naming the address and
+    allow_internal, and nothing is watched."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/monitor.db"\n', encoding="utf-8")
+    assert main(["--config", str(config), "add", url]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"monitor: error: refused: {address};")
+    assert "allow_internal in the [monitor] table" in err
+    assert err.count("\n") == 1
+    assert main(["--config", str(config), "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_a_watch_whose_address_is_no_longer_allowed_fails_without_a_request(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """When allow_internal no longer covers a watch, its check is an error saying why,
+    and the page is not requested."""
+    page_server.set("/s", page_v1(Chrome(1)))
+    assert main(["--config", str(config), "add", page_server.url("/s")]) == 0
+    config.write_text(config.read_text().replace('"127.0.0.1"', '"10.0.0.0/8"'))
+    capsys.readouterr()
+    assert main(["--config", str(config), "check", "--all", "--json"]) == 2
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["outcome"] == "error"
+    assert report["error"].startswith("refused: 127.0.0.1 is a loopback address;")
+    assert page_server.requests == []
 
 
 def test_a_dead_url_marks_its_watch_and_the_others_go_on(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,7 @@ transport = "httpx"
 lease = "15m"
 alert_attempts = 3
 max_alert_chars = 5000
+allow_internal = ["10.1.0.0/16", "fd00::1"]
 
 [storage]
 url = "postgresql+psycopg://monitor@db.example.org/monitor"
@@ -138,6 +140,7 @@ def test_complete_config_loads_into_typed_settings(tmp_path: Path) -> None:
             lease_seconds=900.0,
             alert_attempts=3,
             max_alert_chars=5000,
+            allow_internal=(ip_network("10.1.0.0/16"), ip_network("fd00::1")),
         ),
     )
 
@@ -321,6 +324,34 @@ MALFORMED = [
     pytest.param("[monitor]\nmax_bytes = -5\n", 2, "max_bytes", '"5MB"', id="max_bytes-negative"),
     pytest.param("[monitor]\nmax_bytes = 0\n", 2, "max_bytes", '"5MB"', id="max_bytes-zero"),
     pytest.param("[monitor]\nmax_bytes = 1.5\n", 2, "max_bytes", '"5MB"', id="max_bytes-float"),
+    pytest.param(
+        '[monitor]\nallow_internal = "10.0.0.0/8"\n',
+        2,
+        "allow_internal",
+        "a list of addresses and networks",
+        id="allow_internal-string",
+    ),
+    pytest.param(
+        '[monitor]\nallow_internal = ["10.0.0.0/40"]\n',
+        2,
+        "allow_internal",
+        "is not an address or a network",
+        id="allow_internal-bad-network",
+    ),
+    pytest.param(
+        WATCH + '\n[[watch]]\nurl = "http://169.254.169.254/latest/meta-data/"\n',
+        5,
+        "[[watch]] #2 url",
+        'add "169.254.169.254" to allow_internal',
+        id="internal-watch-url",
+    ),
+    pytest.param(
+        '[monitor]\nallow_internal = ["127.0.0.1"]\n\n[[watch]]\nurl = "http://10.0.0.1/"\n',
+        5,
+        "url",
+        "refused: 10.0.0.1 is a private address",
+        id="internal-watch-url-not-allowed",
+    ),
 ]
 
 
@@ -337,3 +368,12 @@ def test_malformed_config_names_file_line_key_and_fix(
     assert (caught.value.path, caught.value.line) == (str(path), line)
     assert key in message
     assert hint in message
+
+
+def test_an_internal_watch_url_loads_when_its_network_is_allowed(tmp_path: Path) -> None:
+    """A [[watch]] on an internal address is accepted when allow_internal covers it."""
+    path = write(
+        tmp_path,
+        '[monitor]\nallow_internal = ["10.0.0.0/8"]\n[[watch]]\nurl = "http://10.1.2.3/status"\n',
+    )
+    assert [w.url for w in load_config(path, ENV).watches] == ["http://10.1.2.3/status"]

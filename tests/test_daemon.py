@@ -22,6 +22,9 @@ from monitor.notify import Notifier
 from monitor.schema import AlertRow, WatchRow
 from monitor.storage import Storage
 
+ALLOW_LOOPBACK = 'allow_internal = ["127.0.0.1"]\n'
+"""For the [monitor] table: the pages are served on 127.0.0.1, refused unless allowed."""
+
 
 def closed_port() -> int:
     with socket.socket() as sock:
@@ -32,7 +35,7 @@ def closed_port() -> int:
 def write_config(path: Path, db: Path, urls: list[str]) -> None:
     watches = "".join(f'\n[[watch]]\nurl = "{url}"\nevery = "1h"\n' for url in urls)
     path.write_text(
-        f'[storage]\nurl = "sqlite:///{db}"\n\n[monitor]\ntick = "1s"\n{watches}',
+        f'[storage]\nurl = "sqlite:///{db}"\n\n[monitor]\n{ALLOW_LOOPBACK}tick = "1s"\n{watches}',
         encoding="utf-8",
     )
 
@@ -167,7 +170,8 @@ def daemon_config(path: Path, db: Path, urls: list[str], **monitor: str) -> None
     settings = "".join(f"{key} = {value}\n" for key, value in monitor.items())
     watches = "".join(f'\n[[watch]]\nurl = "{url}"\nevery = "1h"\n' for url in urls)
     path.write_text(
-        f'[storage]\nurl = "sqlite:///{db}"\n\n[monitor]\ntick = "1s"\n{settings}{watches}',
+        f'[storage]\nurl = "sqlite:///{db}"\n\n[monitor]\n{ALLOW_LOOPBACK}tick = "1s"\n'
+        f"{settings}{watches}",
         encoding="utf-8",
     )
 
@@ -261,7 +265,7 @@ def test_two_daemons_share_one_database_and_check_each_page_once(
     config = tmp_path / "monitor.toml"
     watches = "".join(f'\n[[watch]]\nurl = "{page_server.url(n)}"\nevery = "1h"\n' for n in names)
     config.write_text(
-        f'[storage]\nurl = "{db_url}"\n\n[monitor]\ntick = "1s"\nconcurrency = 2\n'
+        f'[storage]\nurl = "{db_url}"\n\n[monitor]\n{ALLOW_LOOPBACK}tick = "1s"\nconcurrency = 2\n'
         f"per_host = 8\n{watches}",
         encoding="utf-8",
     )
@@ -348,7 +352,7 @@ def test_every_waiting_alert_goes_out_at_the_first_tick(
     storage.close()
     config = tmp_path / "monitor.toml"
     config.write_text(
-        f'[storage]\nurl = "sqlite:///{db}"\n[monitor]\ntick = "1h"\n'
+        f'[storage]\nurl = "sqlite:///{db}"\n[monitor]\n{ALLOW_LOOPBACK}tick = "1h"\n'
         f'[notify]\nurls = ["{target}"]\n',
         encoding="utf-8",
     )

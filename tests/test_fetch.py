@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -18,9 +20,11 @@ from monitor.errors import ConfigError, FetchError
 from monitor.fetch import (
     Fetcher,
     FetchSettings,
+    Resolver,
     TransportKind,
     make_transport,
     status_reason,
+    system_resolver,
 )
 from monitor.models import FetchResult
 
@@ -32,6 +36,8 @@ PAGE = b"<html><body><p>Hello</p></body></html>"
 BIG = b"x" * 5000
 HOLD_LIMIT = 10.0
 """Seconds a held handler waits at most, so a broken test fails instead of hanging."""
+LOOPBACK = (ipaddress.ip_network("127.0.0.1/32"),)
+"""The test servers' address: allowed on purpose, since by default it is refused."""
 
 
 class ServerState:
@@ -171,16 +177,26 @@ def transport(request: pytest.FixtureRequest) -> TransportKind:
     return kind
 
 
-def run(kind: TransportKind, body: Callable[[Fetcher], Awaitable[T]], **settings: Any) -> T:
+def run(
+    kind: TransportKind,
+    body: Callable[[Fetcher], Awaitable[T]],
+    resolver: Resolver = system_resolver,
+    **settings: Any,
+) -> T:
+    """Run ``body`` with a fetcher that may fetch from 127.0.0.1 (unless told otherwise)."""
+    settings = {"allow_internal": LOOPBACK, **settings}
+
     async def main() -> T:
-        async with Fetcher(FetchSettings(transport=kind, **settings)) as fetcher:
-            return await body(fetcher)
+        async with Fetcher(FetchSettings(transport=kind, **settings), resolver=resolver) as f:
+            return await body(f)
 
     return asyncio.run(main())
 
 
-def fetch(kind: TransportKind, url: str, **settings: Any) -> FetchResult:
-    return run(kind, lambda fetcher: fetcher.fetch(url), **settings)
+def fetch(
+    kind: TransportKind, url: str, resolver: Resolver = system_resolver, **settings: Any
+) -> FetchResult:
+    return run(kind, lambda fetcher: fetcher.fetch(url), resolver, **settings)
 
 
 def closed_port() -> int:
@@ -352,10 +368,8 @@ def test_requests_to_one_host_are_bounded_by_per_host(
     really run two at once; a fetcher ignoring the bound would hand all six to the
     transport before the first answer, which the counting transport sees.
     """
-    settings = FetchSettings(transport=transport, per_host=2)
-    counting = CountingTransport(
-        make_transport(transport, settings.limits, per_host=settings.per_host)
-    )
+    settings = FetchSettings(transport=transport, per_host=2, allow_internal=LOOPBACK)
+    counting = CountingTransport(make_transport(settings))
 
     async def six() -> list[FetchResult]:
         async with Fetcher(settings, transport=counting) as fetcher:
@@ -386,3 +400,180 @@ def test_cookies_a_site_sets_are_not_sent_back(
 
     run(transport, twice)
     assert [seen.headers.get("cookie") for seen in page_server.requests] == [None, None]
+
+
+# -- internal addresses (SSRF) --------------------------------------------------------------
+
+INTERNAL = "127.0.0.1"
+"""Stands for any internal address: the page server's, so a request to it would be seen."""
+PUBLIC = "127.0.0.2"
+"""Stands for a public address: loopback too, but the only one these tests allow."""
+
+
+def names(table: dict[str, str]) -> Resolver:
+    """A resolver that knows only these names, as a DNS server under an attacker's control
+    would answer them."""
+
+    async def resolve(host: str, port: int) -> Sequence[str]:
+        if host not in table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [table[host]]
+
+    return resolve
+
+
+@asynccontextmanager
+async def raw_server(response: bytes, host: str = "127.0.0.1") -> AsyncIterator[str]:
+    """A server on ``host`` that answers any request with ``response`` byte for byte,
+    then hangs up; yields its base URL."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(response)
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client gave up on the answer: what some tests are about
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, host, 0)
+    async with server:
+        port = server.sockets[0].getsockname()[1]
+        yield f"http://{host}:{port}"
+
+
+def redirect_to(location: str) -> bytes:
+    return f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()
+
+
+def test_an_internal_address_is_refused_by_default(
+    page_server: PageServer, transport: TransportKind
+) -> None:
+    """Without allow_internal, a loopback URL is a FetchError naming the address and the
+    switch, and no request reaches the server."""
+    page_server.set("/secret", "<p>db_password=hunter2</p>")
+    with pytest.raises(FetchError) as caught:
+        fetch(transport, page_server.url("/secret"), allow_internal=())
+    assert caught.value.reason.startswith("refused: 127.0.0.1 is a loopback address;")
+    assert "allow_internal in the [monitor] table" in caught.value.reason
+    assert page_server.requests == []
+
+
+@pytest.mark.parametrize("host", ["localhost", "0x7f.1", "2130706433", "127.1", "[::ffff:7f00:1]"])
+def test_loopback_is_refused_in_any_spelling(
+    page_server: PageServer, transport: TransportKind, host: str
+) -> None:
+    """localhost and the odd spellings of 127.0.0.1 are refused before any request."""
+    page_server.set("/secret", "<p>db_password=hunter2</p>")
+    with pytest.raises(FetchError, match="loopback address"):
+        fetch(transport, f"http://{host}:{page_server.port}/secret", allow_internal=())
+    assert page_server.requests == []
+
+
+def test_a_name_resolving_to_an_internal_address_is_refused(
+    page_server: PageServer, transport: TransportKind
+) -> None:
+    """A public-looking name whose DNS answer is internal is refused at connect time."""
+    page_server.set("/secret", "<p>db_password=hunter2</p>")
+    url = f"http://news.example:{page_server.port}/secret"
+    with pytest.raises(FetchError) as caught:
+        fetch(transport, url, names({"news.example": INTERNAL}), allow_internal=())
+    assert caught.value.reason.startswith(
+        "refused: news.example resolves to 127.0.0.1, a loopback address;"
+    )
+    assert page_server.requests == []
+
+
+def test_a_name_is_fetched_from_the_address_it_was_checked_at(
+    page_server: PageServer, transport: TransportKind
+) -> None:
+    """The connection goes to the address the guard resolved and allowed, not to a
+    second lookup of the name."""
+    page_server.set("/story", "<p>Hello</p>")
+    url = f"http://news.example:{page_server.port}/story"
+    result = fetch(transport, url, names({"news.example": INTERNAL}))
+    assert result.status == 200
+    assert page_server.requests[-1].headers["host"] == f"news.example:{page_server.port}"
+
+
+@pytest.mark.parametrize("target", ["address", "name"])
+def test_a_redirect_to_an_internal_address_is_not_followed(
+    page_server: PageServer, transport: TransportKind, target: str
+) -> None:
+    """A page on an allowed address redirecting to an internal one (written as an address,
+    or as a name resolving to it) is refused, and the internal page is never requested."""
+    page_server.set("/admin", "<p>rebooted</p>")
+    host = INTERNAL if target == "address" else "admin.example"
+    admin = f"http://{host}:{page_server.port}/admin?action=reboot"
+    public = (ipaddress.ip_network(f"{PUBLIC}/32"),)
+
+    async def main() -> None:
+        async with raw_server(redirect_to(admin), host=PUBLIC) as base:
+            settings = FetchSettings(transport=transport, allow_internal=public)
+            resolver = names({"admin.example": INTERNAL})
+            async with Fetcher(settings, resolver=resolver) as fetcher:
+                await fetcher.fetch(f"{base}/story")
+
+    with pytest.raises(FetchError, match=r"refused: .*127\.0\.0\.1.* loopback address"):
+        asyncio.run(main())
+    assert page_server.requests == []
+
+
+def test_allow_internal_lets_a_loopback_redirect_through(
+    page_server: PageServer, transport: TransportKind
+) -> None:
+    """With the network allowed, the same redirect is followed to the page."""
+    page_server.set("/admin", "<p>fine</p>")
+    page_server.redirect("/story", "/admin")
+    result = fetch(transport, page_server.url("/story"))
+    assert result.status == 200
+    assert result.final_url == page_server.url("/admin")
+
+
+# -- malformed responses --------------------------------------------------------------------
+
+MALFORMED = {
+    "too-many-headers": (
+        b"HTTP/1.1 200 OK\r\n"
+        + b"".join(b"X-H%d: v\r\n" % i for i in range(20_000))
+        + b"Content-Length: 2\r\n\r\nhi",
+        "malformed HTTP response",
+    ),
+    "nul-in-header": (
+        b"HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nhi",
+        "malformed HTTP response",
+    ),
+    "invalid-header-name": (
+        b"HTTP/1.1 200 OK\r\nX Bad\x1b[31m: b\r\nContent-Length: 2\r\n\r\nhi",
+        "malformed HTTP response",
+    ),
+    "bad-status-line": (
+        b"HTTP/1.1 two hundred OK\r\nContent-Length: 2\r\n\r\nhi",
+        "malformed HTTP response",
+    ),
+    "truncated-chunked-body": (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nhello",
+        "closed the connection before the whole response arrived",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_response_is_a_short_fetch_error(transport: TransportKind, case: str) -> None:
+    """A response no HTTP parser accepts is a FetchError saying so in a line, without
+    the server's bytes."""
+    response, expected = MALFORMED[case]
+
+    async def main() -> FetchResult:
+        async with raw_server(response) as base:
+            settings = FetchSettings(transport=transport, allow_internal=LOOPBACK)
+            async with Fetcher(settings) as fetcher:
+                return await fetcher.fetch(f"{base}/")
+
+    with pytest.raises(FetchError, match=expected) as caught:
+        asyncio.run(main())
+    reason = caught.value.reason
+    assert reason.isprintable()
+    assert len(reason) < 200
+    assert "next check will try again" in reason

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import socketserver
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +29,8 @@ from monitor.pipeline import Pipeline, PipelineSettings
 from monitor.storage import Storage
 
 PATH = "/news/s400-experts"
+ALLOW_LOOPBACK = '[monitor]\nallow_internal = ["127.0.0.1"]\n'
+"""The pages are served on 127.0.0.1, which is refused unless the config allows it."""
 
 
 @pytest.fixture
@@ -34,6 +39,7 @@ def setup(tmp_path: Path, page_server: PageServer, smtp_server: SMTPServer) -> t
     config = tmp_path / "monitor.toml"
     config.write_text(
         f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n'
+        f"{ALLOW_LOOPBACK}"
         f'[notify]\nurls = ["{smtp_server.apprise_url()}"]\n'
         f'[[watch]]\nurl = "{url}"\nname = "story"\n',
         encoding="utf-8",
@@ -237,6 +243,7 @@ def test_a_dead_alert_target_keeps_the_alert_for_a_retry(
     port = smtp_server.port
     config.write_text(
         f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n'
+        f"{ALLOW_LOOPBACK}"
         f'[notify]\nurls = ["mailto://127.0.0.1:1?from=m@example.org&to=d@example.org", '
         f'"{smtp_server.apprise_url()}"]\n'
         f'[[watch]]\nurl = "{url}"\nname = "story"\n',
@@ -428,8 +435,9 @@ def test_monitor_check_all_delivers_every_alert_in_the_same_run(
     config = tmp_path / "monitor.toml"
     config.write_text(
         f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n'
+        f"{ALLOW_LOOPBACK}"
         # One local host serves every page; raw: tiny pages need no article extraction.
-        "[monitor]\nconcurrency = 32\nper_host = 32\n[defaults]\nraw = true\n"
+        "concurrency = 32\nper_host = 32\n[defaults]\nraw = true\n"
         f'[notify]\nurls = ["json://{webhook_receiver.netloc}/alerts"]\n'
         + "".join(f'[[watch]]\nurl = "{url}"\nname = "{n}"\n' for n, url in enumerate(urls)),
         encoding="utf-8",
@@ -577,3 +585,50 @@ def test_a_new_subheading_that_stays_is_reported_at_the_next_check(
     assert "What happens next" in smtp_server.messages[0].as_string()
     check(config)
     assert len(smtp_server.messages) == 1
+
+
+# -- a broken server: one line in the log, not a traceback ------------------------------------
+
+
+class _NulHeader(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        while self.rfile.readline() not in (b"\r\n", b""):
+            pass
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 2\r\n\r\nhi")
+
+
+@pytest.fixture
+def nul_header_server() -> Iterator[str]:
+    """A server on 127.0.0.1 whose every answer has a NUL byte in a header; yields a URL."""
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _NulHeader) as server:
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}/story"
+        finally:
+            server.shutdown()
+
+
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+def test_a_malformed_response_is_an_error_of_its_watch_logged_in_one_line(
+    tmp_path: Path,
+    nul_header_server: str,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    transport: str,
+) -> None:
+    """A header with a NUL byte makes the check an error saying the response was malformed,
+    logged as one warning line with no traceback."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}'
+        f'transport = "{transport}"\n[[watch]]\nurl = "{nul_header_server}"\n',
+        encoding="utf-8",
+    )
+    with caplog.at_level(logging.WARNING):
+        assert main(["--config", str(config), "check", "--all", "--json"]) == 2
+    [report] = json.loads(capsys.readouterr().out)
+    assert report["error"].startswith("the server sent a malformed HTTP response (")
+    assert [r.exc_info for r in caplog.records] == [None]
+    assert caplog.records[0].getMessage() == f"{nul_header_server}: {report['error']}"

@@ -35,6 +35,9 @@ def story(
 [storage]
 url = "sqlite:///{tmp_path}/monitor.db"
 
+[monitor]
+allow_internal = ["127.0.0.1"]  # the page server's address, refused unless allowed
+
 [notify]
 urls = ["{smtp_server.apprise_url()}", "{slack_receiver.apprise_url}"]
 
