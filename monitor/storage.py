@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from monitor.diff import Summary
 from monitor.edits import Edit
@@ -48,6 +50,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+MIGRATION_LOCK = 0x6D6F6E69746F72
+"""The PostgreSQL advisory lock that serialises migrations (any number, the same in every
+process: 'monitor' in ASCII)."""
 
 
 def _options_from_json(data: dict[str, Any]) -> WatchOptions:
@@ -138,20 +145,61 @@ class Storage:
 
     # -- schema ------------------------------------------------------------
 
-    def migrate(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
-        from alembic import command
+    def migrate(self, *, scripts: Path | None = None) -> bool:
+        """Create or upgrade the schema to the newest migration; False if it was there.
 
-        config = _alembic_config(self.url)
+        At head this costs one read of the revision, and takes no lock. Otherwise the whole
+        upgrade is one transaction, under a lock (an advisory lock on PostgreSQL, BEGIN
+        IMMEDIATE on SQLite): processes starting at once wait for the first one, then find
+        nothing to do, and a crash halfway leaves the schema as it was. ``scripts``: another
+        copy of the migration scripts (the tests interrupt one).
+        """
+        from alembic import command
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = _alembic_config(self.url, scripts)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        engine = self._migration_engine()
         try:
-            with self.engine.begin() as connection:
+            with self.engine.connect() as connection:
+                if MigrationContext.configure(connection).get_current_revision() == head:
+                    return False
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                if MigrationContext.configure(connection).get_current_revision() == head:
+                    return False  # another process migrated while this one waited
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+            return True
         except SQLAlchemyError as error:
             raise StorageError(
                 f"cannot create or upgrade the database schema ({error}); "
                 "check the storage URL and that the database is writable"
             ) from error
+        finally:
+            if engine is not self.engine:
+                engine.dispose()
+
+    def _migration_engine(self) -> Engine:
+        """The engine migrations run on: this one, or on SQLite one whose transactions are
+        real (BEGIN IMMEDIATE: DDL included, and the write lock taken at once)."""
+        if self.engine.dialect.name != "sqlite":
+            return self.engine
+        engine = create_engine(self.engine.url, poolclass=NullPool)
+
+        def connect(dbapi_connection: Any, record: Any) -> None:
+            # pysqlite's own transactions start only before INSERT/UPDATE/DELETE, so a
+            # CREATE TABLE would commit on its own; SQLAlchemy's recipe hands them to us.
+            dbapi_connection.isolation_level = None
+            _sqlite_pragmas(dbapi_connection, record)
+
+        event.listen(engine, "connect", connect)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
 
     # -- watches -----------------------------------------------------------
 
@@ -600,11 +648,11 @@ def _update_bookkeeping(row: WatchRow, owner: str, outcome: CheckOutcome) -> Non
         row.hint = outcome.hint
 
 
-def _alembic_config(url: str) -> Any:
+def _alembic_config(url: str, scripts: Path | None = None) -> Any:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(files("monitor.migrations")))
+    config.set_main_option("script_location", str(scripts or files("monitor.migrations")))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
