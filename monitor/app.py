@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from monitor.config import Config
 from monitor.diff import ArticleDiff, diff_articles
@@ -36,18 +35,6 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def _ensure_sqlite_dir(url: str) -> None:
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        path = Path(url.removeprefix("sqlite:///").split("?")[0])
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StorageError(
-                f"cannot create the database directory {path.parent} ({error.strerror}); "
-                "set [storage] url in the config to a writable place"
-            ) from error
-
-
 def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
     """The versions, each with its change from the one before: versions stored before
     monitor kept that (schema revision 0002) get it worked out here, on reading."""
@@ -67,7 +54,6 @@ class Monitor:
         self.config = config
         self.clock = clock
         self.owner = owner or default_owner()
-        _ensure_sqlite_dir(config.storage_url)
         self.storage = Storage(config.storage_url)
         self.storage.migrate()
         self.storage.sync_watches(config.watches, clock())

@@ -9,6 +9,8 @@ row, the new version and the alert that reports it) is written in one transactio
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
@@ -20,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -55,6 +64,38 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 MIGRATION_LOCK = 0x6D6F6E69746F72
 """The PostgreSQL advisory lock that serialises migrations (any number, the same in every
 process: 'monitor' in ASCII)."""
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    """Make a new SQLite database 0600 in a 0700 directory: it holds every page fetched,
+    and SQLite itself would create it with the umask's 0644 (its -wal and -shm files
+    copy the database file's mode)."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database.startswith(":memory:"):
+        return
+    path = Path(database)
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise StorageError(
+            f"cannot create the database {path} ({error.strerror}); "
+            "set [storage] url in the config to a writable place"
+        ) from error
+
+
+def _masked(text: str, url: str | None = None) -> str:
+    """``text`` (a database URL, or a message quoting ``url``) without the URL's password."""
+    try:
+        parsed = make_url(url or text)
+    except (ArgumentError, ValueError):
+        return re.sub(r"//[^/@\s]*@", "//***@", text)  # no URL SQLAlchemy can read
+    if not parsed.password:
+        return text
+    shown = parsed.render_as_string(hide_password=True)
+    return shown if url is None else text.replace(str(parsed.password), "***")
 
 
 def _options_from_json(data: dict[str, Any]) -> WatchOptions:
@@ -112,10 +153,12 @@ class Storage:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         try:
+            _prepare_sqlite_file(make_url(url))
             self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as error:
+            # The URL may hold a password, and so may the error that quotes it.
             raise StorageError(
-                f"cannot use the database URL {url!r} ({error}); "
+                f"cannot use the database URL {_masked(url)} ({_masked(str(error), url)}); "
                 "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
             ) from error
         if self.engine.dialect.name == "sqlite":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,6 +153,41 @@ def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: 
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
     assert versions == [("0002",)]
     assert storage.get_watch(URL).id == watch_id
+
+
+def test_a_new_sqlite_database_is_private_to_its_owner(tmp_path: Path) -> None:
+    """A database created outside systemd is 0600 in a new 0700 directory (with its -wal
+    file), not readable by the other users of the machine."""
+    path = tmp_path / "state" / "monitor" / "monitor.db"
+    storage = Storage(f"sqlite:///{path}")
+    try:
+        storage.migrate()
+        storage.add_watch(spec(), T0)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+    finally:
+        storage.close()
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert modes["monitor.db"] == 0o600
+    assert set(modes.values()) == {0o600}, modes
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql+nosuchdriver://monitor:hunter2pw@127.0.0.1/test", id="driver"),
+        pytest.param("nosuchdb://monitor:hunter2pw@127.0.0.1/test", id="dialect"),
+        pytest.param("postgresql://monitor:hunter2pw@127.0.0.1:port/test", id="bad-port"),
+    ],
+)
+def test_an_unusable_database_url_is_an_error_without_its_password(url: str) -> None:
+    """A database URL that cannot be used raises StorageError that names the URL and what to
+    write, with its password masked."""
+    with pytest.raises(StorageError) as caught:
+        Storage(url)
+    message = str(caught.value)
+    assert "hunter2pw" not in message
+    assert "127.0.0.1" in message
+    assert "sqlite:///PATH" in message
 
 
 # -- watches ------------------------------------------------------------------------------
