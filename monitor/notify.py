@@ -17,6 +17,7 @@ from typing import Any
 
 import apprise
 from apprise.conversion import convert_between
+from apprise.plugins.discord import NotifyDiscord
 
 from monitor.config import Target
 from monitor.errors import NotifyError
@@ -54,6 +55,10 @@ class Delivery:
 
 
 def _format_of(plugin: Any) -> str:
+    if isinstance(plugin, NotifyDiscord):
+        # Discord (and Guilded, its subclass) draw Markdown in plain text too: a page's
+        # [label](url) would be a disguised link. The Markdown rendering escapes it.
+        return "markdown"
     fmt = plugin.notify_format
     if isinstance(fmt, (tuple, list)):
         fmt = fmt[0]
