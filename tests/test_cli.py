@@ -310,3 +310,78 @@ def test_diff_names_the_kinds_too(
     )
     assert main(["--config", str(config), "diff", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["edits"][0]["label"] == "mere 39 → 45 kilobytes"
+
+
+# -- what reaches the terminal ------------------------------------------------------------------
+
+ANSI = "\x1b[2J\x1b]0;pwned\x07"
+"""Clear the screen, then retitle the terminal."""
+SNEAKY = f"{ANSI}\x9b31m\u202etxt.exe\u2066"
+"""…with a C1 CSI and bidi overrides besides."""
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066")
+
+
+def hostile_page() -> str:
+    page = page_v1(Chrome(1))
+    return page.replace("</h1>", f" {SNEAKY}</h1>", 1).replace("</p>", f" {SNEAKY}</p>", 1)
+
+
+@pytest.mark.parametrize("command", ["show", "diff", "list"])
+def test_page_text_cannot_drive_the_terminal(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """Escape sequences, C1 controls and bidi overrides from a page are printed as visible
+    escapes (\\x1b, \\u202e) by every command that shows page text."""
+    url = page_server.url("/s")
+    page_server.set("/s", page_v1(Chrome(1)))
+    main(["--config", str(config), "add", url])
+    main(["--config", str(config), "check", url])
+    page_server.set("/s", hostile_page())
+    main(["--config", str(config), "check", url])
+    page_server.set("/s", "{}", content_type=f"application/x-evil{ANSI}\x9b")
+    main(["--config", str(config), "check", url])
+    capsys.readouterr()
+    assert main(["--config", str(config), command, *([url] if command != "list" else [])]) == 0
+    out = capsys.readouterr().out
+    for control in RAW_CONTROLS:
+        assert control not in out, (control, out)
+    if command == "list":  # the Content-Type header, in the watch's error
+        assert "application/x-evil\\x1b[2J\\x1b]0, not a web page" in out
+    if command in ("show", "diff"):  # extraction drops C0 controls, not the rest
+        assert "\\x9b31m\\u202etxt.exe\\u2066" in out
+
+
+def test_json_output_escapes_controls_too(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json keeps page text intact but escaped (\\u009b, \\u202e), so printing it is safe."""
+    url = page_server.url("/s")
+    page_server.set("/s", hostile_page())
+    main(["--config", str(config), "add", url])
+    main(["--config", str(config), "check", url])
+    capsys.readouterr()
+    assert main(["--config", str(config), "show", url, "--json"]) == 0
+    out = capsys.readouterr().out
+    for control in RAW_CONTROLS:
+        assert control not in out
+    assert "\x9b31m\u202etxt.exe\u2066" in json.loads(out)["title"]
+
+
+def test_a_watch_url_password_is_neither_printed_nor_logged(
+    config: Path,
+    page_server: PageServer,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A watch URL with user:password@ is printed and logged without them by add, check and
+    list, whatever the check's outcome."""
+    url = page_server.url("/s").replace("http://", "http://bob:hunter2pw@")
+    page_server.set("/s", page_v1(Chrome(1)))
+    assert main(["--config", str(config), "add", url]) == 0
+    main(["--config", str(config), "check", "--all"])
+    assert main(["--config", str(config), "list"]) == 0
+    assert main(["--config", str(config), "list", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert caplog.records  # the check logged its outcome
+    assert "hunter2pw" not in captured.out + captured.err + caplog.text
+    assert page_server.url("/s").replace("http://", "http://***@") in captured.out
