@@ -517,14 +517,17 @@ def _setup_logging(level: str | None, command_name: str) -> None:
 
 
 class _Redact(logging.Filter):
-    """Log records without the passwords of the URLs they quote (a watch's user:pass@)."""
+    """What the log may show: monitor's own records at the chosen level, everyone else's
+    from WARNING (at DEBUG, Apprise and urllib3 log webhook URLs, tokens and all); and no
+    password of a URL quoted (a watch's user:pass@)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and record.name.split(".")[0] != "monitor":
+            return False
         record.msg, record.args = redact_credentials(record.getMessage()), None
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact_credentials(
-                logging.Formatter().formatException(record.exc_info)
-            )
+            trace = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact_credentials(trace)
         return True
 
 

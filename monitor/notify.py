@@ -77,7 +77,12 @@ class _Endpoint:
 
     @property
     def display(self) -> str:
-        return str(self.plugin.url(privacy=True)).split("?")[0]
+        # Apprise masks the tokens it knows of (Slack's, Discord's); a generic webhook's
+        # path (json://, form://, ntfy topics) is often a token too.
+        shown = str(self.plugin.url(privacy=True)).split("?")[0]
+        scheme, _, rest = shown.partition("://")
+        host, slash, path = rest.partition("/")
+        return f"{scheme}://{host}{slash}{'/'.join(map(_mask_token, path.split('/')))}"
 
 
 class Notifier:
@@ -194,6 +199,15 @@ def _fit(plugin: Any, text: str, room: int, hint: str) -> str:
             return body
         budget -= over
     return cut(text, max(room, 0), "")
+
+
+def _mask_token(segment: str) -> str:
+    """A path segment that looks like a token (long, or mixing letters and digits or cases)
+    cut to its first and last character, as Apprise shows the tokens it knows."""
+    kinds = sum(any(test(c) for c in segment) for test in (str.islower, str.isupper, str.isdigit))
+    if len(segment) >= 20 or (len(segment) >= 8 and kinds >= 2):
+        return f"{segment[0]}...{segment[-1]}"
+    return segment
 
 
 def _mask(url: str) -> str:

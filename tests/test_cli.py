@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from fixtures.edited_pages import ARS, corpus_page
 from fixtures.seed_pages import Chrome, page_v1, page_v2
-from servers import PageServer, SlackReceiver, SMTPServer
+from servers import DiscordReceiver, PageServer, SlackReceiver, SMTPServer
 
 from monitor.cli import _COMMANDS, build_parser, main
 
@@ -385,3 +386,27 @@ def test_a_watch_url_password_is_neither_printed_nor_logged(
     assert caplog.records  # the check logged its outcome
     assert "hunter2pw" not in captured.out + captured.err + caplog.text
     assert page_server.url("/s").replace("http://", "http://***@") in captured.out
+
+
+def test_debug_logging_shows_no_notification_token(
+    tmp_path: Path,
+    slack_receiver: SlackReceiver,
+    discord_receiver: DiscordReceiver,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With --log-level debug, notify-test logs and prints neither Slack's nor Discord's
+    tokens: other libraries' logs (Apprise's, urllib3's) stay at WARNING."""
+    caplog.set_level(logging.DEBUG)
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n[notify]\n'
+        f'urls = ["{slack_receiver.apprise_url}", "{discord_receiver.apprise_url}"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--log-level", "debug", "--config", str(path), "notify-test"]) == 0
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err + caplog.text
+    secrets = [*SlackReceiver.token.split("/"), DiscordReceiver.webhook_token]
+    assert [secret for secret in secrets if secret in shown] == []
+    assert len(slack_receiver.posts) == len(discord_receiver.posts) == 1

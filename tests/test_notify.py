@@ -483,6 +483,15 @@ def test_an_invalid_url_selector_is_an_error_too(tagged: Notifier) -> None:
             ["s3cr3tt0ken"],
             id="header-token",
         ),
+        pytest.param(
+            "json://127.0.0.1:9/hooks/s3cr3tT0kenAbCdEf", ["s3cr3tT0kenAbCdEf"], id="path-token"
+        ),
+        pytest.param("ntfy://127.0.0.1/alertsTopicS3cret", ["alertsTopicS3cret"], id="ntfy-topic"),
+        pytest.param(
+            f"discord://{DiscordReceiver.webhook_id}/{DiscordReceiver.webhook_token}",
+            [DiscordReceiver.webhook_id, DiscordReceiver.webhook_token],
+            id="discord-token",
+        ),
     ],
 )
 def test_describe_masks_secrets(url: str, secrets: list[str]) -> None:
