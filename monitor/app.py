@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from monitor.config import Config
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
-from monitor.errors import MonitorError, StorageError
+from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.fetch import Fetcher, FetchSettings
 from monitor.models import StoredVersion, Watch, WatchSpec
-from monitor.notify import Delivery, Message, Notifier
+from monitor.notify import Delivery, Message, Notifier, mask_url
 from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
 from monitor.render import AlertContext, render_alert
 from monitor.storage import Storage
@@ -61,8 +61,8 @@ class Monitor:
 
     def _notifier(self) -> Notifier:
         notifier = Notifier(self.config.targets, self.config.apprise_config)
-        for watch in self.storage.list_watches():
-            notifier.targets_for(watch.spec.notify)  # registers per-watch Apprise URLs
+        for spec in self.config.watches:
+            notifier.targets_for(spec.notify)  # registers per-watch Apprise URLs
         return notifier
 
     def reload(self, config: Config) -> None:
@@ -81,9 +81,15 @@ class Monitor:
     # -- watches ------------------------------------------------------------
 
     def add(self, spec: WatchSpec) -> Watch:
-        watch = self.storage.add_watch(spec, self.clock())
-        self.notifier.targets_for(spec.notify)
-        return watch
+        unknown = [s for s in spec.notify if "://" in s and not self.notifier.knows(s)]
+        if unknown:
+            # The database keeps no secret: an Apprise URL lives in the config file.
+            raise ConfigError(
+                f"{mask_url(unknown[0])} is not a configured target; add it to the config "
+                'file under [notify] urls, with a tag ({ url = "...", tags = ["desk"] }), '
+                "and pass --notify desk"
+            )
+        return self.storage.add_watch(spec, self.clock())
 
     def remove(self, url: str) -> None:
         self.storage.remove_watch(url)

@@ -425,8 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--notify",
         action="append",
         default=[],
-        metavar="URL_OR_TAG",
-        help="an Apprise URL, or a tag of the configured targets (repeatable)",
+        metavar="TAG",
+        help="a tag of the config's [notify] targets, or one of their URLs (repeatable)",
     )
     p.add_argument(
         "--selector", help="CSS selector (or XPath starting with /) of the part to watch"

@@ -33,6 +33,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
@@ -594,7 +595,7 @@ def _apply_spec(row: WatchRow, spec: WatchSpec) -> None:
         row.next_check_at = row.last_check_at  # re-plan at the next tick with the new interval
     row.name = spec.name
     row.every = spec.every
-    row.notify = list(spec.notify)
+    row.notify = [target_ref(selector) for selector in spec.notify]  # no secret stored
     options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.options).items()}
     if row.id is not None and row.options is not None and row.options != options:
         # What is watched changed (a selector, an ignore rule): the next reading is the new

@@ -410,3 +410,42 @@ def test_debug_logging_shows_no_notification_token(
     secrets = [*SlackReceiver.token.split("/"), DiscordReceiver.webhook_token]
     assert [secret for secret in secrets if secret in shown] == []
     assert len(slack_receiver.posts) == len(discord_receiver.posts) == 1
+
+
+# -- secrets stay in the config file ---------------------------------------------------------
+
+
+def test_the_database_keeps_no_notification_secret(
+    tmp_path: Path, page_server: PageServer, slack_receiver: SlackReceiver
+) -> None:
+    """A watch notifying an Apprise URL of the config gets its alerts, while the database
+    files hold a reference to the URL, not its tokens."""
+    page_server.set("/s", page_v1(Chrome(1)))
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/db/m.db"\n\n'
+        f'[[watch]]\nurl = "{page_server.url("/s")}"\nnotify = ["{slack_receiver.apprise_url}"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(path), "check", "--all"]) == 0
+    page_server.set("/s", page_v2(Chrome(2)))
+    assert main(["--config", str(path), "check", "--all"]) == 0
+    assert len(slack_receiver.wait_for(1)) == 1
+    stored = b"".join(file.read_bytes() for file in (tmp_path / "db").iterdir())
+    for secret in SlackReceiver.token.split("/"):
+        assert secret.encode() not in stored
+
+
+def test_add_refuses_a_notification_url_the_config_does_not_hold(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`add --notify URL` with a URL not in the config is a one-line error saying to put it
+    there with a tag; the URL's token is not printed, and no watch is added."""
+    token = "T11111111/B11111111/ZZZZZZZZZZZZZZZZZZZZZZZZ"
+    url = "https://example.org/story"
+    assert main(["--config", str(config), "add", url, "--notify", f"slack://{token}"]) == 1
+    err = capsys.readouterr().err
+    assert "[notify] urls" in err and "--notify desk" in err
+    assert "ZZZZ" not in err
+    assert main(["--config", str(config), "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

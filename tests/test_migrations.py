@@ -24,6 +24,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 
 from monitor.app import with_changes
+from monitor.config import target_ref
 from monitor.schema import Base
 from monitor.storage import MIGRATION_LOCK, Storage
 
@@ -33,6 +34,7 @@ MIGRATIONS = (
     "script.py.mako",
     "versions/0001_initial_schema.py",
     "versions/0002_version_change_size_and_kinds.py",
+    "versions/0003_watch_notify_keeps_no_secret.py",
 )
 
 
@@ -343,3 +345,39 @@ def test_a_schema_at_head_is_not_migrated_again(db_url: str, engine: Engine) -> 
             holder.rollback()
     finally:
         storage.close()
+
+
+# -- 0003: the database keeps no notification secret --------------------------------------------
+
+
+def test_0003_replaces_stored_apprise_urls_by_references(db_url: str, engine: Engine) -> None:
+    """A watch stored with an Apprise URL in its targets keeps its tags, and the URL becomes
+    the reference that the same URL in the config file resolves to."""
+    secret_url = "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    command.upgrade(alembic_config(db_url), "0002")
+    at = datetime(2026, 1, 1)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(_WATCH).values(
+                id=1,
+                url=STORY,
+                name="",
+                every="1h",
+                source="cli",
+                enabled=True,
+                state="active",
+                created_at=at,
+                next_check_at=at,
+                error_count=0,
+                notify=["desk", secret_url],
+                options={},
+            )
+        )
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+        assert storage.get_watch(STORY).spec.notify == ("desk", target_ref(secret_url))
+    finally:
+        storage.close()
+    with engine.connect() as connection:
+        assert "XXXXXXXX" not in str(connection.execute(text("SELECT notify FROM watch")).all())

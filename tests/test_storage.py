@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
+from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
@@ -151,7 +152,7 @@ def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: 
     storage.migrate()
     with storage.engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0002",)]
+    assert versions == [("0003",)]
     assert storage.get_watch(URL).id == watch_id
 
 
@@ -964,3 +965,15 @@ def test_pruning_forgets_old_checks_and_keeps_versions(storage: Storage, watch_i
     storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR))
     assert storage.prune_checks(T0 + HOUR) == 1
     assert [c.at for c in storage.checks(URL)] == [T0 + 2 * HOUR]
+
+
+def test_a_watch_notifying_an_apprise_url_stores_a_reference_to_it(storage: Storage) -> None:
+    """The database keeps a watch's tags as they are and its Apprise URLs as 'target:' and a
+    hash, so no token or password is stored."""
+    url = "mailto://mon:hunter2pw@smtp.example.org?to=desk@example.org"
+    storage.add_watch(spec(notify=("desk", url)), T0)
+    desk, reference = storage.get_watch(URL).spec.notify
+    assert desk == "desk"
+    assert reference == target_ref(url) and reference.startswith("target:")
+    with storage.engine.connect() as connection:
+        assert "hunter2pw" not in str(connection.execute(text("SELECT notify FROM watch")).all())
