@@ -11,15 +11,14 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from monitor.config import Config
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
-from monitor.errors import MonitorError, StorageError
+from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.fetch import Fetcher, FetchSettings
 from monitor.models import StoredVersion, Watch, WatchSpec
-from monitor.notify import Delivery, Message, Notifier
+from monitor.notify import Delivery, Message, Notifier, mask_url
 from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
 from monitor.render import AlertContext, render_alert
 from monitor.storage import Storage
@@ -34,18 +33,6 @@ def utcnow() -> datetime:
 def default_owner() -> str:
     """Names this process in leases, so an operator can tell daemons apart."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def _ensure_sqlite_dir(url: str) -> None:
-    if url.startswith("sqlite:///") and ":memory:" not in url:
-        path = Path(url.removeprefix("sqlite:///").split("?")[0])
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise StorageError(
-                f"cannot create the database directory {path.parent} ({error.strerror}); "
-                "set [storage] url in the config to a writable place"
-            ) from error
 
 
 def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
@@ -67,7 +54,6 @@ class Monitor:
         self.config = config
         self.clock = clock
         self.owner = owner or default_owner()
-        _ensure_sqlite_dir(config.storage_url)
         self.storage = Storage(config.storage_url)
         self.storage.migrate()
         self.storage.sync_watches(config.watches, clock())
@@ -75,8 +61,8 @@ class Monitor:
 
     def _notifier(self) -> Notifier:
         notifier = Notifier(self.config.targets, self.config.apprise_config)
-        for watch in self.storage.list_watches():
-            notifier.targets_for(watch.spec.notify)  # registers per-watch Apprise URLs
+        for spec in self.config.watches:
+            notifier.targets_for(spec.notify)  # registers per-watch Apprise URLs
         return notifier
 
     def reload(self, config: Config) -> None:
@@ -95,9 +81,15 @@ class Monitor:
     # -- watches ------------------------------------------------------------
 
     def add(self, spec: WatchSpec) -> Watch:
-        watch = self.storage.add_watch(spec, self.clock())
-        self.notifier.targets_for(spec.notify)
-        return watch
+        unknown = [s for s in spec.notify if "://" in s and not self.notifier.knows(s)]
+        if unknown:
+            # The database keeps no secret: an Apprise URL lives in the config file.
+            raise ConfigError(
+                f"{mask_url(unknown[0])} is not a configured target; add it to the config "
+                'file under [notify] urls, with a tag ({ url = "...", tags = ["desk"] }), '
+                "and pass --notify desk"
+            )
+        return self.storage.add_watch(spec, self.clock())
 
     def remove(self, url: str) -> None:
         self.storage.remove_watch(url)

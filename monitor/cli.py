@@ -10,11 +10,12 @@ import argparse
 import inspect
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor.addresses import AddressPolicy
 from monitor.config import check_url, find_config, load_config
@@ -22,7 +23,13 @@ from monitor.diff import ArticleDiff
 from monitor.edits import Edit, classify
 from monitor.errors import ConfigError, MonitorError
 from monitor.models import StoredVersion, WatchOptions, WatchSpec
-from monitor.render import change_line, diff_html, diff_markdown, diff_text
+from monitor.render import (
+    change_line,
+    diff_html,
+    diff_markdown,
+    diff_text,
+    redact_credentials,
+)
 from monitor.schedule import validate_every
 
 if TYPE_CHECKING:
@@ -50,8 +57,33 @@ def _iso(at: datetime | None) -> str | None:
     return at.isoformat(timespec="seconds") if at else None
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""What a terminal acts on instead of showing: C0 controls but newline and tab (ESC starts
+the ANSI sequences), DEL, C1 controls (CSI alone is one), and the bidirectional marks,
+embeddings, overrides and isolates that make text read in another order than stored."""
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` as it may reach a terminal: controls shown as escapes (``\\x1b``,
+    ``\\u202e``), URLs without their user and password."""
+    return redact_credentials(_CONTROLS.sub(_escaped, text))
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _echo(text: str = "", *, file: TextIO | None = None) -> None:
+    """Print page and header text (and anything quoting it) without letting it drive the
+    terminal: every line the commands print goes through here."""
+    print(terminal_safe(text), file=file or sys.stdout)
+
+
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    dumped = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    # json escapes C0 controls itself; the rest become \uXXXX, as valid inside its strings.
+    print(redact_credentials(_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)))
 
 
 @command("run")
@@ -96,7 +128,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             detail = f" -> version {report.version}" if report.version else ""
             alerts = f", {report.alerts} alert(s)" if report.alerts else ""
             error = f": {report.error}" if report.error else ""
-            print(f"{report.outcome:<12} {report.url}{detail}{alerts}{error}")
+            _echo(f"{report.outcome:<12} {report.url}{detail}{alerts}{error}")
     return 2 if any(report.outcome == "error" for report in reports) else 0
 
 
@@ -131,7 +163,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         watch = monitor.add(spec)
     finally:
         monitor.close()
-    print(f"watching {watch.url} every {watch.spec.every}")
+    _echo(f"watching {watch.url} every {watch.spec.every}")
     return 0
 
 
@@ -146,7 +178,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
         monitor.remove(args.url)
     finally:
         monitor.close()
-    print(f"removed {args.url}")
+    _echo(f"removed {args.url}")
     return 0
 
 
@@ -181,9 +213,9 @@ def cmd_list(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     if not rows:
-        print("no watches yet; add one with: monitor add URL")
+        _echo("no watches yet; add one with: monitor add URL")
     for row in rows:
-        print(
+        _echo(
             f"{row['url']}\n  every {row['every']}, {row['versions']} version(s), "
             f"last check {row['last_check'] or 'never'}, "
             f"last change {row['last_change'] or 'never'}"
@@ -234,7 +266,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         _print_json(rows)
     else:
         for row in rows:
-            print(f"{row['version']:>4}  {row['at']}  {row['summary']}")
+            _echo(f"{row['version']:>4}  {row['at']}  {row['summary']}")
     return 0
 
 
@@ -261,7 +293,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     monitor = _monitor(args)
     try:
         if args.raw:
-            sys.stdout.buffer.write(monitor.raw(args.url, args.version))
+            raw = monitor.raw(args.url, args.version)
+            if sys.stdout.isatty():  # the page as fetched, but not its escape sequences
+                _echo(raw.decode("utf-8", "replace"))
+            else:
+                sys.stdout.buffer.write(raw)
             return 0
         version = monitor.show(args.url, args.version)
     finally:
@@ -270,7 +306,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         _print_json(_version_json(version))
         return 0
     article = version.article
-    print(f"# {article.title}")
+    _echo(f"# {article.title}")
     meta = [f"version {version.number}", _iso(version.created_at) or ""]
     if article.byline:
         meta.append(article.byline)
@@ -278,9 +314,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         meta.append(f"published {article.published}")
     if article.modified and article.modified != article.published:
         meta.append(f"modified {article.modified}")
-    print(" · ".join(meta))
-    print()
-    print("\n\n".join(article.paragraphs))
+    _echo(" · ".join(meta))
+    _echo()
+    _echo("\n\n".join(article.paragraphs))
     return 0
 
 
@@ -318,15 +354,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     change = change_line(diff.summary, edits)
     header = f"{args.url}: version {old.number} → {new.number}: {change}"
     if args.format == "html":
-        print(f"<p><strong>{header}</strong></p>")
-        print("\n".join(diff_html(diff)))
+        _echo(f"<p><strong>{header}</strong></p>")
+        _echo("\n".join(diff_html(diff)))
     elif args.format == "markdown":
-        print(f"**{header}**\n")
-        print("\n".join(diff_markdown(diff)))
+        _echo(f"**{header}**\n")
+        _echo("\n".join(diff_markdown(diff)))
     else:
-        print(header)
-        print()
-        print("\n".join(diff_text(diff)) or "(no difference)")
+        _echo(header)
+        _echo()
+        _echo("\n".join(diff_text(diff)) or "(no difference)")
     return 0
 
 
@@ -344,9 +380,9 @@ def cmd_notify_test(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([asdict(d) for d in deliveries])
     elif not deliveries:
-        print("no notification targets configured; add Apprise URLs under [notify] urls")
+        _echo("no notification targets configured; add Apprise URLs under [notify] urls")
     for delivery in deliveries if not args.json else ():
-        print(
+        _echo(
             f"{'ok' if delivery.ok else 'FAILED':<7} {delivery.display}"
             + (f": {delivery.error}" if delivery.error else "")
         )
@@ -393,8 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--notify",
         action="append",
         default=[],
-        metavar="URL_OR_TAG",
-        help="an Apprise URL, or a tag of the configured targets (repeatable)",
+        metavar="TAG",
+        help="a tag of the config's [notify] targets, or one of their URLs (repeatable)",
     )
     p.add_argument(
         "--selector", help="CSS selector (or XPath starting with /) of the part to watch"
@@ -480,6 +516,26 @@ def _setup_logging(level: str | None, command_name: str) -> None:
     # APScheduler logs every tick and Alembic every start at INFO; the daemon says what matters.
     for chatty in ("apscheduler", "alembic"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_REDACT)
+
+
+class _Redact(logging.Filter):
+    """What the log may show: monitor's own records at the chosen level, everyone else's
+    from WARNING (at DEBUG, Apprise and urllib3 log webhook URLs, tokens and all); and no
+    password of a URL quoted (a watch's user:pass@)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING and record.name.split(".")[0] != "monitor":
+            return False
+        record.msg, record.args = redact_credentials(record.getMessage()), None
+        if record.exc_info and not record.exc_text:
+            trace = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact_credentials(trace)
+        return True
+
+
+_REDACT = _Redact()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -490,7 +546,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except MonitorError as error:
-        print(f"monitor: error: {error}", file=sys.stderr)
+        _echo(f"monitor: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

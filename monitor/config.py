@@ -6,6 +6,7 @@ Every error names the file, the line and the key, and says what to write instead
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 import tomllib
@@ -56,6 +57,20 @@ class Target:
 
     url: str
     tags: tuple[str, ...] = ()
+
+
+def target_key(url: str) -> str:
+    """A name for an Apprise URL that reveals none of its secrets."""
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+TARGET_REF = "target:"
+
+
+def target_ref(selector: str) -> str:
+    """What the database keeps of a watch's ``notify`` entry: a tag as it is; an Apprise
+    URL, whose tokens and passwords stay in the config file, as ``target:<its key>``."""
+    return f"{TARGET_REF}{target_key(selector)}" if "://" in selector else selector
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ synchronous, so callers run ``deliver`` in a thread.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +16,9 @@ from typing import Any
 
 import apprise
 from apprise.conversion import convert_between
+from apprise.plugins.discord import NotifyDiscord
 
-from monitor.config import Target
+from monitor.config import TARGET_REF, Target, target_key
 from monitor.errors import NotifyError
 from monitor.render import cut, more_hint
 
@@ -54,14 +54,14 @@ class Delivery:
 
 
 def _format_of(plugin: Any) -> str:
+    if isinstance(plugin, NotifyDiscord):
+        # Discord (and Guilded, its subclass) draw Markdown in plain text too: a page's
+        # [label](url) would be a disguised link. The Markdown rendering escapes it.
+        return "markdown"
     fmt = plugin.notify_format
     if isinstance(fmt, (tuple, list)):
         fmt = fmt[0]
     return str(getattr(fmt, "value", fmt))
-
-
-def _key(url: str) -> str:
-    return hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,12 @@ class _Endpoint:
 
     @property
     def display(self) -> str:
-        return str(self.plugin.url(privacy=True)).split("?")[0]
+        # Apprise masks the tokens it knows of (Slack's, Discord's); a generic webhook's
+        # path (json://, form://, ntfy topics) is often a token too.
+        shown = str(self.plugin.url(privacy=True)).split("?")[0]
+        scheme, _, rest = shown.partition("://")
+        host, slash, path = rest.partition("/")
+        return f"{scheme}://{host}{slash}{'/'.join(map(_mask_token, path.split('/')))}"
 
 
 class Notifier:
@@ -104,31 +109,41 @@ class Notifier:
             for plugin in bundle:
                 url = str(plugin.url(privacy=False))
                 self._endpoints.setdefault(
-                    _key(url), _Endpoint(_key(url), plugin, frozenset(map(str, plugin.tags)))
+                    target_key(url),
+                    _Endpoint(target_key(url), plugin, frozenset(map(str, plugin.tags))),
                 )
 
     def _add_url(self, url: str, tags: Sequence[str]) -> _Endpoint:
         plugin = apprise.Apprise.instantiate(url)
         if plugin is None:
             raise NotifyError(
-                f"{_mask(url)} is not a usable Apprise URL; see "
+                f"{mask_url(url)} is not a usable Apprise URL; see "
                 "https://github.com/caronc/apprise/wiki for the syntax of each service"
             )
-        endpoint = _Endpoint(_key(url), plugin, frozenset(tags))
+        endpoint = _Endpoint(target_key(url), plugin, frozenset(tags))
         self._endpoints.setdefault(endpoint.key, endpoint)
         return endpoint
 
     def __len__(self) -> int:
         return len(self._endpoints)
 
+    def knows(self, selector: str) -> bool:
+        """Whether an Apprise URL, or its ``target:`` reference, is a configured target."""
+        key = target_key(selector) if "://" in selector else selector.removeprefix(TARGET_REF)
+        return key in self._endpoints
+
     def targets_for(self, selectors: Sequence[str]) -> tuple[str, ...]:
-        """Target keys for a watch: its own URLs, the targets with its tags, or all."""
+        """Target keys for a watch: its own URLs (or their ``target:`` references, as the
+        database keeps them), the targets with its tags, or all."""
         if not selectors:
             return tuple(self._endpoints)
         keys: list[str] = []
         for selector in selectors:
             if "://" in selector:
                 keys.append(self._add_url(selector, ()).key)
+            elif selector.startswith(TARGET_REF):
+                if self.knows(selector):  # else: its URL left the config
+                    keys.append(selector.removeprefix(TARGET_REF))
             else:
                 keys.extend(k for k, e in self._endpoints.items() if selector in e.tags)
         return tuple(dict.fromkeys(keys))
@@ -191,7 +206,16 @@ def _fit(plugin: Any, text: str, room: int, hint: str) -> str:
     return cut(text, max(room, 0), "")
 
 
-def _mask(url: str) -> str:
+def _mask_token(segment: str) -> str:
+    """A path segment that looks like a token (long, or mixing letters and digits or cases)
+    cut to its first and last character, as Apprise shows the tokens it knows."""
+    kinds = sum(any(test(c) for c in segment) for test in (str.islower, str.isupper, str.isdigit))
+    if len(segment) >= 20 or (len(segment) >= 8 and kinds >= 2):
+        return f"{segment[0]}...{segment[-1]}"
+    return segment
+
+
+def mask_url(url: str) -> str:
     """Only the scheme: the rest of an Apprise URL is often a token."""
     scheme, _, rest = url.partition("://")
     return f"{scheme}://…" if rest else "…"

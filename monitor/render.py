@@ -7,6 +7,7 @@ see the rest with ``monitor diff``.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -211,8 +212,9 @@ def diff_text(diff: ArticleDiff, limit: int | None = None) -> list[str]:
 
 
 def _md_escape(text: str) -> str:
-    # < and > too: on Slack, page text like <!channel> would otherwise ping everyone.
-    for char in "\\*_`~<>":
+    # < and > too: on Slack, page text like <!channel> would otherwise ping everyone, and
+    # <https://evil|Click> a link; [ and ]: [Click](https://evil) would be a disguised link.
+    for char in "\\*_`~<>[]":
         text = text.replace(char, "\\" + char)
     return text
 
@@ -288,12 +290,38 @@ def diff_html(diff: ArticleDiff, limit: int | None = None) -> list[str]:
     return [html_block(label, block) for label, block in _field_blocks(diff, limit)]
 
 
+# -- what page text must not do ---------------------------------------------------------
+
+_MENTION = re.compile(r"(?<=@)(?=(?:everyone|here|channel|all|room|[!&]?\d+)\b)|(?<=<)(?=!)", re.I)
+"""Where a chat service reads a mention: @everyone, @here (Discord, Slack, Mattermost),
+@channel, @all, @room (Matrix), <@123> and <@&123> (a user, a role), <!channel>."""
+
+_CREDENTIALS = re.compile(r"(?<=://)[^/?#@\s]+@")
+
+
+def defuse_mentions(text: str) -> str:
+    """``text`` with a zero-width space after each mention's @ (or <): it reads the same and
+    pings nobody, as discord.py's escape_mentions does, whatever the target's format."""
+    return _MENTION.sub("\u200b", text)
+
+
+def redact_credentials(text: str) -> str:
+    """Every URL in ``text`` without its user and password (``https://***@host/``)."""
+    return _CREDENTIALS.sub("***@", text)
+
+
+def _inert(text: str, url: str) -> str:
+    """Page text in a rendering made harmless; the watch's own URL is left as it is."""
+    return url.join(defuse_mentions(part) for part in text.split(url)) if url else text
+
+
 # -- the alert ------------------------------------------------------------------
 
 
 def render_alert(ctx: AlertContext, budget: int = 20_000) -> Rendered:
     """Render an alert in the three formats, each cut to ``budget`` characters of diff."""
-    ctx = replace(ctx, edits=_edits(ctx))  # classified once, said in every format
+    # Kinds classified once, said in every format; a password in the URL is said in none.
+    ctx = replace(ctx, edits=_edits(ctx), url=redact_credentials(ctx.url))
     hint = more_hint(ctx.url, ctx.old_number, ctx.new_number)
     head = [line for line in (ctx.watch_name, ctx.url, _versions_line(ctx)) if line]
     head += _headline(ctx)
@@ -335,7 +363,13 @@ def render_alert(ctx: AlertContext, budget: int = 20_000) -> Rendered:
         '<div style="font-family:Georgia,serif;font-size:15px;line-height:1.5;max-width:720px">'
         f'{html_head}<hr style="border:0;border-top:1px solid #ddd">{html_body}</div>'
     )
-    return Rendered(subject(ctx), text, markdown, html_doc)
+    url = ctx.url
+    return Rendered(
+        _inert(subject(ctx), url),
+        _inert(text, url),
+        _inert(markdown, url),
+        _inert(html_doc, html.escape(url, quote=True)),
+    )
 
 
 def cut(text: str, limit: int, hint: str) -> str:

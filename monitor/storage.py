@@ -9,6 +9,8 @@ row, the new version and the alert that reports it) is written in one transactio
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import sys
 import zlib
 from collections.abc import Iterator, Sequence
@@ -16,12 +18,22 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
+from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
@@ -48,6 +60,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+MIGRATION_LOCK = 0x6D6F6E69746F72
+"""The PostgreSQL advisory lock that serialises migrations (any number, the same in every
+process: 'monitor' in ASCII)."""
+
+
+def _prepare_sqlite_file(url: URL) -> None:
+    """Make a new SQLite database 0600 in a 0700 directory: it holds every page fetched,
+    and SQLite itself would create it with the umask's 0644 (its -wal and -shm files
+    copy the database file's mode)."""
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database.startswith(":memory:"):
+        return
+    path = Path(database)
+    try:
+        if not path.parent.exists():
+            path.parent.mkdir(mode=0o700, parents=True)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise StorageError(
+            f"cannot create the database {path} ({error.strerror}); "
+            "set [storage] url in the config to a writable place"
+        ) from error
+
+
+def _masked(text: str, url: str | None = None) -> str:
+    """``text`` (a database URL, or a message quoting ``url``) without the URL's password."""
+    try:
+        parsed = make_url(url or text)
+    except (ArgumentError, ValueError):
+        return re.sub(r"//[^/@\s]*@", "//***@", text)  # no URL SQLAlchemy can read
+    if not parsed.password:
+        return text
+    shown = parsed.render_as_string(hide_password=True)
+    return shown if url is None else text.replace(str(parsed.password), "***")
 
 
 def _options_from_json(data: dict[str, Any]) -> WatchOptions:
@@ -105,10 +154,12 @@ class Storage:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         try:
+            _prepare_sqlite_file(make_url(url))
             self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True)
         except (SQLAlchemyError, ImportError, ValueError) as error:
+            # The URL may hold a password, and so may the error that quotes it.
             raise StorageError(
-                f"cannot use the database URL {url!r} ({error}); "
+                f"cannot use the database URL {_masked(url)} ({_masked(str(error), url)}); "
                 "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
             ) from error
         if self.engine.dialect.name == "sqlite":
@@ -138,20 +189,61 @@ class Storage:
 
     # -- schema ------------------------------------------------------------
 
-    def migrate(self) -> None:
-        """Create or upgrade the schema to the newest migration."""
-        from alembic import command
+    def migrate(self, *, scripts: Path | None = None) -> bool:
+        """Create or upgrade the schema to the newest migration; False if it was there.
 
-        config = _alembic_config(self.url)
+        At head this costs one read of the revision, and takes no lock. Otherwise the whole
+        upgrade is one transaction, under a lock (an advisory lock on PostgreSQL, BEGIN
+        IMMEDIATE on SQLite): processes starting at once wait for the first one, then find
+        nothing to do, and a crash halfway leaves the schema as it was. ``scripts``: another
+        copy of the migration scripts (the tests interrupt one).
+        """
+        from alembic import command
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        config = _alembic_config(self.url, scripts)
+        head = ScriptDirectory.from_config(config).get_current_head()
+        engine = self._migration_engine()
         try:
-            with self.engine.begin() as connection:
+            with self.engine.connect() as connection:
+                if MigrationContext.configure(connection).get_current_revision() == head:
+                    return False
+            with engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                if MigrationContext.configure(connection).get_current_revision() == head:
+                    return False  # another process migrated while this one waited
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
+            return True
         except SQLAlchemyError as error:
             raise StorageError(
                 f"cannot create or upgrade the database schema ({error}); "
                 "check the storage URL and that the database is writable"
             ) from error
+        finally:
+            if engine is not self.engine:
+                engine.dispose()
+
+    def _migration_engine(self) -> Engine:
+        """The engine migrations run on: this one, or on SQLite one whose transactions are
+        real (BEGIN IMMEDIATE: DDL included, and the write lock taken at once)."""
+        if self.engine.dialect.name != "sqlite":
+            return self.engine
+        engine = create_engine(self.engine.url, poolclass=NullPool)
+
+        def connect(dbapi_connection: Any, record: Any) -> None:
+            # pysqlite's own transactions start only before INSERT/UPDATE/DELETE, so a
+            # CREATE TABLE would commit on its own; SQLAlchemy's recipe hands them to us.
+            dbapi_connection.isolation_level = None
+            _sqlite_pragmas(dbapi_connection, record)
+
+        event.listen(engine, "connect", connect)
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        return engine
 
     # -- watches -----------------------------------------------------------
 
@@ -503,7 +595,7 @@ def _apply_spec(row: WatchRow, spec: WatchSpec) -> None:
         row.next_check_at = row.last_check_at  # re-plan at the next tick with the new interval
     row.name = spec.name
     row.every = spec.every
-    row.notify = list(spec.notify)
+    row.notify = [target_ref(selector) for selector in spec.notify]  # no secret stored
     options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.options).items()}
     if row.id is not None and row.options is not None and row.options != options:
         # What is watched changed (a selector, an ignore rule): the next reading is the new
@@ -600,11 +692,11 @@ def _update_bookkeeping(row: WatchRow, owner: str, outcome: CheckOutcome) -> Non
         row.hint = outcome.hint
 
 
-def _alembic_config(url: str) -> Any:
+def _alembic_config(url: str, scripts: Path | None = None) -> Any:
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(files("monitor.migrations")))
+    config.set_main_option("script_location", str(scripts or files("monitor.migrations")))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from apprise.plugins.discord import NotifyDiscord
 from apprise.plugins.slack import NotifySlack
-from servers import PageServer, SlackReceiver, SMTPServer, WebhookReceiver
+from servers import DiscordReceiver, PageServer, SlackReceiver, SMTPServer, WebhookReceiver
 
 from monitor.storage import Storage
 
@@ -48,6 +49,15 @@ def slack_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackReceiver]:
     with SlackReceiver() as receiver:
         # Apprise hard-codes the webhook host; this class attribute is the only way in.
         monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
+        yield receiver
+
+
+@pytest.fixture
+def discord_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[DiscordReceiver]:
+    """A Discord webhook on 127.0.0.1; Apprise's discord:// URLs post to it for this test."""
+    with DiscordReceiver() as receiver:
+        # As for Slack: Apprise hard-codes the host in this class attribute.
+        monkeypatch.setattr(NotifyDiscord, "notify_url", receiver.webhook_url)
         yield receiver
 
 

@@ -505,6 +505,20 @@ class SlackReceiver(_PostReceiver):
         return [post.payload for post in self.wait_for(n, timeout)]
 
 
+class DiscordReceiver(_PostReceiver):
+    """Stands in for discord.com's webhooks: keeps each JSON POST and answers 200 ``{}``."""
+
+    name = "discord"
+    webhook_id = "112233445566778899"
+    webhook_token = "dIsC0rdT0kenSecretAbCdEf"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.webhook_url = f"http://{HOST}:{self.port}/api/webhooks"
+        """What replaces NotifyDiscord.notify_url so Apprise posts here."""
+        self.apprise_url = f"discord://{self.webhook_id}/{self.webhook_token}"
+
+
 class WebhookReceiver(_PostReceiver):
     """Any JSON webhook on 127.0.0.1 (Apprise's json://, a Misskey or Rocket.Chat host).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from fixtures.edited_pages import ARS, corpus_page
 from fixtures.seed_pages import Chrome, page_v1, page_v2
-from servers import PageServer, SlackReceiver, SMTPServer
+from servers import DiscordReceiver, PageServer, SlackReceiver, SMTPServer
 
 from monitor.cli import _COMMANDS, build_parser, main
 
@@ -357,3 +358,141 @@ def test_diff_names_the_kinds_too(
     )
     assert main(["--config", str(config), "diff", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["edits"][0]["label"] == "mere 39 → 45 kilobytes"
+
+
+# -- what reaches the terminal ------------------------------------------------------------------
+
+ANSI = "\x1b[2J\x1b]0;pwned\x07"
+"""Clear the screen, then retitle the terminal."""
+SNEAKY = f"{ANSI}\x9b31m\u202etxt.exe\u2066"
+"""…with a C1 CSI and bidi overrides besides."""
+RAW_CONTROLS = ("\x1b", "\x07", "\x9b", "\u202e", "\u2066")
+
+
+def hostile_page() -> str:
+    page = page_v1(Chrome(1))
+    return page.replace("</h1>", f" {SNEAKY}</h1>", 1).replace("</p>", f" {SNEAKY}</p>", 1)
+
+
+@pytest.mark.parametrize("command", ["show", "diff", "list"])
+def test_page_text_cannot_drive_the_terminal(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """Escape sequences, C1 controls and bidi overrides from a page are printed as visible
+    escapes (\\x1b, \\u202e) by every command that shows page text."""
+    url = page_server.url("/s")
+    page_server.set("/s", page_v1(Chrome(1)))
+    main(["--config", str(config), "add", url])
+    main(["--config", str(config), "check", url])
+    page_server.set("/s", hostile_page())
+    main(["--config", str(config), "check", url])
+    page_server.set("/s", "{}", content_type=f"application/x-evil{ANSI}\x9b")
+    main(["--config", str(config), "check", url])
+    capsys.readouterr()
+    assert main(["--config", str(config), command, *([url] if command != "list" else [])]) == 0
+    out = capsys.readouterr().out
+    for control in RAW_CONTROLS:
+        assert control not in out, (control, out)
+    if command == "list":  # the Content-Type header, in the watch's error
+        assert "application/x-evil\\x1b[2J\\x1b]0, not a web page" in out
+    if command in ("show", "diff"):  # extraction drops C0 controls, not the rest
+        assert "\\x9b31m\\u202etxt.exe\\u2066" in out
+
+
+def test_json_output_escapes_controls_too(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json keeps page text intact but escaped (\\u009b, \\u202e), so printing it is safe."""
+    url = page_server.url("/s")
+    page_server.set("/s", hostile_page())
+    main(["--config", str(config), "add", url])
+    main(["--config", str(config), "check", url])
+    capsys.readouterr()
+    assert main(["--config", str(config), "show", url, "--json"]) == 0
+    out = capsys.readouterr().out
+    for control in RAW_CONTROLS:
+        assert control not in out
+    assert "\x9b31m\u202etxt.exe\u2066" in json.loads(out)["title"]
+
+
+def test_a_watch_url_password_is_neither_printed_nor_logged(
+    config: Path,
+    page_server: PageServer,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A watch URL with user:password@ is printed and logged without them by add, check and
+    list, whatever the check's outcome."""
+    url = page_server.url("/s").replace("http://", "http://bob:hunter2pw@")
+    page_server.set("/s", page_v1(Chrome(1)))
+    assert main(["--config", str(config), "add", url]) == 0
+    main(["--config", str(config), "check", "--all"])
+    assert main(["--config", str(config), "list"]) == 0
+    assert main(["--config", str(config), "list", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert caplog.records  # the check logged its outcome
+    assert "hunter2pw" not in captured.out + captured.err + caplog.text
+    assert page_server.url("/s").replace("http://", "http://***@") in captured.out
+
+
+def test_debug_logging_shows_no_notification_token(
+    tmp_path: Path,
+    slack_receiver: SlackReceiver,
+    discord_receiver: DiscordReceiver,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With --log-level debug, notify-test logs and prints neither Slack's nor Discord's
+    tokens: other libraries' logs (Apprise's, urllib3's) stay at WARNING."""
+    caplog.set_level(logging.DEBUG)
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n[notify]\n'
+        f'urls = ["{slack_receiver.apprise_url}", "{discord_receiver.apprise_url}"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--log-level", "debug", "--config", str(path), "notify-test"]) == 0
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err + caplog.text
+    secrets = [*SlackReceiver.token.split("/"), DiscordReceiver.webhook_token]
+    assert [secret for secret in secrets if secret in shown] == []
+    assert len(slack_receiver.posts) == len(discord_receiver.posts) == 1
+
+
+# -- secrets stay in the config file ---------------------------------------------------------
+
+
+def test_the_database_keeps_no_notification_secret(
+    tmp_path: Path, page_server: PageServer, slack_receiver: SlackReceiver
+) -> None:
+    """A watch notifying an Apprise URL of the config gets its alerts, while the database
+    files hold a reference to the URL, not its tokens."""
+    page_server.set("/s", page_v1(Chrome(1)))
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/db/m.db"\n\n'
+        f'[[watch]]\nurl = "{page_server.url("/s")}"\nnotify = ["{slack_receiver.apprise_url}"]\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(path), "check", "--all"]) == 0
+    page_server.set("/s", page_v2(Chrome(2)))
+    assert main(["--config", str(path), "check", "--all"]) == 0
+    assert len(slack_receiver.wait_for(1)) == 1
+    stored = b"".join(file.read_bytes() for file in (tmp_path / "db").iterdir())
+    for secret in SlackReceiver.token.split("/"):
+        assert secret.encode() not in stored
+
+
+def test_add_refuses_a_notification_url_the_config_does_not_hold(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`add --notify URL` with a URL not in the config is a one-line error saying to put it
+    there with a tag; the URL's token is not printed, and no watch is added."""
+    token = "T11111111/B11111111/ZZZZZZZZZZZZZZZZZZZZZZZZ"
+    url = "https://example.org/story"
+    assert main(["--config", str(config), "add", url, "--notify", f"slack://{token}"]) == 1
+    err = capsys.readouterr().err
+    assert "[notify] urls" in err and "--notify desk" in err
+    assert "ZZZZ" not in err
+    assert main(["--config", str(config), "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -24,8 +24,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, inspect, text
 
 from monitor.app import with_changes
+from monitor.config import target_ref
 from monitor.schema import Base
-from monitor.storage import Storage
+from monitor.storage import MIGRATION_LOCK, Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = (
@@ -33,6 +34,7 @@ MIGRATIONS = (
     "script.py.mako",
     "versions/0001_initial_schema.py",
     "versions/0002_version_change_size_and_kinds.py",
+    "versions/0003_watch_notify_keeps_no_secret.py",
 )
 
 
@@ -256,3 +258,126 @@ def test_versions_stored_before_0002_get_their_kinds_when_read(db_url: str, engi
         ("headline", "headline rewritten"),
         ("number", "death toll 12 → 15"),
     ]
+
+
+# -- start-up: an interrupted or concurrent migration ------------------------------------------
+
+
+def interrupted_scripts(tmp_path: Path) -> Path:
+    """The shipped scripts, with 0001 crashing after it made its first table (a kill, an
+    out-of-memory) where a real crash would leave the schema half made."""
+    scripts = tmp_path / "scripts"
+    shutil.copytree(
+        str(files("monitor.migrations")), scripts, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    initial = scripts / "versions/0001_initial_schema.py"
+    source = initial.read_text()
+    marker = '    op.create_table(\n        "version",'
+    assert marker in source
+    initial.write_text(source.replace(marker, '    raise RuntimeError("killed")\n' + marker))
+    return scripts
+
+
+def test_an_interrupted_migration_leaves_the_previous_schema(
+    db_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """A migration that dies halfway leaves no table behind (one transaction, on SQLite too),
+    so the next start migrates cleanly instead of failing with 'table watch already exists'."""
+    storage = Storage(db_url)
+    try:
+        with pytest.raises(RuntimeError, match="killed"):
+            storage.migrate(scripts=interrupted_scripts(tmp_path))
+        assert inspect(engine).get_table_names() == []
+        storage.migrate()
+    finally:
+        storage.close()
+    with engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() == head(db_url)
+
+
+RACER = """
+import sys
+from monitor.storage import Storage
+storage = Storage(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+print("migrated" if storage.migrate() else "at head", flush=True)
+"""
+
+
+def test_processes_starting_at_once_on_a_fresh_database_all_start(db_url: str) -> None:
+    """Four processes starting at once on an empty database all start: one migrates, under a
+    lock (an advisory lock on PostgreSQL, BEGIN IMMEDIATE on SQLite); the others wait for
+    it, then find the schema at head."""
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, db_url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    for racer in racers:  # every one imported and connected: the start is the race
+        assert racer.stdout is not None and racer.stdout.readline() == "ready\n"
+    for racer in racers:
+        assert racer.stdin is not None
+        racer.stdin.write("go\n")
+        racer.stdin.flush()
+    results = [racer.communicate(timeout=60) for racer in racers]
+    assert [racer.returncode for racer in racers] == [0] * 4, [err for _, err in results]
+    assert sorted(out.strip() for out, _ in results) == ["at head"] * 3 + ["migrated"]
+
+
+def test_a_schema_at_head_is_not_migrated_again(db_url: str, engine: Engine) -> None:
+    """At head, migrate() only reads the revision: it neither waits for the migration lock
+    (held here by another session, as by a daemon migrating) nor writes."""
+    storage = Storage(db_url)
+    try:
+        assert storage.migrate() is True
+        with engine.connect() as holder:
+            if holder.dialect.name == "postgresql":
+                holder.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            else:
+                holder.exec_driver_sql("BEGIN IMMEDIATE")
+            assert storage.migrate() is False
+            holder.rollback()
+    finally:
+        storage.close()
+
+
+# -- 0003: the database keeps no notification secret --------------------------------------------
+
+
+def test_0003_replaces_stored_apprise_urls_by_references(db_url: str, engine: Engine) -> None:
+    """A watch stored with an Apprise URL in its targets keeps its tags, and the URL becomes
+    the reference that the same URL in the config file resolves to."""
+    secret_url = "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    command.upgrade(alembic_config(db_url), "0002")
+    at = datetime(2026, 1, 1)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.insert(_WATCH).values(
+                id=1,
+                url=STORY,
+                name="",
+                every="1h",
+                source="cli",
+                enabled=True,
+                state="active",
+                created_at=at,
+                next_check_at=at,
+                error_count=0,
+                notify=["desk", secret_url],
+                options={},
+            )
+        )
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+        assert storage.get_watch(STORY).spec.notify == ("desk", target_ref(secret_url))
+    finally:
+        storage.close()
+    with engine.connect() as connection:
+        assert "XXXXXXXX" not in str(connection.execute(text("SELECT notify FROM watch")).all())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from apprise import NotifyFormat
 from apprise.plugins.custom_json import NotifyJSON
-from servers import SlackReceiver, SMTPServer, WebhookReceiver
+from servers import DiscordReceiver, SlackReceiver, SMTPServer, WebhookReceiver
 
 from monitor.config import Target
 from monitor.diff import diff_articles
@@ -137,6 +137,48 @@ def test_page_text_cannot_mention_people_on_slack(slack_receiver: SlackReceiver)
     text = payload["attachments"][0]["text"]
     assert "<!channel>" not in text
     assert "<@U024BE7LH>" not in text
+
+
+PINGS = "@everyone @here <@&123456> <@987654> <!channel> <!here>"
+LINKS = "[Click to verify](https://evil.example/login) <https://evil.example/x|your account>"
+BAIT = an_alert(("Comments are open.",), (f"Comments are open. {PINGS} {LINKS}",))
+MARKDOWN_LINK = re.compile(r"(?<!\\)\[[^\]]*(?<!\\)\]\(")
+"""A Markdown link [label](url), its brackets not escaped (Discord draws it as a link)."""
+SLACK_LINK = re.compile(r"<https?://evil")
+"""Slack's links, <url|label> (it draws no Markdown link)."""
+MENTION = re.compile(r"@(everyone|here)\b|<@&?\d+>|<!(channel|here)")
+
+
+def test_page_text_cannot_ping_or_disguise_links_on_slack(slack_receiver: SlackReceiver) -> None:
+    """Mentions in the page's text reach Slack as plain words, and its link syntax
+    ([label](url), <url|label>) as text, while the watch's own URL stays a link."""
+    notifier = Notifier([Target(slack_receiver.apprise_url)])
+    [delivery] = notifier.deliver(BAIT, notifier.targets_for(()))
+    assert delivery.ok, delivery.error
+    [payload] = slack_receiver.wait_for_payloads(1)
+    text = payload["attachments"][0]["text"]
+    assert "Click to verify" in text and "everyone" in text
+    assert MENTION.search(text) is None, text
+    assert SLACK_LINK.search(text) is None, text
+    assert f"<{URL}>" in text
+
+
+def test_page_text_cannot_ping_or_disguise_links_on_discord(
+    discord_receiver: DiscordReceiver,
+) -> None:
+    """Discord, which draws Markdown in whatever it gets, gets the escaped Markdown rendering:
+    no @everyone, role or user mention and no [label](url) link from the page."""
+    notifier = Notifier([Target(discord_receiver.apprise_url)])
+    [delivery] = notifier.deliver(BAIT, notifier.targets_for(()))
+    assert delivery.ok, delivery.error
+    [post] = discord_receiver.wait_for(1)
+    content = post.payload["content"]
+    assert "Click to verify" in content and "everyone" in content
+    assert MENTION.search(content) is None, content
+    assert MARKDOWN_LINK.search(content) is None, content
+    assert "allowed_mentions" not in post.payload or post.payload["allowed_mentions"] == {
+        "parse": []
+    }
 
 
 def test_a_json_webhook_gets_the_rendering_of_its_declared_format(
@@ -440,6 +482,15 @@ def test_an_invalid_url_selector_is_an_error_too(tagged: Notifier) -> None:
             "json://127.0.0.1:9/x?+Authorization=Bearer%20s3cr3tt0ken",
             ["s3cr3tt0ken"],
             id="header-token",
+        ),
+        pytest.param(
+            "json://127.0.0.1:9/hooks/s3cr3tT0kenAbCdEf", ["s3cr3tT0kenAbCdEf"], id="path-token"
+        ),
+        pytest.param("ntfy://127.0.0.1/alertsTopicS3cret", ["alertsTopicS3cret"], id="ntfy-topic"),
+        pytest.param(
+            f"discord://{DiscordReceiver.webhook_id}/{DiscordReceiver.webhook_token}",
+            [DiscordReceiver.webhook_id, DiscordReceiver.webhook_token],
+            id="discord-token",
         ),
     ],
 )

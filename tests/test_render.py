@@ -338,3 +338,45 @@ def test_kinds_given_by_the_caller_are_the_ones_said() -> None:
     rendered = render_alert(context(edits=given))
     assert rendered.subject == "[monitor] Silent edit: A → B — S-400 story"
     assert f"A → B ({EDIT.summary.describe()})" in rendered.text
+
+
+# -- page text is inert ------------------------------------------------------------------------
+
+PINGS = "@everyone @here @channel <@&123456> <@987654> <!channel>"
+
+
+def test_mentions_in_page_text_ping_nobody_in_any_rendering() -> None:
+    """Mention syntax from the page (@everyone, <@&role>, <!channel>) reaches no rendering
+    whole: a zero-width space after its @ or < leaves the words readable."""
+    ctx = context(a_diff(("Open.",), (f"Open. {PINGS}",)), watch_name="Story @here")
+    rendered = render_alert(ctx)
+    for form in (rendered.subject, rendered.text, rendered.markdown, rendered.html):
+        for mention in ("@everyone", "@here", "@channel", "<@&123456>", "<@987654>", "<!channel"):
+            assert mention not in form
+    assert "Story @\u200bhere" in rendered.subject
+    assert f"Open. {PINGS}" in rendered.text.replace("\u200b", "")
+
+
+def test_markdown_escapes_link_syntax_in_page_text() -> None:
+    """A Markdown link in the page's text arrives with its brackets escaped: no disguised
+    link, the URL readable as text."""
+    bait = "[Click to verify](https://evil.example/login)"
+    markdown = render_alert(context(a_diff(("Open.",), (f"Open. {bait}",)))).markdown
+    assert r"\[Click to verify\](https://evil.example/login)" in markdown
+    assert bait not in markdown
+
+
+def test_the_watch_url_stays_whole_and_linked() -> None:
+    """The watch's own URL, even one holding @here, is left as it is: a working link."""
+    url = "https://example.org/@here/story"
+    rendered = render_alert(context(url=url))
+    assert f"<{url}>" in rendered.markdown
+    assert f'href="{url}"' in rendered.html
+
+
+def test_a_password_in_the_watch_url_is_in_no_rendering() -> None:
+    """A watch URL with user:password@ is shown without them in every rendering."""
+    rendered = render_alert(context(url="https://bob:hunter2pw@example.org/story"))
+    for form in (rendered.subject, rendered.text, rendered.markdown, rendered.html):
+        assert "hunter2pw" not in form and "bob" not in form
+    assert "https://***@example.org/story" in rendered.text

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
+from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
@@ -149,8 +152,43 @@ def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: 
     storage.migrate()
     with storage.engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0002",)]
+    assert versions == [("0003",)]
     assert storage.get_watch(URL).id == watch_id
+
+
+def test_a_new_sqlite_database_is_private_to_its_owner(tmp_path: Path) -> None:
+    """A database created outside systemd is 0600 in a new 0700 directory (with its -wal
+    file), not readable by the other users of the machine."""
+    path = tmp_path / "state" / "monitor" / "monitor.db"
+    storage = Storage(f"sqlite:///{path}")
+    try:
+        storage.migrate()
+        storage.add_watch(spec(), T0)
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+    finally:
+        storage.close()
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert modes["monitor.db"] == 0o600
+    assert set(modes.values()) == {0o600}, modes
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql+nosuchdriver://monitor:hunter2pw@127.0.0.1/test", id="driver"),
+        pytest.param("nosuchdb://monitor:hunter2pw@127.0.0.1/test", id="dialect"),
+        pytest.param("postgresql://monitor:hunter2pw@127.0.0.1:port/test", id="bad-port"),
+    ],
+)
+def test_an_unusable_database_url_is_an_error_without_its_password(url: str) -> None:
+    """A database URL that cannot be used raises StorageError that names the URL and what to
+    write, with its password masked."""
+    with pytest.raises(StorageError) as caught:
+        Storage(url)
+    message = str(caught.value)
+    assert "hunter2pw" not in message
+    assert "127.0.0.1" in message
+    assert "sqlite:///PATH" in message
 
 
 # -- watches ------------------------------------------------------------------------------
@@ -927,3 +965,15 @@ def test_pruning_forgets_old_checks_and_keeps_versions(storage: Storage, watch_i
     storage.save_check(watch_id, "d1", unchanged(T0 + 2 * HOUR))
     assert storage.prune_checks(T0 + HOUR) == 1
     assert [c.at for c in storage.checks(URL)] == [T0 + 2 * HOUR]
+
+
+def test_a_watch_notifying_an_apprise_url_stores_a_reference_to_it(storage: Storage) -> None:
+    """The database keeps a watch's tags as they are and its Apprise URLs as 'target:' and a
+    hash, so no token or password is stored."""
+    url = "mailto://mon:hunter2pw@smtp.example.org?to=desk@example.org"
+    storage.add_watch(spec(notify=("desk", url)), T0)
+    desk, reference = storage.get_watch(URL).spec.notify
+    assert desk == "desk"
+    assert reference == target_ref(url) and reference.startswith("target:")
+    with storage.engine.connect() as connection:
+        assert "hunter2pw" not in str(connection.execute(text("SELECT notify FROM watch")).all())
