@@ -34,6 +34,8 @@ class Decision:
     declared_by: str = ""
     """How it owned up, in words (see ``declaration``)."""
     reason: str = ""
+    partial: bool = False
+    """For reverts: only what the last change touched is again as in ``revert_of``."""
     edits: tuple[Edit, ...] = ()
     """What kinds of edit the diff holds, most newsworthy first (see ``monitor.edits``)."""
 
@@ -146,6 +148,41 @@ def _decide(
         declared=bool(said := declaration(previous.article, new, diff)),
         declared_by=said,
         reason=why_not,
+    )
+
+
+def taken_back(
+    decision: Decision, earlier: StoredVersion, previous: StoredVersion, new: Article
+) -> Decision:
+    """An edit that takes back the last change is a revert of it, even when the page's
+    text as a whole was never stored (chrome that came or went in between, another edit
+    kept): every line, the headline and the byline that changed since ``previous`` are
+    again as they were in ``earlier``, the version before it."""
+    if decision.kind != "edit":
+        return decision
+    before, then, now = (
+        {comparison_key(line) for line in article.paragraphs}
+        for article in (earlier.article, previous.article, new)
+    )
+    fields = [
+        tuple(
+            comparison_key(getattr(article, name))
+            for article in (earlier.article, previous.article, new)
+        )
+        for name in ("title", "byline")
+    ]
+    if not all(key_now in (key_then, key_before) for key_before, key_then, key_now in fields):
+        return decision
+    if not all((line in before) == (line in now) for line in then ^ now):
+        return decision
+    return replace(
+        decision,
+        kind="revert",
+        declared=None,
+        declared_by="",
+        revert_of=earlier.number,
+        partial=True,
+        reason=f"what version {previous.number} changed is again as in version {earlier.number}",
     )
 
 

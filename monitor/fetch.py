@@ -279,6 +279,10 @@ class _AiohttpTransport(AiohttpTransport):
         # chunked terminator ("0\r\n\r\n") after the GET, which the server reads as
         # a malformed next request. Reading the (empty) body first avoids that.
         await request.aread()
+        if request.url.userinfo:
+            # httpx already turned user:password@ into an Authorization header; aiohttp
+            # refuses a request that carries both.
+            request.url = request.url.copy_with(userinfo=b"")
         return await super().handle_async_request(request)
 
 

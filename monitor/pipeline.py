@@ -19,7 +19,15 @@ from functools import partial
 from http import HTTPStatus
 from typing import Any
 
-from monitor.detect import Decision, LifecycleEvent, decide, first_state, lifecycle, same_page
+from monitor.detect import (
+    Decision,
+    LifecycleEvent,
+    decide,
+    first_state,
+    lifecycle,
+    same_page,
+    taken_back,
+)
 from monitor.errors import ExtractionError, FetchError
 from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
@@ -242,6 +250,9 @@ class Pipeline:
             article = byline_kept(previous.article, article)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
+        if decision.kind == "edit" and previous is not None and previous.number > 1:
+            earlier = await asyncio.to_thread(self.storage.version, watch.url, previous.number - 1)
+            decision = taken_back(decision, earlier, previous, article)
         if (
             previous is not None
             and decision.kind in ("edit", "revert")
@@ -374,7 +385,7 @@ class Pipeline:
                 declared=decision.declared,
                 declared_by=decision.declared_by,
                 revert_of=decision.revert_of,
-                detail=decision.reason if decision.kind == "timestamp" else "",
+                detail=decision.reason if decision.kind == "timestamp" or decision.partial else "",
                 edits=decision.edits,
             )
             targets = self.notifier.targets_for(watch.spec.notify)

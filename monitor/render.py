@@ -114,8 +114,10 @@ def _headline(ctx: AlertContext) -> list[str]:
             else "Silent edit: the page does not say it was changed."
         )
     if ctx.kind == "revert" and ctx.revert_of is not None:
-        lines.append(f"Reverted: the text is again that of version {ctx.revert_of}.")
-    if ctx.detail:
+        # ``detail``: a change taken back while the rest of the page moved on.
+        said = ctx.detail or f"the text is again that of version {ctx.revert_of}"
+        lines.append(f"Reverted: {said}.")
+    elif ctx.detail:
         lines.append(ctx.detail)
     if ctx.diff is not None:
         lines.append(change_line(ctx.diff.summary, _edits(ctx)))

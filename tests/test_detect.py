@@ -14,6 +14,7 @@ from monitor.detect import (
     is_declared,
     is_significant,
     lifecycle,
+    taken_back,
 )
 from monitor.diff import diff_articles
 from monitor.models import Article, StoredVersion, WatchOptions
@@ -106,6 +107,37 @@ def test_revert_to_an_earlier_version_names_it() -> None:
         1,
     )
     assert decision.diff is not None and decision.diff.summary.paragraphs_changed == 1
+
+
+CORRECTION = "Correction: An earlier version of this story gave the deal as $2.7 billion."
+PROMO = "Everything you learned in the user guide applies to work done in the new repository."
+
+
+def test_taking_back_the_last_change_is_a_revert_though_the_text_was_never_stored() -> None:
+    """A correction added and then removed is a revert to the version before it, though
+    a promo line that slipped into that version makes its text differ from today's."""
+    earlier = stored(with_paragraphs(*PARAGRAPHS, PROMO), 2)
+    previous = stored(with_paragraphs(*PARAGRAPHS, CORRECTION), 3)
+    new = with_paragraphs(*PARAGRAPHS)
+    known = {a.article.content_hash(): a.number for a in (earlier, previous)}
+    decision = taken_back(decide(previous, new, known, WatchOptions()), earlier, previous, new)
+    assert (decision.kind, decision.revert_of, decision.alert) == ("revert", 2, True)
+    assert decision.partial and decision.reason == "what version 3 changed is again as in version 2"
+
+
+@pytest.mark.parametrize(
+    ("new", "why"),
+    [
+        (with_paragraphs(*PARAGRAPHS, "A new paragraph."), "the correction was replaced"),
+        (replace(V1, title="Turkey Sends Home S-400 Experts"), "the headline is a new one"),
+    ],
+)
+def test_a_change_that_takes_back_only_part_or_adds_more_is_an_edit(new: Article, why: str) -> None:
+    """Only a change whose every line is again as it was before the last one is a revert."""
+    earlier = stored(with_paragraphs(*PARAGRAPHS), 2)
+    previous = stored(with_paragraphs(*PARAGRAPHS, CORRECTION), 3)
+    decision = taken_back(decide(previous, new, {}, WatchOptions()), earlier, previous, new)
+    assert decision.kind == "edit", why
 
 
 def test_edit_below_the_threshold_is_stored_without_alert() -> None:

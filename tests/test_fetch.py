@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import ipaddress
 import socket
 import threading
@@ -577,3 +578,13 @@ def test_a_malformed_response_is_a_short_fetch_error(transport: TransportKind, c
     assert reason.isprintable()
     assert len(reason) < 200
     assert "next check will try again" in reason
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth(
+    server: LocalServer, transport: TransportKind
+) -> None:
+    """A watch URL with user:password@ logs in with them, on either transport."""
+    url = server.url("/page").replace("http://", "http://reader:s3cret@")
+    assert fetch(transport, url).status == 200
+    expected = "Basic " + base64.b64encode(b"reader:s3cret").decode()
+    assert server.state.requests[-1]["authorization"] == expected

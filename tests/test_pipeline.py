@@ -115,6 +115,28 @@ def test_a_flip_back_is_reported_as_a_revert_to_that_version(
     assert len(json.loads(capsys.readouterr().out)) == 3
 
 
+def test_taking_back_part_of_the_last_change_is_a_revert_of_it(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """v2 changes a figure and a name; v3 puts the figure back: the text is v1's nowhere,
+    but what changed is again as it was, and the alert says 'Reverted'."""
+    config, _ = setup
+    headline, byline, date, paragraphs = article_v1()
+
+    def page(figure: str, name: str) -> str:
+        changed = tuple(p.replace("$2.5", figure).replace("Wendy", name) for p in paragraphs)
+        return render_page(changed, headline, byline, date, Chrome(9))
+
+    page_server.set(PATH, page("$2.5", "Wendy"))
+    check(config)
+    page_server.set(PATH, page("$2.7", "Wanda"))
+    check(config)
+    page_server.set(PATH, page("$2.5", "Wanda"))
+    check(config)
+    assert subjects(smtp_server)[-1].startswith("[monitor] Reverted: ")
+    assert "Reverted: what version 2 changed is again as in version 1." in body(smtp_server)
+
+
 def test_a_date_only_change_is_recorded_without_an_alert(
     setup: tuple[Path, str],
     page_server: PageServer,

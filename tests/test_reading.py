@@ -136,6 +136,33 @@ def test_a_teaser_between_real_paragraphs_leaves_the_article_alone(name: str) ->
     assert lines(html[: at + 4] + teaser + html[at + 4 :]) == plain
 
 
+# Labels that sites put between paragraphs, as they write them (bare, hash-class).
+LABELS = (
+    '<div class="css-c01d84 css-51d954">Ready to publish?</div>',
+    "<div>Advertisement</div>",
+    '<div class="sc-9f2b1"><span>Story continues below</span></div>',
+)
+
+
+@pytest.mark.parametrize("name", ["ars-1", "heise", "lemonde-1", "lwn-1"])
+@pytest.mark.parametrize("label", LABELS)
+def test_a_label_in_a_bare_element_between_real_paragraphs_is_not_read(
+    name: str, label: str
+) -> None:
+    """Where the article is written in <p>, a few words in a <div> or <span> among them
+    are the page's label, not a line of the article."""
+    html = (CORPUS / name / "source.html").read_text(encoding="utf-8", errors="replace")
+    plain = lines(html)
+    at = html.find("</p>", html.find(plain[len(plain) // 2][:20]))
+    assert lines(html[: at + 4] + label + html[at + 4 :]) == plain
+
+
+def test_a_declared_update_in_a_bare_element_is_read() -> None:
+    """A newsroom's "Updated at …" line is the article's, whatever element holds it."""
+    read = lines(seed_page("v2", before_first="<div>Updated at 4:05 p.m. on June 3.</div>"))
+    assert "Updated at 4:05 p.m. on June 3." in read
+
+
 def test_a_heading_over_links_and_a_list_of_counters_are_not_read() -> None:
     """A box of other stories under its heading, and an archive list of counts, are chrome."""
     box = '<div><h3>Explore more</h3><p><a href="/a">One story</a> <a href="/b">Two</a></p></div>'

@@ -24,7 +24,7 @@ from selectolax.lexbor import LexborNode
 from monitor.extract import chrome
 from monitor.extract.shapes import META_WORDS, is_meta, is_notice, is_sentence
 from monitor.extract.signals import names_only
-from monitor.normalize import normalize_line, without_relative_time
+from monitor.normalize import DECLARATION, normalize_line, without_relative_time
 
 SKIP_TAGS = frozenset(
     "script style noscript template svg iframe button form nav aside footer input select "
@@ -54,6 +54,9 @@ _BOX_LINES = 3
 # A slot joins the run with this share of the best slot's prose words, and two blocks.
 _RUN_SHARE = 0.1
 _RUN_BLOCKS = 2
+# A run whose prose is this share of <p> elements is written in paragraphs.
+_PARAGRAPH_RUN = 0.8
+_GENERIC_TAGS = frozenset({"div", "span"})
 
 Path = tuple[str, ...]
 Restore = tuple[Path, tuple[int, ...]]
@@ -229,7 +232,15 @@ def _lead_slots(run: frozenset[Path]) -> frozenset[Path]:
     page), the elements holding it, whose prose introduces it however short it is."""
     if not run or not all(slot and _shape(slot)[-1] in DATA_TAGS for slot in run):
         return frozenset()
-    return frozenset(slot[:depth] for slot in run for depth in range(1, len(slot)))
+    return frozenset(map(_above_data, run))
+
+
+def _above_data(slot: Path) -> Path:
+    """The slot less its list or table steps: the element that holds the list."""
+    depth = len(slot)
+    while depth and _shape(slot[:depth])[-1] in DATA_TAGS:
+        depth -= 1
+    return slot[:depth]
 
 
 def _unit_of(
@@ -287,11 +298,17 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     widgets = {unit for unit in units if _is_widget(unit, members[unit], found)}
     boxes = _small_boxes(found, run)
     kept = [(b, u) for b, u in admitted if u >= 0 and u not in widgets and boxes.isdisjoint(b.ids)]
+    odd = _odd_tags(found, run)
     lines: list[tuple[int, str]] = []
     for index, (block, unit) in enumerate(kept):
         at = place[id(block)]
         single = len(members[unit]) <= 1
-        if is_notice(block.text):
+        if is_notice(block.text) or (
+            block.tag in odd
+            and block.slot in run
+            and not _is_prose(block)
+            and not DECLARATION.search(block.text)
+        ):
             continue
         if _unit_tag(block, unit) in DATA_TAGS:
             # The article's data, as it is; but a clock in it ("updated 5 minutes ago") is
@@ -310,6 +327,17 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
             continue
         lines.append((at, block.text))
     return lines
+
+
+def _odd_tags(found: Found, run: frozenset[Path]) -> frozenset[str]:
+    """The tags that are odd in the run: where the article's prose is paragraphs (<p>),
+    a few words in a bare <div> or <span> between them are the page's ("Ready to
+    publish?", "Advertisement", a promo's label), never a paragraph of its."""
+    tags = Counter(block.tag for block in found.blocks if block.slot in run and _is_prose(block))
+    total = sum(tags.values())
+    if not total or tags["p"] < _PARAGRAPH_RUN * total:
+        return frozenset()
+    return _GENERIC_TAGS
 
 
 def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
