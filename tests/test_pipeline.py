@@ -24,6 +24,7 @@ from monitor.models import AlertDraft, CheckOutcome, WatchSpec
 from monitor.notify import Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
 from monitor.storage import Storage
+from monitor.workers import ExtractionPool
 
 PATH = "/news/s400-experts"
 
@@ -465,10 +466,17 @@ def deliver(
 
     async def one_pass() -> int:
         async with Fetcher() as fetcher:
-            pipeline = Pipeline(
-                storage, fetcher, notifier, clock=clock, owner="t", settings=settings
-            )
-            return len(await pipeline.deliver_pending())
+            with ExtractionPool(1, deadline=20) as extraction:  # started only if a page is read
+                pipeline = Pipeline(
+                    storage,
+                    fetcher,
+                    notifier,
+                    clock=clock,
+                    owner="t",
+                    extraction=extraction,
+                    settings=settings,
+                )
+                return len(await pipeline.deliver_pending())
 
     return asyncio.run(one_pass())
 
