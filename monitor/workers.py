@@ -14,6 +14,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -48,6 +49,7 @@ class ExtractionPool:
         self.workers = max(1, min(jobs, os.cpu_count() or 1))
         self.deadline = deadline
         self._pool: ProcessPool | None = None
+        self._starting = threading.Lock()
 
     def __enter__(self) -> ExtractionPool:
         return self
@@ -58,22 +60,34 @@ class ExtractionPool:
             self._pool.join()
             self._pool = None
 
-    def _running_pool(self) -> ProcessPool:
+    async def _running_pool(self) -> ProcessPool:
         """The pool, started on first use (a pass with no page to read starts none), and
         started anew if it broke: pebble gives up on a pool whose idle worker died."""
-        if self._pool is not None and self._pool.active:
-            return self._pool
-        if self._pool is not None:
+        pool = self._pool
+        if pool is not None and pool.active:
+            return pool
+        # Starting waits for the forkserver to import monitor (a second, the first
+        # time): never on the event loop's thread.
+        return await asyncio.to_thread(self._start)
+
+    def _start(self) -> ProcessPool:
+        with self._starting:
+            if self._pool is not None and self._pool.active:
+                return self._pool  # another check started it meanwhile
             broken, self._pool = self._pool, None
-            broken.stop()
-            asyncio.get_running_loop().run_in_executor(None, broken.join)
-        # forkserver: forking a process that runs threads and an event loop is unsafe.
-        context = multiprocessing.get_context("forkserver")
-        # The server imports monitor once; each worker forks from it ready
-        # (5 ms of CPU) instead of importing it again (0.5 s of CPU per worker).
-        context.set_forkserver_preload(["monitor.app", "monitor.cli"])
-        self._pool = ProcessPool(self.workers, initializer=_worker_start, context=context)
-        return self._pool
+            if broken is not None:
+                broken.stop()
+                broken.join()
+            # forkserver: forking a process that runs threads and an event loop is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            # The server imports monitor once; each worker forks from it ready
+            # (5 ms of CPU) instead of importing it again (0.5 s of CPU per worker).
+            context.set_forkserver_preload(["monitor.app", "monitor.cli"])
+            pool = ProcessPool(self.workers, initializer=_worker_start, context=context)
+            if not pool.active:  # pebble starts a pool, and its workers, on the first look
+                raise ExtractionError("the extraction worker processes could not be started")
+            self._pool = pool
+            return pool
 
     async def run(self, job: Callable[..., T], *args: Any) -> T:
         """``job(*args)`` in a worker; an ``ExtractionError`` when it passes the deadline
@@ -93,9 +107,9 @@ class ExtractionPool:
 
     async def _run(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
         try:
-            future = self._running_pool().schedule(job, args, timeout=self.deadline)
+            future = (await self._running_pool()).schedule(job, args, timeout=self.deadline)
         except RuntimeError:  # the pool broke between the look and the schedule
-            future = self._running_pool().schedule(job, args, timeout=self.deadline)
+            future = (await self._running_pool()).schedule(job, args, timeout=self.deadline)
         try:
             return await asyncio.wrap_future(future)
         except TimeoutError as error:
