@@ -107,9 +107,9 @@ class ExtractionPool:
 
     async def _run(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
         try:
-            future = (await self._running_pool()).schedule(job, args, timeout=self.deadline)
+            future = (await self._running_pool()).schedule(job, list(args), timeout=self.deadline)
         except RuntimeError:  # the pool broke between the look and the schedule
-            future = (await self._running_pool()).schedule(job, args, timeout=self.deadline)
+            future = (await self._running_pool()).schedule(job, list(args), timeout=self.deadline)
         try:
             return await asyncio.wrap_future(future)
         except TimeoutError as error:
