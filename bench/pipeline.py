@@ -29,8 +29,8 @@ else is counted and printed.
 
 CPU, per round: "process" is ``time.process_time()`` of this process (event loop,
 fetching, SQLAlchemy, storage threads); "total" adds every other descendant of this
-process but the page server. With several watches the extraction runs in a
-``ProcessPoolExecutor`` whose workers the multiprocessing forkserver forks: they are
+process but the page server. The extraction runs in the ``ExtractionPool`` (pebble's
+process pool) whose workers the multiprocessing forkserver forks: they are
 grandchildren, which ``getrusage(RUSAGE_CHILDREN)`` only sees once the forkserver
 itself exits, so their time is read from /proc (utime+stime of live descendants,
 cutime+cstime of what they reaped, plus RUSAGE_CHILDREN of this process). Peak RSS:
@@ -79,8 +79,9 @@ from aiohttp import web
 from pagegen import CorpusPage, load_corpus, with_chrome
 
 import monitor.app
-from monitor.app import ExtractionPool, Monitor
-from monitor.config import load_config
+from monitor.app import Monitor
+from monitor.config import DaemonSettings, load_config
+from monitor.workers import ExtractionPool
 
 HOST = "127.0.0.1"
 RESULTS = Path(__file__).parent / "results" / "pipeline.json"
@@ -274,10 +275,9 @@ class WorkerStart:
 
 def start_worker(server_pid: int | None) -> WorkerStart:
     """Start a one-process pool as ``ExtractionPool`` does, up to its first result."""
-    context = multiprocessing.get_context("forkserver")
     before, wall = CpuClock.now(server_pid), time.perf_counter()
-    with ProcessPoolExecutor(1, mp_context=context) as pool:
-        pool.submit(os.getpid).result()
+    with ExtractionPool(1, DaemonSettings().extract_timeout_seconds) as pool:
+        asyncio.run(pool.run(os.getpid))
     wall = time.perf_counter() - wall
     after = CpuClock.now(server_pid)
     return WorkerStart(wall, after.process + after.children - before.process - before.children)
@@ -449,14 +449,13 @@ class DaemonPool:
     """
 
     def __init__(self, jobs: int) -> None:
-        self._pool = ExtractionPool(jobs)
-        self._executor = self._pool.__enter__()
+        self._pool = ExtractionPool(jobs, DaemonSettings().extract_timeout_seconds)
 
-    def __call__(self, jobs: int) -> DaemonPool:
+    def __call__(self, jobs: int, deadline: float) -> DaemonPool:
         return self
 
-    def __enter__(self) -> Executor | None:
-        return self._executor
+    def __enter__(self) -> ExtractionPool:
+        return self._pool
 
     def __exit__(self, *exc: object) -> None:
         pass

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import os
 import socket
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -22,6 +20,7 @@ from monitor.notify import Delivery, Message, Notifier, mask_url
 from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
 from monitor.render import AlertContext, render_alert
 from monitor.storage import Storage
+from monitor.workers import ExtractionPool
 
 Clock = Callable[[], datetime]
 
@@ -143,7 +142,11 @@ class Monitor:
             settings = FetchSettings(**{**settings.__dict__, "user_agent": daemon.user_agent})
         return settings
 
-    def pipeline(self, fetcher: Fetcher, executor: Executor | None) -> Pipeline:
+    def extraction_pool(self, jobs: int) -> ExtractionPool:
+        """Worker processes for ``jobs`` checks at a time, with the configured deadline."""
+        return ExtractionPool(jobs, self.config.daemon.extract_timeout_seconds)
+
+    def pipeline(self, fetcher: Fetcher, extraction: ExtractionPool) -> Pipeline:
         daemon = self.config.daemon
         return Pipeline(
             self.storage,
@@ -151,7 +154,7 @@ class Monitor:
             self.notifier,
             clock=self.clock,
             owner=self.owner,
-            executor=executor,
+            extraction=extraction,
             settings=PipelineSettings(
                 max_alert_chars=daemon.max_alert_chars, alert_attempts=daemon.alert_attempts
             ),
@@ -169,8 +172,8 @@ class Monitor:
         chosen = [w.url for w in self.storage.list_watches()] if urls is None else list(urls)
         watches = self.storage.claim(chosen, self.owner, now, lease=self.lease()) if chosen else []
         async with Fetcher(self.fetch_settings()) as fetcher:
-            with ExtractionPool(len(watches)) as executor:
-                pipeline = self.pipeline(fetcher, executor)
+            with self.extraction_pool(len(watches)) as extraction:
+                pipeline = self.pipeline(fetcher, extraction)
                 limit = asyncio.Semaphore(self.config.daemon.concurrency)
 
                 async def one(watch: Watch) -> CheckReport:
@@ -204,26 +207,3 @@ class Monitor:
         rendered = render_alert(ctx)
         message = Message(rendered.subject, rendered.text, rendered.markdown, rendered.html)
         return self.notifier.deliver(message, self.notifier.targets_for(()))
-
-
-class ExtractionPool:
-    """Processes for extraction when there is parallel work; the loop's threads otherwise."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self.executor: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> Executor | None:
-        workers = min(self.jobs, os.cpu_count() or 1)
-        if workers > 1:
-            # forkserver: forking a process that runs threads and an event loop is unsafe.
-            context = multiprocessing.get_context("forkserver")
-            # The server imports monitor once; each worker forks from it ready
-            # (5 ms of CPU) instead of importing it again (0.5 s of CPU per worker).
-            context.set_forkserver_preload(["monitor.app", "monitor.cli"])
-            self.executor = ProcessPoolExecutor(workers, mp_context=context)
-        return self.executor
-
-    def __exit__(self, *exc: object) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)

@@ -30,6 +30,7 @@ _TABLES = {
         "concurrency",
         "tick",
         "timeout",
+        "extract_timeout",
         "max_bytes",
         "user_agent",
         "per_host",
@@ -78,6 +79,8 @@ class DaemonSettings:
     concurrency: int = 8
     tick_seconds: float = 10.0
     timeout_seconds: float = 30.0
+    extract_timeout_seconds: float = 20.0
+    """A page's reading (in a worker process) is abandoned, its worker killed, past this."""
     max_bytes: int = 5 * 1024 * 1024
     user_agent: str | None = None
     per_host: int = 2
@@ -352,6 +355,7 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
     for key, attr in (
         ("tick", "tick_seconds"),
         ("timeout", "timeout_seconds"),
+        ("extract_timeout", "extract_timeout_seconds"),
         ("lease", "lease_seconds"),
         ("grace", "grace_seconds"),
         ("keep_checks", "keep_checks_seconds"),

@@ -21,7 +21,7 @@ from functools import partial
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor import sdnotify
-from monitor.app import ExtractionPool, Monitor
+from monitor.app import Monitor
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher
@@ -67,8 +67,8 @@ class Daemon:
         ):
             loop.add_signal_handler(signum, handler)
         async with Fetcher(self.monitor.fetch_settings()) as fetcher:
-            with ExtractionPool(self.monitor.config.daemon.concurrency) as executor:
-                pipeline = self.monitor.pipeline(fetcher, executor)
+            with self.monitor.extraction_pool(self.monitor.config.daemon.concurrency) as pool:
+                pipeline = self.monitor.pipeline(fetcher, pool)
                 await self._loop(pipeline)
 
     async def _loop(self, pipeline: Pipeline) -> None:

@@ -2,9 +2,10 @@
 
 The same pipeline serves ``monitor run`` and ``monitor check``. I/O happens here and
 at the edges it calls (fetcher, storage, notifier); the decisions are ``detect``'s
-and the wording is ``render``'s. Extraction is CPU work and runs in an executor, off
-the event loop. A version and the alerts that report it are written in one
-transaction, and delivered afterwards from that outbox.
+and the wording is ``render``'s. Extraction is CPU work and runs in worker processes
+(``workers``), off the event loop, each page under a deadline. A version and the
+alerts that report it are written in one transaction, and delivered afterwards from
+that outbox.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import partial
 from http import HTTPStatus
 from typing import Any
 
@@ -58,6 +57,7 @@ from monitor.notify import Delivery, Message, Notifier
 from monitor.render import AlertContext, render_alert
 from monitor.schedule import next_due
 from monitor.storage import Storage
+from monitor.workers import ExtractionPool
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class Pipeline:
         *,
         clock: Clock,
         owner: str,
-        executor: Executor | None = None,
+        extraction: ExtractionPool,
         settings: PipelineSettings | None = None,
     ) -> None:
         self.storage = storage
@@ -152,7 +152,7 @@ class Pipeline:
         self.notifier = notifier
         self.clock = clock
         self.owner = owner
-        self.executor = executor
+        self.extraction = extraction
         self.settings = settings or PipelineSettings()
 
     async def check(self, watch: Watch) -> CheckReport:
@@ -212,7 +212,8 @@ class Pipeline:
         try:
             extraction = await self._extract(result, watch)
         except ExtractionError as error:
-            return replace(base, outcome="error", error=str(error))
+            # No validators kept: a 304 next time would skip the page that was never read.
+            return replace(base, outcome="error", error=str(error), etag=None, last_modified=None)
         base = replace(base, hint=extraction.hint, set_hint=True)
         if extraction.article is None:
             return base  # the fast path: the article's container reads as before
@@ -271,13 +272,13 @@ class Pipeline:
         return outcome
 
     async def _extract(self, result: FetchResult, watch: Watch) -> Extraction:
-        loop = asyncio.get_running_loop()
         # Off the fast path while the page is gone or moved, so 'back' is noticed, and
         # when the settings changed, so the page is read with the new ones. A noindex page
         # keeps it: its robots tag is among the signals that leave the fast path.
         hint = watch.hint if _in_place(watch) and not _rebaselining(watch) else None
-        job = partial(extract, result.body, result.final_url, watch.spec.options, hint)
-        return await loop.run_in_executor(self.executor, job)
+        return await self.extraction.run(
+            extract, result.body, result.final_url, watch.spec.options, hint
+        )
 
     async def _confirm(
         self,
@@ -297,11 +298,10 @@ class Pipeline:
             previous_html = await asyncio.to_thread(
                 self.storage.raw_html, watch.url, previous.number
             )
-        job = partial(
-            confirm, result.body, watch.spec.options, hint, article, before, previous_html
-        )
         try:
-            return await asyncio.get_running_loop().run_in_executor(self.executor, job)
+            return await self.extraction.run(
+                confirm, result.body, watch.spec.options, hint, article, before, previous_html
+            )
         except ExtractionError as error:  # the change stands unconfirmed
             log.info("%s: could not confirm the change: %s", watch.url, error)
             return None

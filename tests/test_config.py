@@ -27,6 +27,7 @@ COMPLETE = """\
 concurrency = 4
 tick = "5s"
 timeout = "1m"
+extract_timeout = "45s"
 max_bytes = "2MB"
 user_agent = "monitor-test/1.0"
 per_host = 1
@@ -133,6 +134,7 @@ def test_complete_config_loads_into_typed_settings(tmp_path: Path) -> None:
             concurrency=4,
             tick_seconds=5.0,
             timeout_seconds=60.0,
+            extract_timeout_seconds=45.0,
             max_bytes=2 * 1024 * 1024,
             user_agent="monitor-test/1.0",
             per_host=1,
@@ -303,6 +305,13 @@ MALFORMED = [
     pytest.param('[monitor]\ntransport = "curl"\n', 2, "transport", '"httpx"', id="transport"),
     pytest.param('[monitor]\ntick = "soon"\n', 2, "tick", "'15m'", id="tick"),
     pytest.param('[monitor]\ntimeout = "0s"\n', 2, "timeout", "timeout", id="timeout-zero"),
+    pytest.param(
+        '[monitor]\nextract_timeout = "soon"\n',
+        2,
+        "extract_timeout",
+        "not a duration",
+        id="extract-timeout-not-a-duration",
+    ),
     pytest.param(
         WATCH + "ignore = ['(unclosed']\n",
         3,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fixtures.hostile_pages import json_ld_author_bomb
 from fixtures.seed_pages import Chrome, page_v1
 from servers import PageServer, WebhookReceiver
 from sqlalchemy.orm import Session
@@ -59,6 +62,14 @@ class Systemd:
         self.sock.bind(str(path))
         self.sock.settimeout(30)
 
+    def pings(self, n: int) -> list[float]:
+        """The monotonic times at which the next ``n`` watchdog pings arrive."""
+        times: list[float] = []
+        while len(times) < n:
+            if "WATCHDOG=1" in self.sock.recv(4096).decode().split("\n"):
+                times.append(time.monotonic())
+        return times
+
     def wait_for(self, state: str) -> list[str]:
         """Read notifications until one contains ``state``; returns all read."""
         seen = []
@@ -76,8 +87,8 @@ def systemd(tmp_path: Path) -> Iterator[Systemd]:
     fake.sock.close()
 
 
-def start_daemon(config: Path, systemd: Systemd) -> subprocess.Popen[str]:
-    env = {**os.environ, "NOTIFY_SOCKET": str(systemd.path)}
+def start_daemon(config: Path, systemd: Systemd, **env: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "NOTIFY_SOCKET": str(systemd.path), **env}
     return subprocess.Popen(
         [sys.executable, "-m", "monitor.cli", "--config", str(config), "run"],
         stdout=subprocess.PIPE,
@@ -199,6 +210,36 @@ def test_sigterm_lets_a_check_in_flight_finish_and_store_its_version(
     assert process.returncode == 0, err
     (row,) = json.loads(monitor_cli(config, "list", "--json").stdout)
     assert row["versions"] == 1
+
+
+def test_a_hostile_page_is_cut_at_its_deadline_while_the_watchdog_hears_the_loop(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """Concurrency 1, a page that takes trafilatura 12 s: the watchdog pings go on every
+    0.2 s while it is read, the page fails at the 2 s deadline, the next page is stored."""
+    page_server.set("/hostile", json_ld_author_bomb())
+    page_server.set("/story", page_v1(Chrome(1)))
+    hostile, story = page_server.url("/hostile"), page_server.url("/story")
+    config = tmp_path / "monitor.toml"
+    daemon_config(
+        config, tmp_path / "monitor.db", [hostile, story], concurrency="1", extract_timeout='"2s"'
+    )
+    process = start_daemon(config, systemd, WATCHDOG_USEC="400000")
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/hostile", timeout=30)
+        # From the fetch on, 3 s: the worker's start and the whole deadline.
+        pings = [time.monotonic(), *systemd.pings(15)]
+        page_server.wait_for(1, "/story", timeout=30)
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert "Traceback" not in err
+    assert max(later - earlier for earlier, later in itertools.pairwise(pings)) < 1.0
+    listing = {row["url"]: row for row in json.loads(monitor_cli(config, "list", "--json").stdout)}
+    assert listing[hostile]["error"].startswith("extraction took longer than 2 s")
+    assert listing[hostile]["versions"] == 0
+    assert listing[story]["versions"] == 1 and listing[story]["error"] is None
 
 
 def test_sigterm_abandons_a_hung_check_after_the_grace_and_writes_nothing(

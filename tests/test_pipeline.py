@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from fixtures.hostile_pages import json_ld_author_bomb
 from fixtures.seed_pages import Chrome, article_v1, page_v1, page_v2, render_page
 from servers import PageServer, SMTPServer, WebhookReceiver
 
@@ -27,6 +28,7 @@ from monitor.models import AlertDraft, CheckOutcome, WatchSpec
 from monitor.notify import Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
 from monitor.storage import Storage
+from monitor.workers import ExtractionPool
 
 PATH = "/news/s400-experts"
 ALLOW_LOOPBACK = '[monitor]\nallow_internal = ["127.0.0.1"]\n'
@@ -495,10 +497,17 @@ def deliver(
 
     async def one_pass() -> int:
         async with Fetcher() as fetcher:
-            pipeline = Pipeline(
-                storage, fetcher, notifier, clock=clock, owner="t", settings=settings
-            )
-            return len(await pipeline.deliver_pending())
+            with ExtractionPool(1, deadline=20) as extraction:  # started only if a page is read
+                pipeline = Pipeline(
+                    storage,
+                    fetcher,
+                    notifier,
+                    clock=clock,
+                    owner="t",
+                    extraction=extraction,
+                    settings=settings,
+                )
+                return len(await pipeline.deliver_pending())
 
     return asyncio.run(one_pass())
 
@@ -654,3 +663,58 @@ def test_a_malformed_response_is_an_error_of_its_watch_logged_in_one_line(
     assert report["error"].startswith("the server sent a malformed HTTP response (")
     assert [r.exc_info for r in caplog.records] == [None]
     assert caplog.records[0].getMessage() == f"{nul_header_server}: {report['error']}"
+
+
+def test_a_page_past_its_extraction_deadline_is_an_error_read_again_at_its_next_check(
+    tmp_path: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hostile page fails at the 1 s deadline with a message saying why; no validator
+    is kept, so the next check reads the page again instead of taking a 304."""
+    page_server.set(PATH, json_ld_author_bomb())
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}extract_timeout = "1s"\n'
+        f'[[watch]]\nurl = "{page_server.url(PATH)}"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check", "--all"]) == 2
+    assert main(["--config", str(config), "check", "--all"]) == 2
+    capsys.readouterr()
+    main(["--config", str(config), "list", "--json"])
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["error"].startswith("extraction took longer than 1 s; the page may be hostile")
+    assert [seen.headers.get("if-none-match") for seen in page_server.requests] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><article><h1>Deep</h1>{prose}"
+        + "<span>" * 5000
+        + "deep text"
+        + "</span>" * 5000
+        + "</article></body></html>",
+        '<html><head><script type="application/ld+json">{{"@type": "NewsArticle", '
+        '"author": {{"name": "Jane \\"JJ\\" Doe"}}}}</script></head>'
+        "<body><article><h1>Quoted</h1>{prose}</article></body></html>",
+        "<html><body><article><h1>Lone \ud800 surrogate</h1>{prose}"
+        "<p>A sentence with a lone \udc80 surrogate in the middle of it, long enough.</p>"
+        "</article></body></html>",
+    ],
+    ids=["5000-nested-spans", "json-ld-escaped-quote", "lone-surrogates"],
+)
+def test_a_malformed_page_is_stored_like_any_other(
+    tmp_path: Path, page_server: PageServer, html: str
+) -> None:
+    """Pages that once raised RecursionError, JSONDecodeError or UnicodeEncodeError in the
+    middle of a check get their first version, with no error."""
+    prose = "<p>A sentence of the article, long enough to read as prose, and then some.</p>" * 5
+    page_server.set(PATH, html.format(prose=prose).encode("utf-8", "surrogatepass"))
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}'
+        f'[[watch]]\nurl = "{page_server.url(PATH)}"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check", "--all"]) == 0
+    assert main(["--config", str(config), "show", page_server.url(PATH)]) == 0

@@ -1,0 +1,126 @@
+"""The extraction workers: parsing runs in processes, each job under a deadline.
+
+Extraction (lxml, trafilatura, lexbor) is CPU work in C code that holds the GIL, so it
+never runs on the event loop's thread, whatever the core count or the concurrency: the
+loop keeps fetching, storing and pinging the systemd watchdog while a page is parsed.
+Pebble's process pool gives each job a deadline: a job past it has its worker killed and
+replaced, and a worker that dies (the OOM killer, a crash in a C extension) is replaced
+too; either way only the job it was running fails, as an ``ExtractionError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import threading
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
+
+from pebble import ProcessExpired, ProcessPool
+
+from monitor.errors import ExtractionError
+
+T = TypeVar("T")
+
+
+def _worker_start() -> None:
+    # Pebble's SIGTERM handler is Python code, which cannot run while a regex or lxml
+    # holds the thread: a worker past its deadline would outlive it by pebble's 3 s
+    # grace. The default action ends it at once (it holds nothing worth cleaning up).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _how_it_died(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit status {exitcode}"
+
+
+class ExtractionPool:
+    """Worker processes for extraction, as many as there are jobs (at most one per core)."""
+
+    def __init__(self, jobs: int, deadline: float) -> None:
+        self.workers = max(1, min(jobs, os.cpu_count() or 1))
+        self.deadline = deadline
+        self._pool: ProcessPool | None = None
+        self._starting = threading.Lock()
+
+    def __enter__(self) -> ExtractionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.stop()  # nothing is waiting for the jobs left: end their workers
+            self._pool.join()
+            self._pool = None
+
+    async def _running_pool(self) -> ProcessPool:
+        """The pool, started on first use (a pass with no page to read starts none), and
+        started anew if it broke: pebble gives up on a pool whose idle worker died."""
+        pool = self._pool
+        if pool is not None and pool.active:
+            return pool
+        # Starting waits for the forkserver to import monitor (a second, the first
+        # time): never on the event loop's thread.
+        return await asyncio.to_thread(self._start)
+
+    def _start(self) -> ProcessPool:
+        with self._starting:
+            if self._pool is not None and self._pool.active:
+                return self._pool  # another check started it meanwhile
+            broken, self._pool = self._pool, None
+            if broken is not None:
+                broken.stop()
+                broken.join()
+            # forkserver: forking a process that runs threads and an event loop is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            # The server imports monitor once; each worker forks from it ready
+            # (5 ms of CPU) instead of importing it again (0.5 s of CPU per worker).
+            context.set_forkserver_preload(["monitor.app", "monitor.cli"])
+            pool = ProcessPool(self.workers, initializer=_worker_start, context=context)
+            if not pool.active:  # pebble starts a pool, and its workers, on the first look
+                raise ExtractionError("the extraction worker processes could not be started")
+            self._pool = pool
+            return pool
+
+    async def run(self, job: Callable[..., T], *args: Any) -> T:
+        """``job(*args)`` in a worker; an ``ExtractionError`` when it passes the deadline
+        or its worker dies (the check is tried again when it is next due)."""
+        try:
+            return await self._run(job, args)
+        except BrokenProcessPool:
+            # The pool broke around the job, not in it (a worker died while none had work,
+            # and pebble aborts what is queued): once more on a new pool. Jobs are pure.
+            try:
+                return await self._run(job, args)
+            except BrokenProcessPool as error:
+                raise ExtractionError(
+                    f"the extraction workers broke down ({error}); they are started anew "
+                    "for the next check, and this page is tried again when next due"
+                ) from error
+
+    async def _run(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
+        try:
+            future = (await self._running_pool()).schedule(job, list(args), timeout=self.deadline)
+        except RuntimeError:  # the pool broke between the look and the schedule
+            future = (await self._running_pool()).schedule(job, list(args), timeout=self.deadline)
+        try:
+            return await asyncio.wrap_future(future)
+        except TimeoutError as error:
+            raise ExtractionError(
+                f"extraction took longer than {self.deadline:g} s; the page may be hostile "
+                "or huge. It is tried again when next due; if the page is only big, raise "
+                "[monitor] extract_timeout"
+            ) from error
+        except ProcessExpired as error:
+            raise ExtractionError(
+                f"the extraction worker died ({_how_it_died(error.exitcode)}; out of memory?) "
+                "while reading the page; a new worker takes the next check, and this page is "
+                "tried again when next due"
+            ) from error

@@ -1,0 +1,157 @@
+"""The extraction workers: real processes, a deadline per page, workers that die and are
+replaced, and an event loop that keeps running while a page is read."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import socket
+import time
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import pytest
+from fixtures.hostile_pages import json_ld_author_bomb
+from fixtures.seed_pages import Chrome, page_v1
+
+from monitor.errors import ExtractionError
+from monitor.extract import Extraction, extract
+from monitor.models import WatchOptions
+from monitor.workers import ExtractionPool
+
+T = TypeVar("T")
+URL = "https://example.org/news/story"
+HOSTILE = json_ld_author_bomb()
+
+
+def report_pid_and_wait(port: int) -> int:
+    """A job that tells the test its worker's pid over a socket, then waits for a hang-up."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(f"{os.getpid()}\n".encode())
+        sock.recv(1)
+    return os.getpid()
+
+
+class Rendezvous:
+    """A socket on 127.0.0.1 where jobs say which worker runs them."""
+
+    def __init__(self) -> None:
+        self.arrivals: asyncio.Queue[tuple[int, asyncio.StreamWriter]] = asyncio.Queue()
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> Rendezvous:
+        self._server = await asyncio.start_server(self._arrived, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+            await writer.wait_closed()
+        await self._server.wait_closed()
+
+    async def _arrived(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        self.arrivals.put_nowait((int(await reader.readline()), writer))
+
+
+def run(coroutine: Awaitable[T]) -> T:
+    async def main() -> T:
+        return await coroutine
+
+    return asyncio.run(main())
+
+
+def read(pool: ExtractionPool, html: bytes) -> Awaitable[Extraction]:
+    return pool.run(extract, html, URL, WatchOptions(), None)
+
+
+def test_a_single_job_runs_in_a_worker_process() -> None:
+    """With one job (concurrency 1, or one core) the page is still read in another process."""
+
+    async def scenario() -> int:
+        with ExtractionPool(1, deadline=20) as pool:
+            return await pool.run(os.getpid)
+
+    assert run(scenario()) != os.getpid()
+
+
+def test_a_page_past_its_deadline_is_a_clear_error_and_the_next_page_is_read() -> None:
+    """The hostile page is cut at the deadline with a message saying so; the next page reads."""
+
+    async def scenario() -> tuple[float, str, Extraction]:
+        with ExtractionPool(1, deadline=1) as pool:
+            await pool.run(os.getpid)  # the worker is up: the deadline is the job's alone
+            started = time.monotonic()
+            with pytest.raises(ExtractionError) as error:
+                await read(pool, HOSTILE)
+            took = time.monotonic() - started
+            return took, str(error.value), await read(pool, page_v1(Chrome(1)).encode())
+
+    took, message, after = run(scenario())
+    assert took < 1 + 1.5
+    assert message.startswith("extraction took longer than 1 s; the page may be hostile or huge")
+    assert after.article is not None and after.article.paragraphs
+
+
+def test_a_worker_killed_mid_job_fails_that_job_and_the_next_one_runs() -> None:
+    """SIGKILL to the worker reading a page (the OOM killer) is that check's error only."""
+
+    async def scenario() -> tuple[int, str, int]:
+        with ExtractionPool(1, deadline=20) as pool:
+            async with Rendezvous() as rendezvous:
+                job = asyncio.ensure_future(pool.run(report_pid_and_wait, rendezvous.port))
+                pid, _ = await rendezvous.arrivals.get()
+                os.kill(pid, signal.SIGKILL)
+                with pytest.raises(ExtractionError) as error:
+                    await job
+            return pid, str(error.value), await pool.run(os.getpid)
+
+    killed, message, next_worker = run(scenario())
+    assert "the extraction worker died (killed by SIGKILL" in message
+    assert next_worker not in (killed, os.getpid())
+
+
+def test_a_worker_killed_while_idle_leaves_the_pool_working() -> None:
+    """An idle worker's death, which breaks a pebble pool for good, costs no check."""
+
+    async def scenario() -> tuple[int, int]:
+        with ExtractionPool(1, deadline=20) as pool:
+            idle = await pool.run(os.getpid)
+            os.kill(idle, signal.SIGKILL)
+            return idle, await pool.run(os.getpid)
+
+    idle, next_worker = run(scenario())
+    assert next_worker != idle
+
+
+def test_the_event_loop_runs_while_a_hostile_page_is_read() -> None:
+    """With one worker, the loop keeps turning while the pool starts and a page holds the
+    parser for seconds."""
+
+    async def scenario() -> list[float]:
+        loop = asyncio.get_running_loop()
+        turns: list[float] = []
+        done = False
+
+        def turn() -> None:
+            turns.append(loop.time())
+            if not done:
+                loop.call_soon(turn)
+
+        with ExtractionPool(1, deadline=1.5) as pool:
+            turn()  # from before the pool starts: starting it does not hold the loop either
+            with pytest.raises(ExtractionError):
+                await read(pool, HOSTILE)
+            done = True
+        return turns
+
+    turns = run(scenario())
+    assert turns[-1] - turns[0] >= 1.5
+    assert max(later - earlier for earlier, later in itertools.pairwise(turns)) < 0.5
