@@ -11,6 +11,7 @@ from monitor.extract.reading import blocks
 
 SEED = Path(__file__).parent / "fixtures" / "seed" / "pages"
 CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+WEB = Path(__file__).parent / "fixtures" / "web"
 URL = "https://news.example/2021/story"
 LAST = "post-Cold War highs.</p>"
 
@@ -161,6 +162,18 @@ def test_a_declared_update_in_a_bare_element_is_read() -> None:
     """A newsroom's "Updated at …" line is the article's, whatever element holds it."""
     read = lines(seed_page("v2", before_first="<div>Updated at 4:05 p.m. on June 3.</div>"))
     assert "Updated at 4:05 p.m. on June 3." in read
+
+
+def test_a_date_header_among_a_pages_items_is_not_read() -> None:
+    """A blog's date header that chrome put among a product page's items is the page's
+    date, whichever day it shows; the items are read as before."""
+    html = (WEB / "mozilla-2" / "source.html").read_text(encoding="utf-8")
+    plain = lines(html)
+    at = html.find("</p>", html.find("<h2>Page Inspector</h2>")) + len("</p>")
+    assert at > len("</p>")
+    for day in ("Sunday, May 3, 2016", "Monday, May 4, 2016"):
+        header = f'<h2 class="date-header"><span>{day}</span></h2>'
+        assert lines(html[:at] + header + html[at:]) == plain
 
 
 def test_a_heading_over_links_and_a_list_of_counters_are_not_read() -> None:

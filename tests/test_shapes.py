@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.extract.shapes import is_meta, is_notice, is_sentence
+from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,22 @@ def test_a_label_is_short_and_ends_no_sentence() -> None:
     assert not is_label("Ready to publish?")
     assert not is_label("The death toll rose to 15.")
     assert not is_label("警察によると、地震による死者は十五人に増え、行方不明者の捜索が続いている")
+
+
+@pytest.mark.parametrize(
+    ("line", "date"),
+    [
+        ("Sunday, May 3, 2016", True),  # a blog's date header
+        ("3 juin 2021 à 14h05", True),
+        ("2016-05-03", True),
+        ("12:16 AM · Mar 13, 2022", True),
+        ("April 2014", False),  # a month may head a part of the text (LWN's timeline)
+        ("1947", False),  # a year in a list of films
+        ("Le 15 Mai", False),  # a film's title
+        ("Updated at 2:15 p.m. on June 3", False),  # a declaration, not a date
+        ("The Moscow Times · June 2, 2021", False),
+    ],
+)
+def test_a_line_that_is_only_a_day_is_a_date(line: str, date: bool) -> None:
+    """A day with or without its time, in words or in numbers, and nothing else."""
+    assert is_date(line) is date

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from monitor.extract import chrome
-from monitor.extract.shapes import META_WORDS, is_meta, is_notice, is_sentence
+from monitor.extract.shapes import META_WORDS, is_date, is_meta, is_notice, is_sentence
 from monitor.extract.signals import names_only
 from monitor.normalize import DECLARATION, normalize_line, without_relative_time
 
@@ -57,6 +57,7 @@ _RUN_BLOCKS = 2
 # A run whose prose is this share of <p> elements is written in paragraphs.
 _PARAGRAPH_RUN = 0.8
 _GENERIC_TAGS = frozenset({"div", "span"})
+_TABLE_TAGS = frozenset({"table", "tr", "td", "th"})  # a date in a table is its data
 
 Path = tuple[str, ...]
 Restore = tuple[Path, tuple[int, ...]]
@@ -310,6 +311,8 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
             and not DECLARATION.search(block.text)
         ):
             continue
+        if is_date(block.text) and _unit_tag(block, unit) not in _TABLE_TAGS:
+            continue  # the page's date (a blog's date header): dates are read as dates
         if _unit_tag(block, unit) in DATA_TAGS:
             # The article's data, as it is; but a clock in it ("updated 5 minutes ago") is
             # the page's, never the data's.

@@ -56,3 +56,47 @@ def is_label(line: str) -> bool:
     if _SENTENCE_END.search(line) or len(line.split()) > _FRAGMENT_WORDS:
         return False
     return sum(1 for ch in line if "\u3040" <= ch <= "\ud7af") < _CJK_CHARS
+
+
+# The words a date is written with, in the languages of the corpus and their neighbours:
+# months and weekdays (full and short), and the words that join a date and a time.
+_CALENDAR = frozenset(
+    """
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri
+    sat sun janvier février fevrier mars avril mai juin juillet août aout septembre octobre
+    novembre décembre decembre lundi mardi mercredi jeudi vendredi samedi dimanche januar
+    februar märz maerz juni juli oktober dezember montag dienstag mittwoch donnerstag
+    freitag samstag sonntag enero febrero marzo abril mayo junio julio agosto septiembre
+    setiembre octubre noviembre diciembre lunes martes miércoles jueves viernes sábado
+    domingo gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
+    janeiro fevereiro março maio junho julho setembro outubro novembro dezembro
+    at um à a de del do of the le der am pm a.m. p.m. utc gmt et est edt pt pst pdt cet cest
+    bst
+    """.split()
+)
+_JOINERS = frozenset("at um à a de del do of the le der am pm a.m. p.m.".split())
+_MONTHS_AND_DAYS = (
+    _CALENDAR - _JOINERS - frozenset("utc gmt et est edt pt pst pdt cet cest bst".split())
+)
+_DATE_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|\.)?|\d{1,2}[:h.]\d{2}(?:am|pm)?")
+_NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
+_DATE_WORDS = 10
+
+
+@lru_cache(maxsize=4096)
+def is_date(line: str) -> bool:
+    """A line that is only a date, or a date and a time ("Sunday, May 3, 2016", "3 juin
+    2021 à 14h05", "2016-05-03"): the page's date, not a line of its text."""
+    words = re.findall(r"[^\s,;|·–—()]+", line.casefold())
+    if not words or len(words) > _DATE_WORDS:
+        return False
+    numbers = sum(1 for word in words if _DATE_TOKEN.fullmatch(word))
+    numeric = sum(1 for word in words if _NUMERIC_DATE.fullmatch(word))
+    named = sum(1 for word in words if word in _CALENDAR)
+    if numbers + numeric + named != len(words):
+        return False
+    # A day: a month with its day and year (a month alone, "April 2014", may be a
+    # heading of the text), or a date written in numbers alone.
+    return numeric >= 1 or (numbers >= 2 and any(w in _MONTHS_AND_DAYS for w in words))
