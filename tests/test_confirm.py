@@ -102,6 +102,14 @@ def test_a_label_that_just_appeared_is_held_until_it_stays() -> None:
     assert settled(seen_with_label, before, with_label), "still there: reported"
 
 
+def test_paragraphs_moved_beside_a_new_label_are_reported_at_once() -> None:
+    """A label that appeared is no reason to hold back two paragraphs that swapped places."""
+    before, hint = _first()
+    first, second, *rest = before.paragraphs
+    swapped = replace(before, paragraphs=(second, first, *rest, "Cons"))
+    assert settled(hint, before, swapped)
+
+
 def test_sentences_headlines_and_bylines_are_never_held() -> None:
     before, hint = _first()
     sentence = replace(before, paragraphs=(*before.paragraphs, "Der Preis steigt auf 60 Euro."))

@@ -119,6 +119,8 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
     changed += [before[d] for d in before.keys() - now.keys()]
     if not changed or not all(is_label(line) for line in changed):
         return True
+    if [d for d in before if d in now] != [d for d in now if d in before]:
+        return True  # paragraphs moved too: that is no label's doing
     known = container.Hint.from_json(earlier)
     if known is None:
         return True
