@@ -32,6 +32,7 @@ from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
     LOST_CHECKS,
     Confirmation,
+    already_shown,
     byline_kept,
     confirm,
     confirmable,
@@ -239,6 +240,9 @@ class Pipeline:
                     article = confirmed.article
                     base = replace(base, hint=confirmed.hint)
                     previous = without_volatile(previous, confirmed.hint)
+                shown = already_shown(watch.hint, previous.article, article, base.hint)
+                article = shown.article
+                base = replace(base, hint=shown.hint)
         event = lifecycle(
             watch.state,
             watch.url,

@@ -139,6 +139,32 @@ def test_taking_back_part_of_the_last_change_is_a_revert_of_it(
     assert "Reverted: what version 2 changed is again as in version 1." in body(smtp_server)
 
 
+def test_a_paragraph_shown_all_along_and_read_only_now_is_no_addition(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """A paragraph in a wrapper the reader leaves out is read once the wrapper goes (an
+    A/B layout): the page showed it at every check, so nothing was added; an edit made
+    later is reported alone."""
+    config, _ = setup
+    headline, byline, date, paragraphs = article_v1()
+    *body_lines, last = paragraphs
+    wrapped = f'<div class="css-4f2a1"><p>{last}</p></div>'
+
+    def page(wrap: bool, figure: str = "$2.5") -> str:
+        lines = tuple(line.replace("$2.5", figure) for line in body_lines)
+        html = render_page((*lines, last), headline, byline, date, Chrome(9))
+        return html.replace(f"<p>{last}</p>", wrapped) if wrap else html
+
+    page_server.set(PATH, page(wrap=True))
+    check(config)
+    page_server.set(PATH, page(wrap=False))
+    check(config)
+    assert subjects(smtp_server) == []
+    page_server.set(PATH, page(wrap=False, figure="$2.7"))
+    check(config)
+    assert subjects(smtp_server) == ["[monitor] Silent edit: reported $2.5 → $2.7 billion — story"]
+
+
 def test_a_date_only_change_is_recorded_without_an_alert(
     setup: tuple[Path, str],
     page_server: PageServer,

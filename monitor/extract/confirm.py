@@ -100,6 +100,44 @@ def confirm(
     )
 
 
+@dataclass(frozen=True)
+class Shown:
+    """An article less the lines that were on the page already, unread, at the last check."""
+
+    article: Article
+    hint: dict[str, Any] | None
+    """The hint, with those lines kept among the unread ones."""
+
+
+def already_shown(
+    earlier: dict[str, Any] | None,
+    previous: Article,
+    article: Article,
+    hint: dict[str, Any] | None,
+) -> Shown:
+    """A line read now that the stored version lacks, but that the page showed at the last
+    check (in the container, unread: a unit judged chrome then, which some chrome beside
+    it no longer spoils), was not added by the page: the reading moved, not the text. It
+    stays out, at this check and the next ones, while the page shows it."""
+    known, now = container.Hint.from_json(earlier), container.Hint.from_json(hint)
+    if known is None or now is None or not known.unread:
+        return Shown(article, hint)
+    unread = set(known.unread)
+    stored = {container.line_digest(line) for line in previous.paragraphs}
+    shown = [
+        line
+        for line in article.paragraphs
+        if (digest := container.line_digest(line)) not in stored and digest in unread
+    ]
+    if not shown:
+        return Shown(article, hint)
+    out = set(shown)
+    kept = tuple(line for line in article.paragraphs if line not in out)
+    still = tuple(dict.fromkeys([*map(container.line_digest, shown), *now.unread]))
+    learnt = replace(now, unread=still[: container.UNREAD_KEPT])
+    return Shown(replace(article, paragraphs=kept), learnt.to_json())
+
+
 def settled(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:
     """Whether a change may be reported now.
 
