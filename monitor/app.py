@@ -156,7 +156,10 @@ class Monitor:
             owner=self.owner,
             extraction=extraction,
             settings=PipelineSettings(
-                max_alert_chars=daemon.max_alert_chars, alert_attempts=daemon.alert_attempts
+                max_alert_chars=daemon.max_alert_chars,
+                alert_attempts=daemon.alert_attempts,
+                failures_before_alert=daemon.failures_before_alert,
+                max_backoff=timedelta(seconds=daemon.max_backoff_seconds),
             ),
         )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -22,6 +23,7 @@ from monitor.detect import (
     Decision,
     LifecycleEvent,
     decide,
+    failure_event,
     first_state,
     lifecycle,
     same_page,
@@ -55,7 +57,7 @@ from monitor.models import (
 )
 from monitor.notify import Delivery, Message, Notifier
 from monitor.render import AlertContext, render_alert
-from monitor.schedule import next_due
+from monitor.schedule import BACKOFF_CAP, backoff_due, next_due, parse_retry_after
 from monitor.storage import Storage
 from monitor.workers import ExtractionPool
 
@@ -82,6 +84,10 @@ class PipelineSettings:
     alert_hold: timedelta = timedelta(minutes=5)
     alert_batch: int = 100
     """Alerts claimed at a time: a pass takes batches until nothing is due."""
+    failures_before_alert: int = 3
+    """Failed checks in a row that make a 'stopped working' alert."""
+    max_backoff: timedelta = BACKOFF_CAP
+    """The longest a failing watch waits between checks (unless its interval is longer)."""
 
 
 def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
@@ -146,6 +152,7 @@ class Pipeline:
         owner: str,
         extraction: ExtractionPool,
         settings: PipelineSettings | None = None,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
@@ -154,6 +161,8 @@ class Pipeline:
         self.owner = owner
         self.extraction = extraction
         self.settings = settings or PipelineSettings()
+        self.jitter = jitter
+        """Spreads a failing watch's next checks (a value in [0, 1)); injected by tests."""
 
     async def check(self, watch: Watch) -> CheckReport:
         """Check one (already claimed) watch and store the outcome."""
@@ -168,6 +177,7 @@ class Pipeline:
                 next_check_at=next_due(watch.spec.every, started),
                 error=f"internal error: {type(error).__name__}: {error}",
             )
+        outcome = self._with_failures(watch, outcome)
         number = await asyncio.to_thread(self.storage.save_check, watch.id, self.owner, outcome)
         if outcome.error:
             log.warning("%s: %s", watch.url, outcome.error)
@@ -190,6 +200,8 @@ class Pipeline:
             etag=result.etag,
             last_modified=result.last_modified,
         )
+        if result.status in (429, 503):
+            base = replace(base, retry_after=parse_retry_after(result.retry_after, started))
         if result.not_modified:
             return replace(
                 base,
@@ -305,6 +317,39 @@ class Pipeline:
         except ExtractionError as error:  # the change stands unconfirmed
             log.info("%s: could not confirm the change: %s", watch.url, error)
             return None
+
+    def _with_failures(self, watch: Watch, outcome: CheckOutcome) -> CheckOutcome:
+        """A failing watch backs off; its N-th failure in a row, and the check that works
+        after it, are alerts (written with the check, as every alert)."""
+        failed = outcome.outcome == "error"
+        if failed:
+            due = backoff_due(
+                watch.spec.every,
+                outcome.at,
+                watch.failures + 1,
+                jitter=self.jitter(),
+                retry_after=outcome.retry_after,
+                cap=self.settings.max_backoff,
+            )
+            outcome = replace(outcome, next_check_at=due)
+        event = failure_event(watch.failures, failed, self.settings.failures_before_alert)
+        if event is None:
+            return outcome
+        if event == "failing":
+            detail = (
+                f"{watch.failures + 1} checks in a row failed; the last error: {outcome.error}. "
+                f"Checks go on, less often (the next at {outcome.next_check_at:%Y-%m-%d %H:%M} "
+                "UTC); an alert will say when it works again"
+            )
+        else:
+            detail = (
+                f"the check works again, after {watch.failures} failed in a row "
+                f"(the last error: {watch.last_error or 'unknown'})"
+            )
+        ctx = AlertContext(kind=event, watch_name=watch.label, url=watch.url, detail=detail)
+        targets = self.notifier.targets_for(watch.spec.notify)
+        draft = alert_draft(ctx, targets, self.settings.max_alert_chars)
+        return replace(outcome, alerts=(*outcome.alerts, draft))
 
     def _event_outcome(
         self,

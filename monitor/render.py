@@ -28,6 +28,8 @@ _KIND_LABEL = {
     "moved": "Moved",
     "noindex": "Hidden from search",
     "back": "Back online",
+    "failing": "Stopped working",
+    "recovered": "Working again",
     "test": "Test",
 }
 

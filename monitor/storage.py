@@ -269,6 +269,7 @@ class Storage:
             hint=row.hint,
             lease_until=row.lease_until,
             undelivered=undelivered,
+            failures=row.error_count,
         )
 
     def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:
