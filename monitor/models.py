@@ -228,3 +228,4 @@ class PendingAlert:
     attempts: int
     version: int | None = None
     """The version the alert reports, if it reports one."""
+    watch_name: str = ""

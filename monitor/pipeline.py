@@ -14,7 +14,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -56,9 +56,10 @@ from monitor.models import (
     Watch,
 )
 from monitor.notify import Delivery, Message, Notifier
-from monitor.render import AlertContext, render_alert
+from monitor.render import AlertContext, render_alert, render_digest
+from monitor.retention import Retention
 from monitor.schedule import BACKOFF_CAP, backoff_due, next_due, parse_retry_after
-from monitor.storage import Storage
+from monitor.storage import DIGEST, Storage
 from monitor.workers import ExtractionPool
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,8 @@ class PipelineSettings:
     """Failed checks in a row that make a 'stopped working' alert."""
     max_backoff: timedelta = BACKOFF_CAP
     """The longest a failing watch waits between checks (unless its interval is longer)."""
+    retention: Retention = field(default_factory=Retention)
+    """Versions kept and alerts sent per watch (no limit unless configured)."""
 
 
 def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
@@ -178,7 +181,9 @@ class Pipeline:
                 error=f"internal error: {type(error).__name__}: {error}",
             )
         outcome = self._with_failures(watch, outcome)
-        number = await asyncio.to_thread(self.storage.save_check, watch.id, self.owner, outcome)
+        number = await asyncio.to_thread(
+            self.storage.save_check, watch.id, self.owner, outcome, self.settings.retention
+        )
         if outcome.error:
             log.warning("%s: %s", watch.url, outcome.error)
         return CheckReport(watch.url, outcome.outcome, number, len(outcome.alerts), outcome.error)
@@ -264,8 +269,12 @@ class Pipeline:
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
         if decision.kind == "edit" and previous is not None and previous.number > 1:
-            earlier = await asyncio.to_thread(self.storage.version, watch.url, previous.number - 1)
-            decision = taken_back(decision, earlier, previous, article)
+            # Retention may have forgotten it: then no revert is told from the last change.
+            earlier = await asyncio.to_thread(
+                self.storage.version_or_none, watch.url, previous.number - 1
+            )
+            if earlier is not None:
+                decision = taken_back(decision, earlier, previous, article)
         if (
             previous is not None
             and decision.kind in ("edit", "revert")
@@ -467,6 +476,14 @@ class Pipeline:
 
     async def _deliver(self, alert: PendingAlert) -> list[Delivery]:
         message = Message(alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url)
+        if alert.kind == DIGEST:
+            # Written empty, gathering alerts for an hour: what it says is known now.
+            folded = await asyncio.to_thread(self.storage.folded, alert.id)
+            label = alert.watch_name or alert.watch_url
+            rendered = render_digest(label, alert.watch_url, folded, self.settings.max_alert_chars)
+            message = Message(
+                rendered.subject, rendered.text, rendered.markdown, rendered.html, alert.watch_url
+            )
         deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
         failed = [d.target for d in deliveries if not d.ok]
         errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)

@@ -35,6 +35,7 @@ MIGRATIONS = (
     "versions/0001_initial_schema.py",
     "versions/0002_version_change_size_and_kinds.py",
     "versions/0003_watch_notify_keeps_no_secret.py",
+    "versions/0004_raw_pages_once_alert_digests.py",
 )
 
 
@@ -98,7 +99,8 @@ def test_the_migrated_tables_have_the_models_columns(db_url: str, engine: Engine
         assert list(columns) == [c.name for c in table.columns], name
         for column in table.columns:
             assert columns[column.name]["nullable"] == column.nullable, (name, column.name)
-        assert found.get_pk_constraint(name)["constrained_columns"] == ["id"]
+        keys = [column.name for column in table.primary_key.columns]
+        assert found.get_pk_constraint(name)["constrained_columns"] == keys
         indexes = {i["name"] for i in found.get_indexes(name)}
         assert indexes >= {i.name for i in table.indexes}, name
 

@@ -152,7 +152,7 @@ def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: 
     storage.migrate()
     with storage.engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0003",)]
+    assert versions == [("0004",)]
     assert storage.get_watch(URL).id == watch_id
 
 
