@@ -28,6 +28,7 @@ from monitor.fetch import Fetcher, FetchSettings
 from monitor.models import AlertDraft, CheckOutcome, Watch, WatchSpec
 from monitor.notify import Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
+from monitor.retention import Retention
 from monitor.storage import Storage
 from monitor.workers import ExtractionPool
 
@@ -840,3 +841,51 @@ def test_a_429_with_retry_after_is_left_alone_that_long(
     url, notifier = failing
     page_server.set(PATH, "slow down", status=429, headers={"Retry-After": "7200"})
     assert check_at(storage, notifier, url, T0).next_check_at == T0 + timedelta(hours=2)
+
+
+# -- retention -------------------------------------------------------------------------------
+
+
+def tiny_story(n: int) -> str:
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of the story, long enough to read as prose, in version {n}.</p>"
+        for i in range(6)
+    )
+    return f"<html><body><article><h1>Story</h1>{paragraphs}</article></body></html>"
+
+
+def test_edits_past_the_hourly_limit_arrive_as_one_digest(
+    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+) -> None:
+    """One alert an hour, a page edited at every check for 40 minutes: the first edit is
+    sent, the next four arrive together in one digest once the hour is over."""
+    url = page_server.url(PATH)
+    storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    settings = PipelineSettings(retention=Retention(alerts_per_hour=1))
+    for n in range(6):
+        page_server.set(PATH, tiny_story(n))
+        check_at(storage, notifier, url, T0 + n * timedelta(minutes=10), settings)
+    assert len(webhook_receiver.posts) == 1
+    check_at(storage, notifier, url, T0 + timedelta(minutes=80), settings)
+    assert titles(webhook_receiver)[1] == "[monitor] Digest: 4 alerts in an hour — story"
+    digest = str(webhook_receiver.posts[1].payload["message"])
+    assert "12:20 " in digest and "12:50 " in digest
+    assert f"monitor history {url}" in digest
+
+
+def test_a_revert_past_a_forgotten_version_is_still_checked(
+    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+) -> None:
+    """Keeping 2 versions, the one before the latest is forgotten: the next edit is
+    reported as an edit, not an internal error."""
+    url = page_server.url(PATH)
+    storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    settings = PipelineSettings(retention=Retention(versions=2))
+    for n in range(4):
+        page_server.set(PATH, tiny_story(n))
+        watch = check_at(storage, notifier, url, T0 + n * timedelta(minutes=10), settings)
+        assert watch.last_error is None
+    assert [v.number for v in storage.history(url)] == [1, 4]
+    assert len(webhook_receiver.posts) == 3
