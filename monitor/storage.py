@@ -15,7 +15,7 @@ import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -335,7 +335,18 @@ class Storage:
             query = select(WatchRow).order_by(WatchRow.url)
             if not include_disabled:
                 query = query.where(WatchRow.enabled.is_(True))
-            return [self._watch_of(session, row) for row in session.scalars(query)]
+            rows = list(session.scalars(query))
+            # Two grouped counts for the whole list, not two queries per watch.
+            versions = _counts(session, VersionRow)
+            undelivered = _counts(session, AlertRow, AlertRow.state.not_in(("sent", "folded")))
+            return [
+                replace(
+                    self._watch_of(session, row, counted=False),
+                    versions=versions.get(row.id, 0),
+                    undelivered=undelivered.get(row.id, 0),
+                )
+                for row in rows
+            ]
 
     # -- the schedule --------------------------------------------------------
 
@@ -624,6 +635,12 @@ class Storage:
 def _count(session: Session, table: Any, watch_id: int, *where: Any) -> int:
     query = select(func.count()).select_from(table).where(table.watch_id == watch_id, *where)
     return session.scalar(query) or 0
+
+
+def _counts(session: Session, table: Any, *where: Any) -> dict[int, int]:
+    """Rows of ``table`` per watch id (watches with none are absent)."""
+    query = select(table.watch_id, func.count()).where(*where).group_by(table.watch_id)
+    return {int(watch_id): int(count) for watch_id, count in session.execute(query)}
 
 
 def _lease_free(now: datetime) -> Any:

@@ -228,6 +228,37 @@ def test_list_watches_sorts_by_url(storage: Storage) -> None:
     assert urls(storage.list_watches()) == sorted([OTHER, URL, "https://a.example/"])
 
 
+def test_listing_watches_costs_the_same_queries_for_one_watch_or_thirty(
+    storage: Storage,
+) -> None:
+    """Each listed watch carries its version and undelivered-alert counts, read with a
+    fixed number of queries however long the list (not two more per watch)."""
+
+    def statements_listing() -> tuple[int, list[tuple[int, int]]]:
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(storage.engine, "before_cursor_execute", count)
+        try:
+            listed = storage.list_watches()
+        finally:
+            event.remove(storage.engine, "before_cursor_execute", count)
+        return len(seen), [(w.versions, w.undelivered) for w in listed]
+
+    first = storage.add_watch(spec("https://a.example/0"), T0).id
+    storage.save_check(first, "d1", changed(T0, "One.", alerts=(alert(),)))
+    storage.save_check(first, "d1", changed(T0 + HOUR, "Two."))
+    one, counts = statements_listing()
+    assert counts == [(2, 1)]
+    for n in range(1, 30):
+        storage.add_watch(spec(f"https://a.example/{n}"), T0)
+    thirty, counts = statements_listing()
+    assert thirty == one
+    assert counts == [(2, 1)] + [(0, 0)] * 29
+
+
 def test_remove_watch_deletes_its_whole_history(storage: Storage, watch_id: int) -> None:
     """Removing a watch deletes its versions, checks and alerts, and nobody else's."""
     other_id = storage.add_watch(spec(OTHER), T0).id
