@@ -216,28 +216,33 @@ def _version_0001(number: int, text_: str, title: str) -> dict[str, object]:
     }
 
 
+def _insert_story_watch(connection: sa.Connection, at: datetime) -> None:
+    """Watch 1, on STORY, as a revision-0001 database holds it."""
+    connection.execute(
+        sa.insert(_WATCH).values(
+            id=1,
+            url=STORY,
+            name="",
+            every="1h",
+            source="cli",
+            enabled=True,
+            state="active",
+            created_at=at,
+            next_check_at=at,
+            error_count=0,
+            notify=[],
+            options={},
+        )
+    )
+
+
 def test_versions_stored_before_0002_get_their_kinds_when_read(db_url: str, engine: Engine) -> None:
     """A database of revision 0001 upgrades with its versions' change left NULL; reading the
     history works their size and kinds out from the version before."""
     command.upgrade(alembic_config(db_url), "0001")
     at = datetime(2026, 1, 1)
     with engine.begin() as connection:
-        connection.execute(
-            sa.insert(_WATCH).values(
-                id=1,
-                url=STORY,
-                name="",
-                every="1h",
-                source="cli",
-                enabled=True,
-                state="active",
-                created_at=at,
-                next_check_at=at,
-                error_count=0,
-                notify=[],
-                options={},
-            )
-        )
+        _insert_story_watch(connection, at)
         connection.execute(
             sa.insert(_VERSION),
             [
@@ -405,22 +410,7 @@ def test_0004_keeps_each_fetched_page_once_and_every_version_readable(
         }
 
     with engine.begin() as connection:
-        connection.execute(
-            sa.insert(_WATCH).values(
-                id=1,
-                url=STORY,
-                name="",
-                every="1h",
-                source="cli",
-                enabled=True,
-                state="active",
-                created_at=at,
-                next_check_at=at,
-                error_count=0,
-                notify=[],
-                options={},
-            )
-        )
+        _insert_story_watch(connection, at)
         connection.execute(
             sa.insert(_VERSION), [version(1, same), version(2, other), version(3, same)]
         )

@@ -51,6 +51,18 @@ def setup(tmp_path: Path, page_server: PageServer, smtp_server: SMTPServer) -> t
     return config, url
 
 
+def one_watch(tmp_path: Path, url: str, monitor: str = "") -> Path:
+    """A config watching ``url`` on a SQLite database, loopback allowed, plus ``monitor``
+    lines in its [monitor] table; returns its path."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}{monitor}'
+        f'[[watch]]\nurl = "{url}"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
 def check(config: Path) -> None:
     assert main(["--config", str(config), "check", "--all"]) in (0, 2)
 
@@ -699,12 +711,7 @@ def test_a_page_past_its_extraction_deadline_is_an_error_read_again_at_its_next_
     """The hostile page fails at the 1 s deadline with a message saying why; no validator
     is kept, so the next check reads the page again instead of taking a 304."""
     page_server.set(PATH, json_ld_author_bomb())
-    config = tmp_path / "monitor.toml"
-    config.write_text(
-        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}extract_timeout = "1s"\n'
-        f'[[watch]]\nurl = "{page_server.url(PATH)}"\n',
-        encoding="utf-8",
-    )
+    config = one_watch(tmp_path, page_server.url(PATH), 'extract_timeout = "1s"\n')
     assert main(["--config", str(config), "check", "--all"]) == 2
     assert main(["--config", str(config), "check", "--all"]) == 2
     capsys.readouterr()
@@ -738,12 +745,7 @@ def test_a_malformed_page_is_stored_like_any_other(
     middle of a check get their first version, with no error."""
     prose = "<p>A sentence of the article, long enough to read as prose, and then some.</p>" * 5
     page_server.set(PATH, html.format(prose=prose).encode("utf-8", "surrogatepass"))
-    config = tmp_path / "monitor.toml"
-    config.write_text(
-        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}'
-        f'[[watch]]\nurl = "{page_server.url(PATH)}"\n',
-        encoding="utf-8",
-    )
+    config = one_watch(tmp_path, page_server.url(PATH))
     assert main(["--config", str(config), "check", "--all"]) == 0
     assert main(["--config", str(config), "show", page_server.url(PATH)]) == 0
 
