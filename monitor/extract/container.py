@@ -81,8 +81,11 @@ class Hint:
     so that judging a change needs no second extraction."""
     unread: tuple[str, ...] = ()
     """Digests of the container's lines that were on the page but not read (chrome, or
-    lines of units judged chrome): such a line read next time was not added by the
-    page (see ``confirm.already_shown``)."""
+    lines of units judged chrome), one per line: such a line that moves into the
+    reading was not added by the page (see ``confirm.already_shown``)."""
+    kept_out: tuple[str, ...] = ()
+    """Digests of lines read but kept out of the text, having moved into the reading
+    without being added by the page; they stay out while the page shows them."""
 
     @property
     def volatile(self) -> frozenset[str]:
@@ -97,6 +100,7 @@ class Hint:
             "kept": list(self.kept),
             "unkept": list(self.unkept),
             "unread": list(self.unread),
+            "kept_out": list(self.kept_out),
             "run": [list(slot) for slot in self.run],
             "rules": self.rules,
             "path": [list(step) for step in self.path],
@@ -127,6 +131,7 @@ class Hint:
                 kept=tuple(map(str, data.get("kept", ()))),  # type: ignore[union-attr]
                 unkept=tuple(map(str, data.get("unkept", ()))),  # type: ignore[union-attr]
                 unread=tuple(map(str, data.get("unread", ()))),  # type: ignore[union-attr]
+                kept_out=tuple(map(str, data.get("kept_out", ()))),  # type: ignore[union-attr]
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -416,9 +421,9 @@ def read(
             lines.append(line)
             keys.append(key)
     taken = {at for at, _ in placed}
-    unread = dict.fromkeys(
+    unread = [
         line_digest_of(block.text) for at, block in enumerate(found.blocks) if at not in taken
-    )
+    ]
     hint = Hint(
         path=node_path(container),
         lines=tuple(digests),

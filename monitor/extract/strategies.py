@@ -111,13 +111,12 @@ def by_known_container(page: Page) -> Extraction | None:
     # What the watch learnt stays with it: widgets, and the extractor's verdicts.
     # Lines kept out as shown before (see ``confirm.already_shown``) stay out while read.
     read = set(reading.hint.lines)
-    unread = dict.fromkeys([*(d for d in known.unread if d in read), *reading.hint.unread])
     kept = replace(
         reading.hint,
         flips=flips,
         kept=known.kept,
         unkept=known.unkept,
-        unread=tuple(unread)[: container.UNREAD_KEPT],
+        kept_out=tuple(digest for digest in known.kept_out if digest in read),
     )
     reading = replace(reading, hint=kept)
     if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
