@@ -10,11 +10,13 @@ import argparse
 import inspect
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
+from importlib import metadata
 from typing import TYPE_CHECKING, Any, TextIO
 
 from monitor.addresses import AddressPolicy
@@ -389,16 +391,23 @@ def cmd_notify_test(args: argparse.Namespace) -> int:
     return 0 if deliveries and all(d.ok for d in deliveries) else 1
 
 
+_CONFIG_HELP = "the TOML config file (default: $MONITOR_CONFIG, else built-in defaults)"
+
+
+def _version() -> str:
+    try:
+        return metadata.version("monitor")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="monitor",
         description="Watch published pages, keep every version of the article, alert on edits.",
     )
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="the TOML config file (default: $MONITOR_CONFIG, else built-in defaults)",
-    )
+    parser.add_argument("--version", action="version", version=f"monitor {_version()}")
+    parser.add_argument("--config", metavar="FILE", help=_CONFIG_HELP)
     parser.add_argument(
         "--log-level",
         default=None,
@@ -409,12 +418,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str) -> argparse.ArgumentParser:
         doc = inspect.cleandoc(_COMMANDS[name].__doc__ or "")
-        return sub.add_parser(
+        command = sub.add_parser(
             name,
             help=doc.splitlines()[0],
             description=doc,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        # Accepted after the command too ("monitor list --config F"), as people type it.
+        command.add_argument(
+            "--config", metavar="FILE", default=argparse.SUPPRESS, help=_CONFIG_HELP
+        )
+        return command
 
     add("run")
     p = add("check")
@@ -550,6 +564,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away ("monitor list | head"): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import subprocess
 import sys
@@ -43,6 +44,41 @@ def config(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def test_version_says_which_monitor_this_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """`monitor --version` prints the installed version and exits 0."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--version"])
+    assert stopped.value.code == 0
+    assert re.fullmatch(r"monitor \d+\.\d+\S*\n", capsys.readouterr().out)
+
+
+def test_the_config_may_follow_the_command(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`monitor list --config F` reads F, as `monitor --config F list` does."""
+    assert main(["--config", str(config), "add", "https://example.org/a"]) == 0
+    capsys.readouterr()
+    assert main(["list", "--config", str(config), "--json"]) == 0
+    assert [w["url"] for w in json.loads(capsys.readouterr().out)] == ["https://example.org/a"]
+
+
+def test_a_reader_that_stops_early_ends_the_listing_quietly(tmp_path: Path) -> None:
+    """`monitor list | head -1`: the command stops when the pipe closes, with no traceback."""
+    # More than a pipe holds (64 KiB), so that the writer meets the closed end.
+    long = "a" * 2000
+    watches = "".join(f'[[watch]]\nurl = "https://example.org/{n}/{long}"\n' for n in range(60))
+    path = tmp_path / "monitor.toml"
+    path.write_text(f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{watches}', encoding="utf-8")
+    command = [sys.executable, "-m", "monitor.cli", "--config", str(path), "list"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as listing:
+        assert listing.stdout is not None and listing.stderr is not None
+        assert listing.stdout.readline()
+        listing.stdout.close()
+        errors = listing.stderr.read().decode()
+    assert listing.returncode == 141
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
 
 
 def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[str]) -> None:
