@@ -343,6 +343,14 @@ def _odd_tags(found: Found, run: frozenset[Path]) -> frozenset[str]:
     return _GENERIC_TAGS
 
 
+def boxed_lines(found: Found) -> frozenset[str]:
+    """The lines of the page's small boxes with a counter (an embedded post and its likes,
+    a poll), wherever they are: for a page read without a container (see
+    ``strategies.by_extractor_text``), the one structure rule that still applies."""
+    boxes = _small_boxes(found, frozenset(block.slot for block in found.blocks))
+    return frozenset(block.text for block in found.blocks if not boxes.isdisjoint(block.ids))
+
+
 def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
     """Run parents that are a box of their own: a few short lines with a counter among
     them (a poll, a teaser) where the article's other run parents hold more. Without classes a

@@ -30,6 +30,7 @@ from selectolax.lexbor import LexborHTMLParser
 from monitor.errors import ExtractionError
 from monitor.extract import container
 from monitor.extract.extractor import extract_full, extract_selected, page_dates
+from monitor.extract.reading import blocks, boxed_lines
 from monitor.extract.shapes import is_meta, is_notice
 from monitor.extract.signals import names_only
 from monitor.extract.verdicts import Kept, remember
@@ -184,7 +185,13 @@ def by_extractor_text(page: Page) -> Extraction:
     """The extractor's text (no container: every check is a full one), with its counter
     and clock lines read for their names, as a container's are."""
     published, modified = page_dates(page.tree, page.url, None)
-    read = (names_only(line) if is_meta(line) else line for line in page.full.paragraphs)
+    body = page.tree.body
+    boxed = {comparison_key(line) for line in boxed_lines(blocks(body))} if body else set()
+    read = (
+        names_only(line) if is_meta(line) else line
+        for line in page.full.paragraphs
+        if comparison_key(line) not in boxed
+    )
     lines = tuple(line for line in read if line and not is_notice(line))
     article = replace(page.full, paragraphs=lines, published=published, modified=modified)
     return Extraction(article, None)
