@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from monitor.config import Config
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
 from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.fetch import Fetcher, FetchSettings
+from monitor.leases import owner_name
 from monitor.models import StoredVersion, Watch, WatchSpec
 from monitor.notify import Delivery, Message, Notifier, mask_url
 from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
@@ -23,15 +25,21 @@ from monitor.storage import Storage
 from monitor.workers import ExtractionPool
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What ``monitor check`` did: a report per watch asked for, and the signal that
+    stopped it early, if one did."""
+
+    reports: list[CheckReport]
+    stopped_by: int | None = None
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def default_owner() -> str:
-    """Names this process in leases, so an operator can tell daemons apart."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
@@ -46,13 +54,26 @@ def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
     return out
 
 
+async def _until_done_or(stop: asyncio.Event, tasks: Collection[asyncio.Task[T]]) -> None:
+    """Wait for every task to end, or for ``stop``, whichever comes first."""
+    if not tasks:
+        return
+    waits: list[asyncio.Future[Any]] = [
+        asyncio.ensure_future(stop.wait()),
+        asyncio.ensure_future(asyncio.wait(tasks)),
+    ]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for wait in waits:
+        wait.cancel()  # the tasks themselves go on
+
+
 class Monitor:
     """Watches, their history, and checking them."""
 
     def __init__(self, config: Config, *, clock: Clock = utcnow, owner: str | None = None) -> None:
         self.config = config
         self.clock = clock
-        self.owner = owner or default_owner()
+        self.owner = owner or owner_name()
         self.storage = Storage(config.storage_url)
         self.storage.migrate()
         self.storage.sync_watches(config.watches, clock())
@@ -163,11 +184,53 @@ class Monitor:
     def lease(self) -> timedelta:
         return timedelta(seconds=self.config.daemon.lease_seconds)
 
+    @asynccontextmanager
+    async def heartbeat(self, held: Callable[[], Collection[str]]) -> AsyncIterator[None]:
+        """While the block runs, renew the leases on the watches ``held()`` names every
+        third of a lease: a lease can then be short (a vanished owner's frees soon) while a
+        slow check keeps its own."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.lease().total_seconds() / 3)
+                urls = list(held())
+                try:
+                    await asyncio.to_thread(
+                        self.storage.renew, urls, self.owner, self.clock(), lease=self.lease()
+                    )
+                except MonitorError as error:  # the next beat tries again
+                    log.warning("cannot renew the leases of the checks running: %s", error)
+
+        task = asyncio.create_task(beat(), name="heartbeat")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
     def check(self, urls: Sequence[str] | None = None) -> list[CheckReport]:
         """Check the given watches (all enabled ones when None) now, then deliver alerts."""
-        return asyncio.run(self._check(urls))
+        return self.check_run(urls).reports
 
-    async def _check(self, urls: Sequence[str] | None) -> list[CheckReport]:
+    def check_run(
+        self, urls: Sequence[str] | None = None, *, stop_signals: Sequence[int] = ()
+    ) -> CheckRun:
+        """``check``, stopped early by any of ``stop_signals`` (the CLI's SIGINT and SIGTERM):
+        the checks finished are reported, the others as stopped, their leases freed."""
+        return asyncio.run(self._check(urls, stop_signals))
+
+    async def _check(self, urls: Sequence[str] | None, stop_signals: Sequence[int]) -> CheckRun:
+        stopped_by: list[int] = []
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def stopped(signum: int) -> None:
+            stopped_by.append(signum)
+            stop.set()
+
+        for signum in stop_signals:
+            loop.add_signal_handler(signum, stopped, signum)
         now = self.clock()
         chosen = [w.url for w in self.storage.list_watches()] if urls is None else list(urls)
         watches = self.storage.claim(chosen, self.owner, now, lease=self.lease()) if chosen else []
@@ -175,16 +238,38 @@ class Monitor:
             with self.extraction_pool(len(watches)) as extraction:
                 pipeline = self.pipeline(fetcher, extraction)
                 limit = asyncio.Semaphore(self.config.daemon.concurrency)
+                running = {watch.url for watch in watches}
 
                 async def one(watch: Watch) -> CheckReport:
-                    async with limit:
-                        return await pipeline.check(watch)
+                    try:
+                        async with limit:
+                            return await pipeline.check(watch)
+                    finally:
+                        running.discard(watch.url)
 
-                reports = list(await asyncio.gather(*(one(w) for w in watches)))
-                await pipeline.deliver_pending()
+                tasks = [asyncio.create_task(one(w), name=w.url) for w in watches]
+                async with self.heartbeat(lambda: running):
+                    await _until_done_or(stop, tasks)
+                reports = [await self._finished(task, stopped_by) for task in tasks]
+                if not stopped_by:
+                    await pipeline.deliver_pending()
         taken = {watch.url for watch in watches}
         busy = [self._busy(url) for url in chosen if url not in taken]
-        return reports + busy
+        return CheckRun(reports + busy, stopped_by[0] if stopped_by else None)
+
+    async def _finished(
+        self, task: asyncio.Task[CheckReport], stopped_by: list[int]
+    ) -> CheckReport:
+        """The task's report; a check still running when a signal came is abandoned (its
+        writes are one transaction: all or nothing) and its watch freed for the next one."""
+        if task.done():
+            return task.result()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await asyncio.to_thread(self.storage.release_by_url, task.get_name(), self.owner)
+        name = signal.Signals(stopped_by[0]).name
+        return CheckReport(task.get_name(), "stopped", error=f"stopped by {name} before it ended")
 
     def _busy(self, url: str) -> CheckReport:
         until = self.storage.get_watch(url).lease_until
@@ -192,8 +277,9 @@ class Monitor:
         return CheckReport(
             url,
             "busy",
-            error=f"a daemon holds it{when}, checking it now; if that daemon has died, "
-            "the watch frees itself then",
+            error=f"another monitor process is checking it now (its lease runs{when}, "
+            "renewed while the check runs); if that process died on another host, the "
+            "watch frees itself then",
         )
 
     def notify_test(self) -> list[Delivery]:

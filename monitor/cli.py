@@ -11,6 +11,7 @@ import inspect
 import json
 import logging
 import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -112,15 +113,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Check the given watches (or --all) once now, deliver alerts, and exit.
 
     The same pipeline as the daemon, for cron jobs and scripts. Exit status 2 when a
-    check failed. Example: monitor check --all
+    watch could not be checked (an error, or another monitor process checking it now), and
+    says which; SIGINT or SIGTERM stops it, reporting what was checked (status 130, 143).
+    Example: monitor check --all
     """
     if not args.urls and not args.all:
         raise ConfigError("name the URLs to check, or pass --all")
     monitor = _monitor(args)
     try:
-        reports = monitor.check(None if args.all else args.urls)
+        run = monitor.check_run(
+            None if args.all else args.urls, stop_signals=(signal.SIGINT, signal.SIGTERM)
+        )
     finally:
         monitor.close()
+    reports = run.reports
     if args.json:
         _print_json([asdict(report) for report in reports])
     else:
@@ -129,7 +135,20 @@ def cmd_check(args: argparse.Namespace) -> int:
             alerts = f", {report.alerts} alert(s)" if report.alerts else ""
             error = f": {report.error}" if report.error else ""
             _echo(f"{report.outcome:<12} {report.url}{detail}{alerts}{error}")
-    return 2 if any(report.outcome == "error" for report in reports) else 0
+    missed = [report for report in reports if report.outcome in NOT_CHECKED]
+    if missed:
+        _echo(
+            f"monitor: checked {len(reports) - len(missed)} of {len(reports)}; not checked: "
+            + ", ".join(f"{report.url} ({report.outcome})" for report in missed),
+            file=sys.stderr,
+        )
+    if run.stopped_by is not None:
+        return 128 + run.stopped_by  # as a shell reports a command a signal ended
+    return 2 if missed else 0
+
+
+NOT_CHECKED = ("error", "busy", "stopped")
+"""Outcomes of a watch `check` was asked for and could not check: exit status 2."""
 
 
 @command("add")

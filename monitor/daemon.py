@@ -69,7 +69,8 @@ class Daemon:
         async with Fetcher(self.monitor.fetch_settings()) as fetcher:
             with self.monitor.extraction_pool(self.monitor.config.daemon.concurrency) as pool:
                 pipeline = self.monitor.pipeline(fetcher, pool)
-                await self._loop(pipeline)
+                async with self.monitor.heartbeat(lambda: [t.get_name() for t in self._inflight]):
+                    await self._loop(pipeline)
 
     async def _loop(self, pipeline: Pipeline) -> None:
         settings = self.monitor.config.daemon

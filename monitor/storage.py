@@ -33,6 +33,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from monitor import leases
 from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
@@ -151,8 +152,10 @@ def _summary_of(data: dict[str, Any] | None) -> Summary | None:
 class Storage:
     """Typed access to the monitor's database."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, host: str | None = None) -> None:
         self.url = url
+        self.host = host or leases.this_host()
+        """Leases held by dead processes of this host are free (see leases.py)."""
         try:
             _prepare_sqlite_file(make_url(url))
             self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True)
@@ -332,16 +335,17 @@ class Storage:
     def claim_due(self, owner: str, now: datetime, *, lease: timedelta, limit: int) -> list[Watch]:
         """Lease up to ``limit`` due watches to ``owner``; others skip them until it ends."""
         with self._session() as session:
+            free = _lease_free(now, self._dead_owners(session, now))
             due = (
                 select(WatchRow.id)
-                .where(WatchRow.enabled.is_(True), WatchRow.next_check_at <= now, _lease_free(now))
+                .where(WatchRow.enabled.is_(True), WatchRow.next_check_at <= now, free)
                 .order_by(WatchRow.next_check_at)
                 .limit(limit)
                 # PostgreSQL: concurrent daemons skip rows another one is claiming.
                 .with_for_update(skip_locked=True)
             )
             ids = list(session.scalars(due))
-            return self._take(session, WatchRow.id.in_(ids), owner, now, lease) if ids else []
+            return self._take(session, WatchRow.id.in_(ids), owner, now, lease, free) if ids else []
 
     def claim(
         self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta
@@ -355,17 +359,27 @@ class Storage:
             missing = [url for url in urls if url not in known]
             if missing:
                 raise WatchNotFound(missing[0])
-            return self._take(session, WatchRow.url.in_(urls), owner, now, lease)
+            free = _lease_free(now, self._dead_owners(session, now))
+            return self._take(session, WatchRow.url.in_(urls), owner, now, lease, free)
+
+    def _dead_owners(self, session: Session, now: datetime) -> list[str]:
+        """The owners of running leases that were processes on this host and died."""
+        owners = session.scalars(
+            select(WatchRow.lease_owner)
+            .distinct()
+            .where(WatchRow.lease_until >= now, WatchRow.lease_owner.like(f"{self.host}:%"))
+        )
+        return leases.dead_owners((o for o in owners if o), self.host)
 
     def _take(
-        self, session: Session, which: Any, owner: str, now: datetime, lease: timedelta
+        self, session: Session, which: Any, owner: str, now: datetime, lease: timedelta, free: Any
     ) -> list[Watch]:
         # Compare-and-set: the UPDATE itself re-checks that the lease is free, so of two
         # racing claimers (two daemons, or a daemon and `monitor check`) only one wins a row,
         # on SQLite (which reads outside the write transaction) as on PostgreSQL.
         session.execute(
             update(WatchRow)
-            .where(which, or_(_lease_free(now), WatchRow.lease_owner == owner))
+            .where(which, or_(free, WatchRow.lease_owner == owner))
             .values(lease_owner=owner, lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
@@ -376,6 +390,19 @@ class Storage:
             .execution_options(populate_existing=True)
         )
         return [self._watch_of(session, row, counted=False) for row in rows]
+
+    def renew(self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta) -> int:
+        """Extend ``owner``'s leases on these watches to ``now + lease`` (the heartbeat of
+        the checks it is running); returns how many it still held."""
+        if not urls:
+            return 0
+        with self._session() as session:
+            result = session.execute(
+                update(WatchRow)
+                .where(WatchRow.url.in_(urls), WatchRow.lease_owner == owner)
+                .values(lease_until=now + lease)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def release_by_url(self, url: str, owner: str) -> None:
         """End ``owner``'s lease on a watch it gave up checking."""
@@ -582,8 +609,9 @@ def _count(session: Session, table: Any, watch_id: int, *where: Any) -> int:
     return session.scalar(query) or 0
 
 
-def _lease_free(now: datetime) -> Any:
-    return or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now)
+def _lease_free(now: datetime, dead_owners: Sequence[str] = ()) -> Any:
+    free = or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now)
+    return or_(free, WatchRow.lease_owner.in_(dead_owners)) if dead_owners else free
 
 
 REBASELINE: dict[str, Any] = {"rebaseline": True}
