@@ -70,12 +70,28 @@ async def _until_done_or(stop: asyncio.Event, tasks: Collection[asyncio.Task[T]]
 class Monitor:
     """Watches, their history, and checking them."""
 
-    def __init__(self, config: Config, *, clock: Clock = utcnow, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock = utcnow,
+        owner: str | None = None,
+        migrate: bool = False,
+    ) -> None:
+        """``migrate``: upgrade the schema (the daemon's start); else a database behind is
+        an error saying to migrate, and only a new, empty one gets its schema."""
         self.config = config
         self.clock = clock
         self.owner = owner or owner_name()
         self.storage = Storage(config.storage_url)
-        self.storage.migrate()
+        try:
+            if migrate:
+                self.storage.migrate()
+            else:
+                self.storage.require_schema()
+        except MonitorError:
+            self.storage.close()
+            raise
         self.storage.sync_watches(config.watches, clock())
         self.notifier = self._notifier()
 

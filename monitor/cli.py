@@ -48,10 +48,10 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _monitor(args: argparse.Namespace) -> Monitor:
+def _monitor(args: argparse.Namespace, *, migrate: bool = False) -> Monitor:
     from monitor.app import Monitor  # imported late: `--help` should not load the pipeline
 
-    return Monitor(load_config(find_config(args.config)))
+    return Monitor(load_config(find_config(args.config)), migrate=migrate)
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -100,11 +100,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     # A watchdog kill (SIGABRT) then leaves every thread's stack in the journal.
     faulthandler.enable()
     path = find_config(args.config)
-    monitor = _monitor(args)
+    monitor = _monitor(args, migrate=True)
     try:
         Daemon(monitor, reload_config=lambda: load_config(path)).run()
     finally:
         monitor.close()
+    return 0
+
+
+@command("migrate")
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the database schema to this monitor's, then exit.
+
+    `monitor run` does the same at start; the other commands refuse a database behind
+    (a new, empty one they set up themselves). Safe while other daemons start: the upgrade
+    is one transaction under a lock. Example: monitor --config /etc/monitor/monitor.toml migrate
+    """
+    from monitor.storage import Storage
+
+    storage = Storage(load_config(find_config(args.config)).storage_url)
+    try:
+        upgraded = storage.migrate()
+    finally:
+        storage.close()
+    _echo("database schema upgraded" if upgraded else "database schema already up to date")
     return 0
 
 
@@ -436,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     add("run")
+    add("migrate")
     p = add("check")
     p.add_argument("urls", nargs="*", metavar="URL")
     p.add_argument("--all", action="store_true", help="check every enabled watch")

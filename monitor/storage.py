@@ -21,7 +21,18 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -37,7 +48,7 @@ from monitor import leases
 from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
-from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.errors import SchemaNotCurrent, StorageError, VersionNotFound, WatchNotFound
 from monitor.models import (
     AlertDraft,
     Article,
@@ -230,6 +241,34 @@ class Storage:
         finally:
             if engine is not self.engine:
                 engine.dispose()
+
+    def require_schema(self, *, scripts: Path | None = None) -> None:
+        """What every command but ``run`` and ``migrate`` does at start: a brand-new, empty
+        database gets its schema (first use: ``monitor add`` before any daemon ran); one at
+        another revision is a ``SchemaNotCurrent`` saying what to do. Upgrading is left to
+        ``monitor migrate`` and the daemon, so that a one-off command never changes the
+        schema under running daemons."""
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        directory = ScriptDirectory.from_config(_alembic_config(self.url, scripts))
+        head = directory.get_current_head()
+        try:
+            with self.engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+                empty = current is None and not inspect(connection).get_table_names()
+        except SQLAlchemyError as error:
+            raise StorageError(
+                f"cannot read the database schema ({_masked(str(error), self.url)}); "
+                "check the storage URL and that the database is reachable"
+            ) from error
+        if current == head or head is None:
+            return
+        if empty:
+            self.migrate(scripts=scripts)
+            return
+        known = current is None or current in {rev.revision for rev in directory.walk_revisions()}
+        raise SchemaNotCurrent(current, head, known=known)
 
     def _migration_engine(self) -> Engine:
         """The engine migrations run on: this one, or on SQLite one whose transactions are

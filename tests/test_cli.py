@@ -55,6 +55,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         assert "Example: monitor" in capsys.readouterr().out, name
     assert set(_COMMANDS) == {
         "run",
+        "migrate",
         "check",
         "add",
         "remove",
