@@ -67,6 +67,19 @@ async def _until_done_or(stop: asyncio.Event, tasks: Collection[asyncio.Task[T]]
         wait.cancel()  # the tasks themselves go on
 
 
+def _no_target(selectors: Sequence[str]) -> str:
+    tags = ", ".join(repr(s) for s in selectors)
+    return (
+        f"{tags} matches no configured notification target, so its alerts would go "
+        'nowhere; give a target that tag in the config file ([notify] urls = [{ url = "...", '
+        'tags = ["desk"] }]), or name a tag a target has'
+    )
+
+
+def _shown(config: Config) -> str | None:
+    return str(config.path) if config.path else None
+
+
 class Monitor:
     """Watches, their history, and checking them."""
 
@@ -83,23 +96,33 @@ class Monitor:
         self.config = config
         self.clock = clock
         self.owner = owner or owner_name()
+        self.notifier = self._notifier()  # before any write: a watch notifying nobody stops here
         self.storage = Storage(config.storage_url)
         try:
             if migrate:
                 self.storage.migrate()
             else:
                 self.storage.require_schema()
+            self.storage.sync_watches(config.watches, clock())
         except MonitorError:
             self.storage.close()
             raise
-        self.storage.sync_watches(config.watches, clock())
-        self.notifier = self._notifier()
 
     def _notifier(self) -> Notifier:
         notifier = Notifier(self.config.targets, self.config.apprise_config)
         for spec in self.config.watches:
-            notifier.targets_for(spec.notify)  # registers per-watch Apprise URLs
+            # Registers per-watch Apprise URLs; a tag no target has is an error now, not
+            # alerts marked delivered to nobody later.
+            if spec.notify and not notifier.targets_for(spec.notify):
+                raise ConfigError(
+                    f"[[watch]] {spec.url}: {_no_target(spec.notify)}", path=_shown(self.config)
+                )
         return notifier
+
+    def unreachable(self) -> list[Watch]:
+        """The watches whose alerts would reach no target (their tags match none, or no
+        target is configured at all)."""
+        return [w for w in self.watches() if not self.notifier.targets_for(w.spec.notify)]
 
     def reload(self, config: Config) -> None:
         """Apply a new config (SIGHUP): watches are synced, targets rebuilt."""
@@ -125,6 +148,8 @@ class Monitor:
                 'file under [notify] urls, with a tag ({ url = "...", tags = ["desk"] }), '
                 "and pass --notify desk"
             )
+        if spec.notify and not self.notifier.targets_for(spec.notify):
+            raise ConfigError(f"--notify {_no_target(spec.notify)}")
         return self.storage.add_watch(spec, self.clock())
 
     def remove(self, url: str) -> None:

@@ -574,3 +574,29 @@ def test_a_killed_check_holds_no_watch_and_leaves_no_process(
     assert alive == []
     again = cli("--config", str(config), "check", "--all")
     assert again.returncode == 0 and again.stdout.startswith("first"), again.stderr
+
+
+def test_add_refuses_a_tag_no_target_has(config: Path) -> None:
+    """`add --notify` with a tag no configured target carries is an error, not a watch
+    whose alerts are marked delivered to nobody."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + '[notify]\nurls = [{ url = "json://127.0.0.1:9/", tags = ["desk"] }]\n'
+    )
+    done = cli("--config", str(config), "add", "https://example.org/a", "--notify", "dsek")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "'dsek' matches no configured notification target" in done.stderr
+    assert cli("--config", str(config), "list", "--json").stdout.strip() == "[]"
+
+
+def test_a_config_watch_notifying_a_tag_no_target_has_is_an_error_at_start(config: Path) -> None:
+    """A [[watch]] whose notify tags match no target stops every command at start, naming
+    the file and the watch."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + '[notify]\nurls = [{ url = "json://127.0.0.1:9/", tags = ["desk"] }]\n\n'
+        '[[watch]]\nurl = "https://example.org/a"\nnotify = "dsek"\n'
+    )
+    done = cli("--config", str(config), "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{config}: [[watch]] https://example.org/a: 'dsek' matches no" in done.stderr

@@ -130,6 +130,37 @@ def test_the_daemon_checks_due_watches_survives_a_dead_url_and_stops_on_sigterm(
     assert listing[dead]["versions"] == 0
 
 
+def test_the_daemon_logs_a_line_per_change_or_error_and_warns_of_no_target(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """At INFO the journal holds one line per new version and one warning per failed check
+    (with its reason), nothing from the HTTP client, and a warning at start that no
+    notification target is configured."""
+    page_server.set("/story", page_v1(Chrome(1)))
+    good, dead = page_server.url("/story"), f"http://127.0.0.1:{closed_port()}/story"
+    config = tmp_path / "monitor.toml"
+    write_config(config, tmp_path / "monitor.db", [dead, good])
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/story", timeout=30)
+        monitor_cli(config, "list")  # both checks are stored once the listing shows them
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert [line for line in lines if good in line] == [
+        f"INFO monitor.daemon: checked {good}: first (version 1)"
+    ]
+    failures = [line for line in lines if dead in line]
+    assert len(failures) == 1, err
+    failed = failures[0]
+    assert failed.startswith(f"WARNING monitor.pipeline: {dead}: ")
+    assert "connection refused" in failed
+    assert any("no notification target is configured" in line for line in lines)
+    assert not [line for line in lines if "httpx" in line or "HTTP Request" in line]
+
+
 def test_sighup_reloads_the_config_and_a_new_watch_is_checked(
     tmp_path: Path, page_server: PageServer, systemd: Systemd
 ) -> None:
