@@ -21,6 +21,7 @@ from monitor.models import StoredVersion, Watch, WatchSpec
 from monitor.notify import Delivery, Message, Notifier, mask_url
 from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
 from monitor.render import AlertContext, render_alert
+from monitor.retention import Retention
 from monitor.storage import Storage
 from monitor.workers import ExtractionPool
 
@@ -218,7 +219,15 @@ class Monitor:
             owner=self.owner,
             extraction=extraction,
             settings=PipelineSettings(
-                max_alert_chars=daemon.max_alert_chars, alert_attempts=daemon.alert_attempts
+                max_alert_chars=daemon.max_alert_chars,
+                alert_attempts=daemon.alert_attempts,
+                failures_before_alert=daemon.failures_before_alert,
+                max_backoff=timedelta(seconds=daemon.max_backoff_seconds),
+                retention=Retention(
+                    versions=daemon.keep_versions,
+                    version_bytes=daemon.keep_versions_bytes,
+                    alerts_per_hour=daemon.alerts_per_hour,
+                ),
             ),
         )
 

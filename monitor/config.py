@@ -38,6 +38,11 @@ _TABLES = {
         "lease",
         "alert_attempts",
         "max_alert_chars",
+        "failures_before_alert",
+        "max_backoff",
+        "keep_versions",
+        "keep_versions_bytes",
+        "alerts_per_hour",
         ALLOW_KEY,
     },
     "storage": {"url"},
@@ -95,6 +100,16 @@ class DaemonSettings:
     max_alert_chars: int = 20_000
     allow_internal: tuple[IPNetwork, ...] = ()
     """Networks fetched although they are not public; none by default (see addresses.py)."""
+    failures_before_alert: int = 3
+    """Checks of a watch failing in a row that send one 'stopped working' alert."""
+    max_backoff_seconds: float = 86400.0
+    """The longest a failing watch waits between checks (its own interval if longer)."""
+    keep_versions: int | None = None
+    """Versions kept per watch (the first and the latest always); None keeps them all."""
+    keep_versions_bytes: int | None = None
+    """The most bytes of fetched pages kept per watch, counted as fetched; None: no limit."""
+    alerts_per_hour: int = 10
+    """Alerts a watch sends in an hour; the rest are folded into one digest."""
 
 
 @dataclass(frozen=True)
@@ -362,6 +377,7 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
         ("lease", "lease_seconds"),
         ("grace", "grace_seconds"),
         ("keep_checks", "keep_checks_seconds"),
+        ("max_backoff", "max_backoff_seconds"),
     ):
         if key in table:
             try:
@@ -371,14 +387,23 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
             if seconds <= 0:
                 raise fail(key, 'must be longer than zero, e.g. "30s"')
             values[attr] = seconds
-    for key in ("concurrency", "per_host", "alert_attempts", "max_alert_chars"):
+    for key in (
+        "concurrency",
+        "per_host",
+        "alert_attempts",
+        "max_alert_chars",
+        "failures_before_alert",
+        "alerts_per_hour",
+        "keep_versions",
+    ):
         if key in table:
             value = table[key]
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise fail(key, "must be a whole number of at least 1, e.g. 8")
             values[key] = value
-    if "max_bytes" in table:
-        values["max_bytes"] = _size(table["max_bytes"], lambda m: fail("max_bytes", m))
+    for key in ("max_bytes", "keep_versions_bytes"):
+        if key in table:
+            values[key] = _size(table[key], lambda m, k=key: fail(k, m))
     if "user_agent" in table:
         values["user_agent"] = str(table["user_agent"])
     if "transport" in table:

@@ -281,3 +281,17 @@ def first_state(url: str, final_url: str, article: Article) -> str:
     if article.noindex:
         return "noindex"
     return "active"
+
+
+FailureKind = Literal["failing", "recovered"]
+
+
+def failure_event(failures: int, failed: bool, threshold: int) -> FailureKind | None:
+    """'failing' when this check is the ``threshold``-th failure in a row, 'recovered' when
+    it works after an alert said 'failing'; else None. Once each, however long it lasts.
+
+    ``failures``: the checks that failed in a row before this one.
+    """
+    if failed:
+        return "failing" if failures + 1 == threshold else None
+    return "recovered" if failures >= threshold else None

@@ -399,6 +399,7 @@ class Fetcher:
             or (last_modified if status == 304 else None),
             duration_ms=(time.perf_counter() - started) * 1000,
             content_type=response_headers.get("content-type", ""),
+            retry_after=response_headers.get("retry-after"),
         )
 
     async def _get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # diff and edits read Article from here
@@ -67,6 +67,8 @@ class Watch:
     """While a process is checking it: until when its claim holds."""
     undelivered: int = 0
     """Alerts not (yet) delivered to every target: retrying, or given up."""
+    failures: int = 0
+    """Checks that failed in a row, up to the last one (0: the last one worked)."""
 
     @property
     def url(self) -> str:
@@ -118,6 +120,8 @@ class FetchResult:
     last_modified: str | None
     duration_ms: float
     content_type: str = ""
+    retry_after: str | None = None
+    """The ``Retry-After`` header, as sent (seconds or an HTTP date), if any."""
 
     @property
     def not_modified(self) -> bool:
@@ -205,6 +209,8 @@ class CheckOutcome:
     hint: dict[str, Any] | None = None
     set_hint: bool = False
     """Replace the watch's hint with ``hint`` (None clears it); False keeps it."""
+    retry_after: timedelta | None = None
+    """How long the server asked to be left alone (``Retry-After`` on a 429 or 503)."""
 
 
 @dataclass(frozen=True)
@@ -222,3 +228,4 @@ class PendingAlert:
     attempts: int
     version: int | None = None
     """The version the alert reports, if it reports one."""
+    watch_name: str = ""

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any
@@ -22,6 +23,7 @@ from monitor.detect import (
     Decision,
     LifecycleEvent,
     decide,
+    failure_event,
     first_state,
     lifecycle,
     same_page,
@@ -32,6 +34,7 @@ from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
     LOST_CHECKS,
     Confirmation,
+    already_shown,
     byline_kept,
     confirm,
     confirmable,
@@ -54,9 +57,10 @@ from monitor.models import (
     Watch,
 )
 from monitor.notify import Delivery, Message, Notifier
-from monitor.render import AlertContext, render_alert
-from monitor.schedule import next_due
-from monitor.storage import Storage
+from monitor.render import AlertContext, render_alert, render_digest
+from monitor.retention import Retention
+from monitor.schedule import BACKOFF_CAP, backoff_due, next_due, parse_retry_after
+from monitor.storage import DIGEST, Storage
 from monitor.workers import ExtractionPool
 
 log = logging.getLogger(__name__)
@@ -82,6 +86,12 @@ class PipelineSettings:
     alert_hold: timedelta = timedelta(minutes=5)
     alert_batch: int = 100
     """Alerts claimed at a time: a pass takes batches until nothing is due."""
+    failures_before_alert: int = 3
+    """Failed checks in a row that make a 'stopped working' alert."""
+    max_backoff: timedelta = BACKOFF_CAP
+    """The longest a failing watch waits between checks (unless its interval is longer)."""
+    retention: Retention = field(default_factory=Retention)
+    """Versions kept and alerts sent per watch (no limit unless configured)."""
 
 
 def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
@@ -146,6 +156,7 @@ class Pipeline:
         owner: str,
         extraction: ExtractionPool,
         settings: PipelineSettings | None = None,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self.storage = storage
         self.fetcher = fetcher
@@ -154,6 +165,8 @@ class Pipeline:
         self.owner = owner
         self.extraction = extraction
         self.settings = settings or PipelineSettings()
+        self.jitter = jitter
+        """Spreads a failing watch's next checks (a value in [0, 1)); injected by tests."""
 
     async def check(self, watch: Watch) -> CheckReport:
         """Check one (already claimed) watch and store the outcome."""
@@ -168,7 +181,10 @@ class Pipeline:
                 next_check_at=next_due(watch.spec.every, started),
                 error=f"internal error: {type(error).__name__}: {error}",
             )
-        number = await asyncio.to_thread(self.storage.save_check, watch.id, self.owner, outcome)
+        outcome = self._with_failures(watch, outcome)
+        number = await asyncio.to_thread(
+            self.storage.save_check, watch.id, self.owner, outcome, self.settings.retention
+        )
         if outcome.error:
             log.warning("%s: %s", watch.url, outcome.error)
         return CheckReport(watch.url, outcome.outcome, number, len(outcome.alerts), outcome.error)
@@ -190,6 +206,8 @@ class Pipeline:
             etag=result.etag,
             last_modified=result.last_modified,
         )
+        if result.status in (429, 503):
+            base = replace(base, retry_after=parse_retry_after(result.retry_after, started))
         if result.not_modified:
             return replace(
                 base,
@@ -239,6 +257,9 @@ class Pipeline:
                     article = confirmed.article
                     base = replace(base, hint=confirmed.hint)
                     previous = without_volatile(previous, confirmed.hint)
+                shown = already_shown(watch.hint, previous.article, article, base.hint)
+                article = shown.article
+                base = replace(base, hint=shown.hint)
         event = lifecycle(
             watch.state,
             watch.url,
@@ -252,8 +273,12 @@ class Pipeline:
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
         if decision.kind == "edit" and previous is not None and previous.number > 1:
-            earlier = await asyncio.to_thread(self.storage.version, watch.url, previous.number - 1)
-            decision = taken_back(decision, earlier, previous, article)
+            # Retention may have forgotten it: then no revert is told from the last change.
+            earlier = await asyncio.to_thread(
+                self.storage.version_or_none, watch.url, previous.number - 1
+            )
+            if earlier is not None:
+                decision = taken_back(decision, earlier, previous, article)
         if (
             previous is not None
             and decision.kind in ("edit", "revert")
@@ -305,6 +330,39 @@ class Pipeline:
         except ExtractionError as error:  # the change stands unconfirmed
             log.info("%s: could not confirm the change: %s", watch.url, error)
             return None
+
+    def _with_failures(self, watch: Watch, outcome: CheckOutcome) -> CheckOutcome:
+        """A failing watch backs off; its N-th failure in a row, and the check that works
+        after it, are alerts (written with the check, as every alert)."""
+        failed = outcome.outcome == "error"
+        if failed:
+            due = backoff_due(
+                watch.spec.every,
+                outcome.at,
+                watch.failures + 1,
+                jitter=self.jitter(),
+                retry_after=outcome.retry_after,
+                cap=self.settings.max_backoff,
+            )
+            outcome = replace(outcome, next_check_at=due)
+        event = failure_event(watch.failures, failed, self.settings.failures_before_alert)
+        if event is None:
+            return outcome
+        if event == "failing":
+            detail = (
+                f"{watch.failures + 1} checks in a row failed; the last error: {outcome.error}. "
+                f"Checks go on, less often (the next at {outcome.next_check_at:%Y-%m-%d %H:%M} "
+                "UTC); an alert will say when it works again"
+            )
+        else:
+            detail = (
+                f"the check works again, after {watch.failures} failed in a row "
+                f"(the last error: {watch.last_error or 'unknown'})"
+            )
+        ctx = AlertContext(kind=event, watch_name=watch.label, url=watch.url, detail=detail)
+        targets = self.notifier.targets_for(watch.spec.notify)
+        draft = alert_draft(ctx, targets, self.settings.max_alert_chars)
+        return replace(outcome, alerts=(*outcome.alerts, draft))
 
     def _event_outcome(
         self,
@@ -422,6 +480,14 @@ class Pipeline:
 
     async def _deliver(self, alert: PendingAlert) -> list[Delivery]:
         message = Message(alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url)
+        if alert.kind == DIGEST:
+            # Written empty, gathering alerts for an hour: what it says is known now.
+            folded = await asyncio.to_thread(self.storage.folded, alert.id)
+            label = alert.watch_name or alert.watch_url
+            rendered = render_digest(label, alert.watch_url, folded, self.settings.max_alert_chars)
+            message = Message(
+                rendered.subject, rendered.text, rendered.markdown, rendered.html, alert.watch_url
+            )
         deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
         failed = [d.target for d in deliveries if not d.ok]
         errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)

@@ -28,6 +28,9 @@ _KIND_LABEL = {
     "moved": "Moved",
     "noindex": "Hidden from search",
     "back": "Back online",
+    "failing": "Stopped working",
+    "recovered": "Working again",
+    "digest": "Digest",
     "test": "Test",
 }
 
@@ -371,6 +374,33 @@ def render_alert(ctx: AlertContext, budget: int = 20_000) -> Rendered:
         _inert(text, url),
         _inert(markdown, url),
         _inert(html_doc, html.escape(url, quote=True)),
+    )
+
+
+DIGEST_ITEMS = 20
+"""Alerts a digest names one by one; it counts the rest."""
+
+
+def render_digest(
+    watch_name: str, url: str, folded: Sequence[tuple[datetime, str]], budget: int = 20_000
+) -> Rendered:
+    """The alert that reports, at the end of the hour, the alerts past the watch's hourly
+    limit: when each came, and what its subject said."""
+    items = [
+        f"{at:%H:%M} {subject_line.removeprefix('[monitor] ')}"
+        for at, subject_line in folded[:DIGEST_ITEMS]
+    ]
+    if len(folded) > DIGEST_ITEMS:
+        items.append(f"and {len(folded) - DIGEST_ITEMS} more")
+    count = f"{len(folded)} alert{'' if len(folded) == 1 else 's'}"
+    detail = (
+        f"{count} past this watch's hourly limit (alerts_per_hour), each stored: "
+        + "; ".join(items)
+        + f". See them with: monitor history {url}"
+    )
+    name = f"{count} in an hour — {watch_name}"
+    return render_alert(
+        AlertContext(kind="digest", watch_name=name, url=url, detail=detail), budget
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -112,3 +113,62 @@ def next_due(every: str, now: datetime) -> datetime:
         assert isinstance(fire, datetime)
         return fire.astimezone(UTC)
     return now + parse_duration(every)
+
+
+def interval_of(every: str, now: datetime) -> timedelta:
+    """How far apart checks are: the interval, or a cron expression's gap at ``now``."""
+    if not is_cron(every):
+        return parse_duration(every)
+    first = next_due(every, now)
+    return next_due(every, first) - first
+
+
+BACKOFF_CAP = timedelta(hours=24)
+BACKOFF_FACTOR_CAP = 16
+"""A failing watch waits at most 16 of its intervals, and at most BACKOFF_CAP (unless
+its own interval is longer), between checks."""
+
+
+def backoff_due(
+    every: str,
+    now: datetime,
+    failures: int,
+    *,
+    jitter: float,
+    retry_after: timedelta | None = None,
+    cap: timedelta = BACKOFF_CAP,
+) -> datetime:
+    """When a watch that failed ``failures`` times in a row is checked next.
+
+    The interval doubles with each failure after the first, up to ``cap`` (or 16 intervals,
+    whichever is shorter; never shorter than the interval). ``jitter`` in [0, 1) spreads
+    the delay up to a quarter longer, so that watches failing together (one host down) do
+    not come back together. A server's ``Retry-After`` is honoured, within the same cap:
+    a hostile one cannot park a watch for years.
+    """
+    interval = interval_of(every, now)
+    if failures <= 1 and retry_after is None:
+        return next_due(every, now)
+    limit = max(interval, min(interval * BACKOFF_FACTOR_CAP, cap))
+    doublings = min(max(failures - 1, 0), 30)
+    delay = interval * float(2**doublings) * (1 + min(max(jitter, 0.0), 1.0) / 4)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return now + min(delay, limit)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """A ``Retry-After`` header (seconds, or an HTTP date) as a delay from ``now``; None
+    when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=min(int(value), 10**9))  # timedelta overflows past that
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT, whether or not it says so
+        when = when.replace(tzinfo=UTC)
+    return max(when - now, timedelta(0))

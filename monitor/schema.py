@@ -2,8 +2,9 @@
 
 watch    one row per URL: settings, schedule (next_check_at) and the lease
          that lets several daemons share one database
-version  numbered snapshots: extracted text and fields, compressed raw HTML, hashes,
-         and what changed from the version before (its size, the kinds of edit)
+version  numbered snapshots: extracted text and fields, hashes, and what changed from
+         the version before (its size, the kinds of edit)
+raw_page the fetched pages, compressed, each stored once (versions name them by hash)
 check    a compact log of every check: time, HTTP status, duration, outcome
 alert    the outbox: written with the version it reports, then delivered
 """
@@ -100,7 +101,8 @@ class VersionRow(Base):
     revert_of: Mapped[int | None] = mapped_column(Integer)
     declared: Mapped[bool | None] = mapped_column(Boolean)
     content_hash: Mapped[str] = mapped_column(String(64))
-    raw_hash: Mapped[str] = mapped_column(String(64))
+    raw_hash: Mapped[str] = mapped_column(ForeignKey("raw_page.hash"))
+    """The fetched page (``raw_page``), shared by every version that fetched the same bytes."""
     title: Mapped[str] = mapped_column(Text, default="")
     byline: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[str | None] = mapped_column(String(40))
@@ -108,8 +110,6 @@ class VersionRow(Base):
     canonical: Mapped[str | None] = mapped_column(String(2048))
     text: Mapped[str] = mapped_column(Text, default="")
     """The paragraphs, one per line (normalised paragraphs never contain a newline)."""
-    raw_html: Mapped[bytes] = mapped_column(LargeBinary)
-    """The fetched page, zlib-compressed."""
     raw_size: Mapped[int] = mapped_column(Integer)
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """The size of the change from the version before (words, paragraphs); NULL for a
@@ -121,7 +121,18 @@ class VersionRow(Base):
     __table_args__ = (
         UniqueConstraint("watch_id", "number", name="uq_version_watch_number"),
         Index("ix_version_watch_hash", "watch_id", "content_hash"),
+        Index("ix_version_raw_hash", "raw_hash"),
     )
+
+
+class RawPageRow(Base):
+    __tablename__ = "raw_page"
+
+    hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the page as fetched."""
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    """The page, zlib-compressed."""
 
 
 class CheckRow(Base):
@@ -161,5 +172,8 @@ class AlertRow(Base):
     """A daemon delivering it holds it until then; after a failure, the retry time."""
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     """The process that last took it for delivery."""
+    folded_into: Mapped[int | None] = mapped_column(ForeignKey("alert.id", ondelete="SET NULL"))
+    """An alert past the watch's hourly limit ('folded', not sent on its own): the digest
+    that reports it."""
 
     __table_args__ = (Index("ix_alert_state", "state"),)

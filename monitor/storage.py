@@ -15,7 +15,7 @@ import sys
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
@@ -33,6 +33,8 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -61,7 +63,8 @@ from monitor.models import (
     WatchOptions,
     WatchSpec,
 )
-from monitor.schema import AlertRow, CheckRow, VersionRow, WatchRow
+from monitor.retention import ALERT_WINDOW, Retention, alerts_allowed, versions_to_drop
+from monitor.schema import AlertRow, CheckRow, RawPageRow, VersionRow, WatchRow
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -295,7 +298,9 @@ class Storage:
         versions = undelivered = 0
         if counted:
             versions = _count(session, VersionRow, row.id)
-            undelivered = _count(session, AlertRow, row.id, AlertRow.state != "sent")
+            undelivered = _count(
+                session, AlertRow, row.id, AlertRow.state.not_in(("sent", "folded"))
+            )
         return Watch(
             id=row.id,
             spec=_spec_of(row),
@@ -311,6 +316,7 @@ class Storage:
             hint=row.hint,
             lease_until=row.lease_until,
             undelivered=undelivered,
+            failures=row.error_count,
         )
 
     def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:
@@ -351,9 +357,13 @@ class Storage:
             row = session.scalar(select(WatchRow).where(WatchRow.url == url))
             if row is None:
                 raise WatchNotFound(url)
+            pages = set(
+                session.scalars(select(VersionRow.raw_hash).where(VersionRow.watch_id == row.id))
+            )
             for table in (AlertRow, CheckRow, VersionRow):
                 session.execute(delete(table).where(table.watch_id == row.id))
             session.delete(row)
+            _drop_unused_pages(session, pages)
 
     def get_watch(self, url: str) -> Watch:
         with self._session() as session:
@@ -367,7 +377,18 @@ class Storage:
             query = select(WatchRow).order_by(WatchRow.url)
             if not include_disabled:
                 query = query.where(WatchRow.enabled.is_(True))
-            return [self._watch_of(session, row) for row in session.scalars(query)]
+            rows = list(session.scalars(query))
+            # Two grouped counts for the whole list, not two queries per watch.
+            versions = _counts(session, VersionRow)
+            undelivered = _counts(session, AlertRow, AlertRow.state.not_in(("sent", "folded")))
+            return [
+                replace(
+                    self._watch_of(session, row, counted=False),
+                    versions=versions.get(row.id, 0),
+                    undelivered=undelivered.get(row.id, 0),
+                )
+                for row in rows
+            ]
 
     # -- the schedule --------------------------------------------------------
 
@@ -474,8 +495,19 @@ class Storage:
             )
             return {content_hash: number for content_hash, number in rows}
 
-    def save_check(self, watch_id: int, owner: str, outcome: CheckOutcome) -> int | None:
-        """Write a check's outcome in one transaction; returns the new version's number."""
+    def save_check(
+        self,
+        watch_id: int,
+        owner: str,
+        outcome: CheckOutcome,
+        retention: Retention | None = None,
+    ) -> int | None:
+        """Write a check's outcome in one transaction; returns the new version's number.
+
+        ``retention``: the watch's limits, applied in the same transaction (versions past
+        them forgotten, alerts past the hour's limit folded into a digest).
+        """
+        retention = retention or Retention()
         try:
             with self._session() as session:
                 row = session.get(WatchRow, watch_id)
@@ -485,6 +517,7 @@ class Storage:
                 if outcome.version is not None:
                     number = _insert_version(session, watch_id, outcome.version, outcome.at)
                     row.last_change_at = outcome.at
+                    _prune_versions(session, watch_id, retention)
                 session.add(
                     CheckRow(
                         watch_id=watch_id,
@@ -496,8 +529,7 @@ class Storage:
                         version=number,
                     )
                 )
-                for alert in outcome.alerts:
-                    session.add(_alert_row(watch_id, number, outcome.at, alert))
+                _add_alerts(session, watch_id, number, outcome.at, outcome.alerts, retention)
                 _update_bookkeeping(row, owner, outcome)
                 return number
         except IntegrityError as error:
@@ -522,9 +554,21 @@ class Storage:
         with self._session() as session:
             return _version_of(_version_row(session, url, number))
 
+    def version_or_none(self, url: str, number: int) -> StoredVersion | None:
+        """As ``version``, None when there is no such version (never, or forgotten)."""
+        try:
+            return self.version(url, number)
+        except VersionNotFound:
+            return None
+
     def raw_html(self, url: str, number: int | None = None) -> bytes:
         with self._session() as session:
-            return zlib.decompress(_version_row(session, url, number).raw_html)
+            page = session.get(RawPageRow, _version_row(session, url, number).raw_hash)
+            if page is None:  # the foreign key forbids it; a hand-edited database may not
+                raise StorageError(
+                    f"the page fetched for this version of {url} is missing from the database"
+                )
+            return zlib.decompress(page.data)
 
     def prune_checks(self, before: datetime) -> int:
         """Forget check-log rows older than ``before`` (versions and alerts stay)."""
@@ -577,7 +621,7 @@ class Storage:
                 .execution_options(synchronize_session=False)
             )
             rows = session.execute(
-                select(AlertRow, WatchRow.url)
+                select(AlertRow, WatchRow.url, WatchRow.name)
                 .join(WatchRow, WatchRow.id == AlertRow.watch_id)
                 .where(AlertRow.id.in_(ids), AlertRow.claimed_by == owner)
                 .order_by(AlertRow.id)
@@ -595,8 +639,9 @@ class Storage:
                     targets=tuple(alert.targets or ()),
                     attempts=alert.attempts,
                     version=alert.version_number,
+                    watch_name=name,
                 )
-                for alert, url in rows
+                for alert, url, name in rows
             ]
 
     def mark_alert(
@@ -625,6 +670,16 @@ class Storage:
             else:
                 row.targets, row.not_before = list(failed_targets), retry_at
 
+    def folded(self, digest_id: int) -> list[tuple[datetime, str]]:
+        """(time, subject) of each alert a digest reports, oldest first."""
+        with self._session() as session:
+            rows = session.execute(
+                select(AlertRow.created_at, AlertRow.subject)
+                .where(AlertRow.folded_into == digest_id)
+                .order_by(AlertRow.id)
+            )
+            return [(at, subject) for at, subject in rows]
+
     def alerts(self, url: str) -> list[tuple[int | None, str, str, int, str | None]]:
         """(version, kind, state, attempts, last error) of a watch's alerts, oldest first."""
         with self._session() as session:
@@ -646,6 +701,12 @@ class Storage:
 def _count(session: Session, table: Any, watch_id: int, *where: Any) -> int:
     query = select(func.count()).select_from(table).where(table.watch_id == watch_id, *where)
     return session.scalar(query) or 0
+
+
+def _counts(session: Session, table: Any, *where: Any) -> dict[int, int]:
+    """Rows of ``table`` per watch id (watches with none are absent)."""
+    query = select(table.watch_id, func.count()).where(*where).group_by(table.watch_id)
+    return {int(watch_id): int(count) for watch_id, count in session.execute(query)}
 
 
 def _lease_free(now: datetime, dead_owners: Sequence[str] = ()) -> Any:
@@ -698,6 +759,7 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
     )
     number = (last or 0) + 1
     article = version.article
+    raw_hash = _store_page(session, version.raw_html)
     session.add(
         VersionRow(
             watch_id=watch_id,
@@ -707,14 +769,13 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
             revert_of=version.revert_of,
             declared=version.declared,
             content_hash=article.content_hash(),
-            raw_hash=hashlib.sha256(version.raw_html).hexdigest(),
+            raw_hash=raw_hash,
             title=article.title,
             byline=article.byline,
             published=article.published,
             modified=article.modified,
             canonical=article.canonical,
             text="\n".join(article.paragraphs),
-            raw_html=zlib.compress(version.raw_html, 6),
             raw_size=len(version.raw_html),
             summary=asdict(version.summary) if version.summary is not None else None,
             edits=None if version.edits is None else [edit.as_dict() for edit in version.edits],
@@ -722,6 +783,118 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
     )
     session.flush()
     return number
+
+
+def _store_page(session: Session, raw: bytes) -> str:
+    """Keep a fetched page once, by its hash (a page fetched again costs nothing more)."""
+    digest = hashlib.sha256(raw).hexdigest()
+    if session.get(RawPageRow, digest) is None:
+        values = {"hash": digest, "size": len(raw), "data": zlib.compress(raw, 6)}
+        # Another process may store the same page at the same moment (two watches of one
+        # page): the second insert is a no-op, not a conflict.
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(RawPageRow).values(values).on_conflict_do_nothing())
+    return digest
+
+
+def _drop_unused_pages(session: Session, hashes: set[str]) -> None:
+    """Forget the pages among ``hashes`` that no version names any more."""
+    if not hashes:
+        return
+    session.flush()
+    used = select(VersionRow.raw_hash).where(VersionRow.raw_hash.in_(hashes))
+    session.execute(
+        delete(RawPageRow)
+        .where(RawPageRow.hash.in_(hashes), RawPageRow.hash.not_in(used))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _prune_versions(session: Session, watch_id: int, retention: Retention) -> None:
+    if retention.versions is None and retention.version_bytes is None:
+        return
+    session.flush()
+    sizes = session.execute(
+        select(VersionRow.number, VersionRow.raw_size)
+        .where(VersionRow.watch_id == watch_id)
+        .order_by(VersionRow.number)
+    )
+    drop = versions_to_drop([(number, size) for number, size in sizes], retention)
+    if not drop:
+        return
+    which = (VersionRow.watch_id == watch_id, VersionRow.number.in_(drop))
+    pages = set(session.scalars(select(VersionRow.raw_hash).where(*which)))
+    session.execute(delete(VersionRow).where(*which).execution_options(synchronize_session=False))
+    _drop_unused_pages(session, pages)
+
+
+def _add_alerts(
+    session: Session,
+    watch_id: int,
+    number: int | None,
+    at: datetime,
+    alerts: Sequence[AlertDraft],
+    retention: Retention,
+) -> None:
+    """Put a check's alerts in the outbox; those past the watch's hourly limit are kept
+    'folded', and go out in one digest when the hour is over."""
+    allowed = None
+    if alerts and retention.alerts_per_hour is not None:
+        sent = _count(
+            session,
+            AlertRow,
+            watch_id,
+            AlertRow.created_at > at - ALERT_WINDOW,
+            AlertRow.state != "folded",
+            AlertRow.kind != DIGEST,
+        )
+        allowed = alerts_allowed(sent, retention)
+    for alert in alerts:
+        row = _alert_row(watch_id, number, at, alert)
+        if allowed is None or allowed > 0:
+            allowed = None if allowed is None else allowed - 1
+        else:
+            row.state, row.folded_into = "folded", _open_digest(session, watch_id, at, alert).id
+        session.add(row)
+
+
+DIGEST = "digest"
+
+
+def _open_digest(session: Session, watch_id: int, at: datetime, alert: AlertDraft) -> AlertRow:
+    """The watch's digest still gathering (not yet due, never tried), or a new one due in
+    an hour; it goes to every target its alerts were for."""
+    digest = session.scalar(
+        select(AlertRow)
+        .where(
+            AlertRow.watch_id == watch_id,
+            AlertRow.kind == DIGEST,
+            AlertRow.state == "pending",
+            AlertRow.attempts == 0,
+            AlertRow.not_before > at,
+        )
+        .order_by(AlertRow.id.desc())
+        .limit(1)
+    )
+    if digest is None:
+        digest = AlertRow(
+            watch_id=watch_id,
+            created_at=at,
+            kind=DIGEST,
+            subject="",
+            text="",
+            markdown="",
+            html="",
+            targets=list(alert.targets),
+            state="pending",
+            attempts=0,
+            not_before=at + ALERT_WINDOW,
+        )
+        session.add(digest)
+        session.flush()
+    elif set(alert.targets) - set(digest.targets):
+        digest.targets = sorted({*digest.targets, *alert.targets})
+    return digest
 
 
 def _alert_row(watch_id: int, number: int | None, at: datetime, alert: AlertDraft) -> AlertRow:

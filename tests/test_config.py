@@ -35,6 +35,11 @@ transport = "httpx"
 lease = "15m"
 alert_attempts = 3
 max_alert_chars = 5000
+failures_before_alert = 5
+max_backoff = "6h"
+keep_versions = 50
+keep_versions_bytes = "100MB"
+alerts_per_hour = 4
 allow_internal = ["10.1.0.0/16", "fd00::1"]
 
 [storage]
@@ -143,6 +148,11 @@ def test_complete_config_loads_into_typed_settings(tmp_path: Path) -> None:
             alert_attempts=3,
             max_alert_chars=5000,
             allow_internal=(ip_network("10.1.0.0/16"), ip_network("fd00::1")),
+            failures_before_alert=5,
+            max_backoff_seconds=6 * 3600.0,
+            keep_versions=50,
+            keep_versions_bytes=100 * 1024 * 1024,
+            alerts_per_hour=4,
         ),
     )
 

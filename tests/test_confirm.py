@@ -7,9 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from monitor.extract import extract, without_volatile
+from monitor.extract import container, extract, without_volatile
 from monitor.extract.confirm import (
     LOST_CHECKS,
+    already_shown,
     byline_kept,
     confirm,
     container_found,
@@ -102,6 +103,14 @@ def test_a_label_that_just_appeared_is_held_until_it_stays() -> None:
     assert settled(seen_with_label, before, with_label), "still there: reported"
 
 
+def test_paragraphs_moved_beside_a_new_label_are_reported_at_once() -> None:
+    """A label that appeared is no reason to hold back two paragraphs that swapped places."""
+    before, hint = _first()
+    first, second, *rest = before.paragraphs
+    swapped = replace(before, paragraphs=(second, first, *rest, "Cons"))
+    assert settled(hint, before, swapped)
+
+
 def test_sentences_headlines_and_bylines_are_never_held() -> None:
     before, hint = _first()
     sentence = replace(before, paragraphs=(*before.paragraphs, "Der Preis steigt auf 60 Euro."))
@@ -162,3 +171,35 @@ def test_a_container_found_at_last_makes_a_new_baseline() -> None:
     assert container_found(None, hint)
     assert not container_found(hint, hint)
     assert not container_found(None, None)
+
+
+# -- lines the page showed before, unread ---------------------------------------------------
+
+STORY = ("The council met on Tuesday.", "It voted the budget.")
+RECAP = "The budget passed by nine votes to two, the mayor said."
+
+
+def _hint(unread: tuple[str, ...] = (), kept_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    digests = tuple(map(_digest, unread)), tuple(map(_digest, kept_out))
+    hint = container.Hint(path=(("div", "", 0),), lines=(), content="", dates="")
+    return replace(hint, unread=digests[0], kept_out=digests[1]).to_json()
+
+
+def test_a_line_that_moves_from_unread_to_read_is_no_addition() -> None:
+    """The page showed the recap at the last check, in a part the reader left out; read
+    now, it is not added, and it stays out at the next checks."""
+    stored = Article(paragraphs=STORY)
+    read = Article(paragraphs=(*STORY, RECAP))
+    shown = already_shown(_hint(unread=(RECAP,)), stored, read, _hint())
+    assert shown.article.paragraphs == STORY
+    later = already_shown(shown.hint, stored, read, _hint())
+    assert later.article.paragraphs == STORY
+
+
+def test_a_line_read_while_its_unread_copy_stays_is_an_addition() -> None:
+    """A teaser that repeats a paragraph stays unread; the paragraph itself, restored in
+    the article, is an addition."""
+    stored = Article(paragraphs=STORY)
+    read = Article(paragraphs=(*STORY, RECAP))
+    shown = already_shown(_hint(unread=(RECAP,)), stored, read, _hint(unread=(RECAP,)))
+    assert shown.article.paragraphs == (*STORY, RECAP)

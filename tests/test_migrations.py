@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -35,6 +36,7 @@ MIGRATIONS = (
     "versions/0001_initial_schema.py",
     "versions/0002_version_change_size_and_kinds.py",
     "versions/0003_watch_notify_keeps_no_secret.py",
+    "versions/0004_raw_pages_once_alert_digests.py",
 )
 
 
@@ -98,7 +100,8 @@ def test_the_migrated_tables_have_the_models_columns(db_url: str, engine: Engine
         assert list(columns) == [c.name for c in table.columns], name
         for column in table.columns:
             assert columns[column.name]["nullable"] == column.nullable, (name, column.name)
-        assert found.get_pk_constraint(name)["constrained_columns"] == ["id"]
+        keys = [column.name for column in table.primary_key.columns]
+        assert found.get_pk_constraint(name)["constrained_columns"] == keys
         indexes = {i["name"] for i in found.get_indexes(name)}
         assert indexes >= {i.name for i in table.indexes}, name
 
@@ -213,28 +216,33 @@ def _version_0001(number: int, text_: str, title: str) -> dict[str, object]:
     }
 
 
+def _insert_story_watch(connection: sa.Connection, at: datetime) -> None:
+    """Watch 1, on STORY, as a revision-0001 database holds it."""
+    connection.execute(
+        sa.insert(_WATCH).values(
+            id=1,
+            url=STORY,
+            name="",
+            every="1h",
+            source="cli",
+            enabled=True,
+            state="active",
+            created_at=at,
+            next_check_at=at,
+            error_count=0,
+            notify=[],
+            options={},
+        )
+    )
+
+
 def test_versions_stored_before_0002_get_their_kinds_when_read(db_url: str, engine: Engine) -> None:
     """A database of revision 0001 upgrades with its versions' change left NULL; reading the
     history works their size and kinds out from the version before."""
     command.upgrade(alembic_config(db_url), "0001")
     at = datetime(2026, 1, 1)
     with engine.begin() as connection:
-        connection.execute(
-            sa.insert(_WATCH).values(
-                id=1,
-                url=STORY,
-                name="",
-                every="1h",
-                source="cli",
-                enabled=True,
-                state="active",
-                created_at=at,
-                next_check_at=at,
-                error_count=0,
-                notify=[],
-                options={},
-            )
-        )
+        _insert_story_watch(connection, at)
         connection.execute(
             sa.insert(_VERSION),
             [
@@ -381,6 +389,40 @@ def test_0003_replaces_stored_apprise_urls_by_references(db_url: str, engine: En
         storage.close()
     with engine.connect() as connection:
         assert "XXXXXXXX" not in str(connection.execute(text("SELECT notify FROM watch")).all())
+
+
+def test_0004_keeps_each_fetched_page_once_and_every_version_readable(
+    db_url: str, engine: Engine
+) -> None:
+    """Three versions of revision 0003, two of them of the same page: after the upgrade two
+    pages are stored, and each version's page reads back as it was."""
+    command.upgrade(alembic_config(db_url), "0003")
+    at = datetime(2026, 1, 1)
+    same, other = b"<html>same</html>", b"<html>other</html>"
+
+    def version(number: int, raw: bytes) -> dict[str, object]:
+        row = _version_0001(number, f"Text {number}.", "Floods")
+        return {
+            **row,
+            "raw_hash": hashlib.sha256(raw).hexdigest(),
+            "raw_html": zlib.compress(raw),
+            "raw_size": len(raw),
+        }
+
+    with engine.begin() as connection:
+        _insert_story_watch(connection, at)
+        connection.execute(
+            sa.insert(_VERSION), [version(1, same), version(2, other), version(3, same)]
+        )
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+        assert [storage.raw_html(STORY, n) for n in (1, 2, 3)] == [same, other, same]
+    finally:
+        storage.close()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM raw_page")).scalar() == 2
+        assert "raw_html" not in {c["name"] for c in inspect(connection).get_columns("version")}
 
 
 # -- who migrates ------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,11 @@ from servers import PageServer, SMTPServer, WebhookReceiver
 
 from monitor.cli import main
 from monitor.config import Target
-from monitor.fetch import Fetcher
-from monitor.models import AlertDraft, CheckOutcome, WatchSpec
+from monitor.fetch import Fetcher, FetchSettings
+from monitor.models import AlertDraft, CheckOutcome, Watch, WatchSpec
 from monitor.notify import Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
+from monitor.retention import Retention
 from monitor.storage import Storage
 from monitor.workers import ExtractionPool
 
@@ -47,6 +49,18 @@ def setup(tmp_path: Path, page_server: PageServer, smtp_server: SMTPServer) -> t
         encoding="utf-8",
     )
     return config, url
+
+
+def one_watch(tmp_path: Path, url: str, monitor: str = "") -> Path:
+    """A config watching ``url`` on a SQLite database, loopback allowed, plus ``monitor``
+    lines in its [monitor] table; returns its path."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}{monitor}'
+        f'[[watch]]\nurl = "{url}"\n',
+        encoding="utf-8",
+    )
+    return config
 
 
 def check(config: Path) -> None:
@@ -137,6 +151,32 @@ def test_taking_back_part_of_the_last_change_is_a_revert_of_it(
     check(config)
     assert subjects(smtp_server)[-1].startswith("[monitor] Reverted: ")
     assert "Reverted: what version 2 changed is again as in version 1." in body(smtp_server)
+
+
+def test_a_paragraph_shown_all_along_and_read_only_now_is_no_addition(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """A paragraph in a wrapper the reader leaves out is read once the wrapper goes (an
+    A/B layout): the page showed it at every check, so nothing was added; an edit made
+    later is reported alone."""
+    config, _ = setup
+    headline, byline, date, paragraphs = article_v1()
+    *body_lines, last = paragraphs
+    wrapped = f'<div class="css-4f2a1"><p>{last}</p></div>'
+
+    def page(wrap: bool, figure: str = "$2.5") -> str:
+        lines = tuple(line.replace("$2.5", figure) for line in body_lines)
+        html = render_page((*lines, last), headline, byline, date, Chrome(9))
+        return html.replace(f"<p>{last}</p>", wrapped) if wrap else html
+
+    page_server.set(PATH, page(wrap=True))
+    check(config)
+    page_server.set(PATH, page(wrap=False))
+    check(config)
+    assert subjects(smtp_server) == []
+    page_server.set(PATH, page(wrap=False, figure="$2.7"))
+    check(config)
+    assert subjects(smtp_server) == ["[monitor] Silent edit: reported $2.5 → $2.7 billion — story"]
 
 
 def test_a_date_only_change_is_recorded_without_an_alert(
@@ -671,12 +711,7 @@ def test_a_page_past_its_extraction_deadline_is_an_error_read_again_at_its_next_
     """The hostile page fails at the 1 s deadline with a message saying why; no validator
     is kept, so the next check reads the page again instead of taking a 304."""
     page_server.set(PATH, json_ld_author_bomb())
-    config = tmp_path / "monitor.toml"
-    config.write_text(
-        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}extract_timeout = "1s"\n'
-        f'[[watch]]\nurl = "{page_server.url(PATH)}"\n',
-        encoding="utf-8",
-    )
+    config = one_watch(tmp_path, page_server.url(PATH), 'extract_timeout = "1s"\n')
     assert main(["--config", str(config), "check", "--all"]) == 2
     assert main(["--config", str(config), "check", "--all"]) == 2
     capsys.readouterr()
@@ -710,11 +745,175 @@ def test_a_malformed_page_is_stored_like_any_other(
     middle of a check get their first version, with no error."""
     prose = "<p>A sentence of the article, long enough to read as prose, and then some.</p>" * 5
     page_server.set(PATH, html.format(prose=prose).encode("utf-8", "surrogatepass"))
-    config = tmp_path / "monitor.toml"
-    config.write_text(
-        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n{ALLOW_LOOPBACK}'
-        f'[[watch]]\nurl = "{page_server.url(PATH)}"\n',
-        encoding="utf-8",
-    )
+    config = one_watch(tmp_path, page_server.url(PATH))
     assert main(["--config", str(config), "check", "--all"]) == 0
     assert main(["--config", str(config), "show", page_server.url(PATH)]) == 0
+
+
+# -- a failing watch -------------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+LOOPBACK = FetchSettings(allow_internal=(ip_network("127.0.0.1/32"),))
+
+
+def check_at(
+    storage: Storage,
+    notifier: Notifier,
+    url: str,
+    at: datetime,
+    settings: PipelineSettings | None = None,
+    jitter: float = 0.0,
+) -> Watch:
+    """One check of ``url`` and one delivery pass, at ``at``; the watch as stored after."""
+
+    async def one() -> None:
+        async with Fetcher(LOOPBACK) as fetcher:
+            with ExtractionPool(1, deadline=20) as extraction:
+                pipeline = Pipeline(
+                    storage,
+                    fetcher,
+                    notifier,
+                    clock=lambda: at,
+                    owner="t",
+                    extraction=extraction,
+                    settings=settings,
+                    jitter=lambda: jitter,
+                )
+                (watch,) = storage.claim([url], "t", at, lease=timedelta(minutes=1))
+                await pipeline.check(watch)
+                await pipeline.deliver_pending()
+
+    asyncio.run(one())
+    return storage.get_watch(url)
+
+
+@pytest.fixture
+def failing(
+    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+) -> tuple[str, Notifier]:
+    """A watch every 10 minutes, named 'story', of a page that answers 500."""
+    url = page_server.url(PATH)
+    storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
+    page_server.set(PATH, "<h1>down</h1>", status=500)
+    return url, Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+
+
+def titles(receiver: WebhookReceiver) -> list[str]:
+    return [str(post.payload["title"]) for post in receiver.posts]
+
+
+def test_a_watch_failing_n_times_in_a_row_says_so_once_then_once_when_it_works_again(
+    storage: Storage,
+    page_server: PageServer,
+    webhook_receiver: WebhookReceiver,
+    failing: tuple[str, Notifier],
+) -> None:
+    """500 four times, then 200 twice: one 'Stopped working' alert at the third failure
+    (quoting the error), one 'Working again' at the first success, nothing else."""
+    url, notifier = failing
+    at = T0
+    for _ in range(4):
+        at = check_at(storage, notifier, url, at).next_check_at
+    assert titles(webhook_receiver) == ["[monitor] Stopped working: story"]
+    assert "HTTP 500" in str(webhook_receiver.posts[0].payload["message"])
+    page_server.set(PATH, page_v1(Chrome(1)))
+    at = check_at(storage, notifier, url, at).next_check_at
+    check_at(storage, notifier, url, at)
+    assert titles(webhook_receiver) == [
+        "[monitor] Stopped working: story",
+        "[monitor] Working again: story",
+    ]
+    assert [(v, kind, state) for v, kind, state, *_ in storage.alerts(url)] == [
+        (None, "failing", "sent"),
+        (1, "recovered", "sent"),  # written with the first version, in its transaction
+    ]
+    assert storage.get_watch(url).versions == 1
+
+
+def test_the_number_of_failures_before_an_alert_is_a_setting(
+    storage: Storage, webhook_receiver: WebhookReceiver, failing: tuple[str, Notifier]
+) -> None:
+    """With failures_before_alert 1, the first failure alerts."""
+    url, notifier = failing
+    check_at(storage, notifier, url, T0, PipelineSettings(failures_before_alert=1))
+    assert titles(webhook_receiver) == ["[monitor] Stopped working: story"]
+
+
+def test_a_failing_watch_backs_off_exponentially_up_to_sixteen_intervals(
+    storage: Storage, failing: tuple[str, Notifier]
+) -> None:
+    """A 10-minute watch that keeps failing waits 10, 20, 40, 80, 160, then 160 minutes."""
+    url, notifier = failing
+    at, waits = T0, []
+    for _ in range(6):
+        due = check_at(storage, notifier, url, at).next_check_at
+        waits.append((due - at) / timedelta(minutes=1))
+        at = due
+    assert waits == [10, 20, 40, 80, 160, 160]
+
+
+def test_the_backoff_is_spread_by_the_injected_jitter(
+    storage: Storage, failing: tuple[str, Notifier]
+) -> None:
+    """A second failure waits 20 minutes, up to a quarter longer by the jitter (0.5: 22.5)."""
+    url, notifier = failing
+    due = check_at(storage, notifier, url, T0).next_check_at
+    later = check_at(storage, notifier, url, due, jitter=0.5).next_check_at
+    assert later - due == timedelta(minutes=22.5)
+
+
+def test_a_429_with_retry_after_is_left_alone_that_long(
+    storage: Storage, page_server: PageServer, failing: tuple[str, Notifier]
+) -> None:
+    """'Retry-After: 7200' on a 429 puts the next check of a 10-minute watch 2 hours on."""
+    url, notifier = failing
+    page_server.set(PATH, "slow down", status=429, headers={"Retry-After": "7200"})
+    assert check_at(storage, notifier, url, T0).next_check_at == T0 + timedelta(hours=2)
+
+
+# -- retention -------------------------------------------------------------------------------
+
+
+def tiny_story(n: int) -> str:
+    paragraphs = "".join(
+        f"<p>Paragraph {i} of the story, long enough to read as prose, in version {n}.</p>"
+        for i in range(6)
+    )
+    return f"<html><body><article><h1>Story</h1>{paragraphs}</article></body></html>"
+
+
+def test_edits_past_the_hourly_limit_arrive_as_one_digest(
+    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+) -> None:
+    """One alert an hour, a page edited at every check for 40 minutes: the first edit is
+    sent, the next four arrive together in one digest once the hour is over."""
+    url = page_server.url(PATH)
+    storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    settings = PipelineSettings(retention=Retention(alerts_per_hour=1))
+    for n in range(6):
+        page_server.set(PATH, tiny_story(n))
+        check_at(storage, notifier, url, T0 + n * timedelta(minutes=10), settings)
+    assert len(webhook_receiver.posts) == 1
+    check_at(storage, notifier, url, T0 + timedelta(minutes=80), settings)
+    assert titles(webhook_receiver)[1] == "[monitor] Digest: 4 alerts in an hour — story"
+    digest = str(webhook_receiver.posts[1].payload["message"])
+    assert "12:20 " in digest and "12:50 " in digest
+    assert f"monitor history {url}" in digest
+
+
+def test_a_revert_past_a_forgotten_version_is_still_checked(
+    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+) -> None:
+    """Keeping 2 versions, the one before the latest is forgotten: the next edit is
+    reported as an edit, not an internal error."""
+    url = page_server.url(PATH)
+    storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
+    notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+    settings = PipelineSettings(retention=Retention(versions=2))
+    for n in range(4):
+        page_server.set(PATH, tiny_story(n))
+        watch = check_at(storage, notifier, url, T0 + n * timedelta(minutes=10), settings)
+        assert watch.last_error is None
+    assert [v.number for v in storage.history(url)] == [1, 4]
+    assert len(webhook_receiver.posts) == 3

@@ -8,10 +8,12 @@ import pytest
 
 from monitor.schedule import (
     MIN_INTERVAL,
+    backoff_due,
     cron_weekdays,
     is_cron,
     next_due,
     parse_duration,
+    parse_retry_after,
     validate_every,
 )
 
@@ -164,3 +166,47 @@ def test_next_due_for_cron(every: str, now: datetime, expected: datetime) -> Non
 def test_cron_weekdays_mean_what_crontab_means(field: str, days: str) -> None:
     """Day-of-week numbers follow crontab (0 and 7 are Sunday), ranges wrap, steps step."""
     assert cron_weekdays(field) == days
+
+
+def test_a_first_failure_keeps_the_schedule() -> None:
+    """One failure is no pattern yet: the next check is when it was due anyway."""
+    assert backoff_due("15m", NOW, 1, jitter=0.9) == NOW + timedelta(minutes=15)
+
+
+def test_backoff_stops_at_the_cap_for_a_slow_watch() -> None:
+    """A 2-hour watch failing for days waits 24 hours, not 16 intervals (32 hours)."""
+    assert backoff_due("2h", NOW, 12, jitter=0.0) == NOW + timedelta(hours=24)
+
+
+def test_backoff_never_checks_less_often_than_the_watch_asks() -> None:
+    """A weekly watch past the 24-hour cap is still checked weekly."""
+    assert backoff_due("1w", NOW, 5, jitter=0.0) == NOW + timedelta(weeks=1)
+
+
+def test_a_cron_watch_backs_off_from_its_gap() -> None:
+    """'*/10 * * * *' is 10 minutes apart: a third failure waits 40."""
+    assert backoff_due("*/10 * * * *", NOW, 3, jitter=0.0) == NOW + timedelta(minutes=40)
+
+
+def test_retry_after_cannot_park_a_watch_past_the_cap() -> None:
+    """A server asking for ten years is checked again within the cap (16 intervals)."""
+    years = timedelta(days=3650)
+    assert backoff_due("15m", NOW, 1, jitter=0.0, retry_after=years) == NOW + timedelta(hours=4)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("120", timedelta(minutes=2)),
+        ("Thu, 14 Mar 2024 13:07:30 GMT", timedelta(hours=1)),
+        ("Thu, 14 Mar 2024 11:00:00 GMT", timedelta(0)),
+        ("99999999999999999999", timedelta(seconds=10**9)),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+    ids=repr,
+)
+def test_parse_retry_after(value: str | None, expected: timedelta | None) -> None:
+    """Retry-After is seconds or an HTTP date; a past date is now, nonsense is ignored."""
+    assert parse_retry_after(value, NOW) == expected

@@ -32,7 +32,8 @@ from monitor.models import (
     WatchOptions,
     WatchSpec,
 )
-from monitor.schema import AlertRow, Base, CheckRow, VersionRow, WatchRow
+from monitor.retention import Retention
+from monitor.schema import AlertRow, Base, CheckRow, RawPageRow, VersionRow, WatchRow
 from monitor.storage import Storage
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -156,7 +157,7 @@ def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: 
     storage.migrate()
     with storage.engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0003",)]
+    assert versions == [("0004",)]
     assert storage.get_watch(URL).id == watch_id
 
 
@@ -229,6 +230,37 @@ def test_list_watches_sorts_by_url(storage: Storage) -> None:
     for url in (OTHER, URL, "https://a.example/"):
         storage.add_watch(spec(url), T0)
     assert urls(storage.list_watches()) == sorted([OTHER, URL, "https://a.example/"])
+
+
+def test_listing_watches_costs_the_same_queries_for_one_watch_or_thirty(
+    storage: Storage,
+) -> None:
+    """Each listed watch carries its version and undelivered-alert counts, read with a
+    fixed number of queries however long the list (not two more per watch)."""
+
+    def statements_listing() -> tuple[int, list[tuple[int, int]]]:
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(storage.engine, "before_cursor_execute", count)
+        try:
+            listed = storage.list_watches()
+        finally:
+            event.remove(storage.engine, "before_cursor_execute", count)
+        return len(seen), [(w.versions, w.undelivered) for w in listed]
+
+    first = storage.add_watch(spec("https://a.example/0"), T0).id
+    storage.save_check(first, "d1", changed(T0, "One.", alerts=(alert(),)))
+    storage.save_check(first, "d1", changed(T0 + HOUR, "Two."))
+    one, counts = statements_listing()
+    assert counts == [(2, 1)]
+    for n in range(1, 30):
+        storage.add_watch(spec(f"https://a.example/{n}"), T0)
+    thirty, counts = statements_listing()
+    assert thirty == one
+    assert counts == [(2, 1)] + [(0, 0)] * 29
 
 
 def test_remove_watch_deletes_its_whole_history(storage: Storage, watch_id: int) -> None:
@@ -1029,3 +1061,85 @@ def test_a_watch_notifying_an_apprise_url_stores_a_reference_to_it(storage: Stor
     assert reference == target_ref(url) and reference.startswith("target:")
     with storage.engine.connect() as connection:
         assert "hunter2pw" not in str(connection.execute(text("SELECT notify FROM watch")).all())
+
+
+# -- retention: pages stored once, versions and alerts bounded --------------------------------
+
+
+def pages(storage: Storage) -> int:
+    """Fetched pages stored, all watches together."""
+    with Session(storage.engine) as session:
+        return session.scalar(select(func.count()).select_from(RawPageRow)) or 0
+
+
+def test_a_page_fetched_again_is_stored_once(storage: Storage, watch_id: int) -> None:
+    """Three versions of the same bytes (a changed date header aside, say) keep one page."""
+    for hour, words in enumerate(("One.", "Two.", "Three.")):
+        storage.save_check(watch_id, "d1", changed(T0 + hour * HOUR, words, raw=b"<p>same</p>"))
+    assert pages(storage) == 1
+    assert [storage.raw_html(URL, n) for n in (1, 2, 3)] == [b"<p>same</p>"] * 3
+
+
+def test_removing_a_watch_forgets_its_pages_but_not_those_another_watch_shares(
+    storage: Storage, watch_id: int
+) -> None:
+    """Two watches fetched the same page: removing one keeps it for the other; its own
+    page goes with it."""
+    other = storage.add_watch(spec("https://news.example/other"), T0).id
+    storage.save_check(watch_id, "d1", changed(T0, "One.", raw=b"<p>shared</p>"))
+    storage.save_check(watch_id, "d1", changed(T0 + HOUR, "Two.", raw=b"<p>own</p>"))
+    storage.save_check(other, "d1", changed(T0, "One.", raw=b"<p>shared</p>"))
+    storage.remove_watch(URL)
+    assert pages(storage) == 1
+    assert storage.raw_html("https://news.example/other") == b"<p>shared</p>"
+
+
+def test_versions_past_the_limit_go_oldest_first_keeping_the_first_and_numbers(
+    storage: Storage, watch_id: int
+) -> None:
+    """Keeping 3: after six versions, 1, 5 and 6 are left, and the next is number 7."""
+    keep = Retention(versions=3)
+    for n in range(1, 7):
+        raw = f"<p>{n}</p>".encode()
+        storage.save_check(watch_id, "d1", changed(T0 + n * HOUR, f"Text {n}.", raw=raw), keep)
+    assert [v.number for v in storage.history(URL)] == [1, 5, 6]
+    assert pages(storage) == 3
+    assert storage.save_check(watch_id, "d1", changed(T0 + 8 * HOUR, "Text 7."), keep) == 7
+
+
+def test_versions_past_the_bytes_limit_go_oldest_first(storage: Storage, watch_id: int) -> None:
+    """1,000 bytes for 400-byte pages: the first and the latest two are left."""
+    keep = Retention(version_bytes=1000)
+    for n in range(1, 5):
+        raw = f"<p>{n}</p>".encode().ljust(400)
+        storage.save_check(watch_id, "d1", changed(T0 + n * HOUR, f"Text {n}.", raw=raw), keep)
+    assert [v.number for v in storage.history(URL)] == [1, 4]
+
+
+def test_alerts_past_the_hourly_limit_are_folded_into_one_digest(
+    storage: Storage, watch_id: int
+) -> None:
+    """Two an hour, five edits in 40 minutes: two are sent on their own, three are folded
+    into one digest, which is due an hour after the first of them."""
+    limit = Retention(alerts_per_hour=2)
+    for n in range(5):
+        at = T0 + n * timedelta(minutes=10)
+        storage.save_check(watch_id, "d1", changed(at, f"Text {n}.", alerts=(alert(),)), limit)
+    kinds = [(kind, state) for _, kind, state, *_ in storage.alerts(URL)]
+    assert kinds == [("edit", "pending")] * 2 + [("digest", "pending")] + [("edit", "folded")] * 3
+    assert [a.kind for a in storage.claim_alerts("d", T0 + HOUR, hold=HOUR)] == ["edit", "edit"]
+    (digest,) = storage.claim_alerts("d", T0 + 80 * timedelta(minutes=1), hold=HOUR)
+    assert digest.kind == "digest"
+    assert [at for at, _ in storage.folded(digest.id)] == [
+        T0 + timedelta(minutes=m) for m in (20, 30, 40)
+    ]
+    assert storage.get_watch(URL).undelivered == 3  # two edits and the digest, not the folded
+
+
+def test_an_hour_later_alerts_go_out_on_their_own_again(storage: Storage, watch_id: int) -> None:
+    """The limit counts the last hour: an edit 61 minutes after two others is sent."""
+    limit = Retention(alerts_per_hour=2)
+    for minutes in (0, 1, 62):
+        at = T0 + timedelta(minutes=minutes)
+        storage.save_check(watch_id, "d1", changed(at, f"T {minutes}.", alerts=(alert(),)), limit)
+    assert [state for _, _, state, *_ in storage.alerts(URL)] == ["pending"] * 3

@@ -13,6 +13,7 @@ read again only for lines whose verdict was forgotten.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -100,6 +101,50 @@ def confirm(
     )
 
 
+@dataclass(frozen=True)
+class Shown:
+    """An article less the lines that were on the page already, unread, at the last check."""
+
+    article: Article
+    hint: dict[str, Any] | None
+    """The hint, with those lines kept among the unread ones."""
+
+
+def already_shown(
+    earlier: dict[str, Any] | None,
+    previous: Article,
+    article: Article,
+    hint: dict[str, Any] | None,
+) -> Shown:
+    """A line read now that the stored version lacks, but that the page showed at the last
+    check in the container, unread (a unit judged chrome then, which some chrome beside
+    it no longer spoils), was not added by the page: the reading moved, not the text. It
+    stays out, at this check and the next ones, while the page shows it.
+
+    The line must have moved: one fewer copy of it is unread now than then. A paragraph
+    restored after its deletion while a teaser elsewhere repeats it is an addition.
+    """
+    known, now = container.Hint.from_json(earlier), container.Hint.from_json(hint)
+    if known is None or now is None or not (known.unread or known.kept_out):
+        return Shown(article, hint)
+    moved = Counter(known.unread)
+    moved.subtract(now.unread)
+    out = set(known.kept_out) | {digest for digest, count in moved.items() if count > 0}
+    stored = {container.line_digest(line) for line in previous.paragraphs}
+    shown = [
+        line
+        for line in article.paragraphs
+        if (digest := container.line_digest(line)) not in stored and digest in out
+    ]
+    if not shown:
+        return Shown(article, hint)
+    gone = set(shown)
+    kept = tuple(line for line in article.paragraphs if line not in gone)
+    kept_out = tuple(dict.fromkeys([*map(container.line_digest, shown), *now.kept_out]))
+    learnt = replace(now, kept_out=kept_out[: container.UNREAD_KEPT])
+    return Shown(replace(article, paragraphs=kept), learnt.to_json())
+
+
 def settled(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:
     """Whether a change may be reported now.
 
@@ -119,6 +164,8 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
     changed += [before[d] for d in before.keys() - now.keys()]
     if not changed or not all(is_label(line) for line in changed):
         return True
+    if [d for d in before if d in now] != [d for d in now if d in before]:
+        return True  # paragraphs moved too: that is no label's doing
     known = container.Hint.from_json(earlier)
     if known is None:
         return True

@@ -79,6 +79,13 @@ class Hint:
     """Digests of lines the full extractor kept, or left out, on the page they were seen
     on, most recent first (see ``confirm``): its verdicts on the stored version's lines,
     so that judging a change needs no second extraction."""
+    unread: tuple[str, ...] = ()
+    """Digests of the container's lines that were on the page but not read (chrome, or
+    lines of units judged chrome), one per line: such a line that moves into the
+    reading was not added by the page (see ``confirm.already_shown``)."""
+    kept_out: tuple[str, ...] = ()
+    """Digests of lines read but kept out of the text, having moved into the reading
+    without being added by the page; they stay out while the page shows them."""
 
     @property
     def volatile(self) -> frozenset[str]:
@@ -92,6 +99,8 @@ class Hint:
             "byline": self.byline,
             "kept": list(self.kept),
             "unkept": list(self.unkept),
+            "unread": list(self.unread),
+            "kept_out": list(self.kept_out),
             "run": [list(slot) for slot in self.run],
             "rules": self.rules,
             "path": [list(step) for step in self.path],
@@ -121,6 +130,8 @@ class Hint:
                 byline=str(data.get("byline", "")),  # type: ignore[union-attr]
                 kept=tuple(map(str, data.get("kept", ()))),  # type: ignore[union-attr]
                 unkept=tuple(map(str, data.get("unkept", ()))),  # type: ignore[union-attr]
+                unread=tuple(map(str, data.get("unread", ()))),  # type: ignore[union-attr]
+                kept_out=tuple(map(str, data.get("kept_out", ()))),  # type: ignore[union-attr]
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -140,6 +151,10 @@ def _digest(keys: Iterable[str]) -> str:
 
 def _key_digest(key: str) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+UNREAD_KEPT = 256
+"""At most this many digests of unread lines are kept with a watch."""
 
 
 def line_digest(line: str) -> str:
@@ -405,9 +420,14 @@ def read(
         if digest not in volatile:
             lines.append(line)
             keys.append(key)
+    taken = {at for at, _ in placed}
+    unread = [
+        line_digest_of(block.text) for at, block in enumerate(found.blocks) if at not in taken
+    ]
     hint = Hint(
         path=node_path(container),
         lines=tuple(digests),
+        unread=tuple(unread)[:UNREAD_KEPT],
         content=content_digest(title, byline, lines),
         byline=line_digest(byline),
         dates=date_signals(tree, container),

@@ -109,7 +109,15 @@ def by_known_container(page: Page) -> Extraction | None:
             known.lines,
         )
     # What the watch learnt stays with it: widgets, and the extractor's verdicts.
-    kept = replace(reading.hint, flips=flips, kept=known.kept, unkept=known.unkept)
+    # Lines kept out as shown before (see ``confirm.already_shown``) stay out while read.
+    read = set(reading.hint.lines)
+    kept = replace(
+        reading.hint,
+        flips=flips,
+        kept=known.kept,
+        unkept=known.unkept,
+        kept_out=tuple(digest for digest in known.kept_out if digest in read),
+    )
     reading = replace(reading, hint=kept)
     if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
         return Extraction(None, _with_dates(reading.hint, known.published, known.modified))
