@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from monitor.config import Config
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
 from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.fetch import Fetcher, FetchSettings
+from monitor.leases import owner_name
 from monitor.models import StoredVersion, Watch, WatchSpec
 from monitor.notify import Delivery, Message, Notifier, mask_url
 from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
@@ -24,15 +26,21 @@ from monitor.storage import Storage
 from monitor.workers import ExtractionPool
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """What ``monitor check`` did: a report per watch asked for, and the signal that
+    stopped it early, if one did."""
+
+    reports: list[CheckReport]
+    stopped_by: int | None = None
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def default_owner() -> str:
-    """Names this process in leases, so an operator can tell daemons apart."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
@@ -47,23 +55,75 @@ def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
     return out
 
 
+async def _until_done_or(stop: asyncio.Event, tasks: Collection[asyncio.Task[T]]) -> None:
+    """Wait for every task to end, or for ``stop``, whichever comes first."""
+    if not tasks:
+        return
+    waits: list[asyncio.Future[Any]] = [
+        asyncio.ensure_future(stop.wait()),
+        asyncio.ensure_future(asyncio.wait(tasks)),
+    ]
+    await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for wait in waits:
+        wait.cancel()  # the tasks themselves go on
+
+
+def _no_target(selectors: Sequence[str]) -> str:
+    tags = ", ".join(repr(s) for s in selectors)
+    return (
+        f"{tags} matches no configured notification target, so its alerts would go "
+        'nowhere; give a target that tag in the config file ([notify] urls = [{ url = "...", '
+        'tags = ["desk"] }]), or name a tag a target has'
+    )
+
+
+def _shown(config: Config) -> str | None:
+    return str(config.path) if config.path else None
+
+
 class Monitor:
     """Watches, their history, and checking them."""
 
-    def __init__(self, config: Config, *, clock: Clock = utcnow, owner: str | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        clock: Clock = utcnow,
+        owner: str | None = None,
+        migrate: bool = False,
+    ) -> None:
+        """``migrate``: upgrade the schema (the daemon's start); else a database behind is
+        an error saying to migrate, and only a new, empty one gets its schema."""
         self.config = config
         self.clock = clock
-        self.owner = owner or default_owner()
+        self.owner = owner or owner_name()
+        self.notifier = self._notifier()  # before any write: a watch notifying nobody stops here
         self.storage = Storage(config.storage_url)
-        self.storage.migrate()
-        self.storage.sync_watches(config.watches, clock())
-        self.notifier = self._notifier()
+        try:
+            if migrate:
+                self.storage.migrate()
+            else:
+                self.storage.require_schema()
+            self.storage.sync_watches(config.watches, clock())
+        except MonitorError:
+            self.storage.close()
+            raise
 
     def _notifier(self) -> Notifier:
         notifier = Notifier(self.config.targets, self.config.apprise_config)
         for spec in self.config.watches:
-            notifier.targets_for(spec.notify)  # registers per-watch Apprise URLs
+            # Registers per-watch Apprise URLs; a tag no target has is an error now, not
+            # alerts marked delivered to nobody later.
+            if spec.notify and not notifier.targets_for(spec.notify):
+                raise ConfigError(
+                    f"[[watch]] {spec.url}: {_no_target(spec.notify)}", path=_shown(self.config)
+                )
         return notifier
+
+    def unreachable(self) -> list[Watch]:
+        """The watches whose alerts would reach no target (their tags match none, or no
+        target is configured at all)."""
+        return [w for w in self.watches() if not self.notifier.targets_for(w.spec.notify)]
 
     def reload(self, config: Config) -> None:
         """Apply a new config (SIGHUP): watches are synced, targets rebuilt."""
@@ -89,6 +149,8 @@ class Monitor:
                 'file under [notify] urls, with a tag ({ url = "...", tags = ["desk"] }), '
                 "and pass --notify desk"
             )
+        if spec.notify and not self.notifier.targets_for(spec.notify):
+            raise ConfigError(f"--notify {_no_target(spec.notify)}")
         return self.storage.add_watch(spec, self.clock())
 
     def remove(self, url: str) -> None:
@@ -172,11 +234,53 @@ class Monitor:
     def lease(self) -> timedelta:
         return timedelta(seconds=self.config.daemon.lease_seconds)
 
+    @asynccontextmanager
+    async def heartbeat(self, held: Callable[[], Collection[str]]) -> AsyncIterator[None]:
+        """While the block runs, renew the leases on the watches ``held()`` names every
+        third of a lease: a lease can then be short (a vanished owner's frees soon) while a
+        slow check keeps its own."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.lease().total_seconds() / 3)
+                urls = list(held())
+                try:
+                    await asyncio.to_thread(
+                        self.storage.renew, urls, self.owner, self.clock(), lease=self.lease()
+                    )
+                except MonitorError as error:  # the next beat tries again
+                    log.warning("cannot renew the leases of the checks running: %s", error)
+
+        task = asyncio.create_task(beat(), name="heartbeat")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
     def check(self, urls: Sequence[str] | None = None) -> list[CheckReport]:
         """Check the given watches (all enabled ones when None) now, then deliver alerts."""
-        return asyncio.run(self._check(urls))
+        return self.check_run(urls).reports
 
-    async def _check(self, urls: Sequence[str] | None) -> list[CheckReport]:
+    def check_run(
+        self, urls: Sequence[str] | None = None, *, stop_signals: Sequence[int] = ()
+    ) -> CheckRun:
+        """``check``, stopped early by any of ``stop_signals`` (the CLI's SIGINT and SIGTERM):
+        the checks finished are reported, the others as stopped, their leases freed."""
+        return asyncio.run(self._check(urls, stop_signals))
+
+    async def _check(self, urls: Sequence[str] | None, stop_signals: Sequence[int]) -> CheckRun:
+        stopped_by: list[int] = []
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def stopped(signum: int) -> None:
+            stopped_by.append(signum)
+            stop.set()
+
+        for signum in stop_signals:
+            loop.add_signal_handler(signum, stopped, signum)
         now = self.clock()
         chosen = [w.url for w in self.storage.list_watches()] if urls is None else list(urls)
         watches = self.storage.claim(chosen, self.owner, now, lease=self.lease()) if chosen else []
@@ -184,16 +288,38 @@ class Monitor:
             with self.extraction_pool(len(watches)) as extraction:
                 pipeline = self.pipeline(fetcher, extraction)
                 limit = asyncio.Semaphore(self.config.daemon.concurrency)
+                running = {watch.url for watch in watches}
 
                 async def one(watch: Watch) -> CheckReport:
-                    async with limit:
-                        return await pipeline.check(watch)
+                    try:
+                        async with limit:
+                            return await pipeline.check(watch)
+                    finally:
+                        running.discard(watch.url)
 
-                reports = list(await asyncio.gather(*(one(w) for w in watches)))
-                await pipeline.deliver_pending()
+                tasks = [asyncio.create_task(one(w), name=w.url) for w in watches]
+                async with self.heartbeat(lambda: running):
+                    await _until_done_or(stop, tasks)
+                reports = [await self._finished(task, stopped_by) for task in tasks]
+                if not stopped_by:
+                    await pipeline.deliver_pending()
         taken = {watch.url for watch in watches}
         busy = [self._busy(url) for url in chosen if url not in taken]
-        return reports + busy
+        return CheckRun(reports + busy, stopped_by[0] if stopped_by else None)
+
+    async def _finished(
+        self, task: asyncio.Task[CheckReport], stopped_by: list[int]
+    ) -> CheckReport:
+        """The task's report; a check still running when a signal came is abandoned (its
+        writes are one transaction: all or nothing) and its watch freed for the next one."""
+        if task.done():
+            return task.result()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        await asyncio.to_thread(self.storage.release_by_url, task.get_name(), self.owner)
+        name = signal.Signals(stopped_by[0]).name
+        return CheckReport(task.get_name(), "stopped", error=f"stopped by {name} before it ended")
 
     def _busy(self, url: str) -> CheckReport:
         until = self.storage.get_watch(url).lease_until
@@ -201,8 +327,9 @@ class Monitor:
         return CheckReport(
             url,
             "busy",
-            error=f"a daemon holds it{when}, checking it now; if that daemon has died, "
-            "the watch frees itself then",
+            error=f"another monitor process is checking it now (its lease runs{when}, "
+            "renewed while the check runs); if that process died on another host, the "
+            "watch frees itself then",
         )
 
     def notify_test(self) -> list[Delivery]:

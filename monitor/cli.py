@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
@@ -49,10 +50,10 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def _monitor(args: argparse.Namespace) -> Monitor:
+def _monitor(args: argparse.Namespace, *, migrate: bool = False) -> Monitor:
     from monitor.app import Monitor  # imported late: `--help` should not load the pipeline
 
-    return Monitor(load_config(find_config(args.config)))
+    return Monitor(load_config(find_config(args.config)), migrate=migrate)
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -101,11 +102,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     # A watchdog kill (SIGABRT) then leaves every thread's stack in the journal.
     faulthandler.enable()
     path = find_config(args.config)
-    monitor = _monitor(args)
+    monitor = _monitor(args, migrate=True)
     try:
         Daemon(monitor, reload_config=lambda: load_config(path)).run()
     finally:
         monitor.close()
+    return 0
+
+
+@command("migrate")
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Create or upgrade the database schema to this monitor's, then exit.
+
+    `monitor run` does the same at start; the other commands refuse a database behind
+    (a new, empty one they set up themselves). Safe while other daemons start: the upgrade
+    is one transaction under a lock. Example: monitor --config /etc/monitor/monitor.toml migrate
+    """
+    from monitor.storage import Storage
+
+    storage = Storage(load_config(find_config(args.config)).storage_url)
+    try:
+        upgraded = storage.migrate()
+    finally:
+        storage.close()
+    _echo("database schema upgraded" if upgraded else "database schema already up to date")
     return 0
 
 
@@ -114,15 +134,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Check the given watches (or --all) once now, deliver alerts, and exit.
 
     The same pipeline as the daemon, for cron jobs and scripts. Exit status 2 when a
-    check failed. Example: monitor check --all
+    watch could not be checked (an error, or another monitor process checking it now), and
+    says which; SIGINT or SIGTERM stops it, reporting what was checked (status 130, 143).
+    Example: monitor check --all
     """
     if not args.urls and not args.all:
         raise ConfigError("name the URLs to check, or pass --all")
     monitor = _monitor(args)
     try:
-        reports = monitor.check(None if args.all else args.urls)
+        run = monitor.check_run(
+            None if args.all else args.urls, stop_signals=(signal.SIGINT, signal.SIGTERM)
+        )
     finally:
         monitor.close()
+    reports = run.reports
     if args.json:
         _print_json([asdict(report) for report in reports])
     else:
@@ -131,7 +156,20 @@ def cmd_check(args: argparse.Namespace) -> int:
             alerts = f", {report.alerts} alert(s)" if report.alerts else ""
             error = f": {report.error}" if report.error else ""
             _echo(f"{report.outcome:<12} {report.url}{detail}{alerts}{error}")
-    return 2 if any(report.outcome == "error" for report in reports) else 0
+    missed = [report for report in reports if report.outcome in NOT_CHECKED]
+    if missed:
+        _echo(
+            f"monitor: checked {len(reports) - len(missed)} of {len(reports)}; not checked: "
+            + ", ".join(f"{report.url} ({report.outcome})" for report in missed),
+            file=sys.stderr,
+        )
+    if run.stopped_by is not None:
+        return 128 + run.stopped_by  # as a shell reports a command a signal ended
+    return 2 if missed else 0
+
+
+NOT_CHECKED = ("error", "busy", "stopped")
+"""Outcomes of a watch `check` was asked for and could not check: exit status 2."""
 
 
 @command("add")
@@ -431,6 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
         return command
 
     add("run")
+    add("migrate")
     p = add("check")
     p.add_argument("urls", nargs="*", metavar="URL")
     p.add_argument("--all", action="store_true", help="check every enabled watch")

@@ -90,7 +90,10 @@ class DaemonSettings:
     user_agent: str | None = None
     per_host: int = 2
     transport: str = "aiohttp"
-    lease_seconds: float = 600.0
+    lease_seconds: float = 60.0
+    """How long a claimed watch stays another process's: renewed while its check runs (a
+    heartbeat), so this bounds the wait after a crash on another host (on this host, a
+    dead process's leases are free at once)."""
     grace_seconds: float = 20.0
     keep_checks_seconds: float = 90 * 86400.0
     alert_attempts: int = 10

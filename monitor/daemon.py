@@ -69,7 +69,8 @@ class Daemon:
         async with Fetcher(self.monitor.fetch_settings()) as fetcher:
             with self.monitor.extraction_pool(self.monitor.config.daemon.concurrency) as pool:
                 pipeline = self.monitor.pipeline(fetcher, pool)
-                await self._loop(pipeline)
+                async with self.monitor.heartbeat(lambda: [t.get_name() for t in self._inflight]):
+                    await self._loop(pipeline)
 
     async def _loop(self, pipeline: Pipeline) -> None:
         settings = self.monitor.config.daemon
@@ -112,6 +113,7 @@ class Daemon:
         )
         if not watches:
             log.info("no watches yet: add one with `monitor add URL` or in the config file")
+        self._warn_of_alerts_to_nobody()
         self.systemd.ready()
         self.systemd.status(f"watching {watches} pages")
         try:
@@ -127,6 +129,22 @@ class Daemon:
             scheduler.shutdown(wait=False)
             await self._drain()
             log.info("monitor stopped after %d checks", self.checked)
+
+    def _warn_of_alerts_to_nobody(self) -> None:
+        if not len(self.monitor.notifier):
+            log.warning(
+                "no notification target is configured: changes are stored, but no alert is "
+                "sent; add Apprise URLs under [notify] urls in the config file"
+            )
+            return
+        for watch in self.monitor.unreachable():
+            log.warning(
+                "%s notifies %s, which matches no configured target: its alerts go nowhere; "
+                "fix the tag with `monitor add %s --notify TAG`, or give a target that tag",
+                watch.url,
+                ", ".join(watch.spec.notify),
+                watch.url,
+            )
 
     async def _tick(self, pipeline: Pipeline) -> None:
         await self._fill(pipeline)
@@ -193,7 +211,8 @@ class Daemon:
             log.error("check %s crashed: %s", task.get_name(), error)
             return
         report = task.result()
-        # Thousands of quiet checks a day would bury the journal: only news is INFO.
+        # Thousands of quiet checks a day would bury the journal: only news is INFO (a
+        # failed check's WARNING is the pipeline's, with its reason).
         quiet = report.outcome in ("unchanged", "not-modified", "error")
         log.log(
             logging.DEBUG if quiet else logging.INFO,

@@ -3,6 +3,7 @@
     MonitorError                 root: the CLI turns any of these into one line and exit 1
     ├── ConfigError              the config file (or a CLI option) is malformed
     ├── StorageError             the database cannot be opened, migrated or written
+    │   ├── SchemaNotCurrent     the database's schema is not this monitor's: migrate
     │   ├── WatchNotFound        no watch has that URL
     │   └── VersionNotFound      the watch has no version with that number
     ├── FetchError               a page could not be fetched (network, status, size)
@@ -33,6 +34,21 @@ class ConfigError(MonitorError):
 
 class StorageError(MonitorError):
     """The database cannot be opened, migrated or written."""
+
+
+class SchemaNotCurrent(StorageError):
+    """The database's schema is at another revision than this monitor's."""
+
+    def __init__(self, current: str | None, head: str, *, known: bool) -> None:
+        if known:
+            advice = "run `monitor migrate` (or restart `monitor run`, which migrates)"
+        else:
+            advice = "it was migrated by a newer monitor: upgrade this one"
+        super().__init__(
+            f"the database is at revision {current or 'none'}, this monitor needs {head}: " + advice
+        )
+        self.current = current
+        self.head = head
 
 
 class WatchNotFound(StorageError):

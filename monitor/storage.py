@@ -21,7 +21,18 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, delete, event, func, or_, select, text, update
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -35,10 +46,11 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from monitor import leases
 from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
-from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.errors import SchemaNotCurrent, StorageError, VersionNotFound, WatchNotFound
 from monitor.models import (
     AlertDraft,
     Article,
@@ -154,8 +166,10 @@ def _summary_of(data: dict[str, Any] | None) -> Summary | None:
 class Storage:
     """Typed access to the monitor's database."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, host: str | None = None) -> None:
         self.url = url
+        self.host = host or leases.this_host()
+        """Leases held by dead processes of this host are free (see leases.py)."""
         try:
             _prepare_sqlite_file(make_url(url))
             self.engine: Engine = create_engine(url, echo=echo, pool_pre_ping=True)
@@ -230,6 +244,34 @@ class Storage:
         finally:
             if engine is not self.engine:
                 engine.dispose()
+
+    def require_schema(self, *, scripts: Path | None = None) -> None:
+        """What every command but ``run`` and ``migrate`` does at start: a brand-new, empty
+        database gets its schema (first use: ``monitor add`` before any daemon ran); one at
+        another revision is a ``SchemaNotCurrent`` saying what to do. Upgrading is left to
+        ``monitor migrate`` and the daemon, so that a one-off command never changes the
+        schema under running daemons."""
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        directory = ScriptDirectory.from_config(_alembic_config(self.url, scripts))
+        head = directory.get_current_head()
+        try:
+            with self.engine.connect() as connection:
+                current = MigrationContext.configure(connection).get_current_revision()
+                empty = current is None and not inspect(connection).get_table_names()
+        except SQLAlchemyError as error:
+            raise StorageError(
+                f"cannot read the database schema ({_masked(str(error), self.url)}); "
+                "check the storage URL and that the database is reachable"
+            ) from error
+        if current == head or head is None:
+            return
+        if empty:
+            self.migrate(scripts=scripts)
+            return
+        known = current is None or current in {rev.revision for rev in directory.walk_revisions()}
+        raise SchemaNotCurrent(current, head, known=known)
 
     def _migration_engine(self) -> Engine:
         """The engine migrations run on: this one, or on SQLite one whose transactions are
@@ -353,16 +395,17 @@ class Storage:
     def claim_due(self, owner: str, now: datetime, *, lease: timedelta, limit: int) -> list[Watch]:
         """Lease up to ``limit`` due watches to ``owner``; others skip them until it ends."""
         with self._session() as session:
+            free = _lease_free(now, self._dead_owners(session, now))
             due = (
                 select(WatchRow.id)
-                .where(WatchRow.enabled.is_(True), WatchRow.next_check_at <= now, _lease_free(now))
+                .where(WatchRow.enabled.is_(True), WatchRow.next_check_at <= now, free)
                 .order_by(WatchRow.next_check_at)
                 .limit(limit)
                 # PostgreSQL: concurrent daemons skip rows another one is claiming.
                 .with_for_update(skip_locked=True)
             )
             ids = list(session.scalars(due))
-            return self._take(session, WatchRow.id.in_(ids), owner, now, lease) if ids else []
+            return self._take(session, WatchRow.id.in_(ids), owner, now, lease, free) if ids else []
 
     def claim(
         self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta
@@ -376,17 +419,27 @@ class Storage:
             missing = [url for url in urls if url not in known]
             if missing:
                 raise WatchNotFound(missing[0])
-            return self._take(session, WatchRow.url.in_(urls), owner, now, lease)
+            free = _lease_free(now, self._dead_owners(session, now))
+            return self._take(session, WatchRow.url.in_(urls), owner, now, lease, free)
+
+    def _dead_owners(self, session: Session, now: datetime) -> list[str]:
+        """The owners of running leases that were processes on this host and died."""
+        owners = session.scalars(
+            select(WatchRow.lease_owner)
+            .distinct()
+            .where(WatchRow.lease_until >= now, WatchRow.lease_owner.like(f"{self.host}:%"))
+        )
+        return leases.dead_owners((o for o in owners if o), self.host)
 
     def _take(
-        self, session: Session, which: Any, owner: str, now: datetime, lease: timedelta
+        self, session: Session, which: Any, owner: str, now: datetime, lease: timedelta, free: Any
     ) -> list[Watch]:
         # Compare-and-set: the UPDATE itself re-checks that the lease is free, so of two
         # racing claimers (two daemons, or a daemon and `monitor check`) only one wins a row,
         # on SQLite (which reads outside the write transaction) as on PostgreSQL.
         session.execute(
             update(WatchRow)
-            .where(which, or_(_lease_free(now), WatchRow.lease_owner == owner))
+            .where(which, or_(free, WatchRow.lease_owner == owner))
             .values(lease_owner=owner, lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
@@ -397,6 +450,19 @@ class Storage:
             .execution_options(populate_existing=True)
         )
         return [self._watch_of(session, row, counted=False) for row in rows]
+
+    def renew(self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta) -> int:
+        """Extend ``owner``'s leases on these watches to ``now + lease`` (the heartbeat of
+        the checks it is running); returns how many it still held."""
+        if not urls:
+            return 0
+        with self._session() as session:
+            result = session.execute(
+                update(WatchRow)
+                .where(WatchRow.url.in_(urls), WatchRow.lease_owner == owner)
+                .values(lease_until=now + lease)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def release_by_url(self, url: str, owner: str) -> None:
         """End ``owner``'s lease on a watch it gave up checking."""
@@ -643,8 +709,9 @@ def _counts(session: Session, table: Any, *where: Any) -> dict[int, int]:
     return {int(watch_id): int(count) for watch_id, count in session.execute(query)}
 
 
-def _lease_free(now: datetime) -> Any:
-    return or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now)
+def _lease_free(now: datetime, dead_owners: Sequence[str] = ()) -> Any:
+    free = or_(WatchRow.lease_until.is_(None), WatchRow.lease_until < now)
+    return or_(free, WatchRow.lease_owner.in_(dead_owners)) if dead_owners else free
 
 
 REBASELINE: dict[str, Any] = {"rebaseline": True}

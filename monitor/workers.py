@@ -11,9 +11,12 @@ too; either way only the job it was running fails, as an ``ExtractionError``.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
@@ -26,11 +29,40 @@ from monitor.errors import ExtractionError
 T = TypeVar("T")
 
 
-def _worker_start() -> None:
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_start(owner: int) -> None:
     # Pebble's SIGTERM handler is Python code, which cannot run while a regex or lxml
     # holds the thread: a worker past its deadline would outlive it by pebble's 3 s
     # grace. The default action ends it at once (it holds nothing worth cleaning up).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_owner(owner)
+
+
+def _die_with_owner(owner: int) -> None:
+    """End this worker with the process that owns the pool, however that one ends.
+
+    A worker's parent is the forkserver, not the owner. The forkserver exits when the
+    last holder of its "alive" pipe closes it: the owner, and every worker, which inherits
+    a copy it never uses; closed here, the forkserver ends with the owner (even on SIGKILL).
+    The kernel then kills this worker as its parent dies (PR_SET_PDEATHSIG): no Python
+    code has to run, so a worker stuck in a regex or in lxml goes too. The resource
+    tracker ends when its last client has.
+    """
+    state = multiprocessing.forkserver._forkserver
+    alive = getattr(state, "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        os.close(alive)
+        setattr(state, "_forkserver_alive_fd", None)  # noqa: B010 (a private attribute)
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere a busy worker lives until its job ends or its deadline passes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    try:
+        os.kill(owner, 0)  # the owner died before the line above: nothing would kill us
+    except ProcessLookupError:
+        os._exit(1)
 
 
 def _how_it_died(exitcode: int | None) -> str:
@@ -83,7 +115,12 @@ class ExtractionPool:
             # The server imports monitor once; each worker forks from it ready
             # (5 ms of CPU) instead of importing it again (0.5 s of CPU per worker).
             context.set_forkserver_preload(["monitor.app", "monitor.cli"])
-            pool = ProcessPool(self.workers, initializer=_worker_start, context=context)
+            pool = ProcessPool(
+                self.workers,
+                initializer=_worker_start,
+                initargs=[os.getpid()],
+                context=context,
+            )
             if not pool.active:  # pebble starts a pool, and its workers, on the first look
                 raise ExtractionError("the extraction worker processes could not be started")
             self._pool = pool

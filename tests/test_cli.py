@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import signal
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import psutil
 import pytest
 from fixtures.edited_pages import ARS, corpus_page
 from fixtures.seed_pages import Chrome, page_v1, page_v2
@@ -89,6 +91,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         assert "Example: monitor" in capsys.readouterr().out, name
     assert set(_COMMANDS) == {
         "run",
+        "migrate",
         "check",
         "add",
         "remove",
@@ -324,7 +327,7 @@ def test_a_page_that_changes_between_checks_gets_a_version_per_edit(
     assert "first version" in out and "4 paragraphs added" in out
 
 
-def test_check_reports_a_watch_a_daemon_is_checking_as_busy(
+def test_check_exits_non_zero_when_another_process_holds_a_watch(
     config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`check` leaves a watch a daemon holds to it, and says so, rather than staying silent."""
@@ -338,9 +341,11 @@ def test_check_reports_a_watch_a_daemon_is_checking_as_busy(
     storage = Storage(load_config(config).storage_url)
     storage.claim_due("daemon", datetime.now(UTC), lease=timedelta(minutes=10), limit=10)
     capsys.readouterr()
-    assert main(["--config", str(config), "check", "--all", "--json"]) == 0
-    (report,) = json.loads(capsys.readouterr().out)
-    assert report["outcome"] == "busy" and "a daemon holds it until" in report["error"]
+    assert main(["--config", str(config), "check", "--all", "--json"]) == 2
+    out, err = capsys.readouterr()
+    (report,) = json.loads(out)
+    assert report["outcome"] == "busy" and "is checking it now" in report["error"]
+    assert f"checked 0 of 1; not checked: {page_server.url('/s')} (busy)" in err
 
 
 def test_history_names_the_kinds_of_each_edit(
@@ -533,3 +538,108 @@ def test_add_refuses_a_notification_url_the_config_does_not_hold(
     assert "ZZZZ" not in err
     assert main(["--config", str(config), "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def no_survivors(family: list[psutil.Process]) -> bool:
+    """Whether all these processes end within 30 s (those left are killed: a failing run
+    leaves nothing behind either)."""
+    _, alive = psutil.wait_procs(family, timeout=30)
+    for left in alive:
+        left.kill()
+    return not alive
+
+
+def start_check(config: Path, *urls: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), "check", *urls],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def one_at_a_time(config: Path) -> None:
+    """Checks in the order asked, one at a time: when the second page is requested, the
+    first check has ended."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[monitor]\n", "[monitor]\nconcurrency = 1\n"), "utf-8")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_check_stopped_by_a_signal_reports_what_it_did_and_leaves_nothing_behind(
+    signum: int, config: Path, page_server: PageServer
+) -> None:
+    """Ctrl-C or SIGTERM: the finished check is reported, the one in flight is reported as
+    stopped and freed, the exit status says which signal, and no process is left."""
+    one_at_a_time(config)
+    page_server.set("/done", page_v1(Chrome(1)))
+    page_server.set("/slow", page_v1(Chrome(2)))
+    done, slow = page_server.url("/done"), page_server.url("/slow")
+    for url in (done, slow):
+        assert cli("--config", str(config), "add", url).returncode == 0
+    release = page_server.hold("/slow", stage="body")
+    process = start_check(config, done, slow)
+    try:
+        page_server.wait_for(1, "/slow", timeout=60)
+        family = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        release.set()
+        process.kill()
+    assert process.returncode == 128 + signum, err
+    assert f"first        {done}" in out
+    assert f"stopped      {slow}: stopped by {signal.Signals(signum).name}" in out
+    assert f"checked 1 of 2; not checked: {slow} (stopped)" in err
+    assert "Traceback" not in err
+    assert no_survivors(family)
+    again = cli("--config", str(config), "check", slow)
+    assert again.returncode == 0 and again.stdout.startswith("first"), again.stderr
+
+
+def test_a_killed_check_holds_no_watch_and_leaves_no_process(
+    config: Path, page_server: PageServer
+) -> None:
+    """SIGKILL mid-check: its worker processes end with it, and the next check takes the
+    watch at once rather than after the dead process's lease."""
+    page_server.set("/slow", page_v1(Chrome(2)))
+    slow = page_server.url("/slow")
+    assert cli("--config", str(config), "add", slow).returncode == 0
+    release = page_server.hold("/slow", stage="body")
+    process = start_check(config, slow)
+    try:
+        page_server.wait_for(1, "/slow", timeout=60)
+        family = psutil.Process(process.pid).children(recursive=True)
+        process.kill()
+        process.communicate(timeout=60)
+    finally:
+        release.set()
+    assert no_survivors(family)
+    again = cli("--config", str(config), "check", "--all")
+    assert again.returncode == 0 and again.stdout.startswith("first"), again.stderr
+
+
+def test_add_refuses_a_tag_no_target_has(config: Path) -> None:
+    """`add --notify` with a tag no configured target carries is an error, not a watch
+    whose alerts are marked delivered to nobody."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + '[notify]\nurls = [{ url = "json://127.0.0.1:9/", tags = ["desk"] }]\n'
+    )
+    done = cli("--config", str(config), "add", "https://example.org/a", "--notify", "dsek")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "'dsek' matches no configured notification target" in done.stderr
+    assert cli("--config", str(config), "list", "--json").stdout.strip() == "[]"
+
+
+def test_a_config_watch_notifying_a_tag_no_target_has_is_an_error_at_start(config: Path) -> None:
+    """A [[watch]] whose notify tags match no target stops every command at start, naming
+    the file and the watch."""
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text + '[notify]\nurls = [{ url = "json://127.0.0.1:9/", tags = ["desk"] }]\n\n'
+        '[[watch]]\nurl = "https://example.org/a"\nnotify = "dsek"\n'
+    )
+    done = cli("--config", str(config), "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"{config}: [[watch]] https://example.org/a: 'dsek' matches no" in done.stderr

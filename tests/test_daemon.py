@@ -18,6 +18,7 @@ import pytest
 from fixtures.hostile_pages import json_ld_author_bomb
 from fixtures.seed_pages import Chrome, page_v1
 from servers import PageServer, WebhookReceiver
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config import Target
@@ -127,6 +128,37 @@ def test_the_daemon_checks_due_watches_survives_a_dead_url_and_stops_on_sigterm(
     assert listing[good]["versions"] == 1 and listing[good]["error"] is None
     assert "connection refused" in (listing[dead]["error"] or "")
     assert listing[dead]["versions"] == 0
+
+
+def test_the_daemon_logs_a_line_per_change_or_error_and_warns_of_no_target(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """At INFO the journal holds one line per new version and one warning per failed check
+    (with its reason), nothing from the HTTP client, and a warning at start that no
+    notification target is configured."""
+    page_server.set("/story", page_v1(Chrome(1)))
+    good, dead = page_server.url("/story"), f"http://127.0.0.1:{closed_port()}/story"
+    config = tmp_path / "monitor.toml"
+    write_config(config, tmp_path / "monitor.db", [dead, good])
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/story", timeout=30)
+        monitor_cli(config, "list")  # both checks are stored once the listing shows them
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    lines = err.splitlines()
+    assert [line for line in lines if good in line] == [
+        f"INFO monitor.daemon: checked {good}: first (version 1)"
+    ]
+    failures = [line for line in lines if dead in line]
+    assert len(failures) == 1, err
+    failed = failures[0]
+    assert failed.startswith(f"WARNING monitor.pipeline: {dead}: ")
+    assert "connection refused" in failed
+    assert any("no notification target is configured" in line for line in lines)
+    assert not [line for line in lines if "httpx" in line or "HTTP Request" in line]
 
 
 def test_sighup_reloads_the_config_and_a_new_watch_is_checked(
@@ -409,11 +441,11 @@ def test_every_waiting_alert_goes_out_at_the_first_tick(
     )
 
 
-def test_a_killed_daemon_leaves_no_half_written_version(
+def test_a_killed_daemon_leaves_no_half_written_version_and_no_lease(
     tmp_path: Path, page_server: PageServer, systemd: Systemd
 ) -> None:
     """SIGKILL in the middle of a check: the database opens fine, holds nothing partial, and
-    says which daemon's lease keeps the watch until when."""
+    the dead daemon's lease holds the watch no longer: the next check takes it at once."""
     page_server.set("/story", page_v1(Chrome(1)))
     release = page_server.hold("/story", stage="body")
     config = tmp_path / "monitor.toml"
@@ -431,7 +463,48 @@ def test_a_killed_daemon_leaves_no_half_written_version(
     (row,) = json.loads(listing.stdout)
     assert (row["versions"], row["last_check"]) == (0, None)
     (report,) = json.loads(monitor_cli(config, "check", "--all", "--json").stdout)
-    assert report["outcome"] == "busy" and "frees itself" in report["error"]
+    assert report["outcome"] == "first"
+
+
+def lease_ends(db: Path, seen: int, timeout: float = 30) -> list[datetime]:
+    """The first ``seen`` different ends the watch's lease had, read from the database."""
+    store = Storage(f"sqlite:///{db}")
+    ends: list[datetime] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while len(ends) < seen and time.monotonic() < deadline:
+            with Session(store.engine) as session:
+                end = session.scalar(select(WatchRow.lease_until))
+            if end is not None and end not in ends:
+                ends.append(end)
+            time.sleep(0.05)  # a row has no event to wait on
+    finally:
+        store.close()
+    return ends
+
+
+def test_a_check_in_flight_keeps_its_lease_past_the_lease_period(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """A lease is short but renewed while its check runs (a heartbeat): a check that takes
+    longer than one lease period still holds its watch."""
+    page_server.set("/slow", page_v1(Chrome(1)))
+    release = page_server.hold("/slow", stage="headers")
+    config = tmp_path / "monitor.toml"
+    daemon_config(config, tmp_path / "monitor.db", [page_server.url("/slow")], lease='"1s"')
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/slow", timeout=30)
+        ends = lease_ends(tmp_path / "monitor.db", 4)
+        hits = page_server.hits("/slow")
+    finally:
+        release.set()
+        code, err = stop(process)
+    assert code == 0, err
+    assert len(ends) == 4 and ends == sorted(ends)
+    assert ends[-1] - ends[0] >= timedelta(seconds=1)
+    assert hits == 1  # an expired lease would have let the next tick check it again
 
 
 def test_with_no_config_the_daemon_runs_on_sqlite_in_the_state_directory(

@@ -423,3 +423,77 @@ def test_0004_keeps_each_fetched_page_once_and_every_version_readable(
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM raw_page")).scalar() == 2
         assert "raw_html" not in {c["name"] for c in inspect(connection).get_columns("version")}
+
+
+# -- who migrates ------------------------------------------------------------------------------
+
+
+def run_cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def revision_of(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@pytest.fixture
+def config_on(db_url: str, tmp_path: Path) -> Path:
+    """A config file naming the test's database."""
+    path = tmp_path / "monitor.toml"
+    path.write_text(f'[storage]\nurl = "{db_url}"\n', encoding="utf-8")
+    return path
+
+
+def test_a_command_on_a_database_behind_says_to_migrate_and_changes_nothing(
+    db_url: str, engine: Engine, config_on: Path
+) -> None:
+    """`monitor list` on a database at an older revision names both revisions and the
+    command to run, exits 1 without a traceback, and leaves the schema as it was."""
+    command.upgrade(alembic_config(db_url), "0002")
+    done = run_cli(config_on, "list")
+    assert done.returncode == 1
+    assert done.stderr.strip() == (
+        f"monitor: error: the database is at revision 0002, this monitor needs {head(db_url)}: "
+        "run `monitor migrate` (or restart `monitor run`, which migrates)"
+    )
+    assert revision_of(engine) == "0002"
+
+
+def test_monitor_migrate_upgrades_a_database_behind_to_head(
+    db_url: str, engine: Engine, config_on: Path
+) -> None:
+    """`monitor migrate` brings an old database to head; the other commands then work."""
+    command.upgrade(alembic_config(db_url), "0002")
+    done = run_cli(config_on, "migrate")
+    assert (done.returncode, done.stdout) == (0, "database schema upgraded\n"), done.stderr
+    assert revision_of(engine) == head(db_url)
+    assert run_cli(config_on, "migrate").stdout == "database schema already up to date\n"
+    assert run_cli(config_on, "list").returncode == 0
+
+
+def test_any_command_sets_up_a_brand_new_empty_database(
+    db_url: str, engine: Engine, config_on: Path
+) -> None:
+    """First use: `monitor list` on an empty database creates the schema, at head."""
+    done = run_cli(config_on, "list")
+    assert done.returncode == 0, done.stderr
+    assert revision_of(engine) == head(db_url)
+
+
+def test_a_database_from_a_newer_monitor_is_refused_with_advice(
+    db_url: str, engine: Engine, config_on: Path
+) -> None:
+    """A revision this monitor does not know means a newer monitor migrated it: say so."""
+    command.upgrade(alembic_config(db_url), "head")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    done = run_cli(config_on, "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "at revision 0099" in done.stderr and "upgrade this one" in done.stderr

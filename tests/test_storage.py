@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +22,7 @@ from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.leases import owner_name
 from monitor.models import (
     AlertDraft,
     Article,
@@ -406,6 +410,54 @@ def test_release_by_url_ends_only_the_owners_lease(storage: Storage, watch_id: i
     assert row(storage).lease_owner == "d1"
     storage.release_by_url(URL, "d1")
     assert urls(storage.claim_due("d2", T0, lease=LEASE, limit=10)) == [URL]
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The pid of a process of this host that has ended (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", ""])
+    process.wait(timeout=60)
+    return process.pid
+
+
+def test_a_lease_whose_owner_died_on_this_host_is_free_at_once(
+    storage: Storage, watch_id: int, dead_pid: int
+) -> None:
+    """A crashed process's lease (its host and pid in the owner's name) is taken by the next
+    claim, by a daemon as by `monitor check`, long before it runs out."""
+    dead = owner_name(storage.host, dead_pid)
+    assert urls(storage.claim([URL], dead, T0, lease=LEASE)) == [URL]
+    assert urls(storage.claim_due("d2", T0 + timedelta(seconds=1), lease=LEASE, limit=10)) == [URL]
+    storage.release_by_url(URL, "d2")
+    storage.claim([URL], dead, T0, lease=LEASE)
+    assert urls(storage.claim([URL], "cli", T0 + timedelta(seconds=1), lease=LEASE)) == [URL]
+
+
+def test_a_lease_of_a_live_process_or_of_another_host_is_kept(
+    storage: Storage, second: Storage, dead_pid: int
+) -> None:
+    """A live owner's lease, and one of another host (whose pids say nothing here), hold
+    until they run out."""
+    storage.add_watch(spec(URL), T0)
+    storage.add_watch(spec(OTHER), T0)
+    storage.claim([URL], owner_name(storage.host, os.getpid()), T0, lease=LEASE)
+    storage.claim([OTHER], owner_name(f"elsewhere-{storage.host}", dead_pid), T0, lease=LEASE)
+    assert second.claim_due("d2", T0 + LEASE - timedelta(seconds=1), lease=LEASE, limit=10) == []
+    assert second.claim([URL, OTHER], "cli", T0, lease=LEASE) == []
+
+
+def test_renew_extends_only_the_owners_own_leases(storage: Storage) -> None:
+    """The heartbeat moves the end of the leases its owner holds, and no one else's."""
+    storage.add_watch(spec(URL), T0)
+    storage.add_watch(spec(OTHER), T0)
+    storage.claim([URL], "d1", T0, lease=LEASE)
+    storage.claim([OTHER], "d2", T0, lease=LEASE)
+    later = T0 + LEASE - timedelta(seconds=1)
+    assert storage.renew([URL, OTHER], "d1", later, lease=LEASE) == 1
+    assert row(storage, URL).lease_until == later + LEASE
+    assert row(storage, OTHER).lease_until == T0 + LEASE
+    after = T0 + LEASE + timedelta(seconds=1)
+    assert urls(storage.claim_due("d3", after, lease=LEASE, limit=10)) == [OTHER]
 
 
 @contextmanager

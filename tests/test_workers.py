@@ -8,10 +8,14 @@ import itertools
 import os
 import signal
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import TypeVar
 
+import psutil
 import pytest
 from fixtures.hostile_pages import json_ld_author_bomb
 from fixtures.seed_pages import Chrome, page_v1
@@ -155,3 +159,48 @@ def test_the_event_loop_runs_while_a_hostile_page_is_read() -> None:
     turns = run(scenario())
     assert turns[-1] - turns[0] >= 1.5
     assert max(later - earlier for earlier, later in itertools.pairwise(turns)) < 0.5
+
+
+OWNER = """
+import asyncio, sys
+from fixtures.jobs import report_pid_then_hold_the_gil
+from monitor.workers import ExtractionPool
+
+async def main():
+    with ExtractionPool(2, deadline=600) as pool:
+        await pool.run(report_pid_then_hold_the_gil, int(sys.argv[1]))
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(
+    "signum", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["KILL", "TERM", "INT"]
+)
+def test_workers_die_with_the_process_that_owns_them(signum: int, tmp_path: Path) -> None:
+    """However the owner ends (SIGKILL included), its forkserver, its workers (one stuck in
+    a regex that holds the GIL) and its resource tracker end with it."""
+    script = tmp_path / "owner.py"
+    script.write_text(OWNER, encoding="utf-8")
+    tests = Path(__file__).parent
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        server.settimeout(60)
+        owner = subprocess.Popen(
+            [sys.executable, str(script), str(server.getsockname()[1])],
+            env={**os.environ, "PYTHONPATH": str(tests)},
+        )
+        try:
+            connection, _ = server.accept()
+            with connection:
+                busy = int(connection.makefile().readline())
+            family = psutil.Process(owner.pid).children(recursive=True)
+            assert busy in {child.pid for child in family}
+            owner.send_signal(signum)
+            owner.wait(timeout=60)
+        finally:
+            owner.kill()
+    _, alive = psutil.wait_procs(family, timeout=30)
+    for left in alive:  # a failing run leaves nothing behind either
+        left.kill()
+    assert alive == []
