@@ -9,21 +9,25 @@ from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from monitor.config import Config
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
 from monitor.errors import ConfigError, MonitorError, StorageError
-from monitor.fetch import Fetcher, FetchSettings
 from monitor.leases import owner_name
 from monitor.models import StoredVersion, Watch, WatchSpec
 from monitor.notify import Delivery, Message, Notifier, mask_url
-from monitor.pipeline import CheckReport, Pipeline, PipelineSettings
 from monitor.render import AlertContext, render_alert
 from monitor.retention import Retention
 from monitor.storage import Storage
-from monitor.workers import ExtractionPool
+
+if TYPE_CHECKING:
+    # Checking needs the HTTP client, the extractors and the worker pool; the commands
+    # that only read the history do not, so these load when a check first runs.
+    from monitor.fetch import Fetcher, FetchSettings
+    from monitor.pipeline import CheckReport, Pipeline
+    from monitor.workers import ExtractionPool
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
@@ -191,6 +195,8 @@ class Monitor:
     # -- checking -------------------------------------------------------------
 
     def fetch_settings(self) -> FetchSettings:
+        from monitor.fetch import FetchSettings
+
         daemon = self.config.daemon
         settings = FetchSettings(
             timeout=daemon.timeout_seconds,
@@ -207,9 +213,13 @@ class Monitor:
 
     def extraction_pool(self, jobs: int) -> ExtractionPool:
         """Worker processes for ``jobs`` checks at a time, with the configured deadline."""
+        from monitor.workers import ExtractionPool
+
         return ExtractionPool(jobs, self.config.daemon.extract_timeout_seconds)
 
     def pipeline(self, fetcher: Fetcher, extraction: ExtractionPool) -> Pipeline:
+        from monitor.pipeline import Pipeline, PipelineSettings
+
         daemon = self.config.daemon
         return Pipeline(
             self.storage,
@@ -271,6 +281,8 @@ class Monitor:
         return asyncio.run(self._check(urls, stop_signals))
 
     async def _check(self, urls: Sequence[str] | None, stop_signals: Sequence[int]) -> CheckRun:
+        from monitor.fetch import Fetcher
+
         stopped_by: list[int] = []
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -317,11 +329,15 @@ class Monitor:
         task.cancel()
         with suppress(asyncio.CancelledError):
             await task
+        from monitor.pipeline import CheckReport
+
         await asyncio.to_thread(self.storage.release_by_url, task.get_name(), self.owner)
         name = signal.Signals(stopped_by[0]).name
         return CheckReport(task.get_name(), "stopped", error=f"stopped by {name} before it ended")
 
     def _busy(self, url: str) -> CheckReport:
+        from monitor.pipeline import CheckReport
+
         until = self.storage.get_watch(url).lease_until
         when = f" until {until:%H:%M:%S} UTC" if until else ""
         return CheckReport(

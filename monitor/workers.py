@@ -114,7 +114,7 @@ class ExtractionPool:
             context = multiprocessing.get_context("forkserver")
             # The server imports monitor once; each worker forks from it ready
             # (5 ms of CPU) instead of importing it again (0.5 s of CPU per worker).
-            context.set_forkserver_preload(["monitor.app", "monitor.cli"])
+            context.set_forkserver_preload(["monitor.app", "monitor.cli", "monitor.pipeline"])
             pool = ProcessPool(
                 self.workers,
                 initializer=_worker_start,
