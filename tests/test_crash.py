@@ -1,9 +1,11 @@
-"""Crashes: `monitor check --all` killed with SIGKILL at random points, over and over,
-while the pages change between runs, loses nothing, invents nothing and alerts once.
+"""Crashes: `monitor check --all` and `monitor run` killed with SIGKILL at random points,
+over and over, while the pages change between runs, lose nothing, invent nothing and
+alert once.
 
 Each cycle serves a new revision of every page, then runs the real command (a
-subprocess) and kills it after a random delay (seeded, so a failure can be replayed), or
-lets it finish. Then, one lease period later (an injected clock, not a wait), a last
+subprocess; `check` and `run` in turn) and kills it after a random delay (seeded, so a
+failure can be replayed), or lets a `check` finish. Before a daemon's turn the watches
+are made due, as time would. Then, one lease period later (an injected clock, not a wait), a last
 check recovers what the killed runs held, and the database and the webhook receiver
 are compared with what was served: version numbers without a gap, each version a
 revision that was served, in order, none twice, every version a finished run reported
@@ -31,9 +33,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from servers import PageServer, WebhookReceiver
+from sqlalchemy import update
 
 from monitor.app import Monitor
 from monitor.config import load_config
+from monitor.schema import WatchRow
 from monitor.storage import Storage
 
 CYCLES = int(os.environ.get("MONITOR_CRASH_CYCLES", "4"))
@@ -103,6 +107,38 @@ def run_check(config: Path, kill_after: float | None) -> dict[str, int] | None:
     return {r["url"]: r["version"] for r in reports if r["version"] is not None}
 
 
+def run_daemon(config: Path, kill_after: float) -> None:
+    """Start `monitor run` and kill it after ``kill_after`` seconds (it never ends alone)."""
+    proc = subprocess.Popen(
+        [MONITOR, "--config", str(config), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        _, err = proc.communicate(timeout=kill_after)
+        raise AssertionError(f"the daemon exited by itself: {err.decode(errors='replace')}")
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        _, err = proc.communicate()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert b"Traceback" not in err, err.decode(errors="replace")
+
+
+def make_due(url: str) -> None:
+    """Every watch due now, as if its interval had passed."""
+    storage = Storage(url)
+    try:
+        with storage.engine.begin() as connection:
+            connection.execute(
+                update(WatchRow).values(next_check_at=datetime(2000, 1, 1, tzinfo=UTC))
+            )
+    finally:
+        storage.close()
+
+
 def served_revision(text: str) -> int:
     match = REVISION.search(text)
     assert match, text
@@ -123,7 +159,7 @@ def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
         f'[storage]\nurl = "{url}"\n'
         f"[notify]\nurls = [{targets}]\n"
         # The page server is on loopback; a short lease so killed runs hold watches briefly.
-        '[monitor]\nallow_internal = ["127.0.0.1"]\nlease = "1s"\ntimeout = "5s"\n'
+        '[monitor]\nallow_internal = ["127.0.0.1"]\nlease = "1s"\ntimeout = "5s"\ntick = "1s"\n'
         + "".join(f'[[watch]]\nurl = "{u}"\nname = "story-{n}"\n' for n, u in enumerate(urls)),
         encoding="utf-8",
     )
@@ -139,6 +175,12 @@ def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
     for revision in range(1, CYCLES + 1):
         for n in range(PAGES):
             page_server.set(f"/story-{n}", page(n, revision))
+        if revision % 2 == 0:
+            make_due(url)
+            # The daemon starts like a check, then ticks every second: it is killed
+            # anywhere from its start to well after its first checks.
+            run_daemon(config, rng.uniform(0.05, span * 1.5))
+            continue
         kill_after = rng.uniform(0.05, span) if rng.random() < KILL_SHARE else None
         versions = run_check(config, kill_after)
         if versions is not None:
