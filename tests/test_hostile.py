@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import json
 import os
@@ -98,9 +99,15 @@ async def declare_oversized(writer: Writer, stop: asyncio.Event) -> None:
     await writer.drain()
 
 
+@functools.cache
 def _bomb() -> bytes:
     # 64 MiB of HTML, 64 times the cap, in about 64 KiB on the wire.
     return gzip.compress(b"<html><body>" + b"<p></p>" * (64 * MiB // 7), compresslevel=9)
+
+
+async def gzip_bomb(writer: Writer, stop: asyncio.Event) -> None:
+    # Made when asked for, not when the module is collected.
+    await answer("200 OK", _bomb(), Content_Encoding="gzip")(writer, stop)
 
 
 async def stream_50mb(writer: Writer, stop: asyncio.Event) -> None:
@@ -153,7 +160,7 @@ PAGES: dict[str, Behaviour] = {
     "/trickle": trickle,
     "/stalled-body": stall_body,
     "/oversized": declare_oversized,
-    "/gzip-bomb": answer("200 OK", _bomb(), Content_Encoding="gzip"),
+    "/gzip-bomb": gzip_bomb,
     "/redirect-loop": answer("302 Found", b"", Location="/redirect-loop"),
     "/404": answer("404 Not Found", b"<h1>Not Found</h1>"),
     "/410": answer("410 Gone", b"<h1>Gone</h1>"),
