@@ -13,8 +13,8 @@ A page server in its own process (aiohttp) serves ``/p/<i>``; page i behaves by 
 - 1: answers after 3 s, past the 2 s fetch timeout, every other time (slow pages);
 - 2: a new revision at every fetch (a version and an alert per check);
 - 3: alternately 200 and 404 (taken down, back online);
-- 4: JSON-LD built to keep the extractor busy past the 3 s extraction deadline, every
-  third fetch (its worker is killed and replaced);
+- 4: JSON-LD built to keep the extractor busy past the 3 s extraction deadline (each
+  first check of it has its worker killed and replaced; it is never read);
 - else: the same article, with a clock and counters in its chrome that change each time.
 
 Every watch is checked every 10 s (the shortest interval), the daemon ticks every second,
@@ -25,9 +25,10 @@ lag. Every ``--every`` seconds the script samples the daemon: RSS of the daemon 
 its worker processes (/proc/PID/status VmRSS), open file descriptors (/proc/PID/fd,
 daemon and workers), the number of processes, and the database's size (SQLite file and
 WAL). The first fifth of the run (start-up, first versions, workers' imports) is left
-out of the verdict; over the rest, each series gets its median and a least-squares slope,
-and is "flat" when the slope would move it by less than 5% of its median (2 MiB, 2 FDs at
-least) over the measured span. SIGTERM ends the run; the script then checks that the
+out; over the rest, each series gets its median and least-squares slope, and is "flat"
+when the median of its last quarter exceeds that of its second quarter by at most 3% of
+its median (2 MiB or 2 FDs at least): a leak grows from one to the other, noise
+(connections opening and closing) does not. SIGTERM ends the run; the script then checks that the
 daemon exited 0 and left no process behind.
 
 Prints a Markdown table and writes ``bench/results/soak.json`` (``--short``: only prints).
@@ -106,7 +107,7 @@ def serve(port_file: Path) -> None:
             await asyncio.sleep(3)
         if kind == 3 and n % 2 == 0:
             return web.Response(status=404, text="<h1>Gone</h1>", content_type="text/html")
-        if kind == 4 and n % 3 == 0:
+        if kind == 4:
             return web.Response(text=bomb(i), content_type="text/html")
         revision = f"{n} times" if kind == 2 else "twice"
         return web.Response(text=page(i, revision, n), content_type="text/html")
@@ -241,18 +242,20 @@ def verdicts(samples: list[dict[str, float]]) -> dict[str, dict[str, Any]]:
     """Median, slope per hour and flat or not, for each series past the warm-up."""
     kept = samples[int(len(samples) * WARM_UP) :]
     xs = [s["t"] for s in kept]
-    span = (xs[-1] - xs[0]) if len(xs) > 1 else 0.0
+    quarter = max(1, len(samples) // 4)
     out: dict[str, dict[str, Any]] = {}
     for key in ("rss_daemon_mib", "rss_workers_mib", "fds_daemon", "fds_all", "processes"):
         ys = [s[key] for s in kept]
         median = statistics.median(ys)
-        per_s = slope(xs, ys)
-        allowed = max(0.05 * median, FLOOR.get(key, 0.5))
+        second = statistics.median(s[key] for s in samples[quarter : 2 * quarter])
+        last = statistics.median(s[key] for s in samples[-quarter:])
+        allowed = max(0.03 * median, FLOOR.get(key, 0.5))
         out[key] = {
             "median": median,
             "max": max(ys),
-            "slope_per_hour": per_s * 3600,
-            "flat": abs(per_s * span) < allowed,
+            "slope_per_hour": slope(xs, ys) * 3600,
+            "growth": last - second,
+            "flat": last - second <= allowed,
         }
     db = [s["db_mib"] for s in kept]
     out["db_mib"] = {
@@ -403,8 +406,8 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 def report(result: dict[str, Any]) -> str:
     rows = [
-        "| series | median | max | slope per hour | verdict |",
-        "|---|--:|--:|--:|---|",
+        "| series | median | max | slope per hour | 2nd → last quarter | verdict |",
+        "|---|--:|--:|--:|--:|---|",
     ]
     names = {
         "rss_daemon_mib": "RSS, daemon (MiB)",
@@ -417,9 +420,10 @@ def report(result: dict[str, Any]) -> str:
     for key, name in names.items():
         v = result["verdicts"][key]
         verdict = {True: "flat", False: "NOT flat", None: "grows (changing pages)"}[v["flat"]]
+        growth = f"{v['growth']:+.1f}" if "growth" in v else ""
         rows.append(
             f"| {name} | {v['median']:.1f} | {v['max']:.1f} | {v['slope_per_hour']:+.2f} "
-            f"| {verdict} |"
+            f"| {growth} | {verdict} |"
         )
     lag = result["lag_ms"]
     rows.append(
