@@ -204,7 +204,9 @@ def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
             revisions = [served_revision("\n".join(v.article.paragraphs)) for v in history]
             # Each version is a revision that was served, in the order served, none twice,
             # and the last one is what the page says now.
-            assert revisions == sorted(set(revisions)), revisions
+            assert revisions == sorted(set(revisions)), [
+                (v.number, v.kind, r) for v, r in zip(history, revisions, strict=True)
+            ]
             assert revisions[-1] == CYCLES, revisions
             for run in finished:
                 if watch_url in run.versions:
