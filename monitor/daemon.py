@@ -176,7 +176,12 @@ class Daemon:
                 for watch in due:
                     self.monitor.storage.release_by_url(watch.url, self.monitor.owner)
                 return
+            running = {task.get_name() for task in self._inflight}
             for watch in due:
+                if watch.url in running:
+                    # Its check outlasted the lease: a second one beside it would store
+                    # the same page twice. The running check's save releases the row.
+                    continue
                 task = asyncio.create_task(pipeline.check(watch), name=watch.url)
                 self._inflight.add(task)
                 task.add_done_callback(partial(self._done, pipeline))

@@ -71,6 +71,13 @@ class Systemd:
                 times.append(time.monotonic())
         return times
 
+    def wait_for_prefix(self, prefix: str) -> str:
+        """Read notifications until a line starts with ``prefix``; returns that line."""
+        while True:
+            for line in self.sock.recv(4096).decode().split("\n"):
+                if line.startswith(prefix):
+                    return line
+
     def wait_for(self, state: str) -> list[str]:
         """Read notifications until one contains ``state``; returns all read."""
         seen = []
@@ -217,6 +224,29 @@ def daemon_config(path: Path, db: Path, urls: list[str], **monitor: str) -> None
         f"{settings}{watches}",
         encoding="utf-8",
     )
+
+
+def test_a_check_that_outlasts_its_lease_is_not_started_again_beside_itself(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """A watch whose check is still running when its lease runs out is not claimed and
+    checked a second time by the same daemon (two checks of one page would store a
+    version twice)."""
+    page_server.set("/slow", page_v1(Chrome(1)))
+    release = page_server.hold("/slow")
+    config = tmp_path / "monitor.toml"
+    daemon_config(config, tmp_path / "monitor.db", [page_server.url("/slow")], lease='"1s"')
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/slow", timeout=30)
+        for _ in range(5):  # five ticks (a status each): the lease is long past
+            systemd.wait_for_prefix("STATUS=")
+        assert page_server.hits("/slow") == 1
+    finally:
+        release.set()
+        code, err = stop(process)
+    assert code == 0, err
 
 
 def test_sigterm_lets_a_check_in_flight_finish_and_store_its_version(
