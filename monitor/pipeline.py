@@ -94,6 +94,12 @@ class PipelineSettings:
     """Versions kept and alerts sent per watch (no limit unless configured)."""
 
 
+NO_TARGET = (
+    "no notification target is configured: add one under [notify] in the config, "
+    "then `monitor notify-test`"
+)
+
+
 def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
     rendered = render_alert(ctx, budget)
     return AlertDraft(
@@ -479,6 +485,18 @@ class Pipeline:
             after = batch[-1].id
 
     async def _deliver(self, alert: PendingAlert) -> list[Delivery]:
+        if not alert.targets:
+            # Nobody to tell: the alert stays undelivered (``monitor list`` counts it),
+            # never "sent" to nobody.
+            await asyncio.to_thread(
+                self.storage.mark_alert,
+                alert.id,
+                self.clock(),
+                failed_targets=("(none)",),
+                error=NO_TARGET,
+                retry_at=None,
+            )
+            return []
         message = Message(alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url)
         if alert.kind == DIGEST:
             # Written empty, gathering alerts for an hour: what it says is known now.

@@ -179,6 +179,29 @@ def test_a_paragraph_shown_all_along_and_read_only_now_is_no_addition(
     assert subjects(smtp_server) == ["[monitor] Silent edit: reported $2.5 → $2.7 billion — story"]
 
 
+def test_an_alert_with_no_target_to_go_to_stays_undelivered(
+    tmp_path: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no notification target configured, an edit's alert is not marked sent to
+    nobody: `monitor list` counts it as not delivered, saying what to configure."""
+    page_server.set(PATH, page_v1(Chrome(1)))
+    config = one_watch(tmp_path, page_server.url(PATH))
+    check(config)
+    page_server.set(PATH, edited_v1("$2.5 billion", "$2.7 billion"))
+    check(config)
+    capsys.readouterr()
+    assert main(["--config", str(config), "list", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["undelivered_alerts"] == 1
+    storage = Storage(f"sqlite:///{tmp_path}/m.db")
+    try:
+        [(_, _, state, _, error)] = storage.alerts(page_server.url(PATH))
+    finally:
+        storage.close()
+    assert state == "failed" and error is not None
+    assert error.startswith("no notification target is configured")
+
+
 def test_a_date_only_change_is_recorded_without_an_alert(
     setup: tuple[Path, str],
     page_server: PageServer,
