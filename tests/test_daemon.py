@@ -112,21 +112,40 @@ def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
     return process.returncode, err
 
 
-def test_the_daemon_checks_due_watches_survives_a_dead_url_and_stops_on_sigterm(
-    tmp_path: Path, page_server: PageServer, systemd: Systemd
-) -> None:
-    """A due page is checked and stored, a dead URL only marks its watch, SIGTERM exits 0."""
+def _story_and_dead(page_server: PageServer) -> tuple[str, str]:
+    """A served story's URL, and a URL on a closed port."""
     page_server.set("/story", page_v1(Chrome(1)))
-    good, dead = page_server.url("/story"), f"http://127.0.0.1:{closed_port()}/story"
-    config = tmp_path / "monitor.toml"
-    write_config(config, tmp_path / "monitor.db", [dead, good])
+    return page_server.url("/story"), f"http://127.0.0.1:{closed_port()}/story"
 
+
+def _one_pass(
+    config: Path,
+    systemd: Systemd,
+    page_server: PageServer,
+    urls: list[str],
+    *,
+    listed: bool = False,
+) -> tuple[int, str]:
+    """Run the daemon on ``urls`` until the story is fetched (and, ``listed``, until its
+    check is stored), then stop it; its exit status and stderr."""
+    write_config(config, config.with_name("monitor.db"), urls)
     process = start_daemon(config, systemd)
     try:
         systemd.wait_for("READY=1")
         page_server.wait_for(1, "/story", timeout=30)
+        if listed:
+            monitor_cli(config, "list")  # both checks are stored once the listing shows them
     finally:
         code, err = stop(process)
+    return code, err
+
+
+def test_the_daemon_checks_due_watches_survives_a_dead_url_and_stops_on_sigterm(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """A due page is checked and stored, a dead URL only marks its watch, SIGTERM exits 0."""
+    config, good, dead = tmp_path / "monitor.toml", *_story_and_dead(page_server)
+    code, err = _one_pass(config, systemd, page_server, [dead, good])
     assert code == 0, err
     assert "Traceback" not in err
     assert "STOPPING=1" in "\n".join(systemd.wait_for("STOPPING=1"))
@@ -143,17 +162,8 @@ def test_the_daemon_logs_a_line_per_change_or_error_and_warns_of_no_target(
     """At INFO the journal holds one line per new version and one warning per failed check
     (with its reason), nothing from the HTTP client, and a warning at start that no
     notification target is configured."""
-    page_server.set("/story", page_v1(Chrome(1)))
-    good, dead = page_server.url("/story"), f"http://127.0.0.1:{closed_port()}/story"
-    config = tmp_path / "monitor.toml"
-    write_config(config, tmp_path / "monitor.db", [dead, good])
-    process = start_daemon(config, systemd)
-    try:
-        systemd.wait_for("READY=1")
-        page_server.wait_for(1, "/story", timeout=30)
-        monitor_cli(config, "list")  # both checks are stored once the listing shows them
-    finally:
-        code, err = stop(process)
+    config, good, dead = tmp_path / "monitor.toml", *_story_and_dead(page_server)
+    code, err = _one_pass(config, systemd, page_server, [dead, good], listed=True)
     assert code == 0, err
     lines = err.splitlines()
     assert [line for line in lines if good in line] == [

@@ -216,7 +216,9 @@ def _version_0001(number: int, text_: str, title: str) -> dict[str, object]:
     }
 
 
-def _insert_story_watch(connection: sa.Connection, at: datetime) -> None:
+def _insert_story_watch(
+    connection: sa.Connection, at: datetime, notify: list[str] | None = None
+) -> None:
     """Watch 1, on STORY, as a revision-0001 database holds it."""
     connection.execute(
         sa.insert(_WATCH).values(
@@ -230,7 +232,7 @@ def _insert_story_watch(connection: sa.Connection, at: datetime) -> None:
             created_at=at,
             next_check_at=at,
             error_count=0,
-            notify=[],
+            notify=notify or [],
             options={},
         )
     )
@@ -365,22 +367,7 @@ def test_0003_replaces_stored_apprise_urls_by_references(db_url: str, engine: En
     command.upgrade(alembic_config(db_url), "0002")
     at = datetime(2026, 1, 1)
     with engine.begin() as connection:
-        connection.execute(
-            sa.insert(_WATCH).values(
-                id=1,
-                url=STORY,
-                name="",
-                every="1h",
-                source="cli",
-                enabled=True,
-                state="active",
-                created_at=at,
-                next_check_at=at,
-                error_count=0,
-                notify=["desk", secret_url],
-                options={},
-            )
-        )
+        _insert_story_watch(connection, at, notify=["desk", secret_url])
     storage = Storage(db_url)
     try:
         storage.migrate()
