@@ -45,7 +45,9 @@ from pagegen import (
 from pagegen import squash as _squash
 from synthetic import HEADLINES, INLINE_KIND, STYLES, SYNTHETIC_KINDS, synthetic_block
 
-SPLITS = ("tune", "holdout")
+SPLITS = ("tune", "holdout", "sealed")
+SEALED_PREFIX = "aeb-"
+"""Pages of the sealed corpus (``aeb.py``): judged by counts only, never looked at."""
 CLASS_MODES = ("original", "hashed", "stripped")
 
 # A block must stay small enough to move; bigger chrome is cut into its children.
@@ -73,7 +75,12 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 
 
 def split_of(name: str) -> str:
-    """'tune' or 'holdout': by the first hex digit of sha256(name), 0-7 tune, 8-f holdout."""
+    """'tune' or 'holdout': by the first hex digit of sha256(name), 0-7 tune, 8-f holdout.
+
+    Pages of the sealed corpus are 'sealed', whatever their hash.
+    """
+    if name.startswith(SEALED_PREFIX):
+        return "sealed"
     return "tune" if int(hashlib.sha256(name.encode()).hexdigest()[0], 16) < 8 else "holdout"
 
 

@@ -835,6 +835,8 @@ def _replace_byline(doc: Any, old: str, new: str, article: set[Any]) -> bool:
             )
         ):
             continue  # another story's byline in a "related" box is not this article's
+        if any(a.tag in ("li", "nav") for a in element.iterancestors()):
+            continue  # nor one in a list of stories (salon-1's "most read" menus)
         for attr, holder in (("text", element), ("tail", element.getparent())):
             value = getattr(element, attr)
             if holder is None or not value or not pattern.search(value):

@@ -63,6 +63,31 @@ def test_the_split_puts_47_pages_in_tune_and_32_in_holdout() -> None:
     assert (news + web).count("tune") == 47 and (news + web).count("holdout") == 32
 
 
+def test_the_sealed_corpus_pages_are_sealed_whatever_their_hash() -> None:
+    """Pages made by bench/aeb.py are judged apart, never tuned on: split 'sealed'."""
+    assert chrome.split_of("aeb-042bb7b5fe") == "sealed"
+    assert {chrome.split_of(f"aeb-{n:010x}") for n in range(64)} == {"sealed"}
+
+
+def test_the_sealed_corpus_metadata_is_read_from_the_pages_own_tags() -> None:
+    """aeb.py: the annotation has only the body; title, byline, language are the page's."""
+    import aeb
+    import lxml.html
+
+    page = lxml.html.document_fromstring(
+        '<html lang="en-US"><head><title>Site | Story</title>'
+        '<meta property="og:title" content="Story"><meta name="author" content="Ana Ruiz">'
+        '<meta property="article:author" content="https://site.example/ana">'
+        "</head><body><p>x</p></body></html>"
+    )
+    assert aeb.metadata(page) == {
+        "title": "Story",
+        "byline": "Ana Ruiz",
+        "excerpt": "",
+        "lang": "en-US",
+    }
+
+
 def test_harvested_blocks_hold_no_expected_text(
     pages: dict[str, CorpusPage], harvests: dict[str, list[Block]]
 ) -> None:

@@ -232,3 +232,24 @@ def test_a_quotation_that_chrome_slipped_into_is_still_the_articles() -> None:
     )
     assert any("table stakes" in line for line in again.lines), "read before: it stays"
     assert not any("Lucas Silva" in line for line in again.lines)
+
+
+def _tmz(after_last: str) -> str:
+    html = (CORPUS / "tmz-1" / "source.html").read_text(encoding="utf-8")
+    last = "they can ID the culprit.</p>"
+    assert last in html
+    return html.replace(last, last + after_last, 1)
+
+
+def test_a_poll_under_a_short_article_is_not_read() -> None:
+    """Five paragraphs and a poll box under them (tmz-1): the poll's counter line is no
+    prose, so the poll is no part of the article's run, whatever its question says."""
+    poll = '<div class="c-8f2e"><p>Poll: {}?</p><p>Yes {}% · No {}% · {} votes</p></div>'
+    plain = lines(_tmz(""))
+    first = extract(
+        _tmz(poll.format("What the new tax rules mean for renters", 38, 62, "28,309")), URL
+    )
+    assert first.article is not None
+    assert first.article.paragraphs == plain
+    again = _tmz(poll.format("Should hotels answer for what guests lose in rooms", 41, 59, "2,517"))
+    assert extract(again, URL, None, first.hint).article is None, "the same article"

@@ -83,6 +83,43 @@ def test_a_byline_marked_nowhere_is_the_by_line_under_the_headline() -> None:
     assert byline_of(parse(page)) == "Jane Doe"
 
 
+@pytest.mark.parametrize(
+    ("under_headline", "name"),
+    [
+        (  # wikia, its classes hashed: an avatar link with the name, a bullet, the time
+            '<div class="css-89adca"><div class="css-7a3c7e"><a href="/u/CC7567"><img '
+            'src="a.png"><span class="css-2b6341"><span data-name="">James Akinaka</span>'
+            '</span></a><span class="css-9f7431"> &#8226; <time datetime="2017-02-23">8h'
+            "</time></span></div></div>",
+            "James Akinaka",
+        ),
+        (  # yahoo-1, its classes hashed: the name, the role, then the comment count
+            '<div class="css-df40aa"><div class="css-819d77"><a href="/author/ben-silverman">'
+            'Ben Silverman</a><div class="css-550e77">Games Editor</div></div><span>·</span>'
+            "<span>874 comments</span></div>",
+            "Ben Silverman",
+        ),
+    ],
+    ids=["wikia", "yahoo-1"],
+)
+def test_a_name_over_the_storys_time_under_the_headline_is_the_byline(
+    under_headline: str, name: str
+) -> None:
+    """No "By", no byline class: an element under the headline that opens with a person's
+    name, followed by the story's time or counters, is the byline."""
+    page = f"<html><body><h1>Talks resume</h1>{under_headline}<p>Story.</p></body></html>"
+    assert byline_of(parse(page)) == name
+
+
+def test_a_subheading_over_the_first_paragraph_is_no_byline() -> None:
+    """A name must open the element and be followed by a time: a dek is not a byline."""
+    page = (
+        "<html><body><h1>Talks resume</h1><h2>Ceasefire Talks Resume</h2>"
+        "<p>The talks resumed in Geneva on Monday, the third round this year.</p></body></html>"
+    )
+    assert byline_of(parse(page)) == ""
+
+
 def test_a_by_line_naming_no_person_is_no_byline() -> None:
     """ "by Taboola" or "by AP" under the headline names no person: no byline is made up."""
     page = (

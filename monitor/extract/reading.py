@@ -198,9 +198,15 @@ def blocks(container: LexborNode) -> Found:
 
 
 def _is_prose(block: Block) -> bool:
+    # A counter line is never prose, however long ("Yes 38% · No 62% · 28,309 votes").
+    return _is_long(block) and not is_meta(block.text)
+
+
+def _is_long(block: Block) -> bool:
+    """Long enough to be a paragraph, and not a line of links."""
     if block.link_share >= 0.5:
         return False
-    words = block.text.split()
+    words = [word for word in block.text.split() if any(ch.isalnum() for ch in word)]
     if len(words) >= _PROSE_WORDS:
         return True
     return sum(1 for ch in block.text if "\u3040" <= ch <= "\ud7af") >= _PROSE_CJK_CHARS
@@ -307,7 +313,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
         if is_notice(block.text) or (
             block.tag in odd
             and block.slot in run
-            and not _is_prose(block)
+            and not _is_long(block)  # a long byline line is read for its names
             and not DECLARATION.search(block.text)
         ):
             continue

@@ -198,7 +198,24 @@ def _byline_in(node: LexborNode) -> str:
             text = f"{text} {texts[index + 1]}"
         if names := _names_after_by(text):
             return names
+    return _name_over_dateline(texts)
+
+
+def _name_over_dateline(texts: list[str]) -> str:
+    """A byline with no "By": an element under the headline that opens with a person's
+    name, followed by the story's time or counters ("James Akinaka • 8h", "Ben Silverman
+    Games Editor · 874 comments"). The name, and nothing else, must open the element."""
+    if len(texts) < 2 or any(ch.isdigit() for ch in texts[0]) or not _is_name(texts[0]):
+        return ""
+    after = texts[1 : 1 + _DATELINE_TEXTS]
+    if any(any(ch.isdigit() for ch in t) or has_relative_time(t) for t in after):
+        return texts[0]
     return ""
+
+
+def _is_name(text: str) -> bool:
+    words = text.split()
+    return 2 <= len(words) <= _NAME_WORDS and all(_NAME.match(word) for word in words)
 
 
 def _names_after_by(line: str) -> str:
@@ -215,6 +232,8 @@ def _names_after_by(line: str) -> str:
 
 
 _BYLINE_LOOK = 12
+_DATELINE_TEXTS = 3  # a name's role, a separator, then the time
+_NAME_WORDS = 4
 _BYLINE_TEXTS = 24
 _BYLINE_WORDS = 10
 
