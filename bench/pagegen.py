@@ -161,13 +161,14 @@ def find_article(doc: Any, paragraphs: Sequence[str]) -> ArticleNodes:
     need = max(int(len(matched) * 0.8), 1)
     container = max((a for a, c in counts.items() if c >= need), key=lambda a: depth[a])
     inside = [p for p in matched if container in set(p.iterancestors())]
-    # Reader-mode output keeps the author's bio box; an edit or a correction does not go there.
+    # Reader-mode output keeps the author's bio box, and some blogs' comments
+    # (firefox-nightly-blog); an edit or a correction does not go there.
     body = [p for p in inside if not _in_aside_box(p, container)]
     return ArticleNodes(container, body or inside)
 
 
 _RELATED_BOX = re.compile(r"\brelated|\baside\b|recirc|more-stories", re.IGNORECASE)
-_ASIDE_BOX = re.compile(r"author|\bbio|byline|related|newsletter|promo", re.IGNORECASE)
+_ASIDE_BOX = re.compile(r"author|\bbio|byline|related|newsletter|promo|comment", re.IGNORECASE)
 
 
 def _in_aside_box(p: Any, container: Any) -> bool:

@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+SEND_WAIT = 1.0
+"""Seconds a notification may wait for room in systemd's queue before it is dropped."""
 
 
 class Notifier:
@@ -58,18 +60,21 @@ class Notifier:
             log.warning("ignoring NOTIFY_SOCKET=%r: not a path or @abstract name", raw)
         return None
 
-    def notify(self, state: str) -> bool:
+    def notify(self, state: str, wait: float = SEND_WAIT) -> bool:
         """Send one notification (``KEY=value`` lines); True if it was sent.
 
         False when there is no service manager to tell, or when sending
         failed: a daemon must not die because systemd went away, so the
-        failure is logged instead of raised.
+        failure is logged instead of raised. Nor must it hang because systemd
+        reads slowly: a datagram socket's queue is short (10 on Linux), and a
+        full one blocks the sender, so a send waits ``wait`` seconds at most.
         """
         address = self.address()
         if address is None:
             return False
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+                sock.settimeout(wait)
                 sock.sendto(state.encode("utf-8"), address)
         except OSError as exc:
             log.warning("could not notify systemd at %r: %s", address.replace("\0", "@"), exc)
@@ -100,8 +105,10 @@ class Notifier:
         return self.notify(f"STATUS={one_line}")
 
     def watchdog_ping(self) -> bool:
-        """Tell the watchdog the service is alive (``WATCHDOG=1``)."""
-        return self.notify("WATCHDOG=1")
+        """Tell the watchdog the service is alive (``WATCHDOG=1``). Sent from the event
+        loop: never waits (a ping that finds systemd's queue full is dropped; the next
+        one goes when systemd has read)."""
+        return self.notify("WATCHDOG=1", wait=0.0)
 
     def watchdog_interval(self) -> float | None:
         """Seconds between watchdog pings, or None when no watchdog watches us.

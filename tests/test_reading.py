@@ -253,3 +253,26 @@ def test_a_poll_under_a_short_article_is_not_read() -> None:
     assert first.article.paragraphs == plain
     again = _tmz(poll.format("Should hotels answer for what guests lose in rooms", 41, 59, "2,517"))
     assert extract(again, URL, None, first.hint).article is None, "the same article"
+
+
+def test_a_row_of_links_among_the_paragraphs_is_not_read() -> None:
+    """Links one after another with only a bar between them are a menu or a footer (this
+    one is youth.cn's), however much other text the line holds."""
+    row = (
+        '<p><a href="/a">关于我们</a>｜<a href="/b">联系我们</a>｜<a href="/c">广告服务</a>'
+        '｜<a href="/d">人才招聘</a>｜<a href="/e">中国互联网举报中心</a>　Youth.cn. '
+        "请发送qnb至38020143　订阅手机青年报</p>"
+    )
+    assert lines(seed_page("v2", after=row)) == lines(seed_page("v2"))
+
+
+def test_a_paragraph_of_many_links_in_prose_is_read() -> None:
+    """Links with words between them are prose (wikipedia-3), however many they are."""
+    prose = (
+        '<p>Well-known families of <a href="/w/1">Pauli matrices</a>, <a href="/w/2">Gell-Mann'
+        ' matrices</a> and their generalizations are Hermitian. In <a href="/w/3">theoretical '
+        'physics</a> such <a href="/w/4">Hermitian</a> <a href="/w/5">matrices</a> are often '
+        'multiplied by <a href="/w/6">imaginary</a> coefficients.</p>'
+    )
+    read = lines(seed_page("v2", after=prose))
+    assert any(line.startswith("Well-known families of Pauli matrices") for line in read)

@@ -200,3 +200,14 @@ def test_watchdog_interval_for_another_pid_is_none() -> None:
 def test_watchdog_interval_without_a_valid_period_is_none(env: dict[str, str]) -> None:
     """A missing, zero, negative or malformed WATCHDOG_USEC (or malformed PID) means no watchdog."""
     assert Notifier(env).watchdog_interval() is None
+
+
+def test_a_systemd_that_reads_nothing_never_blocks_the_daemon(systemd: FakeSystemd) -> None:
+    """The socket's queue holds 10 datagrams on Linux; past that, a ping is dropped at once
+    and a state waits its bounded time, then is dropped: neither blocks for good (the
+    daemon's event loop sends them: blocked, it would stop while looking alive)."""
+    notifier = Notifier({"NOTIFY_SOCKET": systemd.notify_socket})
+    sent = [notifier.watchdog_ping() for _ in range(200)]
+    assert sent[0] is True and sent[-1] is False, "the queue filled, and pings were dropped"
+    assert notifier.notify("STOPPING=1", wait=0.01) is False
+    assert systemd.receive() == "WATCHDOG=1", "what was queued is still there"

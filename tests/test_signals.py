@@ -111,6 +111,16 @@ def test_a_name_over_the_storys_time_under_the_headline_is_the_byline(
     assert byline_of(parse(page)) == name
 
 
+def test_an_author_bio_under_the_headline_is_no_byline() -> None:
+    """A name that opens a sentence is a bio's, whatever counter follows it."""
+    page = (
+        "<html><body><h1>About This Site</h1><div><p><strong>Liam Murphy</strong> is a staff "
+        "writer covering climate. Follow on X @liam_climate.</p><p>74,110 followers · "
+        '<a href="/author/murphy">More by Liam Murphy</a></p></div><p>Story.</p></body></html>'
+    )
+    assert byline_of(parse(page)) == ""
+
+
 def test_a_subheading_over_the_first_paragraph_is_no_byline() -> None:
     """A name must open the element and be followed by a time: a dek is not a byline."""
     page = (

@@ -15,6 +15,7 @@ so the reading does not wobble when chrome grows or shrinks around it.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,9 @@ CONTENT_TAGS = frozenset(
     "details summary address hr br".split()
 )
 _LINK_DENSE = 0.7
+# Links one after another with only a bar or a bullet between them: a menu, a footer.
+_SEPARATOR = re.compile(r"\s*[|｜·•/»>–—]\s*")
+_LINK_ROW = 3
 # A prose block: a sentence or more (CJK scripts write more per character).
 _PROSE_WORDS = 8
 _PROSE_CJK_CHARS = 25
@@ -76,6 +80,9 @@ class Block:
     ids: tuple[int, ...] = ()
     """The block elements of ``path``, numbered in document order: which element, not
     only which kind (two sibling boxes share a path, never an id)."""
+    link_row: int = 0
+    """How many of its links follow another with only a separator between them
+    ("Home | News | Contact"): a row of them is navigation, whatever its share of text."""
 
     @property
     def tag(self) -> str:
@@ -116,6 +123,8 @@ class _Collector:
         self._next_id = 0
         self._parts: list[str] = []
         self._link_chars = 0
+        self._link_row = 0
+        self._since_link: list[str] | None = None  # the text since the last link ended
 
     def enter(self, step: str) -> Restore:
         outer = self.path, self.ids
@@ -127,6 +136,16 @@ class _Collector:
         self._parts.append(text)
         if in_link:
             self._link_chars += len(text.strip())
+        elif self._since_link is not None:
+            self._since_link.append(text)
+
+    def link_starts(self) -> None:
+        if self._since_link is not None and _SEPARATOR.fullmatch("".join(self._since_link)):
+            self._link_row += 1
+        self._since_link = None
+
+    def link_ends(self) -> None:
+        self._since_link = []
 
     def flush(self) -> None:
         if not self._parts:
@@ -135,8 +154,8 @@ class _Collector:
         if line:
             line = normalize_line(line)
             share = self._link_chars / max(len(line), 1)
-            self.blocks.append(Block(line, self.path, share, self.ids))
-        self._parts, self._link_chars = [], 0
+            self.blocks.append(Block(line, self.path, share, self.ids, self._link_row))
+        self._parts, self._link_chars, self._link_row, self._since_link = [], 0, 0, None
 
 
 def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
@@ -146,15 +165,17 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
     elements deep, past Python's recursion limit.
     """
     # Each frame: the children still to read, inside a link?, the path to restore on
-    # leaving a block element (None for an inline one).
-    stack: list[tuple[Iterator[LexborNode], bool, Restore | None]] = [
-        (root.iter(include_text=True), False, None)
+    # leaving a block element (None for an inline one), is it a link's own frame?
+    stack: list[tuple[Iterator[LexborNode], bool, Restore | None, bool]] = [
+        (root.iter(include_text=True), False, None, False)
     ]
     while stack:
-        children, in_link, outer = stack[-1]
+        children, in_link, outer, link = stack[-1]
         child = next(children, None)
         if child is None:
             stack.pop()
+            if link:
+                out.link_ends()
             if outer is not None:
                 out.flush()
                 out.path, out.ids = outer
@@ -173,10 +194,13 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
         if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
             continue
         if tag not in BLOCK_TAGS:
-            stack.append((child.iter(include_text=True), in_link or tag == "a", None))
+            link = tag == "a" and not in_link
+            if link:
+                out.link_starts()
+            stack.append((child.iter(include_text=True), in_link or link, None, link))
             continue
         out.flush()
-        stack.append((child.iter(include_text=True), in_link, out.enter(_step(tag, attrs))))
+        stack.append((child.iter(include_text=True), in_link, out.enter(_step(tag, attrs)), False))
 
 
 def blocks(container: LexborNode) -> Found:
@@ -190,7 +214,7 @@ def blocks(container: LexborNode) -> Found:
     kept: list[Block] = []
     linked: set[int] = set()
     for block in out.blocks:
-        if block.link_share >= _LINK_DENSE:
+        if block.link_share >= _LINK_DENSE or block.link_row >= _LINK_ROW:
             linked.update(block.ids)
         elif any(ch.isalnum() for ch in block.text):
             kept.append(block)

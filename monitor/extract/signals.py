@@ -207,9 +207,12 @@ def _name_over_dateline(texts: list[str]) -> str:
     Games Editor · 874 comments"). The name, and nothing else, must open the element."""
     if len(texts) < 2 or any(ch.isdigit() for ch in texts[0]) or not _is_name(texts[0]):
         return ""
-    after = texts[1 : 1 + _DATELINE_TEXTS]
-    if any(any(ch.isdigit() for ch in t) or has_relative_time(t) for t in after):
-        return texts[0]
+    for text in texts[1 : 1 + _DATELINE_TEXTS]:
+        words = len(text.split())
+        if any(ch.isdigit() for ch in text) or has_relative_time(text):
+            return texts[0] if words <= _DATELINE_WORDS else ""
+        if words > _ROLE_WORDS:
+            return ""  # the name opens a sentence ("Liam Murphy is a staff writer…"): a bio
     return ""
 
 
@@ -233,6 +236,8 @@ def _names_after_by(line: str) -> str:
 
 _BYLINE_LOOK = 12
 _DATELINE_TEXTS = 3  # a name's role, a separator, then the time
+_DATELINE_WORDS = 6
+_ROLE_WORDS = 3
 _NAME_WORDS = 4
 _BYLINE_TEXTS = 24
 _BYLINE_WORDS = 10
