@@ -110,11 +110,13 @@ DECLARATION = re.compile(
     r"corrected\b|clarification\b|editor'?s'? note\b|update \d|an earlier version)",
     re.IGNORECASE,
 )
+# Each number is read from its first digit (the CJK form has no \b before it): else a long
+# run of digits is scanned again from each of its digits (quadratic).
 RELATIVE_TIME = re.compile(
     r"\b(?:\d+|an?|one|a few|several)\s+(?:sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|"
     r"weeks?|months?|years?)\s+ago\b|\bjust now\b|\byesterday\b|"
     r"\bvor\s+(?:\d+|einer?|wenigen)\s+\w+|\bil y a\s+\S+\s+\w+|\bhace\s+\S+\s+\w+|"
-    r"\bhá\s+\S+\s+\w+|\d+\s*(?:秒|分钟?|小时|時間|日|天|週間?|周|か?月|年)前",
+    r"\bhá\s+\S+\s+\w+|(?<!\d)\d+\s*(?:秒|分钟?|小时|時間|日|天|週間?|周|か?月|年)前",
     re.IGNORECASE,
 )
 # Every relative time holds one of these: most lines hold none, and skip the pattern.

@@ -24,6 +24,11 @@ _CJK_END = frozenset("。！？")
 # Before a '.', these do not end a sentence: initials and dotted abbreviations (U.S., p.m.)
 # and a few titles and short forms common in the corpus' languages.
 _INITIALS = re.compile(r"(?:^|[\s(\"“„«‘])(?:[^\W\d_]\.)+$")
+_WORD_START = re.compile(r"[\s(\"“„«‘]")
+_NOT_SPACE = re.compile(r"\S")
+WORD_BEFORE_CHARS = 64
+"""How far before a '.' an abbreviation or a run of initials is looked for: longer than
+any abbreviation, and than any run of initials a name or an acronym has."""
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st gen sen rep gov lt col sgt capt jr sr inc co corp ltd vs etc nr "
     "jan feb apr aug sep sept oct nov dec approx ca bzw usw vgl sra dra av mme mlle".split()
@@ -58,19 +63,21 @@ def split_sentences(text: str) -> tuple[str, ...]:
 
 
 def _ends_sentence(text: str, at: int, end: int) -> bool:
+    # Called at every terminator of a paragraph: it reads only near ``at``, never the
+    # text before it or after it whole (that made a long paragraph quadratic).
     if text[at] in _CJK_END:
         # “…？”他说: a quotation's own mark, and the sentence goes on after it.
         closed = text[end - 1] not in _CJK_END
         return not (closed and text[end : end + 1].isalnum())
-    rest = text[end:]
-    if not rest[:1].isspace():
+    if not text[end : end + 1].isspace():
         return False  # "2.5", "U.S.-led", "…”said" and the end of the text
-    following = rest.lstrip()
-    if not following or following[0].islower():
+    following = _NOT_SPACE.search(text, end)
+    if following is None or following.group().islower():
         return False
     if text[at:end] == ".":
-        word = re.split(r"[\s(\"“„«‘]", text[:at])[-1].lower()
-        if _INITIALS.search(text[:end]) or word in _ABBREVIATIONS:
+        before = max(0, at - WORD_BEFORE_CHARS)
+        word = _WORD_START.split(text[before:at])[-1].lower()
+        if _INITIALS.search(text, before, end) or word in _ABBREVIATIONS:
             return False
     return True
 

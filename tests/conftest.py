@@ -8,10 +8,12 @@ import importlib
 import os
 import secrets
 import shutil
+import signal
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import psycopg
 import pytest
@@ -27,6 +29,26 @@ from monitor.storage import Storage
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     importlib.import_module("imghdr")
+
+HANG_GUARD_S = 120
+"""Seconds a test using ``hang_guard`` may run before it fails: a guard against a hang
+(a regular expression gone quadratic on a big input), never a measure of speed."""
+
+
+@pytest.fixture
+def hang_guard() -> Iterator[None]:
+    """Fail the test, instead of hanging the suite, if it runs past ``HANG_GUARD_S``."""
+
+    def expired(signum: int, frame: FrameType | None) -> None:
+        pytest.fail(f"still running after {HANG_GUARD_S} s: a hang, not a slow machine")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(HANG_GUARD_S)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @pytest.fixture

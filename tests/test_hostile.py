@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.hostile_pages import PROSE, json_ld_author_bomb
+from fixtures.hostile_pages import PROSE, byline_of_spaces, digits_ago, json_ld_author_bomb
 
 HOST = "127.0.0.1"
 MiB = 1024 * 1024
@@ -195,6 +195,8 @@ PAGES: dict[str, Behaviour] = {
     "/short-content-length": short_length,
     "/reset-mid-body": reset_mid_body,
     "/json-ld-bomb": answer("200 OK", json_ld_author_bomb()),
+    "/byline-spaces": answer("200 OK", byline_of_spaces(MAX_BYTES - 4096)),
+    "/digits-ago": answer("200 OK", digits_ago(MAX_BYTES - 4096)),
 }
 
 
@@ -341,7 +343,7 @@ ERRORS = {
 }
 """The pages that cannot be read: each must be its watch's error, saying why."""
 
-READABLE = ["/lying-charset", "/invalid-utf8", "/deeply-nested"]
+READABLE = ["/lying-charset", "/invalid-utf8", "/deeply-nested", "/byline-spaces", "/digits-ago"]
 """Pages that are odd but readable: each must be stored as the watch's first version."""
 
 EITHER = ["/empty", "/binary-as-html", "/json-ld-bomb"]
@@ -368,7 +370,9 @@ def test_an_unreadable_response_is_a_clear_per_watch_error(run: Run, path: str) 
 
 @pytest.mark.parametrize("path", READABLE)
 def test_an_odd_but_readable_page_is_stored(run: Run, path: str) -> None:
-    """A page with a lying charset, invalid UTF-8 or deep nesting is stored as version 1."""
+    """A page with a lying charset, invalid UTF-8, deep nesting, or a page's worth of spaces
+    or digits where a pattern could rescan them (byline, relative time), is stored as
+    version 1, read well within its deadline."""
     report = run.reports[path]
     assert report["error"] is None, report
     assert report["version"] == 1, report

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from fixtures.hostile_pages import page_text
 
 from monitor.normalize import (
     COMPARE_STEPS,
@@ -155,6 +156,19 @@ def test_relative_times_are_found_and_dropped_whatever_the_language() -> None:
     assert not has_relative_time("Chicago knows the snow")
     assert without_relative_time("Jane Doe 5 hours ago") == "Jane Doe"
     assert without_relative_time("Chicago, 1871") == "Chicago, 1871"
+
+
+@pytest.mark.usefixtures("hang_guard")
+def test_a_page_long_number_is_read_for_a_relative_time_from_its_first_digit() -> None:
+    """A number is read from its first digit only: a page's worth of digits (5 MiB) before
+    a relative time's cue is one number, read once."""
+    from monitor.normalize import has_relative_time, without_relative_time
+
+    digits = page_text("1")
+    assert not has_relative_time(f"{digits}x ago")
+    assert without_relative_time(f"{digits}x ago") == f"{digits}x ago"
+    assert has_relative_time(f"{digits}日前")
+    assert has_relative_time("更新于 12345小时前")
 
 
 def test_a_lone_surrogate_becomes_a_replacement_character() -> None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import pytest
 from fixtures.edited_pages import URL, corpus_page
+from fixtures.hostile_pages import page_text
 
 from monitor.extract import extract_article
-from monitor.sentences import quotation_spans, same_number, split_sentences, tokens
+from monitor.sentences import (
+    WORD_BEFORE_CHARS,
+    quotation_spans,
+    same_number,
+    sentence_spans,
+    split_sentences,
+    tokens,
+)
 
 # -- the sentence splitter ---------------------------------------------------------------------
 
@@ -83,6 +91,24 @@ def test_sentences_cover_each_real_paragraph(name: str) -> None:
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     """Sentences end at a terminator (and its closing quotes) before a new sentence."""
     assert list(split_sentences(text)) == sentences
+
+
+def test_only_the_characters_just_before_a_point_say_if_it_is_an_abbreviation() -> None:
+    """An abbreviation or a run of initials is looked for in the WORD_BEFORE_CHARS characters
+    before a '.', whatever precedes them; a run of initials longer than that is not seen."""
+    prose = "word " * 1000
+    assert split_sentences(f"{prose}Dr. Roe came.") == (f"{prose}Dr. Roe came.",)
+    initials = "A." * WORD_BEFORE_CHARS
+    assert split_sentences(f"{initials} Next") == (initials, "Next")
+
+
+@pytest.mark.usefixtures("hang_guard")
+def test_a_paragraph_as_long_as_a_page_is_split_in_one_pass() -> None:
+    """Each '.' is judged on the characters around it, never on the whole text before it: a
+    page's worth (5 MiB) of long sentences with initials and abbreviations splits."""
+    sentence = "Word " * 200 + "the U.S. Army and Dr. Roe met."
+    paragraph = page_text(f"{sentence} ")
+    assert len(sentence_spans(paragraph)) == paragraph.count("met.")
 
 
 @pytest.mark.parametrize(

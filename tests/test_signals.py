@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.hostile_pages import LARGEST_PAGE, byline_of_spaces, page_text
 
 from monitor.extract.container import parse
 from monitor.extract.signals import byline_of, declared_dates, names_only, title_of
@@ -66,6 +67,31 @@ def test_without_declared_dates_there_are_none() -> None:
 def test_a_byline_is_its_names_not_the_counters_beside_them(line: str, names: str) -> None:
     """Dates, counts and relative times in a byline line are page metadata, not the byline."""
     assert names_only(line) == names
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Jane Doe - Ben Roe", "Jane Doe, Ben Roe"),
+        ("Jane Doe \t -  · Ben Roe", "Jane Doe, Ben Roe"),
+        ("Jane Doe-Roe", "Jane Doe-Roe"),
+        ("  Jane Doe  \n\n  Ben Roe  ", "Jane Doe, Ben Roe"),
+    ],
+    ids=["spaced-dash", "separators-in-a-row", "hyphenated-name", "lines"],
+)
+def test_a_byline_line_splits_at_its_separators_with_their_spaces(line: str, names: str) -> None:
+    """A spaced dash, a dot or a line break separates names; a hyphen inside a name does not."""
+    assert names_only(line) == names
+
+
+@pytest.mark.usefixtures("hang_guard")
+def test_a_byline_with_a_page_of_spaces_in_it_still_reads_as_its_names() -> None:
+    """The spaces before a byline separator are read once, however many: a page's worth of
+    them (5 MiB) between two names, or before a separator, reads as the names."""
+    spaces = page_text(" ")
+    assert names_only(f"Jane{spaces}Doe") == "Jane Doe"
+    assert names_only(f"Jane Doe{spaces}· 5 min ago") == "Jane Doe"
+    assert byline_of(parse(byline_of_spaces(LARGEST_PAGE))) == "Jane Doe"
 
 
 def test_the_reader_pages_byline_drops_its_view_counter() -> None:

@@ -73,8 +73,11 @@ _AUTHORS_READ = 8
 
 
 # What separates the parts of a byline line: "Jane Doe · June 2, 2021 · 56200 views".
+# The spaces before a separator are taken from where they start, never from inside them:
+# else a long run of spaces with no separator after it is scanned again from each of its
+# spaces (quadratic).
 _BY = re.compile(r"^(?:by|von|par|por|door|di|av|af)\b\s*", re.IGNORECASE)
-_BYLINE_PARTS = re.compile(r"\s*(?:[·•|/—–]|\n|\s-\s)\s*")
+_BYLINE_PARTS = re.compile(r"(?:(?<!\s)\s+)?(?:[·•|/—–]|\n|\s-\s)\s*")
 
 
 def names_only(text: str) -> str:
