@@ -58,6 +58,8 @@ AUDIT: dict[str, str] = {
     "monitor.extract.chrome._SLUG_PARTS 3d57f064": CLASS,
     "monitor.extract.container._SAFE_ID 1ddb278e": ANCHORED + "; at most 101 characters",
     "monitor.extract.container._TOKEN 6cd01245": LINEAR,
+    "monitor.extract.reading._SEPARATOR 102d4685": ANCHORED + " (fullmatch); on the text "
+    "between two links, each character read once",
     "monitor.extract.extractor._drop_ignored() 1fd38d5c": USER,
     "monitor.extract.shapes._NOTICE 86df627f": ANCHORED,
     "monitor.extract.shapes._ENUMERATOR feac372e": ANCHORED,
