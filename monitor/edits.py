@@ -35,6 +35,10 @@ EditKind = Literal[
 ]
 
 KINDS: tuple[EditKind, ...] = get_args(EditKind)
+COMPARED = 2_000
+"""The most sentences of a paragraph, or words of a sentence, aligned one by one: past
+it (no prose is this long; a hostile page is) the whole is rewritten, because aligning
+is quadratic and runs on the daemon's event loop."""
 """Every kind, most newsworthy first: the order of ``classify``'s result."""
 
 # Kinds said as counts ("3 sentences added"); the others by their label ("toll 12 → 15").
@@ -177,6 +181,9 @@ class _Reading:
         """Two versions of a paragraph: its sentences aligned, rewritten ones classified,
         whole ones lost or gained kept for later (they may have moved)."""
         old_spans, new_spans = sentence_spans(old), sentence_spans(new)
+        if len(old_spans) + len(new_spans) > COMPARED:
+            self.add(Edit("rewritten", old, new, "sentence rewritten"))
+            return
         matcher = SequenceMatcher(
             None,
             [comparison_key(old[a:b]) for a, b in old_spans],
@@ -218,6 +225,9 @@ class _Reading:
         Changes inside a quotation go to ``quoted``."""
         old_tokens = tokens(old[old_span[0] : old_span[1]], old_span[0])
         new_tokens = tokens(new[new_span[0] : new_span[1]], new_span[0])
+        if len(old_tokens) + len(new_tokens) > COMPARED:
+            before, after = old[old_span[0] : old_span[1]], new[new_span[0] : new_span[1]]
+            return [Edit("rewritten", before, after, "sentence rewritten")]
         matcher = SequenceMatcher(
             None, [t.key for t in old_tokens], [t.key for t in new_tokens], autojunk=False
         )

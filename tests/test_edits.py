@@ -110,6 +110,18 @@ def test_an_unchanged_page_has_no_edits(name: str) -> None:
     assert edits_between(html, html) == ()
 
 
+@pytest.mark.usefixtures("hang_guard")
+@pytest.mark.parametrize("size", ["sentence", "paragraph"])
+def test_a_monstrous_sentence_or_paragraph_is_rewritten_not_aligned(size: str) -> None:
+    """One 'sentence' of 30,000 words (no prose is; a hostile page is), or a paragraph of
+    15,000 sentences, changed at one word: named rewritten, without aligning word by word
+    or sentence by sentence (quadratic: minutes, on the daemon's event loop)."""
+    unit = "word " if size == "sentence" else "A word. "
+    old = unit * 15_000 + "end."
+    (edit,) = edits_of((old,), (old.replace("end.", "fin."),))
+    assert edit.kind == "rewritten"
+
+
 # -- numbers ----------------------------------------------------------------------------------
 
 
