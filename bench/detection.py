@@ -2,21 +2,23 @@
 
 Run from the checkout, with the venv active::
 
-    python bench/detection.py                      # all 79 corpus pages, ~4 minutes
+    python bench/detection.py                      # the 79 corpus pages, ~4 minutes
     python bench/detection.py --set holdout        # only the holdout pages
     python bench/detection.py --quick              # 4 pages per group, ~1.5 minutes
-    python bench/detection.py --set sealed         # only the sealed pages (bench/aeb.py)
+    python bench/detection.py --set sealed         # the 175 sealed pages (bench/aeb.py), ~6 min
 
 TUNE / HOLDOUT split (fixed; see ``chrome.split_of``): a corpus page is TUNE when the
 first hex digit of sha256(its folder name, UTF-8) is 0-7, else HOLDOUT. News: 23 tune,
-17 holdout; web: 24 tune, 15 holdout. The HOLDOUT tables are the headline figures:
-rules must not be tuned on those pages, and nothing of theirs (chrome, headlines)
-ever reaches a tune page.
+17 holdout; web: 24 tune, 15 holdout. Nothing of a holdout page (chrome, headlines)
+ever reaches a tune page. The HOLDOUT pages were the headline figures for three rounds,
+untouched by tuning; since the SEALED corpus came they are open for tuning too, and the
+SEALED tables are the headline figures.
 
 SEALED corpus: the 175 usable pages of the Article Extraction Benchmark (``aeb.py`` makes
 them; 2019 news and magazine articles with a human-annotated body), all in the SEALED
 split. Their chrome comes from each other; the tables count their alerts, and nothing else
-of them is ever printed or written (no incident, no error text, no page name): a rule
+of them is ever printed or written (no incident, no error text: nothing says which of
+them failed, or how): a rule
 that someone saw fail there would be tuned on them.
 
 Pages: the 40 news pages (``/work/shared/corpus/news-pages``) and 39 other web pages
@@ -106,9 +108,10 @@ SEALED = Path(__file__).parent / ".corpus" / "aeb"
 """The sealed corpus, made by ``aeb.py``: every page of it is in the SEALED split."""
 RESULTS = Path(__file__).parent / "results" / "detection.json"
 QUICK_RESULTS = Path(__file__).parent / "results" / "detection-quick.json"
+SEALED_RESULTS = Path(__file__).parent / "results" / "detection-sealed.json"
 TABLES = (
-    ("HOLDOUT news", ("holdout/news",)),
-    ("HOLDOUT web", ("holdout/web",)),
+    ("HOLDOUT news (opened: tuned on since the sealed pages came)", ("holdout/news",)),
+    ("HOLDOUT web (opened: tuned on since the sealed pages came)", ("holdout/web",)),
     ("TUNE news+web", ("tune/news", "tune/web")),
     ("SEALED news (counts only: never looked at)", ("sealed/aeb",)),
 )
@@ -925,8 +928,8 @@ def print_incidents(outcome: Outcome) -> list[Incident]:
         ("tune", "TUNE pages: the monitor's false alerts, missed and unshown edits"),
         (
             "holdout",
-            "HOLDOUT pages (for judging only, do not tune on these): the monitor's false "
-            "alerts, missed and unshown edits",
+            "HOLDOUT pages (opened for tuning: the sealed pages are the unseen ones): the "
+            "monitor's false alerts, missed and unshown edits",
         ),
     ):
         found = [i for i in mine if i.group.startswith(split)]
@@ -954,7 +957,12 @@ def harvest_summary(pages: Sequence[Page], harvests: dict[str, list[Block]]) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("tune", "holdout", "sealed", "all"), default="all")
+    parser.add_argument(
+        "--set",
+        choices=("open", "tune", "holdout", "sealed", "all"),
+        default="open",
+        help="open: the 79 corpus pages (tune and holdout); all: open and sealed",
+    )
     parser.add_argument("--pages", type=int, help="at most N pages of each group")
     parser.add_argument("--quick", action="store_true", help="4 pages per group, 1 chrome round")
     parser.add_argument("--seed", type=int, default=1, help="re-rolls chrome, edits and plan")
@@ -974,14 +982,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     limit = args.pages or (4 if args.quick else None)
     pages: list[Page] = []
     for group in sorted({p.group for p in every_page}):
-        if args.set != "all" and not group.startswith(args.set):
+        if args.set == "open" and group.startswith("sealed"):
+            continue
+        if args.set not in ("open", "all") and not group.startswith(args.set):
             continue
         members = sorted((p for p in every_page if p.group == group), key=lambda p: p.name)
         pages += members[:limit] if limit else members
     donors = {p.name: donors_for(p.corpus, harvests, langs) for p in pages}
     chrome_rounds = args.chrome_rounds or (1 if args.quick else 3)
-    partial = bool(args.quick or args.pages or args.set != "all")
-    results_path = args.results or (QUICK_RESULTS if partial else RESULTS)
+    partial = bool(args.quick or args.pages or args.set not in ("open", "sealed"))
+    results_path = args.results or (
+        QUICK_RESULTS if partial else SEALED_RESULTS if args.set == "sealed" else RESULTS
+    )
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="monitor-detection-"))
     workdir.mkdir(parents=True, exist_ok=True)
     if (workdir / "monitor.db").exists():
