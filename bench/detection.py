@@ -18,8 +18,7 @@ SEALED corpus: the 175 usable pages of the Article Extraction Benchmark (``aeb.p
 them; 2019 news and magazine articles with a human-annotated body), all in the SEALED
 split. Their chrome comes from each other; the tables count their alerts, and nothing else
 of them is ever printed or written (no incident, no error text: nothing says which of
-them failed, or how): a rule
-that someone saw fail there would be tuned on them.
+them failed, or how): a rule that someone saw fail there would be tuned on them.
 
 Pages: the 40 news pages (``/work/shared/corpus/news-pages``) and 39 other web pages
 (``web-pages``), each served from a local HTTP server wearing chrome harvested from
