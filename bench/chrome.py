@@ -47,7 +47,7 @@ from synthetic import HEADLINES, INLINE_KIND, STYLES, SYNTHETIC_KINDS, synthetic
 
 SPLITS = ("tune", "holdout", "sealed")
 SEALED_PREFIX = "aeb-"
-"""Pages of the sealed corpus (``aeb.py``): judged by counts only, never looked at."""
+"""Pages of the AEB corpus (``aeb.py``): half tune, half sealed (see ``split_of``)."""
 CLASS_MODES = ("original", "hashed", "stripped")
 
 # A block must stay small enough to move; bigger chrome is cut into its children.
@@ -77,10 +77,12 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGN
 def split_of(name: str) -> str:
     """'tune' or 'holdout': by the first hex digit of sha256(name), 0-7 tune, 8-f holdout.
 
-    Pages of the sealed corpus are 'sealed', whatever their hash.
+    Pages of the AEB corpus (``aeb.py``) split the same way, into 'tune' and 'sealed':
+    half of them to tune on, the other half never looked at.
     """
     if name.startswith(SEALED_PREFIX):
-        return "sealed"
+        digit = int(hashlib.sha256(name.encode()).hexdigest()[0], 16)
+        return "tune" if digit < 8 else "sealed"
     return "tune" if int(hashlib.sha256(name.encode()).hexdigest()[0], 16) < 8 else "holdout"
 
 
