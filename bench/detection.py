@@ -1001,8 +1001,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     plan = make_plan(pages, chrome_rounds, args.per_group, args.seed)
     log(f"{len(pages)} pages, {len(plan.rounds)} rounds; {workdir}")
     outcome = run_rounds(pages, donors, plan, workdir, log)
-    # CPU on the open pages only, so that its figures compare with earlier runs.
-    open_pages = [p for p in pages if p.split != "sealed"]
+    # CPU on the 79 corpus pages only, so that its figures compare with earlier runs.
+    open_pages = [p for p in pages if p.collection in COLLECTIONS]
     cpu = (
         None
         if args.no_cpu or not open_pages
