@@ -856,6 +856,12 @@ def _replace_byline(doc: Any, old: str, new: str, article: set[Any]) -> bool:
         try:
             data = json.loads(text.strip().removeprefix("<![CDATA[").removesuffix("]]>"))
         except ValueError:
+            # JSON a parser refuses (a trailing comma), that readers' tools still read:
+            # the author's name, wherever it stands quoted.
+            quoted = re.compile(f'"{pattern.pattern}"', re.IGNORECASE)
+            if quoted.search(text):
+                script.text = quoted.sub(lambda _: f'"{new}"', text)
+                seen = True
             continue
         # Rewrite only the author's strings in place, so the script keeps its layout.
         for name in _jsonld_authors(data):

@@ -234,11 +234,11 @@ def test_a_quotation_that_chrome_slipped_into_is_still_the_articles() -> None:
     assert not any("Lucas Silva" in line for line in again.lines)
 
 
-def _tmz(after_last: str) -> str:
+def _tmz(after_last: str, *, between: str = "") -> str:
     html = (CORPUS / "tmz-1" / "source.html").read_text(encoding="utf-8")
-    last = "they can ID the culprit.</p>"
-    assert last in html
-    return html.replace(last, last + after_last, 1)
+    last, third = "they can ID the culprit.</p>", "while she was gone. &nbsp;</p>"
+    assert last in html and third in html
+    return html.replace(last, last + after_last, 1).replace(third, third + between, 1)
 
 
 def test_a_poll_under_a_short_article_is_not_read() -> None:
@@ -276,3 +276,38 @@ def test_a_paragraph_of_many_links_in_prose_is_read() -> None:
     )
     read = lines(seed_page("v2", after=prose))
     assert any(line.startswith("Well-known families of Pauli matrices") for line in read)
+
+
+def test_comments_among_a_short_articles_paragraphs_are_not_its_run() -> None:
+    """Five paragraphs (tmz-1's) and among them comments with hashed classes, each a name
+    and a time, what they wrote, and its likes. The comments say more than a tenth of
+    what the article says, yet their slot is boxes with counters, not the article's run:
+    at the next check a longer comment is still no line of the article."""
+    comment = (
+        '<li class="c-3e2d4c"><p><strong>{}</strong> <span>{} hours ago</span></p>'
+        '<p>{}</p><p><a href="#reply">Reply</a> · {} likes</p></li>'
+    )
+
+    def section(*said: str) -> str:
+        names = ["Yuki Tanaka", "Emma Johansson", "Omar Farouk"]
+        items = "".join(
+            comment.format(name, 3 + i, text, 40 + i)
+            for i, (name, text) in enumerate(zip(names, said, strict=True))
+        )
+        return f'<section class="c-6815ae"><h3>Comments (262)</h3><ul>{items}</ul></section>'
+
+    short = section(
+        "We tried this in our town and it did not work.",
+        "Subscribed just to say: more articles like this please.",
+        "I disagree with the premise but the numbers are interesting.",
+    )
+    first = extract(_tmz("", between=short), URL)
+    assert first.article is not None
+    assert first.article.paragraphs == lines(_tmz(""))
+    longer = section(
+        "Does anyone know if this applies outside the city limits, or only to the people who "
+        "live downtown near the hotel?",
+        "Subscribed just to say: more articles like this please.",
+        "Who is paying for all of this? That is the real question.",
+    )
+    assert extract(_tmz("", between=longer), URL, None, first.hint).article is None

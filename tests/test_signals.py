@@ -18,8 +18,9 @@ from monitor.extract.signals import byline_of, declared_dates, names_only, title
         '<a rel="author external" href="/by/x">Ana Ruiz</a>',
         '<p class="byline">By <a href="/by/x">Ana Ruiz</a>, March 3, 2019 10:41</p>',
         '<meta name="author" content="Ana Ruiz">',
+        '<meta name="Author" content="Ana Ruiz">',
     ],
-    ids=["itemprop-list", "rel-list", "byline-links", "meta"],
+    ids=["itemprop-list", "rel-list", "byline-links", "meta", "meta-capitalised"],
 )
 def test_the_byline_is_found_where_sites_put_it(markup: str) -> None:
     """Bylines are read from author metadata, author microdata and byline elements."""
@@ -143,6 +144,17 @@ def test_an_author_bio_under_the_headline_is_no_byline() -> None:
         "<html><body><h1>About This Site</h1><div><p><strong>Liam Murphy</strong> is a staff "
         "writer covering climate. Follow on X @liam_climate.</p><p>74,110 followers · "
         '<a href="/author/murphy">More by Liam Murphy</a></p></div><p>Story.</p></body></html>'
+    )
+    assert byline_of(parse(page)) == ""
+
+
+def test_a_comment_preview_under_the_headline_is_no_byline() -> None:
+    """A name and a time followed by what the name wrote is a comment, not a byline."""
+    page = (
+        '<html><body><h1>Talks resume</h1><div class="comment-preview"><p><strong>Lucas '
+        "Silva</strong> · 30 days ago</p><p>Who is paying for all of this? That is the real "
+        'question.</p><p><a href="#comments">See all 2,896 comments</a></p></div>'
+        "<p>Story.</p></body></html>"
     )
     assert byline_of(parse(page)) == ""
 

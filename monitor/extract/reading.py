@@ -247,11 +247,32 @@ def run_slots(found: Sequence[Block]) -> frozenset[Path]:
     if not words:
         return frozenset()
     best = max(words.values())
+    boxed = _boxed_prose(found)
     return frozenset(
         slot
         for slot, total in words.items()
-        if total == best or (total >= best * _RUN_SHARE and count[slot] >= _RUN_BLOCKS)
+        if total == best
+        or (
+            total >= best * _RUN_SHARE
+            and count[slot] >= _RUN_BLOCKS
+            and boxed[slot] * 2 < count[slot]
+        )
     )
+
+
+def _boxed_prose(found: Sequence[Block]) -> Counter[Path]:
+    """Per slot, its prose blocks that share a small box with a counter or a clock line:
+    comments ("Yuki Tanaka · 22 hours ago", the comment, "Reply · 143 likes"), teasers.
+    Beside the article's own run, such a slot is not the article, however much it says."""
+    boxes: dict[int, list[Block]] = defaultdict(list)
+    for block in found:
+        if len(block.ids) > 1:
+            boxes[block.ids[-2]].append(block)
+    boxed: Counter[Path] = Counter()
+    for members in boxes.values():
+        if len(members) <= _BOX_LINES + 1 and any(is_meta(b.text) for b in members):
+            boxed.update(b.slot for b in members if _is_prose(b))
+    return boxed
 
 
 def _shape(path: Path) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.extract.shapes import is_sentence
 from monitor.normalize import comparison_key, has_relative_time, normalize_text
 
 _JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
@@ -112,7 +113,7 @@ def byline_of(
 
 def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
     """Every byline the page may have, most trusted first."""
-    meta = _meta(tree, "meta[name='author']")
+    meta = _meta(tree, "meta[name='author' i]")
     if meta and len(meta) < 120:
         yield meta
     for script in tree.css("script[type='application/ld+json']"):
@@ -210,10 +211,14 @@ def _name_over_dateline(texts: list[str]) -> str:
     Games Editor · 874 comments"). The name, and nothing else, must open the element."""
     if len(texts) < 2 or any(ch.isdigit() for ch in texts[0]) or not _is_name(texts[0]):
         return ""
-    for text in texts[1 : 1 + _DATELINE_TEXTS]:
+    for at, text in enumerate(texts[1 : 1 + _DATELINE_TEXTS], start=1):
         words = len(text.split())
         if any(ch.isdigit() for ch in text) or has_relative_time(text):
-            return texts[0] if words <= _DATELINE_WORDS else ""
+            if words > _DATELINE_WORDS:
+                return ""
+            # A comment's author and time come right before what they wrote.
+            said = at + 1 < len(texts) and is_sentence(texts[at + 1])
+            return "" if said else texts[0]
         if words > _ROLE_WORDS:
             return ""  # the name opens a sentence ("Liam Murphy is a staff writer…"): a bio
     return ""
