@@ -261,17 +261,21 @@ def run_slots(found: Sequence[Block]) -> frozenset[Path]:
 
 
 def _boxed_prose(found: Sequence[Block]) -> Counter[Path]:
-    """Per slot, its prose blocks that share a small box with a counter or a clock line:
-    comments ("Yuki Tanaka · 22 hours ago", the comment, "Reply · 143 likes"), teasers.
-    Beside the article's own run, such a slot is not the article, however much it says."""
+    """Per slot, its prose blocks that are each the one paragraph of a small box with a
+    counter or a clock line: comments ("Yuki Tanaka · 22 hours ago", the comment, "Reply
+    · 143 likes"), teasers. Beside the article's own run, such a slot is not the article,
+    however much it says. (A short article's own wrapper holds several paragraphs, and
+    perhaps a counters line the page put among them: it is no such box.)"""
     boxes: dict[int, list[Block]] = defaultdict(list)
     for block in found:
         if len(block.ids) > 1:
             boxes[block.ids[-2]].append(block)
     boxed: Counter[Path] = Counter()
     for members in boxes.values():
-        if len(members) <= _BOX_LINES + 1 and any(is_meta(b.text) for b in members):
-            boxed.update(b.slot for b in members if _is_prose(b))
+        prose = [b for b in members if _is_prose(b)]
+        if len(prose) == 1 and len(members) <= _BOX_LINES + 1:
+            if any(is_meta(b.text) for b in members):
+                boxed[prose[0].slot] += 1
     return boxed
 
 
