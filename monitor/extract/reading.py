@@ -273,9 +273,9 @@ def _boxed_prose(found: Sequence[Block]) -> Counter[Path]:
     boxed: Counter[Path] = Counter()
     for members in boxes.values():
         prose = [b for b in members if _is_prose(b)]
-        if len(prose) == 1 and len(members) <= _BOX_LINES + 1:
-            if any(is_meta(b.text) for b in members):
-                boxed[prose[0].slot] += 1
+        small = len(prose) == 1 and len(members) <= _BOX_LINES + 1
+        if small and any(is_meta(b.text) for b in members):
+            boxed[prose[0].slot] += 1
     return boxed
 
 
