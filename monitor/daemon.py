@@ -59,6 +59,7 @@ class Daemon:
         self.checked = 0
 
     def run(self) -> None:
+        memory.tune_heap()  # before the first thread
         asyncio.run(self.serve())
 
     async def serve(self) -> None:

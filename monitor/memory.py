@@ -1,47 +1,78 @@
-"""Handing the C heap's free memory back to the system, for a process that runs for months.
+"""The C heap of a process that runs for months: how glibc's malloc is set up for it, and
+handing its free memory back to the system.
 
-The daemon allocates and frees buffers of every size, all the time: page bodies, the
-pickled jobs and results it trades with its workers, query results, rendered alerts.
-glibc keeps what is freed inside its heaps for reuse and gives memory back to the kernel
-only from the top of a heap; as the holes fail to fit later requests, the heap is
-extended instead. The data alive stays flat while the resident size creeps up.
-``malloc_trim`` returns the free pages of every heap, wherever they lie.
+The daemon allocates and frees buffers of every size all the time: page bodies, the
+pickled jobs and results it trades with its workers, zlib's state for each stored page,
+query results. glibc keeps what is freed inside its heaps for reuse and gives memory back
+only from the top of a heap; small allocations that live on (SQLite's page cache fills
+as the database grows) land between the holes, and the heaps grow around them. The data
+alive stays flat while the resident size creeps up. Three of glibc's own settings
+(mallopt(3)) limit that, and ``malloc_trim`` returns whatever free pages remain.
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
-from collections.abc import Callable
 from functools import cache
+from typing import Any
 
-__all__ = ["can_release", "release_free_memory"]
+__all__ = ["ARENAS", "MMAP_THRESHOLD", "can_release", "release_free_memory", "tune_heap"]
+
+_M_MMAP_THRESHOLD = -3
+_M_ARENA_MAX = -8
+
+MMAP_THRESHOLD = 128 * 1024
+"""Blocks this large or larger get their own mapping, returned whole when freed. It is
+glibc's default, but glibc raises it to the largest block freed so far (up to 32 MiB):
+then every page body and zlib state is carved from the heaps between longer-lived data."""
+ARENAS = 2
+"""Heaps for the threads (glibc makes up to eight per core): each fragments on its own,
+and free space in one is no use to another."""
 
 
 @cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc() -> Any | None:
     if not sys.platform.startswith("linux"):
         return None
-    try:
-        trim = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
-        return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
+    libc = ctypes.CDLL(None)
+    if not all(hasattr(libc, name) for name in ("malloc_trim", "mallopt")):
+        return None  # not glibc (musl has neither)
+    libc.malloc_trim.argtypes = [ctypes.c_size_t]
+    libc.malloc_trim.restype = ctypes.c_int
+    libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    libc.mallopt.restype = ctypes.c_int
+    return libc
 
 
 def can_release() -> bool:
-    """Whether this C library can give free heap memory back (glibc can)."""
-    return _malloc_trim() is not None
+    """Whether this C library can be tuned and give free heap memory back (glibc can)."""
+    return _libc() is not None
+
+
+def tune_heap(env: dict[str, str] | None = None) -> bool:
+    """Set glibc's malloc up for a long run: a fixed mmap threshold and at most ``ARENAS``
+    heaps for threads; a setting given in the environment (``MALLOC_MMAP_THRESHOLD_``,
+    ``MALLOC_ARENA_MAX``) is left as it is. Call it before starting any thread. False
+    where the C library is not glibc."""
+    libc = _libc()
+    if libc is None:
+        return False
+    env = dict(os.environ) if env is None else env
+    if "MALLOC_MMAP_THRESHOLD_" not in env:
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    if "MALLOC_ARENA_MAX" not in env:
+        libc.mallopt(_M_ARENA_MAX, ARENAS)
+    return True
 
 
 def release_free_memory() -> bool:
-    """Give the free pages of the C heap back to the system; False where the C library
+    """Give the free pages of the C heaps back to the system; False where the C library
     cannot. It takes a few milliseconds, holding each heap's lock in turn: call it from a
     thread, not from the event loop."""
-    trim = _malloc_trim()
-    if trim is None:
+    libc = _libc()
+    if libc is None:
         return False
-    trim(0)
+    libc.malloc_trim(0)
     return True
