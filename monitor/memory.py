@@ -26,7 +26,8 @@ _M_ARENA_MAX = -8
 MMAP_THRESHOLD = 128 * 1024
 """Blocks this large or larger get their own mapping, returned whole when freed. It is
 glibc's default, but glibc raises it to the largest block freed so far (up to 32 MiB):
-then every page body and zlib state is carved from the heaps between longer-lived data."""
+then large page bodies and query results are carved from the heaps, between longer-lived
+data."""
 ARENAS = 2
 """Heaps for the threads (glibc makes up to eight per core): each fragments on its own,
 and free space in one is no use to another."""
