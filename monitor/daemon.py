@@ -102,8 +102,8 @@ class Daemon:
             coalesce=True,
         )
         if memory.can_release():
-            # Without it the daemon's resident size creeps up for days: glibc keeps what
-            # is freed, and its heaps fragment (bench/soak.py, README "Soak").
+            # Without it the daemon's resident size creeps up: glibc keeps what is freed,
+            # in fragmented heaps (bench/soak.py, README "Soak").
             scheduler.add_job(
                 self._release_memory,
                 "interval",

@@ -4,10 +4,10 @@ handing its free memory back to the system.
 The daemon allocates and frees buffers of every size all the time: page bodies, the
 pickled jobs and results it trades with its workers, zlib's state for each stored page,
 query results. glibc keeps what is freed inside its heaps for reuse and gives memory back
-only from the top of a heap; small allocations that live on (SQLite's page cache fills
-as the database grows) land between the holes, and the heaps grow around them. The data
-alive stays flat while the resident size creeps up. Three of glibc's own settings
-(mallopt(3)) limit that, and ``malloc_trim`` returns whatever free pages remain.
+only from the top of a heap; allocations that live on land between the holes, and the
+heaps grow around them. The data alive stays flat while the resident size creeps up
+(README, "Soak"). Two of glibc's own settings (mallopt(3)) limit that, and
+``malloc_trim`` returns whatever free pages remain.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ glibc's default, but glibc raises it to the largest block freed so far (up to 32
 then large page bodies and query results are carved from the heaps, between longer-lived
 data."""
 ARENAS = 2
-"""Heaps for the threads (glibc makes up to eight per core): each fragments on its own,
-and free space in one is no use to another."""
+"""Arenas in all, the main thread's included (glibc makes up to eight per core, one per
+thread while it can): each fragments on its own, and free space in one is no use to
+another."""
 
 
 @cache
@@ -54,7 +55,7 @@ def can_release() -> bool:
 
 def tune_heap(env: dict[str, str] | None = None) -> bool:
     """Set glibc's malloc up for a long run: a fixed mmap threshold and at most ``ARENAS``
-    heaps for threads; a setting given in the environment (``MALLOC_MMAP_THRESHOLD_``,
+    arenas; a setting given in the environment (``MALLOC_MMAP_THRESHOLD_``,
     ``MALLOC_ARENA_MAX``) is left as it is. Call it before starting any thread. False
     where the C library is not glibc."""
     libc = _libc()
