@@ -20,7 +20,7 @@ from functools import partial
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from monitor import sdnotify
+from monitor import memory, sdnotify
 from monitor.app import Monitor
 from monitor.config import Config
 from monitor.errors import MonitorError
@@ -28,6 +28,9 @@ from monitor.fetch import Fetcher
 from monitor.pipeline import CheckReport, Pipeline
 
 log = logging.getLogger(__name__)
+
+RELEASE_MEMORY_SECONDS = 60
+"""How often the daemon gives the C heap's free pages back (see ``memory``)."""
 
 
 def _not_cancelled(record: logging.LogRecord) -> bool:
@@ -56,6 +59,7 @@ class Daemon:
         self.checked = 0
 
     def run(self) -> None:
+        memory.tune_heap()  # before the first thread
         asyncio.run(self.serve())
 
     async def serve(self) -> None:
@@ -97,6 +101,17 @@ class Daemon:
             max_instances=1,
             coalesce=True,
         )
+        if memory.can_release():
+            # Without it the daemon's resident size creeps up: glibc keeps what is freed,
+            # in fragmented heaps (bench/soak.py, README "Soak").
+            scheduler.add_job(
+                self._release_memory,
+                "interval",
+                seconds=RELEASE_MEMORY_SECONDS,
+                id="release-memory",
+                max_instances=1,
+                coalesce=True,
+            )
         watchdog = self.systemd.watchdog_interval()
         if watchdog:
             # Pinged from the event loop itself: a blocked loop means no ping, and a restart.
@@ -199,6 +214,9 @@ class Daemon:
             return
         if removed:
             log.info("pruned %d check-log rows older than %s", removed, keep)
+
+    async def _release_memory(self) -> None:
+        await asyncio.to_thread(memory.release_free_memory)
 
     def _done(self, pipeline: Pipeline, task: asyncio.Task[CheckReport]) -> None:
         self._inflight.discard(task)
