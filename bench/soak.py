@@ -285,7 +285,12 @@ def write_config(tmp: Path, port: int, watches: int) -> Path:
     return config
 
 
-def run(seconds: float, every: float, watches: int, log: Any) -> dict[str, Any]:
+def run(
+    seconds: float, every: float, watches: int, log: Any, until_alert: float = 0.0
+) -> dict[str, Any]:
+    """The soak; ``until_alert``: after ``seconds``, go on (up to that many seconds in
+    all) until an alert has been delivered, so that a loaded machine's slow start does
+    not end a short run before its first alert."""
     tmp = Path(tempfile.mkdtemp(prefix="monitor-soak-"))
     port_file = tmp / "port"
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)])
@@ -316,7 +321,9 @@ def run(seconds: float, every: float, watches: int, log: Any) -> dict[str, Any]:
         started = time.monotonic()
         samples: list[dict[str, float]] = []
         last = started
-        while (now := time.monotonic()) - started < seconds:
+        while (now := time.monotonic()) - started < seconds or (
+            now - started < until_alert and not _counts(port)["alerts"]
+        ):
             if daemon.poll() is not None:
                 raise SystemExit(f"the daemon exited with {daemon.returncode}; see {tmp}")
             time.sleep(max(0.0, every - (now - last)))
@@ -337,11 +344,7 @@ def run(seconds: float, every: float, watches: int, log: Any) -> dict[str, Any]:
                 f"{point['lag_max_ms']:6.1f} ms"
             )
         all_lags = watchdog.lags_since(started + seconds * WARM_UP)
-        counts = json.loads(
-            subprocess.run(
-                [sys.executable, "-c", _COUNT, str(port)], capture_output=True, text=True
-            ).stdout
-        )
+        counts = _counts(port)
         daemon.send_signal(signal.SIGTERM)
         status = daemon.wait(60)
         # Workers notice their parent's end on their own: give them a few seconds to.
@@ -382,6 +385,12 @@ _COUNT = (
     "import json,sys,urllib.request;"
     "print(urllib.request.urlopen(f'http://127.0.0.1:{sys.argv[1]}/count').read().decode())"
 )
+
+
+def _counts(port: int) -> dict[str, int]:
+    """What the page server counted: fetches and alerts received."""
+    done = subprocess.run([sys.executable, "-c", _COUNT, str(port)], capture_output=True, text=True)
+    return dict(json.loads(done.stdout))
 
 
 def _session_members(sid: int) -> list[int]:
@@ -458,7 +467,7 @@ def main() -> None:
     def log(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    result = run(seconds, every, watches, log)
+    result = run(seconds, every, watches, log, until_alert=120.0 if args.short else 0.0)
     if args.json:
         print(json.dumps(result))
         return
