@@ -971,6 +971,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="where to keep the config and database")
     parser.add_argument("--results", type=Path, help="the JSON results file")
     parser.add_argument("--no-cpu", action="store_true", help="skip the in-process CPU part")
+    parser.add_argument(
+        "--cpu-only", action="store_true", help="only the in-process CPU part (no rounds)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
 
@@ -1000,9 +1003,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.exit(f"{workdir} already holds a monitor.db; choose an empty --workdir")
     plan = make_plan(pages, chrome_rounds, args.per_group, args.seed)
     log(f"{len(pages)} pages, {len(plan.rounds)} rounds; {workdir}")
-    outcome = run_rounds(pages, donors, plan, workdir, log)
+    outcome = None if args.cpu_only else run_rounds(pages, donors, plan, workdir, log)
     # CPU on the 79 corpus pages only, so that its figures compare with earlier runs.
     open_pages = [p for p in pages if p.collection in COLLECTIONS]
+    if outcome is None:  # --cpu-only
+        cpu = measure_cpu(open_pages, donors, plan, 1 if args.quick else 2, log)
+        print("\n".join(cpu_table(cpu)))
+        return 0
     cpu = (
         None
         if args.no_cpu or not open_pages
