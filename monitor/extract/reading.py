@@ -230,9 +230,14 @@ def _is_long(block: Block) -> bool:
     """Long enough to be a paragraph, and not a line of links."""
     if block.link_share >= 0.5:
         return False
-    words = [word for word in block.text.split() if any(ch.isalnum() for ch in word)]
-    if len(words) >= _PROSE_WORDS:
-        return True
+    words = 0
+    for word in block.text.split():
+        # A separator ("·", "|") is no word; a word of three characters or more has a
+        # letter or a digit in all but hostile text, so only short ones are looked into.
+        if len(word) > 2 or any(ch.isalnum() for ch in word):
+            words += 1
+            if words >= _PROSE_WORDS:
+                return True
     return sum(1 for ch in block.text if "\u3040" <= ch <= "\ud7af") >= _PROSE_CJK_CHARS
 
 
