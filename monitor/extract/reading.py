@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from selectolax.lexbor import LexborNode
@@ -271,17 +271,23 @@ def _boxed_prose(found: Sequence[Block]) -> Counter[Path]:
     · 143 likes"), teasers. Beside the article's own run, such a slot is not the article,
     however much it says. (A short article's own wrapper holds several paragraphs, and
     perhaps a counters line the page put among them: it is no such box.)"""
-    boxes: dict[int, list[Block]] = defaultdict(list)
-    for block in found:
-        if len(block.ids) > 1:
-            boxes[block.ids[-2]].append(block)
     boxed: Counter[Path] = Counter()
-    for members in boxes.values():
+    for members in _by_parent(found).values():
         prose = [b for b in members if _is_prose(b)]
         small = len(prose) == 1 and len(members) <= _BOX_LINES + 1
         if small and any(is_meta(b.text) for b in members):
             boxed[prose[0].slot] += 1
     return boxed
+
+
+def _by_parent(found: Iterable[Block]) -> dict[int, list[Block]]:
+    """Blocks grouped by the element that holds them (blocks at the container's top
+    level have none, and are left out)."""
+    parents: dict[int, list[Block]] = defaultdict(list)
+    for block in found:
+        if len(block.ids) > 1:
+            parents[block.ids[-2]].append(block)
+    return parents
 
 
 def _shape(path: Path) -> tuple[str, ...]:
@@ -415,10 +421,7 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
     """Run parents that are a box of their own: a few short lines with a counter among
     them (a poll, a teaser) where the article's other run parents hold more. Without classes a
     poll's <div> and a step's <div> have one shape; their contents tell them apart."""
-    lines: dict[int, list[Block]] = defaultdict(list)
-    for block in found.blocks:
-        if block.slot in run and len(block.ids) > 1:
-            lines[block.ids[-2]].append(block)
+    lines = _by_parent(block for block in found.blocks if block.slot in run)
     if len(lines) < 2:
         return set()
     return {
