@@ -5,7 +5,7 @@ Run from the checkout, with the venv active::
     python bench/detection.py                      # the 79 corpus pages, ~4 minutes
     python bench/detection.py --set holdout        # only the holdout pages
     python bench/detection.py --quick              # 4 pages per group, ~1.5 minutes
-    python bench/detection.py --set sealed         # the 84 sealed pages (bench/aeb.py)
+    python bench/detection.py --set sealed         # the 99 sealed pages (aeb.py, rdb.py)
 
 TUNE / HOLDOUT split (fixed; see ``chrome.split_of``): a corpus page is TUNE when the
 first hex digit of sha256(its folder name, UTF-8) is 0-7, else HOLDOUT. News: 23 tune,
@@ -20,6 +20,10 @@ hash: 91 TUNE pages (group tune/aeb), 84 SEALED. The sealed pages' chrome comes 
 each other; the tables count their alerts, and nothing else
 of them is ever printed or written (no incident, no error text: nothing says which of
 them failed, or how): a rule that someone saw fail there would be tuned on them.
+
+RDB pages: the 15 real test pages of Mozilla Readability that the shared corpus left out
+(``rdb.py`` makes them), all SEALED (group sealed/rdb), brought in when the AEB sealed
+half had been reported for a round. They share the sealed pages' chrome.
 
 Pages: the 40 news pages (``/work/shared/corpus/news-pages``) and 39 other web pages
 (``web-pages``), each served from a local HTTP server wearing chrome harvested from
@@ -106,6 +110,8 @@ CORPUS = Path("/work/shared/corpus")
 COLLECTIONS = {"news": CORPUS / "news-pages", "web": CORPUS / "web-pages"}
 SEALED = Path(__file__).parent / ".corpus" / "aeb"
 """The AEB corpus, made by ``aeb.py``: half TUNE, half SEALED (``chrome.split_of``)."""
+SEALED_RDB = Path(__file__).parent / ".corpus" / "rdb"
+"""Readability's real test pages missing from the shared corpus, made by ``rdb.py``: SEALED."""
 RESULTS = Path(__file__).parent / "results" / "detection.json"
 QUICK_RESULTS = Path(__file__).parent / "results" / "detection-quick.json"
 SEALED_RESULTS = Path(__file__).parent / "results" / "detection-sealed.json"
@@ -115,6 +121,7 @@ TABLES = (
     ("TUNE news+web", ("tune/news", "tune/web")),
     ("TUNE aeb (the AEB pages' tuning half)", ("tune/aeb",)),
     ("SEALED aeb (counts only: never looked at)", ("sealed/aeb",)),
+    ("SEALED rdb (counts only: never looked at)", ("sealed/rdb",)),
 )
 # Pages get their edit kind in this order, the pickiest kind first (few pages have a byline).
 _ASSIGN_ORDER = ("byline", "swap", "delete", "update", "word", "correction", "headline")
@@ -158,6 +165,10 @@ def load_pages() -> tuple[list[Page], dict[str, list[Block]], dict[str, str]]:
         collections["aeb"] = SEALED
     else:
         print(f"no AEB corpus at {SEALED}: make it with bench/aeb.py", file=sys.stderr)
+    if SEALED_RDB.is_dir():
+        collections["rdb"] = SEALED_RDB
+    else:
+        print(f"no rdb pages at {SEALED_RDB}: make them with bench/rdb.py", file=sys.stderr)
     for collection, root in collections.items():
         corpus = load_corpus(root)
         for page in corpus:
@@ -226,7 +237,7 @@ class Alerts:
             return taken
 
 
-_PATH = re.compile(r"/((?:news|web|aeb)/[\w.-]+)\.html")
+_PATH = re.compile(r"/((?:news|web|aeb|rdb)/[\w.-]+)\.html")
 
 
 @contextmanager
@@ -923,7 +934,9 @@ def cpu_table(cpu: dict[str, Any]) -> list[str]:
 
 def print_incidents(outcome: Outcome) -> list[Incident]:
     # The sealed pages' failures are never printed: looking at them would be tuning.
-    mine = [i for i in outcome.incidents if i.detector == "monitor" and i.group != "sealed/aeb"]
+    mine = [
+        i for i in outcome.incidents if i.detector == "monitor" and not i.group.startswith("sealed")
+    ]
     for split, heading in (
         ("tune", "TUNE pages: the monitor's false alerts, missed and unshown edits"),
         (
@@ -1044,7 +1057,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     baseline_false = Counter(
         i.page
         for i in outcome.incidents
-        if i.detector == "baseline" and i.what == "false alert" and i.group != "sealed/aeb"
+        if i.detector == "baseline" and i.what == "false alert" and not i.group.startswith("sealed")
     )
     print(
         "\nBaseline false alerts by page: "

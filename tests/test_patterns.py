@@ -56,6 +56,10 @@ AUDIT: dict[str, str] = {
     "monitor.extract.chrome._alternation() 0db644b0": "literal words from trafilatura, no "
     "repeat (test_the_chrome_patterns_taken_from_trafilatura_repeat_nothing)",
     "monitor.extract.chrome._SLUG_PARTS 3d57f064": CLASS,
+    "monitor.extract.chrome._COMMENTS 2d57268e": "trafilatura's comment classes: literal "
+    "words and one lookahead, no repeat; on class attributes",
+    "monitor.extract.chrome._COMMENTS_ID 17ac8bf5": ANCHORED + "; trafilatura's comment ids, "
+    "no repeat",
     "monitor.extract.container._SAFE_ID 1ddb278e": ANCHORED + "; at most 101 characters",
     "monitor.extract.container._TOKEN 6cd01245": LINEAR,
     "monitor.extract.reading._SEPARATOR 102d4685": ANCHORED + " (fullmatch); on the text "
@@ -65,6 +69,9 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._ENUMERATOR feac372e": ANCHORED,
     "monitor.extract.shapes._NUMBER 7a7c73e4": LINEAR + "; (?<![\\w-]) starts a number at "
     "its first digit only",
+    "monitor.extract.shapes._TRAILING_OFF 08c8db8e": LINEAR + "; starts only at an "
+    "ellipsis, and its one repeat takes closing quotes only, which no start overlaps",
+    "monitor.extract.signals._SENTENCE_END 7a2e7cfa": LINEAR + "; one character, then the end",
     "monitor.extract.shapes._SENTENCE_END 92235881": LINEAR + "; starts only at a terminator, "
     "its repeat stops at the next one",
     "monitor.extract.shapes._DATE_TOKEN 48a51333": ANCHORED + "; bounded repeats, on one word",

@@ -311,3 +311,20 @@ def test_comments_among_a_short_articles_paragraphs_are_not_its_run() -> None:
         "Who is paying for all of this? That is the real question.",
     )
     assert extract(_tmz("", between=longer), URL, None, first.hint).article is None
+
+
+def test_a_correction_in_a_box_with_the_pages_clock_is_read() -> None:
+    """Slate's correction box (2019): the correction and a live timestamp in a wrapper of
+    their own. The box's clock makes it no paragraph of the run, yet the correction is
+    the article's; the clock is not."""
+    box = (
+        '<div class="errata" data-editable="text"><p>Correction, Nov. 15, 2019: This article '
+        "originally misidentified the first publisher of John M. Ford’s novel <em>Web of "
+        'Angels</em>. It was Pocket, not Tor.</p><div class="c-timestamp--live"><time '
+        'datetime="PT97M">Updated {}</time></div></div>'
+    )
+    read = lines(seed_page("v2", after=box.format("3:57 PM ET")))
+    assert any(line.startswith("Correction, Nov. 15, 2019: This article") for line in read)
+    assert not any("3:57" in line for line in read)
+    later = lines(seed_page("v2", after=box.format("22 minutes ago")))
+    assert later == read

@@ -38,11 +38,15 @@ def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_n
         ("The release history tells a different story:", True),
         ("Advertisement", False),
         ("Photo: Sergei Malgavko / TASS", False),
+        ("You may also like...", False),  # a label trailing off (a box under Quanta's story)
+        ("Loading…", False),
+        ("Many people don't invest because it seems overly complicated. But if you …", True),
         ("俄罗斯联邦军事技术合作局周四否认土耳其将遣返俄罗斯S-400专家并表示将按计划执行", True),
     ],
 )
 def test_a_sentence_ends_as_one_or_runs_long_enough(line: str, sentence: bool) -> None:
-    """Prose ends with its punctuation or a colon, or is long; a label is neither."""
+    """Prose ends with its punctuation or a colon, or is long; a label is neither, and a
+    short line that trails off ("…") is a label or a cut teaser."""
     assert is_sentence(line) is sentence
 
 

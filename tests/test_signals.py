@@ -242,3 +242,29 @@ def test_a_lone_surrogate_in_a_json_ld_author_is_replaced_not_raised() -> None:
         'Name"}}</script></head><body></body></html>'
     )
     assert byline_of(parse(html)) == "Bad \ufffd Name"
+
+
+@pytest.mark.parametrize(
+    "marked",
+    [
+        # India Post's author link, in a page it was moved into, and a headline link.
+        '<a href="/author/admin/" rel="author">Learn how you can build your own online '
+        "business.</a>",
+        '<span class="byline">Analysis: A damaging day of impeachment hearings for Donald '
+        "Trump</span>",
+    ],
+)
+def test_an_author_link_holding_a_sentence_is_no_byline(marked: str) -> None:
+    """A byline is names: what a link marked as the author's says, when it is a sentence
+    or a headline, is not one, and the page's own byline is read instead."""
+    page = f"<html><body>{marked}<h1>Attack</h1><p>By Erin Cunningham</p></body></html>"
+    assert byline_of(parse(page), 0) == "Erin Cunningham"
+
+
+@pytest.mark.parametrize(
+    "names",
+    ["Ana de la Cruz and Jan van Dijk", "Jane Doe, staff writer", "John Roe Jr.", "记者 张三"],
+)
+def test_names_with_their_links_and_a_short_role_are_a_byline(names: str) -> None:
+    page = f'<html><body><h1>Attack</h1><span class="byline">{names}</span></body></html>'
+    assert byline_of(parse(page), 0) == names

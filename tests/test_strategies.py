@@ -82,3 +82,43 @@ def test_a_page_read_without_a_container_leaves_out_an_embedded_post() -> None:
     assert one.hint is None and one.article is not None and two.article is not None
     assert one.article.paragraphs == two.article.paragraphs
     assert not any("nobody listens" in line for line in one.article.paragraphs)
+
+
+def _billboard(paragraphs: tuple[str, ...], comment: str) -> str:
+    """The seed story's paragraphs in Billboard's markup (2019): the article's own
+    element carries a word of trafilatura's boilerplate list ("overlay"), and a comment
+    section sits among its paragraphs."""
+    ps = [f"<p>{p}</p>" for p in paragraphs]
+    said = [
+        f"{comment} I have read this paper every morning for thirty years, through three "
+        f"owners and two redesigns, and I have never once written in until today, number {n}."
+        for n in range(len(paragraphs))
+    ]
+    items = "".join(
+        f"<li><p><strong>Carlos Ruiz</strong> <span>{n + 2} days ago</span></p><p>{text}</p>"
+        f"<p><a href='#r'>Reply</a> · {n + 181} likes</p></li>"
+        for n, text in enumerate(said)
+    )
+    comments = f"<section><h3>Comments (672)</h3><ul>{items}</ul></section>"
+    middle = len(ps) // 2
+    return (
+        "<html><head><title>Story</title></head><body><h1>Story</h1>"
+        '<div class="article__body article-overlay-handle js-fitvids-content">'
+        + "".join(ps[:middle])
+        + comments
+        + "".join(ps[middle:])
+        + "</div></body></html>"
+    )
+
+
+def test_an_article_element_with_a_boilerplate_word_in_its_class_is_still_the_article() -> None:
+    """Boilerplate words fit boxes; the element holding the article's paragraphs is the
+    article whatever its class says, and the comments among them are not."""
+    plain = extract((SEED / "v2.html").read_text(encoding="utf-8"), URL).article
+    assert plain is not None
+    paragraphs = tuple(p for p in plain.paragraphs if len(p.split()) > 12)
+    first = extract(_billboard(paragraphs, "Sources? I would like to see the report."), URL)
+    assert first.article is not None and first.hint is not None, "a container, a fast path"
+    assert first.article.paragraphs == paragraphs
+    again = _billboard(paragraphs, "Does anyone know if this applies outside the city too?")
+    assert extract(again, URL, None, first.hint).article is None, "the same article"

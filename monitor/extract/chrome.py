@@ -39,6 +39,9 @@ _ID = _alternation(
 )
 
 
+_COMMENTS = re.compile(xpaths._COMMENTS_CLASS)
+_COMMENTS_ID = re.compile(xpaths._COMMENTS_ID)
+
 Attributes = dict[str, str | None]
 
 
@@ -79,3 +82,12 @@ def is_chrome(node: LexborNode, attrs: Attributes | None = None) -> bool:
     """Hidden, or boilerplate by its markup (``attrs``: the node's, when already read)."""
     attrs = node.attributes if attrs is None else attrs
     return bool(attrs) and (is_hidden(attrs) or is_boilerplate(attrs))
+
+
+def is_comments(attrs: Attributes) -> bool:
+    """A comment section by its class or id, in trafilatura's vocabulary."""
+    cls, ident = attrs.get("class"), attrs.get("id")
+    return bool(
+        (cls and _COMMENTS.search(cls) is not None)
+        or (ident and _COMMENTS_ID.match(ident) is not None)
+    )

@@ -19,6 +19,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from monitor.extract import chrome
 from monitor.extract.chrome import is_chrome
 from monitor.extract.reading import (
     blocks,
@@ -36,7 +37,7 @@ _MIN_ARTICLE_WORDS = 20
 _MIN_RECALL = 0.5
 
 
-RULES = 3
+RULES = 4
 """Bumped when the reading of a container changes: a watch read under older rules gets a
 silent new baseline on its next check instead of an alert for the difference."""
 
@@ -312,7 +313,10 @@ def densest_prose(tree: LexborHTMLParser) -> LexborNode | None:
     guess, for pages where the extractor's text is mostly something else (teasers)."""
     best, best_size = None, _MIN_PROSE_TOKENS - 1
     for node in tree.css("article, main, section, div, td"):
-        if is_chrome(node):
+        # Not its boilerplate words: they fit boxes, and an article's own element may
+        # carry one ("article__body article-overlay-handle"); its paragraphs decide.
+        attrs = node.attributes
+        if attrs and (chrome.is_hidden(attrs) or chrome.is_comments(attrs)):
             continue
         size = sum(
             len(tokens(child.text(deep=True)))

@@ -25,7 +25,12 @@ from selectolax.lexbor import LexborNode
 from monitor.extract import chrome
 from monitor.extract.shapes import META_WORDS, is_date, is_meta, is_notice, is_sentence
 from monitor.extract.signals import names_only
-from monitor.normalize import DECLARATION, normalize_line, without_relative_time
+from monitor.normalize import (
+    DECLARATION,
+    has_relative_time,
+    normalize_line,
+    without_relative_time,
+)
 
 SKIP_TAGS = frozenset(
     "script style noscript template svg iframe button form nav aside footer input select "
@@ -319,8 +324,8 @@ def _unit_of(
     """The id of the block's unit (the element holding it just below the run), or -1
     when the block is not the article. The article is the run, what is below it through
     the article's own structures only, prose in a slot of the run's shape (a lead
-    paragraph whose wrapper has one more class; its unit is that wrapper), and the
-    prose that leads a list page (see ``_lead_slots``)."""
+    paragraph whose wrapper has one more class; its unit is that wrapper), the prose
+    that leads a list page (see ``_lead_slots``), and a correction in a box of its own."""
     path, ids = block.path, block.ids
     if block.slot in run or (block.slot in lead and _is_prose(block)):
         return ids[-1] if ids else 0
@@ -330,7 +335,8 @@ def _unit_of(
         if path[:depth] in run:
             below = path[depth:]
             content = all(step.split(".", 1)[0] in CONTENT_TAGS for step in below)
-            return ids[depth] if content or block.tag == "pre" else -1
+            kept = content or block.tag == "pre" or _declares(block.text)
+            return ids[depth] if kept else -1
     return -1
 
 
@@ -364,7 +370,11 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
                 members[element].append(block)
     widgets = {unit for unit in units if _is_widget(unit, members[unit], found)}
     boxes = _small_boxes(found, run)
-    kept = [(b, u) for b, u in admitted if u >= 0 and u not in widgets and boxes.isdisjoint(b.ids)]
+    kept = [
+        (b, u)
+        for b, u in admitted
+        if u >= 0 and ((u not in widgets and boxes.isdisjoint(b.ids)) or _declares(b.text))
+    ]
     odd = _odd_tags(found, run)
     lines: list[tuple[int, str]] = []
     for index, (block, unit) in enumerate(kept):
@@ -424,13 +434,32 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
     lines = _by_parent(block for block in found.blocks if block.slot in run)
     if len(lines) < 2:
         return set()
-    return {
+    small = {
         parent
         for parent, members in lines.items()
         if len(members) <= _BOX_LINES
         and any(is_meta(b.text) for b in members)
         and all(len(b.text.split()) <= META_WORDS for b in members)  # no paragraph in it
     }
+    # A box holds nothing more below its lines: an element whose own lines are a date
+    # and an author, with the whole article in an element below them, is no box.
+    return {
+        parent
+        for parent in small
+        if sum(parent in block.ids for block in found.blocks) == len(lines[parent])
+    }
+
+
+def _declares(line: str) -> bool:
+    """A sentence in which the newsroom owns up to an edit ("Correction, Nov. 15, 2019:
+    This article misidentified…"): the article's, even in a box with the page's clock
+    beside it (a correction box stamped "Updated 3:57 PM ET")."""
+    return (
+        DECLARATION.search(line) is not None
+        and is_sentence(line)
+        and not is_meta(line)
+        and not has_relative_time(line)
+    )
 
 
 def _is_lone_fragment(

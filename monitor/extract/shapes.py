@@ -21,6 +21,7 @@ _ENUMERATOR = re.compile(r"^\W*\d{1,3}[.)]\s+")
 # ("S-400", "F-35", "COVID-19").
 _NUMBER = re.compile(r"(?<![\w-])\d[\d.,:]*(?:[KkMmhd%]|st|nd|rd|th)?(?![\w-])")
 _SENTENCE_END = re.compile(r"[.!?。！？…][\"'”’»)\]]*$")
+_TRAILING_OFF = re.compile(r"(?:\.\.\.|…)[\"'”’»)\]]*$")
 _CJK_CHARS = 25  # CJK scripts say more per character: this many make a sentence
 
 
@@ -45,7 +46,12 @@ def is_notice(line: str) -> bool:
 def is_sentence(line: str) -> bool:
     """Prose: it ends as a sentence does (or opens a list with a colon), or runs long
     enough to be one."""
-    if _SENTENCE_END.search(line) or line.endswith(":") or len(line.split()) > _FRAGMENT_WORDS:
+    if len(line.split()) > _FRAGMENT_WORDS:
+        return True
+    if _SENTENCE_END.search(line):
+        # A short line trailing off is a label or a cut teaser ("You may also like...").
+        return _TRAILING_OFF.search(line) is None
+    if line.endswith(":"):
         return True
     return sum(1 for ch in line if "\u3040" <= ch <= "\ud7af") >= _CJK_CHARS
 

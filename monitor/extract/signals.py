@@ -104,11 +104,22 @@ def byline_of(
     stands: the other is another story's, brought in by the chrome (a teaser's author
     link, a "By …" line of a related story).
     """
-    candidates = _bylines(tree, title_at)
+    candidates = (names for names in _bylines(tree, title_at) if reads_as_names(names))
     first = next(candidates, "")
     if known is None or not first or known(first):
         return first
     return next((name for name in candidates if known(name)), first)
+
+
+def reads_as_names(text: str) -> bool:
+    """Names, perhaps with a short role ("Jane Doe and John Roe, staff writers"), not a
+    sentence: a link marked as the author's may hold a headline or a call to action
+    ("Learn how you can build your own online business.")."""
+    words = text.split()
+    if len(words) > 3 and _SENTENCE_END.search(text):
+        return False
+    lower = sum(1 for word in words if word[0].islower() and word not in _NAME_LINKS)
+    return lower <= _ROLE_WORDS - 1
 
 
 def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
@@ -153,6 +164,12 @@ _BYLINE_OPENING = re.compile(
     re.IGNORECASE,
 )
 _NAME = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w'’.-]+$")
+# Lower-case words that join names or open a surname ("Ana de la Cruz and Jan van Dijk").
+_NAME_LINKS = frozenset(
+    "and und et y e og och en i & de del della der den di da do dos du la le van von zu bin "
+    "ibn al el".split()
+)
+_SENTENCE_END = re.compile(r"[.!?]$")
 
 
 def _bylines_under_headline(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:

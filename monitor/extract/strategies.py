@@ -150,7 +150,10 @@ def by_densest_prose(page: Page) -> Extraction | None:
     if node is None:
         return None
     reading = container.read(page.tree, node, page.ignore)
-    if len(reading.lines) < _MIN_PROSE_LINES:
+    # A short article (four paragraphs) counts when the extractor says all it says: its
+    # text had more (comments the page put in the article's element), not less.
+    agreed = _word_recall(reading.lines, page.full.paragraphs) >= _AGREED
+    if len(reading.lines) < (_MIN_AGREED_LINES if agreed else _MIN_PROSE_LINES):
         return None
     return _through(
         page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
@@ -277,6 +280,8 @@ _SAME_CONTAINER = 0.5
 # A container whose reading has this share of the extractor's words holds the article.
 _SAME_ARTICLE = 0.7
 _MIN_PROSE_LINES = 5
+_MIN_AGREED_LINES = 3
+_AGREED = 0.9
 # The page's run must hold half of the extractor's words to stand in for the article.
 _SAME_PAGE = 0.5
 
