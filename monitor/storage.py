@@ -510,13 +510,13 @@ class Storage:
             .values(lease_owner=owner, lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
-        rows = session.scalars(
-            select(WatchRow)
+        # Plain rows, as fresh as the UPDATE left them (no ORM identity map to refresh).
+        rows = session.execute(
+            select(WatchRow.__table__)
             .where(which, WatchRow.lease_owner == owner)
             .order_by(WatchRow.next_check_at)
-            .execution_options(populate_existing=True)
         )
-        return [self._watch_of(session, row, counted=False) for row in rows]
+        return [_watch(row) for row in rows]
 
     def renew(self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta) -> int:
         """Extend ``owner``'s leases on these watches to ``now + lease`` (the heartbeat of
