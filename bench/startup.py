@@ -3,10 +3,10 @@
 
 Run from the checkout, with the venv active::
 
-    python bench/startup.py                  # 7 rounds, 10,000 watches, ~1 minute
+    python bench/startup.py                  # 7 rounds, 10,000 watches, ~1.5 minutes
     python bench/startup.py --rounds 5 --watches 2000
 
-Two SQLite databases are made in a temp dir: one empty (migrated), one with N watches
+SQLite databases are made in a temp dir: one empty (migrated), one with N watches
 (Core inserts, as ``monitor add`` would leave them: never checked), of which one has
 50 versions of a ~60-paragraph article (stored through ``Storage.save_check``). Each
 round runs, one after the other, every command below as the installed ``monitor``
@@ -18,6 +18,8 @@ each command's ratio to ``python -c pass`` measured in the same rounds.
 in this process, is timed from spawning it to the first request reaching the server
 (its start-up: config, schema, claiming every watch, the HTTP client), then killed;
 the next round's run takes the dead process's leases at once (it ran on this host).
+To time an older commit the same way, put its ``monitor`` package first on
+``PYTHONPATH`` (the README's "before" column was measured so).
 
 ``--imports`` also prints, for each command, which of the heavy packages (trafilatura,
 htmldate, Apprise, Alembic, httpx, the PostgreSQL dialect) its process imported, read
