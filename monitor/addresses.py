@@ -18,8 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -114,6 +112,8 @@ class AddressPolicy:
     def url_refusal(self, url: str) -> str | None:
         """Why ``url`` is refused by its text alone (an internal address, or localhost),
         or None; a host name is checked when it is resolved, at connect time."""
+        import httpx  # loaded by the commands that fetch or add a watch, not the others
+
         try:
             host = httpx.URL(url).host
         except httpx.InvalidURL:

@@ -9,23 +9,23 @@ from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from monitor.config import Config
+from monitor.config import TARGET_REF, Config
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
 from monitor.errors import ConfigError, MonitorError, StorageError
 from monitor.leases import owner_name
 from monitor.models import StoredVersion, Watch, WatchSpec
-from monitor.notify import Delivery, Message, Notifier, mask_url
-from monitor.render import AlertContext, render_alert
 from monitor.retention import Retention
 from monitor.storage import Storage
 
 if TYPE_CHECKING:
-    # Checking needs the HTTP client, the extractors and the worker pool; the commands
-    # that only read the history do not, so these load when a check first runs.
+    # Checking needs the HTTP client, the extractors, the worker pool and Apprise; the
+    # commands that only read the history do not, so these load when first needed.
     from monitor.fetch import Fetcher, FetchSettings
+    from monitor.notify import Delivery, Notifier
     from monitor.pipeline import CheckReport, Pipeline
     from monitor.workers import ExtractionPool
 
@@ -101,7 +101,7 @@ class Monitor:
         self.config = config
         self.clock = clock
         self.owner = owner or owner_name()
-        self.notifier = self._notifier()  # before any write: a watch notifying nobody stops here
+        self._check_watch_targets()  # before any write: a watch notifying nobody stops here
         self.storage = Storage(config.storage_url)
         try:
             if migrate:
@@ -113,7 +113,11 @@ class Monitor:
             self.storage.close()
             raise
 
-    def _notifier(self) -> Notifier:
+    @cached_property
+    def notifier(self) -> Notifier:
+        """The configured targets, built (and Apprise loaded) when first needed."""
+        from monitor.notify import Notifier
+
         notifier = Notifier(self.config.targets, self.config.apprise_config)
         for spec in self.config.watches:
             # Registers per-watch Apprise URLs; a tag no target has is an error now, not
@@ -124,10 +128,34 @@ class Monitor:
                 )
         return notifier
 
-    def unreachable(self) -> list[Watch]:
-        """The watches whose alerts would reach no target (their tags match none, or no
-        target is configured at all)."""
-        return [w for w in self.watches() if not self.notifier.targets_for(w.spec.notify)]
+    def _check_watch_targets(self) -> None:
+        """Raise ``ConfigError`` for a config watch whose alerts would reach no target.
+        The config's own tags settle most watches without Apprise; a watch naming an
+        Apprise URL, or a tag of an Apprise config file, needs the notifier built."""
+        tags = {tag for target in self.config.targets for tag in target.tags}
+        unsettled = [
+            spec
+            for spec in self.config.watches
+            if spec.notify and not any(selector in tags for selector in spec.notify)
+        ]
+        if not unsettled:
+            return
+        if self.config.apprise_config is None and not any(
+            "://" in selector or selector.startswith(TARGET_REF)
+            for spec in unsettled
+            for selector in spec.notify
+        ):
+            spec = unsettled[0]
+            raise ConfigError(
+                f"[[watch]] {spec.url}: {_no_target(spec.notify)}", path=_shown(self.config)
+            )
+        _ = self.notifier  # raises for the watch it cannot settle
+
+    def unreachable(self, watches: Sequence[Watch] | None = None) -> list[Watch]:
+        """The watches (default: every enabled one) whose alerts would reach no target
+        (their tags match none, or no target is configured at all)."""
+        listed = self.watches() if watches is None else watches
+        return [w for w in listed if not self.notifier.targets_for(w.spec.notify)]
 
     def reload(self, config: Config) -> None:
         """Apply a new config (SIGHUP): watches are synced, targets rebuilt."""
@@ -137,7 +165,13 @@ class Monitor:
             )
         self.storage.sync_watches(config.watches, self.clock())
         self.config = config
-        self.notifier = self._notifier()
+        previous = self.__dict__.pop("notifier", None)  # rebuilt from the new targets
+        try:
+            self._check_watch_targets()
+        except MonitorError:
+            if previous is not None:
+                self.notifier = previous
+            raise
 
     def close(self) -> None:
         self.storage.close()
@@ -145,6 +179,8 @@ class Monitor:
     # -- watches ------------------------------------------------------------
 
     def add(self, spec: WatchSpec) -> Watch:
+        from monitor.notify import mask_url
+
         unknown = [s for s in spec.notify if "://" in s and not self.notifier.knows(s)]
         if unknown:
             # The database keeps no secret: an Apprise URL lives in the config file.
@@ -294,8 +330,16 @@ class Monitor:
         for signum in stop_signals:
             loop.add_signal_handler(signum, stopped, signum)
         now = self.clock()
-        chosen = [w.url for w in self.storage.list_watches()] if urls is None else list(urls)
-        watches = self.storage.claim(chosen, self.owner, now, lease=self.lease()) if chosen else []
+        # Claimed by one UPDATE, and what another process holds read in one query: no
+        # query per watch before the first fetch, however many watches --all takes.
+        chosen = None if urls is None else list(urls)
+        watches: list[Watch] = []
+        held: dict[str, datetime | None] = {}
+        if chosen is None or chosen:
+            watches = self.storage.claim(chosen, self.owner, now, lease=self.lease())
+            held = self.storage.leased_to_others(chosen, self.owner)
+        taken = {watch.url for watch in watches}
+        busy_urls = list(held) if chosen is None else [url for url in chosen if url not in taken]
         async with Fetcher(self.fetch_settings()) as fetcher:
             with self.extraction_pool(len(watches)) as extraction:
                 pipeline = self.pipeline(fetcher, extraction)
@@ -315,8 +359,7 @@ class Monitor:
                 reports = [await self._finished(task, stopped_by) for task in tasks]
                 if not stopped_by:
                     await pipeline.deliver_pending()
-        taken = {watch.url for watch in watches}
-        busy = [self._busy(url) for url in chosen if url not in taken]
+        busy = [self._busy(url, held.get(url)) for url in busy_urls]
         return CheckRun(reports + busy, stopped_by[0] if stopped_by else None)
 
     async def _finished(
@@ -335,10 +378,9 @@ class Monitor:
         name = signal.Signals(stopped_by[0]).name
         return CheckReport(task.get_name(), "stopped", error=f"stopped by {name} before it ended")
 
-    def _busy(self, url: str) -> CheckReport:
+    def _busy(self, url: str, until: datetime | None) -> CheckReport:
         from monitor.pipeline import CheckReport
 
-        until = self.storage.get_watch(url).lease_until
         when = f" until {until:%H:%M:%S} UTC" if until else ""
         return CheckReport(
             url,
@@ -350,6 +392,9 @@ class Monitor:
 
     def notify_test(self) -> list[Delivery]:
         """Send a test alert to every configured target; report each one."""
+        from monitor.notify import Message
+        from monitor.render import AlertContext, render_alert
+
         ctx = AlertContext(
             kind="test",
             watch_name="monitor notify-test",

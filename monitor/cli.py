@@ -17,26 +17,18 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from importlib import metadata
 from typing import TYPE_CHECKING, Any, TextIO
 
-from monitor.addresses import AddressPolicy
-from monitor.config import check_url, find_config, load_config
-from monitor.diff import ArticleDiff
-from monitor.edits import Edit, classify
 from monitor.errors import ConfigError, MonitorError
-from monitor.models import StoredVersion, WatchOptions, WatchSpec
-from monitor.render import (
-    change_line,
-    diff_html,
-    diff_markdown,
-    diff_text,
-    redact_credentials,
-)
-from monitor.schedule import validate_every
 
 if TYPE_CHECKING:
     from monitor.app import Monitor
+    from monitor.diff import ArticleDiff
+    from monitor.edits import Edit
+    from monitor.models import StoredVersion
+
+# Each command imports what it uses, when it runs: `--help` loads no database driver, and
+# the commands that read the history load neither Apprise, the extractors nor Alembic.
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -51,7 +43,8 @@ def command(name: str) -> Callable[[Handler], Handler]:
 
 
 def _monitor(args: argparse.Namespace, *, migrate: bool = False) -> Monitor:
-    from monitor.app import Monitor  # imported late: `--help` should not load the pipeline
+    from monitor.app import Monitor
+    from monitor.config import find_config, load_config
 
     return Monitor(load_config(find_config(args.config)), migrate=migrate)
 
@@ -69,7 +62,15 @@ embeddings, overrides and isolates that make text read in another order than sto
 def terminal_safe(text: str) -> str:
     """``text`` as it may reach a terminal: controls shown as escapes (``\\x1b``,
     ``\\u202e``), URLs without their user and password."""
-    return redact_credentials(_CONTROLS.sub(_escaped, text))
+    return _redacted(_CONTROLS.sub(_escaped, text))
+
+
+def _redacted(text: str) -> str:
+    """``text`` without the user and password of any URL in it (the renderer is loaded
+    by the first command that prints, not by ``--help``)."""
+    from monitor.render import redact_credentials
+
+    return redact_credentials(text)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -86,7 +87,7 @@ def _echo(text: str = "", *, file: TextIO | None = None) -> None:
 def _print_json(data: Any) -> None:
     dumped = json.dumps(data, indent=2, ensure_ascii=False, default=str)
     # json escapes C0 controls itself; the rest become \uXXXX, as valid inside its strings.
-    print(redact_credentials(_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)))
+    print(_redacted(_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)))
 
 
 @command("run")
@@ -97,6 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     import faulthandler
 
+    from monitor.config import find_config, load_config
     from monitor.daemon import Daemon
 
     # A watchdog kill (SIGABRT) then leaves every thread's stack in the journal.
@@ -118,6 +120,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     (a new, empty one they set up themselves). Safe while other daemons start: the upgrade
     is one transaction under a lock. Example: monitor --config /etc/monitor/monitor.toml migrate
     """
+    from monitor.config import find_config, load_config
     from monitor.storage import Storage
 
     storage = Storage(load_config(find_config(args.config)).storage_url)
@@ -178,6 +181,11 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     Example: monitor add https://example.org/news/story --every 15m --notify desk
     """
+    from monitor.addresses import AddressPolicy
+    from monitor.config import check_url
+    from monitor.models import WatchOptions, WatchSpec
+    from monitor.schedule import validate_every
+
     try:
         url = check_url(args.url)
         validate_every(args.every)
@@ -254,21 +262,26 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     if not rows:
         _echo("no watches yet; add one with: monitor add URL")
-    for row in rows:
-        _echo(
-            f"{row['url']}\n  every {row['every']}, {row['versions']} version(s), "
-            f"last check {row['last_check'] or 'never'}, "
-            f"last change {row['last_change'] or 'never'}"
-            + (f", state {row['state']}" if row["state"] != "active" else "")
-            + (f"\n  error: {row['error']}" if row["error"] else "")
-            + (
-                f"\n  {row['undelivered_alerts']} alert(s) not delivered to every target: "
-                "see the log, and `monitor notify-test`"
-                if row["undelivered_alerts"]
-                else ""
-            )
-        )
+        return 0
+    # One echo for the whole list: made safe in one pass, not one per watch.
+    _echo("\n".join(_list_entry(row) for row in rows))
     return 0
+
+
+def _list_entry(row: dict[str, Any]) -> str:
+    return (
+        f"{row['url']}\n  every {row['every']}, {row['versions']} version(s), "
+        f"last check {row['last_check'] or 'never'}, "
+        f"last change {row['last_change'] or 'never'}"
+        + (f", state {row['state']}" if row["state"] != "active" else "")
+        + (f"\n  error: {row['error']}" if row["error"] else "")
+        + (
+            f"\n  {row['undelivered_alerts']} alert(s) not delivered to every target: "
+            "see the log, and `monitor notify-test`"
+            if row["undelivered_alerts"]
+            else ""
+        )
+    )
 
 
 @command("history")
@@ -277,6 +290,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     Example: monitor history https://example.org/news/story
     """
+    from monitor.render import change_line
+
     monitor = _monitor(args)
     try:
         versions = monitor.history(args.url)
@@ -382,6 +397,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     Example: monitor diff https://example.org/news/story 1 2 --format html > diff.html
     """
+    from monitor.edits import classify
+    from monitor.render import change_line, diff_html, diff_markdown, diff_text
+
     monitor = _monitor(args)
     try:
         old, new, diff = monitor.diff(args.url, args.old, args.new)
@@ -433,10 +451,29 @@ _CONFIG_HELP = "the TOML config file (default: $MONITOR_CONFIG, else built-in de
 
 
 def _version() -> str:
+    from importlib import metadata  # read when asked for: the other commands do without
+
     try:
         return metadata.version("monitor")
     except metadata.PackageNotFoundError:  # run from a source tree that is not installed
         return "unknown"
+
+
+_VERSION_HELP = "show program's version number and exit"
+
+
+class _VersionAction(argparse.Action):
+    """argparse's ``version`` action, with the version looked up only when asked for."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        print(f"monitor {_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -444,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="monitor",
         description="Watch published pages, keep every version of the article, alert on edits.",
     )
-    parser.add_argument("--version", action="version", version=f"monitor {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help=_VERSION_HELP)
     parser.add_argument("--config", metavar="FILE", help=_CONFIG_HELP)
     parser.add_argument(
         "--log-level",
@@ -581,10 +618,10 @@ class _Redact(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING and record.name.split(".")[0] != "monitor":
             return False
-        record.msg, record.args = redact_credentials(record.getMessage()), None
+        record.msg, record.args = _redacted(record.getMessage()), None
         if record.exc_info and not record.exc_text:
             trace = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = redact_credentials(trace)
+            record.exc_text = _redacted(trace)
         return True
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import timedelta
 from functools import partial
@@ -25,6 +25,7 @@ from monitor.app import Monitor
 from monitor.config import Config
 from monitor.errors import MonitorError
 from monitor.fetch import Fetcher
+from monitor.models import Watch
 from monitor.pipeline import CheckReport, Pipeline
 
 log = logging.getLogger(__name__)
@@ -118,8 +119,11 @@ class Daemon:
             scheduler.add_job(
                 self.systemd.watchdog_ping, "interval", seconds=watchdog, id="watchdog"
             )
+        # One listing (a few queries, whatever the number of watches) serves the start's
+        # log line and its warnings, read off the event loop's thread before any tick.
+        listed = await asyncio.to_thread(self.monitor.watches)
         scheduler.start()
-        watches = len(self.monitor.watches())
+        watches = len(listed)
         log.info(
             "monitor started: %d watches, tick every %ss, database %s",
             watches,
@@ -128,7 +132,7 @@ class Daemon:
         )
         if not watches:
             log.info("no watches yet: add one with `monitor add URL` or in the config file")
-        self._warn_of_alerts_to_nobody()
+        self._warn_of_alerts_to_nobody(listed)
         self.systemd.ready()
         self.systemd.status(f"watching {watches} pages")
         try:
@@ -145,14 +149,14 @@ class Daemon:
             await self._drain()
             log.info("monitor stopped after %d checks", self.checked)
 
-    def _warn_of_alerts_to_nobody(self) -> None:
+    def _warn_of_alerts_to_nobody(self, watches: Sequence[Watch]) -> None:
         if not len(self.monitor.notifier):
             log.warning(
                 "no notification target is configured: changes are stored, but no alert is "
                 "sent; add Apprise URLs under [notify] urls in the config file"
             )
             return
-        for watch in self.monitor.unreachable():
+        for watch in self.monitor.unreachable(watches):
             log.warning(
                 "%s notifies %s, which matches no configured target: its alerts go nowhere; "
                 "fix the tag with `monitor add %s --notify TAG`, or give a target that tag",

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
 
-from apscheduler.triggers.cron import CronTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -79,6 +81,8 @@ def cron_weekdays(field: str) -> str:
 
 
 def cron_trigger(every: str) -> CronTrigger:
+    from apscheduler.triggers.cron import CronTrigger  # only a cron schedule needs it
+
     minute, hour, day, month, weekday = every.split()
     return CronTrigger(
         minute=minute,

@@ -11,18 +11,22 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sqlite3
 import sys
+import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Engine,
+    Row,
     create_engine,
     delete,
     event,
@@ -33,8 +37,6 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -66,16 +68,40 @@ from monitor.models import (
 from monitor.retention import ALERT_WINDOW, Retention, alerts_allowed, versions_to_drop
 from monitor.schema import AlertRow, CheckRow, RawPageRow, VersionRow, WatchRow
 
+WAL_SWITCH_WAIT = 10.0
+"""Seconds a connection waits for another to finish switching a new database to WAL."""
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while it reports the database locked:
+    processes opening a brand-new database at once (daemons starting together) each try
+    the switch, and SQLite answers all but one at once, without its busy timeout, to
+    avoid a deadlock. Once one has switched, the switch is a no-op for the others."""
+    deadline = time.monotonic() + WAL_SWITCH_WAIT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the CLI read while the daemon writes; the timeout rides out short locks.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
+
+SCHEMA_HEAD = "0004"
+"""The revision of the newest migration (``migrations/versions``): a database at it is
+current, which every command checks at start without loading Alembic. A new migration
+moves it (a test holds it to Alembic's head)."""
 
 MIGRATION_LOCK = 0x6D6F6E69746F72
 """The PostgreSQL advisory lock that serialises migrations (any number, the same in every
@@ -122,7 +148,28 @@ def _options_from_json(data: dict[str, Any]) -> WatchOptions:
     return WatchOptions(**known)
 
 
-def _spec_of(row: WatchRow) -> WatchSpec:
+def _watch(row: WatchRow | Row[Any], versions: int = 0, undelivered: int = 0) -> Watch:
+    """A watch row (an ORM object, or a plain row of the table's columns) as a value."""
+    return Watch(
+        id=row.id,
+        spec=_spec_of(row),
+        source="config" if row.source == "config" else "cli",
+        next_check_at=row.next_check_at,
+        last_check_at=row.last_check_at,
+        last_change_at=row.last_change_at,
+        last_error=row.last_error,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        versions=versions,
+        state=row.state,
+        hint=row.hint,
+        lease_until=row.lease_until,
+        undelivered=undelivered,
+        failures=row.error_count,
+    )
+
+
+def _spec_of(row: WatchRow | Row[Any]) -> WatchSpec:
     return WatchSpec(
         url=row.url,
         name=row.name,
@@ -215,6 +262,8 @@ class Storage:
         nothing to do, and a crash halfway leaves the schema as it was. ``scripts``: another
         copy of the migration scripts (the tests interrupt one).
         """
+        if scripts is None and self._stored_revision() == SCHEMA_HEAD:
+            return False
         from alembic import command
         from alembic.migration import MigrationContext
         from alembic.script import ScriptDirectory
@@ -250,15 +299,19 @@ class Storage:
         database gets its schema (first use: ``monitor add`` before any daemon ran); one at
         another revision is a ``SchemaNotCurrent`` saying what to do. Upgrading is left to
         ``monitor migrate`` and the daemon, so that a one-off command never changes the
-        schema under running daemons."""
-        from alembic.migration import MigrationContext
+        schema under running daemons.
+
+        A database at ``SCHEMA_HEAD`` costs two small reads; Alembic is loaded only for
+        one that is not."""
+        current = self._stored_revision()
+        if current == SCHEMA_HEAD and scripts is None:
+            return
         from alembic.script import ScriptDirectory
 
         directory = ScriptDirectory.from_config(_alembic_config(self.url, scripts))
         head = directory.get_current_head()
         try:
             with self.engine.connect() as connection:
-                current = MigrationContext.configure(connection).get_current_revision()
                 empty = current is None and not inspect(connection).get_table_names()
         except SQLAlchemyError as error:
             raise StorageError(
@@ -272,6 +325,17 @@ class Storage:
             return
         known = current is None or current in {rev.revision for rev in directory.walk_revisions()}
         raise SchemaNotCurrent(current, head, known=known)
+
+    def _stored_revision(self) -> str | None:
+        """The revision the database is at, as Alembic records it; None before any."""
+        try:
+            with self.engine.connect() as connection:
+                return _revision_in(connection)
+        except SQLAlchemyError as error:
+            raise StorageError(
+                f"cannot read the database schema ({_masked(str(error), self.url)}); "
+                "check the storage URL and that the database is reachable"
+            ) from error
 
     def _migration_engine(self) -> Engine:
         """The engine migrations run on: this one, or on SQLite one whose transactions are
@@ -301,23 +365,7 @@ class Storage:
             undelivered = _count(
                 session, AlertRow, row.id, AlertRow.state.not_in(("sent", "folded"))
             )
-        return Watch(
-            id=row.id,
-            spec=_spec_of(row),
-            source="config" if row.source == "config" else "cli",
-            next_check_at=row.next_check_at,
-            last_check_at=row.last_check_at,
-            last_change_at=row.last_change_at,
-            last_error=row.last_error,
-            etag=row.etag,
-            last_modified=row.last_modified,
-            versions=versions,
-            state=row.state,
-            hint=row.hint,
-            lease_until=row.lease_until,
-            undelivered=undelivered,
-            failures=row.error_count,
-        )
+        return _watch(row, versions, undelivered)
 
     def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:
         """Add a watch, or update its settings if the URL is already watched."""
@@ -334,8 +382,11 @@ class Storage:
     def sync_watches(self, specs: Sequence[WatchSpec], now: datetime) -> None:
         """Make the config file's watches the enabled config watches; CLI watches stay."""
         wanted = {spec.url: spec for spec in specs}
+        # Only the rows the file may change: a command's start costs nothing per CLI watch.
+        mine = or_(WatchRow.source == "config", WatchRow.url.in_(wanted)) if wanted else None
         with self._session() as session:
-            rows = {row.url: row for row in session.scalars(select(WatchRow))}
+            query = select(WatchRow).where(WatchRow.source == "config" if mine is None else mine)
+            rows = {row.url: row for row in session.scalars(query)}
             for url, spec in wanted.items():
                 row = rows.get(url)
                 if row is None:
@@ -374,20 +425,17 @@ class Storage:
 
     def list_watches(self, *, include_disabled: bool = False) -> list[Watch]:
         with self._session() as session:
-            query = select(WatchRow).order_by(WatchRow.url)
+            # Plain rows, not ORM objects: at 10,000 watches, loading objects was most of
+            # the listing's time.
+            query = select(WatchRow.__table__).order_by(WatchRow.url)
             if not include_disabled:
                 query = query.where(WatchRow.enabled.is_(True))
-            rows = list(session.scalars(query))
+            rows = list(session.execute(query))
             # Two grouped counts for the whole list, not two queries per watch.
             versions = _counts(session, VersionRow)
             undelivered = _counts(session, AlertRow, AlertRow.state.not_in(("sent", "folded")))
             return [
-                replace(
-                    self._watch_of(session, row, counted=False),
-                    versions=versions.get(row.id, 0),
-                    undelivered=undelivered.get(row.id, 0),
-                )
-                for row in rows
+                _watch(row, versions.get(row.id, 0), undelivered.get(row.id, 0)) for row in rows
             ]
 
     # -- the schedule --------------------------------------------------------
@@ -408,19 +456,38 @@ class Storage:
             return self._take(session, WatchRow.id.in_(ids), owner, now, lease, free) if ids else []
 
     def claim(
-        self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta
+        self, urls: Sequence[str] | None, owner: str, now: datetime, *, lease: timedelta
     ) -> list[Watch]:
-        """Lease the given watches now, due or not (for ``monitor check``).
+        """Lease the given watches (None: every enabled one) now, due or not (for
+        ``monitor check``); the same few queries however many watches there are.
 
-        A watch a daemon is checking right now is left to it.
+        A watch a daemon is checking right now is left to it (``leased_to_others``).
         """
         with self._session() as session:
-            known = set(session.scalars(select(WatchRow.url).where(WatchRow.url.in_(urls))))
-            missing = [url for url in urls if url not in known]
-            if missing:
-                raise WatchNotFound(missing[0])
+            if urls is None:
+                which = WatchRow.enabled.is_(True)
+            else:
+                which = WatchRow.url.in_(urls)
+                known = set(session.scalars(select(WatchRow.url).where(which)))
+                missing = [url for url in urls if url not in known]
+                if missing:
+                    raise WatchNotFound(missing[0])
             free = _lease_free(now, self._dead_owners(session, now))
-            return self._take(session, WatchRow.url.in_(urls), owner, now, lease, free)
+            return self._take(session, which, owner, now, lease, free)
+
+    def leased_to_others(
+        self, urls: Sequence[str] | None, owner: str
+    ) -> dict[str, datetime | None]:
+        """The given watches (None: every enabled one) that ``owner`` holds no lease on,
+        each with the end of the lease another process holds (in one query)."""
+        which = WatchRow.enabled.is_(True) if urls is None else WatchRow.url.in_(urls)
+        with self._session() as session:
+            rows = session.execute(
+                select(WatchRow.url, WatchRow.lease_until)
+                .where(which, or_(WatchRow.lease_owner.is_(None), WatchRow.lease_owner != owner))
+                .order_by(WatchRow.url)
+            )
+            return {url: until for url, until in rows}
 
     def _dead_owners(self, session: Session, now: datetime) -> list[str]:
         """The owners of running leases that were processes on this host and died."""
@@ -443,13 +510,13 @@ class Storage:
             .values(lease_owner=owner, lease_until=now + lease)
             .execution_options(synchronize_session=False)
         )
-        rows = session.scalars(
-            select(WatchRow)
+        # Plain rows, as fresh as the UPDATE left them (no ORM identity map to refresh).
+        rows = session.execute(
+            select(WatchRow.__table__)
             .where(which, WatchRow.lease_owner == owner)
             .order_by(WatchRow.next_check_at)
-            .execution_options(populate_existing=True)
         )
-        return [self._watch_of(session, row, counted=False) for row in rows]
+        return [_watch(row) for row in rows]
 
     def renew(self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta) -> int:
         """Extend ``owner``'s leases on these watches to ``now + lease`` (the heartbeat of
@@ -792,8 +859,15 @@ def _store_page(session: Session, raw: bytes) -> str:
         values = {"hash": digest, "size": len(raw), "data": zlib.compress(raw, 6)}
         # Another process may store the same page at the same moment (two watches of one
         # page): the second insert is a no-op, not a conflict.
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        session.execute(insert(RawPageRow).values(values).on_conflict_do_nothing())
+        # Each dialect's insert is imported with its dialect: SQLite never loads PostgreSQL's.
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            session.execute(pg_insert(RawPageRow).values(values).on_conflict_do_nothing())
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            session.execute(sqlite_insert(RawPageRow).values(values).on_conflict_do_nothing())
     return digest
 
 
@@ -930,6 +1004,16 @@ def _update_bookkeeping(row: WatchRow, owner: str, outcome: CheckOutcome) -> Non
         row.state = outcome.state
     if outcome.set_hint:
         row.hint = outcome.hint
+
+
+def _revision_in(connection: Connection) -> str | None:
+    """What Alembic's ``get_current_revision`` reads, read without Alembic: the
+    ``alembic_version`` row (several rows, from branches monitor never makes, are joined
+    with '+', so that they match no revision)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revisions = sorted(connection.scalars(text("SELECT version_num FROM alembic_version")))
+    return "+".join(revisions) if revisions else None
 
 
 def _alembic_config(url: str, scripts: Path | None = None) -> Any:

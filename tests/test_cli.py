@@ -9,15 +9,22 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 from fixtures.edited_pages import ARS, corpus_page
 from fixtures.seed_pages import Chrome, page_v1, page_v2
 from servers import DiscordReceiver, PageServer, SlackReceiver, SMTPServer
+from sqlalchemy import Engine, event
 
 from monitor.cli import _COMMANDS, build_parser, main
+from monitor.models import AlertDraft, Article, CheckOutcome, NewVersion, WatchSpec
+from monitor.storage import Storage
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -643,3 +650,171 @@ def test_a_config_watch_notifying_a_tag_no_target_has_is_an_error_at_start(confi
     done = cli("--config", str(config), "list")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"{config}: [[watch]] https://example.org/a: 'dsek' matches no" in done.stderr
+
+
+def test_a_config_watch_tag_declared_in_the_apprise_config_file_is_found(
+    config: Path, tmp_path: Path
+) -> None:
+    """A [[watch]] tag that only the Apprise config file gives a target is a known tag (read
+    through Apprise); a tag that file lacks too stops the command at start."""
+    apprise_file = tmp_path / "apprise.yml"
+    apprise_file.write_text("urls:\n  - json://127.0.0.1:9/:\n    - tag: desk\n")
+    base = config.read_text(encoding="utf-8") + f'[notify]\nconfig = "{apprise_file}"\n\n'
+    config.write_text(base + '[[watch]]\nurl = "https://example.org/a"\nnotify = "desk"\n')
+    assert cli("--config", str(config), "list").returncode == 0
+    config.write_text(base + '[[watch]]\nurl = "https://example.org/a"\nnotify = "dsek"\n')
+    done = cli("--config", str(config), "list")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "'dsek' matches no configured notification target" in done.stderr
+
+
+# -- start-up: what each command loads, and queries that do not grow with the watches -------
+
+HEAVY = ("trafilatura", "htmldate", "apprise", "alembic")
+"""Packages a command loads only when it needs them: extraction (trafilatura, htmldate),
+delivery (Apprise), and a schema to create or upgrade (Alembic)."""
+
+IMPORTS_OF = """
+import sys
+from monitor.cli import main
+try:
+    status = main(sys.argv[1:])
+except SystemExit as stop:
+    status = stop.code
+print("loaded:", *sorted({name.split(".")[0] for name in sys.modules}), file=sys.stderr)
+sys.exit(status)
+"""
+"""``monitor ARGS`` run in a process that then says, as its last line on stderr, the
+top-level packages it imported."""
+
+
+def history_of_two_versions(url: str, at: datetime) -> Storage:
+    """A migrated database at ``url`` holding one watch with two versions."""
+    storage = Storage(url)
+    storage.migrate()
+    watch = storage.add_watch(WatchSpec(url=WATCHED), at)
+    for n, text in enumerate(("The council met.", "The council met on Monday.")):
+        version = NewVersion(
+            article=Article(title="Council", paragraphs=(text,)),
+            raw_html=f"<p>{text}</p>".encode(),
+            kind="edit" if n else "first",
+        )
+        when = at + timedelta(hours=n)
+        outcome = CheckOutcome(at=when, outcome=version.kind, next_check_at=when, version=version)
+        storage.save_check(watch.id, "test", outcome)
+    return storage
+
+
+WATCHED = "https://example.org/news/story"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["--help"], ["list"], ["history", WATCHED], ["show", WATCHED], ["diff", WATCHED]],
+    ids=lambda command: command[0],
+)
+def test_reading_commands_load_no_extractor_apprise_or_alembic(
+    command: list[str], tmp_path: Path
+) -> None:
+    """`--help`, `list`, `history`, `show` and `diff` on a database at head import neither
+    trafilatura, htmldate, Apprise nor Alembic, even with notification targets and a config
+    watch notifying one by tag."""
+    history_of_two_versions(f"sqlite:///{tmp_path}/monitor.db", datetime.now(UTC)).close()
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/monitor.db"\n'
+        '[notify]\nurls = [{ url = "json://127.0.0.1:9/", tags = ["desk"] }]\n\n'
+        '[[watch]]\nurl = "https://example.org/config"\nnotify = "desk"\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF, "--config", str(config), *command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stderr.splitlines()[-1].split()[1:])
+    assert "monitor" in loaded
+    assert loaded & set(HEAVY) == set()
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements every engine in this process runs while the block does."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def watching(db_url: str, tmp_path: Path, numbers: range, *, alerting: bool = True) -> Path:
+    """A config on ``db_url`` (and one config watch), with a watch added to its database
+    for each of ``numbers``, each with a version and (``alerting``) an undelivered alert."""
+    storage = Storage(db_url)
+    storage.migrate()
+    now = datetime.now(UTC)
+    alert = AlertDraft("edit", "edited", "text", "md", "<p>html</p>", ("target:0",))
+    for n in numbers:
+        watch = storage.add_watch(WatchSpec(url=f"https://example.org/{n}"), now)
+        version = NewVersion(Article(title="Story", paragraphs=("Text.",)), b"<p>x</p>", "first")
+        alerts = (alert,) if alerting else ()
+        outcome = CheckOutcome(now, "first", now, version=version, alerts=alerts)
+        storage.save_check(watch.id, "test", outcome)
+    storage.sync_watches([WatchSpec(url="https://example.org/config")], now)  # as a run did
+    storage.close()
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "{db_url}"\n\n[[watch]]\nurl = "https://example.org/config"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_list_runs_the_same_statements_for_two_hundred_watches_as_for_one(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`monitor list`, start-up included (schema check, config sync, the listing and its
+    counts), runs a fixed number of SQL statements, never one per watch."""
+    config = watching(db_url, tmp_path, range(1))
+    with statements() as one:
+        assert main(["--config", str(config), "list"]) == 0
+    assert capsys.readouterr().out.count("1 version(s)") == 1
+    config = watching(db_url, tmp_path, range(1, 200))
+    with statements() as many:
+        assert main(["--config", str(config), "list"]) == 0
+    assert capsys.readouterr().out.count("1 version(s)") == 200
+    assert len(many) == len(one), "\n".join(many)
+
+
+def test_check_all_claims_in_the_same_statements_for_two_hundred_watches_as_for_one(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`monitor check --all` claims the watches and learns which another process holds in
+    a fixed number of statements; here another host's daemon holds them all, so that is
+    the whole run: each reported busy, exit status 2."""
+
+    def held_elsewhere(numbers: range) -> tuple[Path, int]:
+        config = watching(db_url, tmp_path, numbers, alerting=False)  # none to deliver
+        storage = Storage(db_url)
+        now = datetime.now(UTC)
+        held = len(storage.claim(None, "elsewhere.example:1", now, lease=timedelta(hours=1)))
+        storage.close()
+        return config, held
+
+    config, held = held_elsewhere(range(1))
+    with statements() as one:
+        assert main(["--config", str(config), "check", "--all"]) == 2
+    assert capsys.readouterr().out.count("busy") == held == 2  # and the config watch
+    config, held = held_elsewhere(range(1, 200))
+    with statements() as many:
+        assert main(["--config", str(config), "check", "--all"]) == 2
+    assert capsys.readouterr().out.count("busy") == 201
+    assert len(many) == len(one), "\n".join(many)

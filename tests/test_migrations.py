@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, inspect, text
 from monitor.app import with_changes
 from monitor.config import target_ref
 from monitor.schema import Base
-from monitor.storage import MIGRATION_LOCK, Storage
+from monitor.storage import MIGRATION_LOCK, SCHEMA_HEAD, Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = (
@@ -355,6 +355,38 @@ def test_a_schema_at_head_is_not_migrated_again(db_url: str, engine: Engine) -> 
             holder.rollback()
     finally:
         storage.close()
+
+
+def test_schema_head_names_the_newest_migration() -> None:
+    """``SCHEMA_HEAD``, what every command compares the database's revision with before
+    it loads Alembic, is Alembic's head of the shipped scripts: a new migration moves it."""
+    assert head("sqlite://") == SCHEMA_HEAD
+
+
+def test_a_database_at_head_is_checked_without_loading_alembic(tmp_path: Path) -> None:
+    """A process that opens a database at head and checks its schema (what `monitor list`
+    does at start) never imports Alembic; one behind does, to say what to do."""
+    url = f"sqlite:///{tmp_path}/monitor.db"
+    Storage(url).migrate()
+    check = (
+        "import sys\n"
+        "from monitor.errors import SchemaNotCurrent\n"
+        "from monitor.storage import Storage\n"
+        "try:\n"
+        "    Storage(sys.argv[1]).require_schema()\n"
+        "except SchemaNotCurrent as error:\n"
+        "    print(error.current, end=' ')\n"
+        "print('alembic' in sys.modules)\n"
+    )
+
+    def checked() -> str:
+        done = subprocess.run([sys.executable, "-c", check, url], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert checked() == "False\n"
+    command.downgrade(alembic_config(url), "0003")
+    assert checked() == "0003 True\n"
 
 
 # -- 0003: the database keeps no notification secret --------------------------------------------

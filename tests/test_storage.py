@@ -395,6 +395,63 @@ def test_claim_takes_the_named_watches_due_or_not(storage: Storage) -> None:
     assert urls(storage.claim([OTHER], "daemon", T0 + HOUR, lease=LEASE)) == [OTHER]
 
 
+def test_claim_of_none_takes_every_enabled_watch_no_other_process_holds(
+    storage: Storage,
+) -> None:
+    """claim(None), `monitor check --all`: every enabled watch, due or not, but not a
+    disabled one nor one another owner holds."""
+    for url in (URL, OTHER, "https://a.example/later", "https://a.example/held"):
+        storage.add_watch(spec(url), T0 + 10 * HOUR if url.endswith("later") else T0)
+    storage.claim(["https://a.example/held"], "daemon", T0, lease=LEASE)
+    storage.sync_watches([spec("https://a.example/config")], T0)
+    storage.sync_watches([], T0)  # the config watch dropped from the file: disabled
+    claimed = storage.claim(None, "cli", T0, lease=LEASE)
+    assert sorted(urls(claimed)) == sorted([URL, OTHER, "https://a.example/later"])
+
+
+def test_leased_to_others_says_until_when_another_process_holds_each_watch(
+    storage: Storage,
+) -> None:
+    """leased_to_others() maps each watch the caller does not hold to the end of the lease
+    another holds (None when nobody does), by URL; None asks about every enabled watch."""
+    for url in (URL, OTHER, "https://a.example/mine"):
+        storage.add_watch(spec(url), T0)
+    storage.claim([OTHER], "daemon", T0, lease=LEASE)
+    storage.claim(["https://a.example/mine"], "cli", T0, lease=LEASE)
+    assert storage.leased_to_others(None, "cli") == {OTHER: T0 + LEASE, URL: None}
+    assert storage.leased_to_others([OTHER], "cli") == {OTHER: T0 + LEASE}
+    assert storage.leased_to_others(["https://a.example/mine"], "cli") == {}
+
+
+def test_claiming_every_watch_costs_the_same_queries_for_one_or_two_hundred(
+    storage: Storage,
+) -> None:
+    """`monitor check --all` claims every watch, and reads which ones another process
+    holds, in a fixed number of statements: none per watch before the first fetch."""
+
+    def statements_claiming(owner: str) -> tuple[int, int]:
+        seen: list[str] = []
+
+        def count(*args: Any) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(storage.engine, "before_cursor_execute", count)
+        try:
+            claimed = storage.claim(None, owner, T0, lease=LEASE)
+            storage.leased_to_others(None, owner)
+        finally:
+            event.remove(storage.engine, "before_cursor_execute", count)
+        return len(seen), len(claimed)
+
+    storage.add_watch(spec("https://a.example/0"), T0)
+    one = statements_claiming("cli-1")
+    for n in range(1, 200):
+        storage.add_watch(spec(f"https://a.example/{n}"), T0)
+    many = statements_claiming("cli-2")  # cli-1 still holds the first: 199 to take
+    assert (one[1], many[1]) == (1, 199)
+    assert many[0] == one[0]
+
+
 def test_claim_of_an_unknown_url_raises_watch_not_found(storage: Storage, watch_id: int) -> None:
     """claim() names the first unknown URL, and leases nothing."""
     with pytest.raises(WatchNotFound) as caught:

@@ -1,0 +1,234 @@
+"""Benchmark: how long a command takes from process start, on an empty database and at
+10,000 watches.
+
+Run from the checkout, with the venv active::
+
+    python bench/startup.py                  # 7 rounds, 10,000 watches, ~1.5 minutes
+    python bench/startup.py --rounds 5 --watches 2000
+
+SQLite databases are made in a temp dir: one empty (migrated), one with N watches
+(Core inserts, as ``monitor add`` would leave them: never checked), of which one has
+50 versions of a ~60-paragraph article (stored through ``Storage.save_check``). Each
+round runs, one after the other, every command below as the installed ``monitor``
+script in a new process, and ``python -c pass`` as the floor; the time is the wall
+time from spawning the process to its exit. Medians over the rounds are printed, with
+each command's ratio to ``python -c pass`` measured in the same rounds.
+
+``monitor check --all`` on a third database of N watches, served by a local HTTP server
+in this process, is timed from spawning it to the first request reaching the server
+(its start-up: config, schema, claiming every watch, the HTTP client), then killed;
+the next round's run takes the dead process's leases at once (it ran on this host).
+To time an older commit the same way, put its ``monitor`` package first on
+``PYTHONPATH`` (the README's "before" column was measured so).
+
+``--imports`` also prints, for each command, which of the heavy packages (trafilatura,
+htmldate, Apprise, Alembic, httpx, the PostgreSQL dialect) its process imported, read
+from ``python -X importtime``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.server
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from monitor.models import Article, CheckOutcome, NewVersion
+from monitor.schema import WatchRow
+from monitor.storage import Storage
+
+HEAVY = ("trafilatura", "htmldate", "apprise", "alembic", "httpx", "sqlalchemy.dialects.postgresql")
+HISTORY_URL = "https://example.org/news/0"
+
+
+def make_database(path: Path, watches: int, base: str = "https://example.org/news/") -> str:
+    """A migrated SQLite database with ``watches`` watches (URLs ``base`` + a number);
+    when ``base`` is the default, the first has 50 versions."""
+    url = f"sqlite:///{path}"
+    storage = Storage(url)
+    storage.migrate()
+    now = datetime.now(UTC)
+    if watches:
+        rows = [
+            {
+                "url": f"{base}{i}",
+                "name": "",
+                "every": "1h",
+                "notify": [],
+                "options": {},
+                "source": "cli",
+                "enabled": True,
+                "state": "active",
+                "created_at": now,
+                "next_check_at": now,
+                "error_count": 0,
+            }
+            for i in range(watches)
+        ]
+        with storage.engine.begin() as connection:
+            connection.execute(insert(WatchRow), rows)
+    if watches and HISTORY_URL.startswith(base):
+        watch = storage.get_watch(HISTORY_URL)
+        paragraphs = [f"Paragraph {p} of the story, as it was first told." for p in range(60)]
+        for n in range(50):
+            paragraphs[n % 60] = f"Paragraph {n % 60}, edited for the {n}th time."
+            at = now + timedelta(minutes=n)
+            article = Article(title=f"Story {n}", paragraphs=tuple(paragraphs))
+            html = f"<html><body>{''.join(paragraphs)}</body></html>".encode()
+            version = NewVersion(article=article, raw_html=html, kind="edit" if n else "first")
+            outcome = CheckOutcome(at=at, outcome=version.kind, next_check_at=at, version=version)
+            storage.save_check(watch.id, "bench", outcome)
+    storage.close()
+    return url
+
+
+def config_for(directory: Path, url: str, name: str) -> Path:
+    path = directory / f"{name}.toml"
+    path.write_text(f'[storage]\nurl = "{url}"\n')
+    return path
+
+
+def monitor_command() -> list[str]:
+    script = Path(sys.executable).parent / "monitor"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "monitor.cli"]
+
+
+def timed(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed: {done.stderr.decode(errors='replace')}")
+    return elapsed
+
+
+class FirstRequest(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with a small page, and marks the first one's arrival."""
+
+    arrived = threading.Event()
+
+    def do_GET(self) -> None:
+        FirstRequest.arrived.set()
+        body = b"<html><body><p>A page.</p></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def until_first_request(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds from spawning ``argv`` to the first request it makes; it is then killed,
+    with its worker processes."""
+    FirstRequest.arrived.clear()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    while not FirstRequest.arrived.wait(0.001):
+        if process.poll() is not None:
+            assert process.stderr is not None
+            sys.exit(f"{' '.join(argv)} ended before any request: {process.stderr.read()!r}")
+    elapsed = time.perf_counter() - started
+    os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+    return elapsed
+
+
+def imported(args: list[str], env: dict[str, str]) -> list[str]:
+    """The heavy packages ``monitor ARGS`` imports (by ``-X importtime``)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "monitor.cli", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    return [name for name in HEAVY if name in names]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--watches", type=int, default=10_000)
+    parser.add_argument("--imports", action="store_true", help="list the heavy imports too")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="monitor-startup-") as temp:
+        directory = Path(temp)
+        env = {**os.environ, "HOME": temp, "XDG_STATE_HOME": temp}
+        env.pop("MONITOR_CONFIG", None)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstRequest)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        made = time.perf_counter()
+        empty = config_for(directory, make_database(directory / "empty.db", 0), "empty")
+        full = config_for(directory, make_database(directory / "full.db", args.watches), "full")
+        served = f"http://127.0.0.1:{server.server_address[1]}/"
+        checked = config_for(
+            directory, make_database(directory / "check.db", args.watches, served), "check"
+        )
+        with checked.open("a") as config:
+            config.write('[monitor]\nallow_internal = ["127.0.0.1"]\n')
+        made = time.perf_counter() - made
+        monitor = monitor_command()
+        many = f"{args.watches:,}"
+        commands: dict[str, list[str]] = {
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "monitor --help": [*monitor, "--help"],
+            "monitor list (empty)": [*monitor, "--config", str(empty), "list"],
+            f"monitor list ({many} watches)": [*monitor, "--config", str(full), "list"],
+            f"monitor history (50 versions; {many} watches)": [
+                *monitor,
+                "--config",
+                str(full),
+                "history",
+                HISTORY_URL,
+            ],
+            "monitor show (latest version)": [*monitor, "--config", str(full), "show", HISTORY_URL],
+            "monitor diff (last two)": [*monitor, "--config", str(full), "diff", HISTORY_URL],
+        }
+        check_all = f"monitor check --all ({many} watches), until its first request"
+        times: dict[str, list[float]] = {name: [] for name in [*commands, check_all]}
+        for _ in range(args.rounds):
+            for name, argv in commands.items():
+                times[name].append(timed(argv, env))
+            argv = [*monitor, "--config", str(checked), "check", "--all"]
+            times[check_all].append(until_first_request(argv, env))
+        server.shutdown()
+        floor = statistics.median(times["python -c pass"])
+        print(
+            f"{args.rounds} rounds, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+            f"load average {os.getloadavg()[0]:.1f}; databases made in {made:.0f} s\n"
+        )
+        print("| command | median (ms) | min–max (ms) | ÷ python -c pass |")
+        print("|---|--:|--:|--:|")
+        for name, samples in times.items():
+            median = statistics.median(samples)
+            print(
+                f"| {name} | {median * 1000:.0f} | {min(samples) * 1000:.0f}–"
+                f"{max(samples) * 1000:.0f} | {median / floor:.1f} |"
+            )
+        if args.imports:
+            print()
+            for name, argv in commands.items():
+                if argv[: len(monitor)] == monitor:
+                    heavy = imported(argv[len(monitor) :], env)
+                    print(f"{name}: {', '.join(heavy) or 'none of them'}")
+
+
+if __name__ == "__main__":
+    main()
