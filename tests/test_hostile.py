@@ -64,7 +64,13 @@ def answer(
     """A complete response: status, headers (Content-Length from the body), body."""
 
     async def behave(writer: Writer, stop: asyncio.Event) -> None:
-        headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        # The server closes each connection after its answer, and says so: else a client
+        # may send its next request (a redirect's) on it as it closes, and lose the race.
+        headers = {
+            "Content-Type": content_type,
+            "Content-Length": str(len(body)),
+            "Connection": "close",
+        }
         headers.update({k.replace("_", "-"): v for k, v in extra.items()})
         writer.write(_head(status, headers) + body)
         await writer.drain()

@@ -268,3 +268,16 @@ def test_an_author_link_holding_a_sentence_is_no_byline(marked: str) -> None:
 def test_names_with_their_links_and_a_short_role_are_a_byline(names: str) -> None:
     page = f'<html><body><h1>Attack</h1><span class="byline">{names}</span></body></html>'
     assert byline_of(parse(page), 0) == names
+
+
+def test_the_byline_after_the_headline_wins_over_a_teasers_author_link_below_it() -> None:
+    """MSN's byline (an itemprop author after the headline) and, among the paragraphs, a
+    teaser of another story with its author link: the story's own byline comes first."""
+    page = (
+        "<html><body><h1>Nintendo's first iPhone game will launch in December</h1>"
+        '<div><span itemprop="author"><span itemprop="name">Alex Perry</span></span>'
+        "<time>Sep 7</time></div><p>In case you haven't heard, the game is out.</p>"
+        '<div class="css-166205">by <a rel="author" href="/authors/f/">Finian Cunningham</a>'
+        "</div><p>The name and basic idea might sound familiar.</p></body></html>"
+    )
+    assert byline_of(parse(page), 0) == "Alex Perry"

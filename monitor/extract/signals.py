@@ -65,6 +65,7 @@ _BYLINE_SELECTORS = (
     "[class*=byline i]",
     ".author",
 )
+_BYLINE_OR_HEADLINE = ", ".join(("h1", *_BYLINE_SELECTORS))
 # JSON-LD authors are found by a linear scan, not one pattern: a lazy match across a
 # page's worth of '"author":{' takes seconds (hostile or broken pages do this).
 _JSONLD_AUTHOR_KEY = re.compile(r'"author"\s*:\s*([\[{])')
@@ -130,16 +131,25 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
     for script in tree.css("script[type='application/ld+json']"):
         if names := _jsonld_authors(script.text()):
             yield normalize_text(", ".join(dict.fromkeys(names)))
-    for selector in _BYLINE_SELECTORS:
-        for node in tree.css(selector):
-            # Names are links in most bylines; the text around them holds dates and 'By'.
-            links = [names_only(_squashed(a)) for a in node.css("a")]
-            text = ", ".join(t for t in links if t) or names_only(
-                node.text(deep=True, separator="\n")
-            )
-            if text and len(text) < 120:
-                yield text
+    for node in _byline_elements(tree, title_at):
+        # Names are links in most bylines; the text around them holds dates and 'By'.
+        links = [names_only(_squashed(a)) for a in node.css("a")]
+        text = ", ".join(t for t in links if t) or names_only(node.text(deep=True, separator="\n"))
+        if text and len(text) < 120:
+            yield text
     yield from _bylines_under_headline(tree, title_at)
+
+
+def _byline_elements(tree: LexborHTMLParser, title_at: int) -> list[LexborNode]:
+    """The page's byline elements, those after the headline first, in the page's order:
+    a story's byline follows its headline, and another story's (a teaser's author link
+    among the paragraphs) comes after it."""
+    found = tree.css(_BYLINE_OR_HEADLINE)
+    headlines = [at for at, node in enumerate(found) if node.tag == "h1"]
+    start = headlines[title_at] if 0 <= title_at < len(headlines) else -1
+    after = [node for node in found[start + 1 :] if node.tag != "h1"]
+    before = [node for node in found[: max(start, 0)] if node.tag != "h1"]
+    return after + before
 
 
 def _jsonld_authors(text: str) -> list[str]:
