@@ -328,3 +328,24 @@ def test_a_correction_in_a_box_with_the_pages_clock_is_read() -> None:
     assert not any("3:57" in line for line in read)
     later = lines(seed_page("v2", after=box.format("22 minutes ago")))
     assert later == read
+
+
+def test_a_comment_thread_set_among_a_books_sections_is_not_read() -> None:
+    """The SRE book is sections of paragraphs and lists; a comment thread put among them
+    is a section with a list too, but each item is a box of lines with a clock and a
+    counter: a thread, not the book's list. Its heading, a label, is all that is read."""
+    html = (WEB / "google-sre-book-1" / "source.html").read_text(encoding="utf-8")
+    at = html.index("</p>", html.index("lists some hypothetical symptoms")) + len("</p>")
+    item = (
+        '<li><p><strong>{}</strong> <span>{}</span></p><p>{}</p><p><a href="#reply">Reply'
+        "</a> · {} likes</p></li>"
+    )
+    thread = (
+        "<section><h3>Comments (137)</h3><ul>"
+        + item.format("Fatima Zahra", "29h", "We tried this in our town and it did not work.", 287)
+        + item.format("Peter Novak", "39 days ago", "More articles like this please.", 279)
+        + '</ul><a href="#comments">Load more comments</a></section>'
+    )
+    plain = lines(html)
+    read = lines(html[:at] + thread + html[at:])
+    assert [line for line in read if line not in plain] == ["Comments (137)"]

@@ -55,6 +55,7 @@ def test_a_label_is_short_and_ends_no_sentence() -> None:
 
     assert is_label("Explore the BBC")
     assert is_label("Let’s resynchronize:")
+    assert is_label("Elsewhere on pv magazine...")
     assert not is_label("Ready to publish?")
     assert not is_label("The death toll rose to 15.")
     assert not is_label("警察によると、地震による死者は十五人に増え、行方不明者の捜索が続いている")

@@ -443,11 +443,12 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
     }
     # A box holds nothing more below its lines: an element whose own lines are a date
     # and an author, with the whole article in an element below them, is no box.
-    return {
-        parent
-        for parent in small
-        if sum(parent in block.ids for block in found.blocks) == len(lines[parent])
-    }
+    if not small:
+        return small
+    held: Counter[int] = Counter()
+    for block in found.blocks:
+        held.update(element for element in block.ids if element in small)
+    return {parent for parent in small if held[parent] == len(lines[parent])}
 
 
 def _declares(line: str) -> bool:
@@ -503,8 +504,10 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
     if tag in ("ul", "ol") and (
         all(is_meta(b.text) for b in members)
         or (unit in found.linked and not any(is_sentence(b.text) for b in members))
+        or _items_are_boxes(unit, members)
     ):
-        return True  # a list of counters (an archive's months), or of links and labels
+        return True  # a list of counters (an archive's months), of links and labels, or
+        # of comments
     if tag in DATA_TAGS or tag in HEADING_TAGS or all(b.tag in DATA_TAGS for b in members):
         return False
     if unit in found.media:
@@ -514,6 +517,21 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
     if len(members) > 1 and any(is_meta(b.text) or is_notice(b.text) for b in members):
         return True
     return len(members) > 1 and not any(_is_prose_line(block) for block in members)
+
+
+def _items_are_boxes(unit: int, members: list[Block]) -> bool:
+    """Most items of the list are boxes of several lines with a counter or a clock among
+    them: a comment thread ("Fatima Zahra 29h", what she wrote, "Reply · 287 likes"), not
+    the article's list, whose items are lines of its text."""
+    items: dict[int, list[Block]] = defaultdict(list)
+    for block in members:
+        at = block.ids.index(unit) + 1 if unit in block.ids else len(block.ids)
+        if at < len(block.ids):
+            items[block.ids[at]].append(block)
+    boxes = sum(
+        1 for lines in items.values() if len(lines) > 1 and any(is_meta(b.text) for b in lines)
+    )
+    return boxes * 2 > len(items) > 0
 
 
 def _is_prose_line(block: Block) -> bool:

@@ -58,8 +58,11 @@ def is_sentence(line: str) -> bool:
 
 def is_label(line: str) -> bool:
     """A heading or a label ("Explore the BBC", "Let's resynchronize:"): short, and no
-    sentence end. A colon opens a list in prose, but closes many a label."""
-    if _SENTENCE_END.search(line) or len(line.split()) > _FRAGMENT_WORDS:
+    sentence end, or trailing off ("Elsewhere on pv magazine..."). A colon opens a list
+    in prose, but closes many a label."""
+    if len(line.split()) > _FRAGMENT_WORDS:
+        return False
+    if _SENTENCE_END.search(line) and _TRAILING_OFF.search(line) is None:
         return False
     return sum(1 for ch in line if "\u3040" <= ch <= "\ud7af") < _CJK_CHARS
 
