@@ -23,6 +23,7 @@ import html
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,15 +89,25 @@ def convert(repo: Path, out: Path) -> int:
     return written
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "repo", type=Path, help="a clone of scrapinghub/article-extraction-benchmark"
-    )
-    parser.add_argument("out", type=Path, nargs="?", default=DEFAULT_OUT)
+def run_converter(
+    description: str, repo_help: str, out: Path, convert: Callable[[Path, Path], int]
+) -> None:
+    """The command line of a corpus converter: ``REPO [OUT]``, then how many pages."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("repo", type=Path, help=repo_help)
+    parser.add_argument("out", type=Path, nargs="?", default=out)
     args = parser.parse_args()
     count = convert(args.repo, args.out)
     print(f"{count} pages written to {args.out}", file=sys.stderr)
+
+
+def main() -> None:
+    run_converter(
+        __doc__.split("\n")[0],
+        "a clone of scrapinghub/article-extraction-benchmark",
+        DEFAULT_OUT,
+        convert,
+    )
 
 
 if __name__ == "__main__":

@@ -15,10 +15,10 @@ A bare clone works too. The pages keep their own layout (``source.html``,
 
 from __future__ import annotations
 
-import argparse
 import subprocess
-import sys
 from pathlib import Path
+
+from aeb import run_converter
 
 CORPUS = Path("/work/shared/corpus")
 DEFAULT_OUT = Path(__file__).parent / ".corpus" / "rdb"
@@ -64,12 +64,7 @@ def convert(repo: Path, out: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("repo", type=Path, help="a clone of mozilla/readability")
-    parser.add_argument("out", type=Path, nargs="?", default=DEFAULT_OUT)
-    args = parser.parse_args()
-    count = convert(args.repo, args.out)
-    print(f"{count} pages written to {args.out}", file=sys.stderr)
+    run_converter(__doc__.split("\n")[0], "a clone of mozilla/readability", DEFAULT_OUT, convert)
 
 
 if __name__ == "__main__":
