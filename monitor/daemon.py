@@ -58,6 +58,7 @@ class Daemon:
         self._filling = False
         self._background: set[asyncio.Task[None]] = set()
         self.checked = 0
+        self._pipeline: Pipeline | None = None
 
     def run(self) -> None:
         memory.tune_heap()  # before the first thread
@@ -74,6 +75,7 @@ class Daemon:
         async with Fetcher(self.monitor.fetch_settings()) as fetcher:
             with self.monitor.extraction_pool(self.monitor.config.daemon.concurrency) as pool:
                 pipeline = self.monitor.pipeline(fetcher, pool)
+                self._pipeline = pipeline
                 async with self.monitor.heartbeat(lambda: [t.get_name() for t in self._inflight]):
                     await self._loop(pipeline)
 
@@ -301,5 +303,8 @@ class Daemon:
         except MonitorError as error:
             log.error("reload failed, keeping the previous config: %s", error)
         else:
+            if self._pipeline is not None:
+                # The checks to come draft and deliver to the new targets.
+                self._pipeline.notifier = self.monitor.notifier
             log.info("config reloaded: %d watches", len(self.monitor.watches()))
         self.systemd.ready()

@@ -203,6 +203,38 @@ def test_sighup_reloads_the_config_and_a_new_watch_is_checked(
     assert "config reloaded: 2 watches" in err
 
 
+def test_alerts_after_sighup_go_to_the_reloaded_targets(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd, webhook_receiver: WebhookReceiver
+) -> None:
+    """A target changed in the file and SIGHUP: the running daemon's next alert (a watch
+    added with the reload, failing at once) goes to the new target, not the old one."""
+    page_server.set("/one", page_v1(Chrome(1)))
+    config = tmp_path / "monitor.toml"
+
+    def write(target: str, urls: list[str]) -> None:
+        watches = "".join(f'\n[[watch]]\nurl = "{url}"\nevery = "1h"\n' for url in urls)
+        config.write_text(
+            f'[storage]\nurl = "sqlite:///{tmp_path / "monitor.db"}"\n\n[monitor]\n'
+            f'{ALLOW_LOOPBACK}tick = "1s"\nfailures_before_alert = 1\n\n'
+            f'[notify]\nurls = ["json://{webhook_receiver.netloc}/{target}"]\n{watches}',
+            encoding="utf-8",
+        )
+
+    write("before", [page_server.url("/one")])
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        page_server.wait_for(1, "/one", timeout=30)
+        write("after", [page_server.url("/one"), f"http://127.0.0.1:{closed_port()}/gone"])
+        process.send_signal(signal.SIGHUP)
+        systemd.wait_for("RELOADING=1")
+        webhook_receiver.wait_for(1, timeout=30)
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert [post.path for post in webhook_receiver.posts] == ["/after"]
+
+
 def test_a_broken_config_on_reload_keeps_the_daemon_running(
     tmp_path: Path, page_server: PageServer, systemd: Systemd
 ) -> None:
