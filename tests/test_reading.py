@@ -330,12 +330,18 @@ def test_a_correction_in_a_box_with_the_pages_clock_is_read() -> None:
     assert later == read
 
 
-def test_a_comment_thread_set_among_a_books_sections_is_not_read() -> None:
+@pytest.mark.parametrize(
+    "after",
+    ["lists some hypothetical symptoms", "Edited by Betsy Beyer"],
+    ids=["in-a-section", "under-the-byline"],
+)
+def test_a_comment_thread_set_among_a_books_sections_is_not_read(after: str) -> None:
     """The SRE book is sections of paragraphs and lists; a comment thread put among them
     is a section with a list too, but each item is a box of lines with a clock and a
-    counter: a thread, not the book's list. Its heading, a label, is all that is read."""
+    counter: a thread, not the book's list, wherever it goes (under the byline, its list
+    is of the run's own shape). Its heading, a label, is all that is read."""
     html = (WEB / "google-sre-book-1" / "source.html").read_text(encoding="utf-8")
-    at = html.index("</p>", html.index("lists some hypothetical symptoms")) + len("</p>")
+    at = html.index("</p>", html.index(after)) + len("</p>")
     item = (
         '<li><p><strong>{}</strong> <span>{}</span></p><p>{}</p><p><a href="#reply">Reply'
         "</a> · {} likes</p></li>"
@@ -349,3 +355,4 @@ def test_a_comment_thread_set_among_a_books_sections_is_not_read() -> None:
     plain = lines(html)
     read = lines(html[:at] + thread + html[at:])
     assert [line for line in read if line not in plain] == ["Comments (137)"]
+    assert [line for line in plain if line not in read] == []

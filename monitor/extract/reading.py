@@ -369,6 +369,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
             if element in units:
                 members[element].append(block)
     widgets = {unit for unit in units if _is_widget(unit, members[unit], found)}
+    widgets |= _thread_items(units, members)
     boxes = _small_boxes(found, run)
     kept = [
         (b, u)
@@ -517,6 +518,26 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
     if len(members) > 1 and any(is_meta(b.text) or is_notice(b.text) for b in members):
         return True
     return len(members) > 1 and not any(_is_prose_line(block) for block in members)
+
+
+def _thread_items(units: set[int], members: dict[int, list[Block]]) -> set[int]:
+    """Units that are the items of a comment thread: list items (the list itself in the
+    run, as a list page's is) whose list is mostly boxes with a clock or a counter (see
+    ``_items_are_boxes``)."""
+    lists: dict[int, list[Block]] = defaultdict(list)
+    for unit in units:
+        lines = members[unit]
+        if lines and _unit_tag(lines[0], unit) == "li":
+            at = lines[0].ids.index(unit)
+            if at > 0:
+                lists[lines[0].ids[at - 1]].extend(lines)
+    return {
+        unit
+        for parent, lines in lists.items()
+        if _items_are_boxes(parent, lines)
+        for unit in units
+        if members[unit] and parent in members[unit][0].ids
+    }
 
 
 def _items_are_boxes(unit: int, members: list[Block]) -> bool:
