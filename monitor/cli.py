@@ -240,6 +240,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         monitor.close()
     if new:
         _echo(f"watching {watch.url} every {watch.spec.every}")
+    elif not settings and not args.reset:
+        _echo(f"already watching {watch.url} every {watch.spec.every}; nothing to change")
     else:
         changed = ", ".join(name.replace("_", "-") for name in settings) or "nothing"
         kept = "the others reset to their defaults" if args.reset else "the others kept"

@@ -980,7 +980,9 @@ def test_spellings_of_one_url_name_one_watch(
     spelling names the watch in the other commands; the path's case is kept."""
     plain = "http://example.org/story.html"
     assert main(["--config", str(config), "add", plain, "--every", "2h"]) == 0
+    capsys.readouterr()
     assert main(["--config", str(config), "add", spelling]) == 0
+    assert capsys.readouterr().out == f"already watching {plain} every 2h; nothing to change\n"
     assert main(["--config", str(config), "add", "http://example.org/Story.html"]) == 0
     capsys.readouterr()
     assert main(["list", "--config", str(config), "--json"]) == 0
