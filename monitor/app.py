@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from monitor.config import TARGET_REF, Config
+from monitor.config import TARGET_REF, Config, canonical_url
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
-from monitor.errors import ConfigError, MonitorError, StorageError
+from monitor.errors import ConfigError, MonitorError, StorageError, WatchNotFound
 from monitor.leases import owner_name
 from monitor.models import StoredVersion, Watch, WatchSpec
 from monitor.retention import Retention
@@ -193,8 +193,37 @@ class Monitor:
             raise ConfigError(f"--notify {_no_target(spec.notify)}")
         return self.storage.add_watch(spec, self.clock())
 
+    def add_or_change(
+        self, url: str, settings: Mapping[str, Any], *, reset: bool = False
+    ) -> tuple[Watch, bool]:
+        """Watch ``url`` with ``settings``; on a watched URL change only those (``reset``:
+        the others go back to their defaults). Also says whether the watch is new."""
+        try:
+            existing: Watch | None = self.storage.get_watch(self.named(url))
+        except WatchNotFound:
+            existing = None
+        base = existing.spec if existing is not None and not reset else WatchSpec(url="")
+        spec = base.with_settings(settings)
+        url = existing.url if existing is not None else canonical_url(url)
+        return self.add(replace(spec, url=url)), existing is None
+
+    def named(self, url: str) -> str:
+        """The watch a command's URL argument names: its canonical spelling (see
+        ``config.canonical_url``), or the URL as written for a watch stored so (two
+        spellings of one page that migration 0005 left apart)."""
+        canonical = canonical_url(url)
+        if canonical == url:
+            return url
+        try:
+            return self.storage.get_watch(url).url
+        except WatchNotFound:
+            return canonical
+
+    def watch(self, url: str) -> Watch:
+        return self.storage.get_watch(self.named(url))
+
     def remove(self, url: str) -> None:
-        self.storage.remove_watch(url)
+        self.storage.remove_watch(self.named(url))
 
     def watches(self) -> list[Watch]:
         return self.storage.list_watches()
@@ -203,18 +232,19 @@ class Monitor:
 
     def history(self, url: str) -> list[StoredVersion]:
         """A watch's versions, each with what changed from the one before."""
-        return with_changes(self.storage.history(url))
+        return with_changes(self.storage.history(self.named(url)))
 
     def show(self, url: str, number: int | None = None) -> StoredVersion:
-        return self.storage.version(url, number)
+        return self.storage.version(self.named(url), number)
 
     def raw(self, url: str, number: int | None = None) -> bytes:
-        return self.storage.raw_html(url, number)
+        return self.storage.raw_html(self.named(url), number)
 
     def diff(
         self, url: str, old: int | None = None, new: int | None = None
     ) -> tuple[StoredVersion, StoredVersion, ArticleDiff]:
         """Diff two versions; by default the last two."""
+        url = self.named(url)
         if old is None and new is None:
             count = self.storage.get_watch(url).versions
             if count < 2:
@@ -310,13 +340,23 @@ class Monitor:
         return self.check_run(urls).reports
 
     def check_run(
-        self, urls: Sequence[str] | None = None, *, stop_signals: Sequence[int] = ()
+        self,
+        urls: Sequence[str] | None = None,
+        *,
+        stop_signals: Sequence[int] = (),
+        progress: Callable[[CheckReport, int], None] | None = None,
     ) -> CheckRun:
         """``check``, stopped early by any of ``stop_signals`` (the CLI's SIGINT and SIGTERM):
-        the checks finished are reported, the others as stopped, their leases freed."""
-        return asyncio.run(self._check(urls, stop_signals))
+        the checks finished are reported, the others as stopped, their leases freed.
+        ``progress`` hears each check as it ends, with the number of checks claimed."""
+        return asyncio.run(self._check(urls, stop_signals, progress))
 
-    async def _check(self, urls: Sequence[str] | None, stop_signals: Sequence[int]) -> CheckRun:
+    async def _check(
+        self,
+        urls: Sequence[str] | None,
+        stop_signals: Sequence[int],
+        progress: Callable[[CheckReport, int], None] | None = None,
+    ) -> CheckRun:
         from monitor.fetch import Fetcher
 
         stopped_by: list[int] = []
@@ -332,7 +372,7 @@ class Monitor:
         now = self.clock()
         # Claimed by one UPDATE, and what another process holds read in one query: no
         # query per watch before the first fetch, however many watches --all takes.
-        chosen = None if urls is None else list(urls)
+        chosen = None if urls is None else [self.named(url) for url in urls]
         watches: list[Watch] = []
         held: dict[str, datetime | None] = {}
         if chosen is None or chosen:
@@ -349,7 +389,10 @@ class Monitor:
                 async def one(watch: Watch) -> CheckReport:
                     try:
                         async with limit:
-                            return await pipeline.check(watch)
+                            report = await pipeline.check(watch)
+                        if progress is not None:
+                            progress(report, len(watches))
+                        return report
                     finally:
                         running.discard(watch.url)
 

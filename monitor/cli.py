@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from monitor.errors import ConfigError, MonitorError
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from monitor.diff import ArticleDiff
     from monitor.edits import Edit
     from monitor.models import StoredVersion
+    from monitor.pipeline import CheckReport
 
 # Each command imports what it uses, when it runs: `--help` loads no database driver, and
 # the commands that read the history load neither Apprise, the extractors nor Alembic.
@@ -78,10 +79,10 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def _echo(text: str = "", *, file: TextIO | None = None) -> None:
+def _echo(text: str = "", *, file: TextIO | None = None, end: str = "\n") -> None:
     """Print page and header text (and anything quoting it) without letting it drive the
     terminal: every line the commands print goes through here."""
-    print(terminal_safe(text), file=file or sys.stdout)
+    print(terminal_safe(text), file=file or sys.stdout, end=end, flush=bool(end == ""))
 
 
 def _print_json(data: Any) -> None:
@@ -143,10 +144,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     """
     if not args.urls and not args.all:
         raise ConfigError("name the URLs to check, or pass --all")
+    show_progress = sys.stderr.isatty() if args.progress is None else args.progress
     monitor = _monitor(args)
     try:
         run = monitor.check_run(
-            None if args.all else args.urls, stop_signals=(signal.SIGINT, signal.SIGTERM)
+            None if args.all else args.urls,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+            progress=_Progress() if show_progress else None,
         )
     finally:
         monitor.close()
@@ -175,59 +179,130 @@ NOT_CHECKED = ("error", "busy", "stopped")
 """Outcomes of a watch `check` was asked for and could not check: exit status 2."""
 
 
+class _Progress:
+    """A line on stderr per check ended: how many of how many, the rate, the errors so
+    far, and the watch's outcome. stdout's report stays as scripts read it."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.done = self.errors = 0
+
+    def __call__(self, report: CheckReport, total: int) -> None:
+        self.done += 1
+        self.errors += report.outcome == "error"
+        elapsed = max(self.clock() - self.started, 1e-3)
+        errors = f", {self.errors} error{'' if self.errors == 1 else 's'}" if self.errors else ""
+        _echo(
+            f"[{self.done}/{total}] {self.done / elapsed:.1f}/s{errors}: "
+            f"{report.outcome} {report.url}",
+            file=sys.stderr,
+        )
+        sys.stderr.flush()
+
+
 @command("add")
 def cmd_add(args: argparse.Namespace) -> int:
-    """Watch a URL (or change the settings of a watched one).
+    """Watch a URL, or change the settings of a watched one.
 
+    On a URL already watched, only the settings given change and the others stay as they
+    were (--reset puts those back to their defaults). An empty value clears a setting
+    (--selector '', --ignore ''), and --no-raw, --no-additions-only and
+    --no-alert-on-timestamp turn a switch off. A URL is one watch however its scheme and
+    host are cased, with or without its default port or a #fragment.
     Example: monitor add https://example.org/news/story --every 15m --notify desk
     """
     from monitor.addresses import AddressPolicy
     from monitor.config import check_url
-    from monitor.models import WatchOptions, WatchSpec
+    from monitor.models import option_problem
     from monitor.schedule import validate_every
 
+    settings = _watch_settings(args)
     try:
         url = check_url(args.url)
-        validate_every(args.every)
+        if "every" in settings:
+            validate_every(settings["every"])
     except ValueError as error:
         raise ConfigError(str(error)) from error
-    options = WatchOptions(
-        selector=args.selector,
-        remove=tuple(args.remove),
-        ignore=tuple(args.ignore),
-        additions_only=args.additions_only,
-        min_change=args.min_change,
-        alert_on_timestamp=args.alert_on_timestamp,
-        raw=args.raw,
-    )
-    spec = WatchSpec(
-        url=url, name=args.name or "", every=args.every, notify=tuple(args.notify), options=options
-    )
+    for name, value in settings.items():
+        problem = option_problem(name, value)
+        if problem is not None:
+            raise ConfigError(f"--{name.replace('_', '-')}: {problem}")
     monitor = _monitor(args)
     try:
         refusal = AddressPolicy(monitor.config.daemon.allow_internal).url_refusal(url)
         if refusal is not None:
             raise ConfigError(refusal)
-        watch = monitor.add(spec)
+        watch, new = monitor.add_or_change(url, settings, reset=args.reset)
     finally:
         monitor.close()
-    _echo(f"watching {watch.url} every {watch.spec.every}")
+    if new:
+        _echo(f"watching {watch.url} every {watch.spec.every}")
+    elif not settings and not args.reset:
+        _echo(f"already watching {watch.url} every {watch.spec.every}; nothing to change")
+    else:
+        changed = ", ".join(name.replace("_", "-") for name in settings) or "nothing"
+        kept = "the others reset to their defaults" if args.reset else "the others kept"
+        _echo(f"changed {watch.url}: {changed} ({kept}); it is checked every {watch.spec.every}")
     return 0
+
+
+def _watch_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The watch settings given to `add`, by their names in ``WatchSpec`` and
+    ``WatchOptions`` (a flag not given is left out): an empty value clears."""
+    from monitor.models import WatchOptions
+
+    settings: dict[str, Any] = {}
+    for name in ("name", "every", "notify", *WatchOptions.__dataclass_fields__):
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if isinstance(value, list):
+            value = tuple(item for item in value if item)
+        elif name == "selector":
+            value = value or None
+        settings[name] = value
+    return settings
 
 
 @command("remove")
 def cmd_remove(args: argparse.Namespace) -> int:
     """Stop watching a URL and delete its history.
 
-    Example: monitor remove https://example.org/news/story
+    On a terminal it asks first, saying how many versions go; otherwise (a script, cron)
+    it needs --yes. Example: monitor remove https://example.org/news/story --yes
     """
     monitor = _monitor(args)
     try:
-        monitor.remove(args.url)
+        watch = monitor.watch(args.url)
+        if not args.yes:
+            _confirm_removal(watch.url, watch.versions)
+        monitor.remove(watch.url)
     finally:
         monitor.close()
-    _echo(f"removed {args.url}")
+    _echo(f"removed {watch.url} and its {_versions(watch.versions)}")
     return 0
+
+
+def _versions(count: int) -> str:
+    return f"{count} version{'' if count == 1 else 's'}"
+
+
+def _confirm_removal(url: str, versions: int) -> None:
+    """Ask on the terminal; raise ``ConfigError`` unless the answer is yes, or when no
+    one can be asked."""
+    what = f"{url} and its {_versions(versions)}"
+    if not sys.stdin.isatty():
+        raise ConfigError(f"this deletes {what}; pass --yes to confirm (no terminal to ask on)")
+    _echo(f"Delete {what}? [y/N] ", file=sys.stderr, end="")
+    try:
+        answer = sys.stdin.readline()
+    except KeyboardInterrupt:
+        answer = ""
+    if answer.strip().lower() not in ("y", "yes"):
+        raise ConfigError(f"not removed: {url} is still watched")
 
 
 @command("list")
@@ -345,6 +420,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     Example: monitor show https://example.org/news/story --version 2
     """
+    if args.raw and args.json:
+        raise ConfigError(
+            "--raw prints the page as fetched, which is no JSON; use --json without --raw "
+            "for the article as JSON"
+        )
     monitor = _monitor(args)
     try:
         if args.raw:
@@ -476,19 +556,39 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
+_LOG_LEVEL_HELP = "log verbosity (default: info for run, warning otherwise)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its errors one line (the usage is a --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
+
+
+def _words(text: str) -> int:
+    """--min-change's value: a whole number; its range is checked with the config's."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of words (a whole number, 0 or more)"
+        ) from None
+
+
+def _json_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON, for scripts")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="monitor",
         description="Watch published pages, keep every version of the article, alert on edits.",
     )
     parser.add_argument("--version", action=_VersionAction, nargs=0, help=_VERSION_HELP)
     parser.add_argument("--config", metavar="FILE", help=_CONFIG_HELP)
-    parser.add_argument(
-        "--log-level",
-        default=None,
-        choices=["debug", "info", "warning", "error"],
-        help="log verbosity (default: info for run, warning otherwise)",
-    )
+    levels = ["debug", "info", "warning", "error"]
+    parser.add_argument("--log-level", default=None, choices=levels, help=_LOG_LEVEL_HELP)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str) -> argparse.ArgumentParser:
@@ -499,9 +599,13 @@ def build_parser() -> argparse.ArgumentParser:
             description=doc,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        # Accepted after the command too ("monitor list --config F"), as people type it.
+        # The global options are accepted after the command too ("monitor list --config F"),
+        # as people type them; SUPPRESS leaves the value given before it in place.
         command.add_argument(
             "--config", metavar="FILE", default=argparse.SUPPRESS, help=_CONFIG_HELP
+        )
+        command.add_argument(
+            "--log-level", choices=levels, default=argparse.SUPPRESS, help=_LOG_LEVEL_HELP
         )
         return command
 
@@ -510,15 +614,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("check")
     p.add_argument("urls", nargs="*", metavar="URL")
     p.add_argument("--all", action="store_true", help="check every enabled watch")
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a line on stderr as each check ends: count, rate, errors (default: when "
+        "stderr is a terminal); stdout's report is the same either way",
+    )
+    _json_flag(p, "a report per watch (url, outcome, version, alerts, error)")
     p = add("add")
     p.add_argument("url", metavar="URL")
     p.add_argument("--name", help="a label for alerts (default: the page's headline)")
-    p.add_argument("--every", default="1h", help="interval ('15m') or cron expression (default 1h)")
+    p.add_argument("--every", help="interval ('15m') or cron expression (default 1h)")
     p.add_argument(
         "--notify",
         action="append",
-        default=[],
         metavar="TAG",
         help="a tag of the config's [notify] targets, or one of their URLs (repeatable)",
     )
@@ -528,40 +638,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--remove",
         action="append",
-        default=[],
         metavar="SELECTOR",
         help="CSS selector of elements to ignore (repeatable)",
     )
     p.add_argument(
         "--ignore",
         action="append",
-        default=[],
         metavar="REGEX",
         help="ignore lines matching this regular expression (repeatable)",
     )
-    p.add_argument("--additions-only", action="store_true", help="alert only when text is added")
+    p.add_argument(
+        "--additions-only",
+        action=argparse.BooleanOptionalAction,
+        help="alert only when text is added",
+    )
     p.add_argument(
         "--min-change",
-        type=int,
-        default=0,
+        type=_words,
         metavar="WORDS",
-        help="alert only when at least this many words changed",
+        help="alert only when at least this many words changed (0 or more; default 0)",
     )
     p.add_argument(
         "--alert-on-timestamp",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
         help="also alert when only the page's own 'updated' date moved",
     )
     p.add_argument(
-        "--raw", action="store_true", help="watch the whole visible text, not just the article"
+        "--raw",
+        action=argparse.BooleanOptionalAction,
+        help="watch the whole visible text, not just the article",
+    )
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="on a watched URL, put the settings not given back to their defaults",
     )
     p = add("remove")
     p.add_argument("url", metavar="URL")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
     p = add("list")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "the watches")
     p = add("history")
     p.add_argument("url", metavar="URL")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "the versions, each edit as {kind, old, new, label}")
     p = add("show")
     p.add_argument("url", metavar="URL")
     p.add_argument(
@@ -571,8 +690,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="version number (negative counts from the latest; default: latest)",
     )
-    p.add_argument("--raw", action="store_true", help="print the HTML as fetched")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--raw", action="store_true", help="print the HTML as fetched (not with --json)")
+    _json_flag(p, "the article and its dates (not with --raw)")
     p = add("diff")
     p.add_argument("url", metavar="URL")
     p.add_argument(
@@ -590,9 +709,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="the newer version's number (default: the latest)",
     )
     p.add_argument("--format", choices=["text", "markdown", "html"], default="text")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "the change: summary, edits and changed blocks (--format is then unused)")
     p = add("notify-test")
-    p.add_argument("--json", action="store_true")
+    _json_flag(p, "each target's result")
     return parser
 
 

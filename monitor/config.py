@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from monitor.addresses import ALLOW_KEY, AddressPolicy, IPNetwork, parse_allowed
 from monitor.errors import ConfigError
-from monitor.models import WatchOptions, WatchSpec
+from monitor.models import WatchOptions, WatchSpec, option_problem
 from monitor.schedule import parse_duration, validate_every
 
 CONFIG_ENV = "MONITOR_CONFIG"
@@ -237,7 +237,7 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
     defaults = data.get("defaults", {})
     base = _watch_fields(defaults, loc, "defaults", 0, WatchSpec(url=""))
     watches = []
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for index, entry in enumerate(data.get("watch", [])):
         if not isinstance(entry, dict):
             raise loc.error("must be a table", "watch", None, index)
@@ -250,10 +250,16 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
             )
         spec = _watch_fields(entry, loc, "watch", index, base)
         if spec.url in seen:
+            first = seen[spec.url] + 1
             raise loc.error(
-                f"{spec.url} is watched twice; keep one [[watch]] per URL", "watch", "url", index
+                f"{entry['url'].strip()} is the page [[watch]] #{first} watches ({spec.url}: "
+                "URLs differing only in the case of the scheme or host, a default port or a "
+                "#fragment are one watch); keep one [[watch]] per URL",
+                "watch",
+                "url",
+                index,
             )
-        seen.add(spec.url)
+        seen[spec.url] = index
         watches.append(spec)
     daemon = _daemon(data.get("monitor", {}), loc)
     policy = AddressPolicy(daemon.allow_internal)
@@ -278,11 +284,39 @@ def _unknown(key: str, known: set[str]) -> str:
 
 
 def check_url(url: str) -> str:
-    """Raise ValueError unless ``url`` is an absolute http(s) URL."""
+    """``url`` as the watch it names (see ``canonical_url``); ValueError unless it is an
+    absolute http(s) URL."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url!r} is not an http(s) URL; write it like https://example.org/story")
-    return url
+    try:
+        _ = parts.port  # raises for a port out of range or not a number
+    except ValueError as error:
+        raise ValueError(f"{url!r} has an invalid port ({error})") from error
+    return canonical_url(url)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """The one spelling of a watch's URL: scheme and host in lower case, no default port,
+    no fragment (never sent to the server); the path and the query as written, since a
+    server may tell their cases apart. Anything that is no http(s) URL is returned as is."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return url
+    user = parts.netloc.rpartition("@")[0]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host += f":{port}"
+    netloc = f"{user}@{host}" if user else host
+    return urlunsplit((scheme, netloc, parts.path, parts.query, ""))
 
 
 def _watch_fields(
@@ -322,15 +356,10 @@ def _watch_fields(
     for key in ("remove", "ignore"):
         if key in entry:
             values[key] = tuple(_string_list(entry[key], lambda m, k=key: fail(k, m)))
-    for pattern in values.get("ignore", ()):
-        try:
-            re.compile(pattern)
-        except re.error as error:
-            raise fail(
-                "ignore",
-                f"{pattern!r} is not a valid regular expression ({error}); write patterns "
-                "in single quotes ('...') so backslashes stay as they are",
-            ) from error
+    for key, value in values.items():
+        problem = option_problem(key, value)
+        if problem is not None:
+            raise fail(key, problem)
     if values:
         options = WatchOptions(**{**options.__dict__, **values})
     notify = base.notify

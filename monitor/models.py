@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +33,26 @@ class WatchOptions:
     """Watch the page's whole visible text instead of extracting an article."""
 
 
+def option_problem(name: str, value: Any) -> str | None:
+    """What is wrong with ``value`` for the watch option ``name`` beyond its type (None:
+    nothing); the config file and ``monitor add`` both ask here, so each option's allowed
+    values are stated once."""
+    if name == "min_change" and value < 0:
+        return f"{value} is out of range: a number of words, 0 or more"
+    if name == "ignore":
+        import re
+
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                return (
+                    f"{pattern!r} is not a valid regular expression ({error}); write patterns "
+                    "in single quotes so backslashes stay as they are"
+                )
+    return None
+
+
 @dataclass(frozen=True)
 class WatchSpec:
     """A watch as declared in the config file or on the command line."""
@@ -43,6 +64,16 @@ class WatchSpec:
     notify: tuple[str, ...] = ()
     """Apprise URLs, or tags selecting among the configured targets; empty means all."""
     options: WatchOptions = field(default_factory=WatchOptions)
+
+    def with_settings(self, settings: Mapping[str, Any]) -> WatchSpec:
+        """This spec with the settings named in ``settings`` changed (``name``, ``every``,
+        ``notify`` or any field of ``WatchOptions``), the others as they were."""
+        own = {k: v for k, v in settings.items() if k in ("name", "every", "notify")}
+        options = {k: v for k, v in settings.items() if k in WatchOptions.__dataclass_fields__}
+        unknown = set(settings) - set(own) - set(options)
+        if unknown:
+            raise ValueError(f"not a watch setting: {', '.join(sorted(unknown))}")
+        return replace(self, **own, options=replace(self.options, **options))
 
 
 @dataclass(frozen=True)

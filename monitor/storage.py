@@ -98,7 +98,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 """The revision of the newest migration (``migrations/versions``): a database at it is
 current, which every command checks at start without loading Alembic. A new migration
 moves it (a test holds it to Alembic's head)."""

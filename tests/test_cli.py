@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import os
+import pty
 import re
 import signal
 import socket
 import subprocess
 import sys
+import termios
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,7 +27,14 @@ from servers import DiscordReceiver, PageServer, SlackReceiver, SMTPServer
 from sqlalchemy import Engine, event
 
 from monitor.cli import _COMMANDS, build_parser, main
-from monitor.models import AlertDraft, Article, CheckOutcome, NewVersion, WatchSpec
+from monitor.models import (
+    AlertDraft,
+    Article,
+    CheckOutcome,
+    NewVersion,
+    WatchOptions,
+    WatchSpec,
+)
 from monitor.storage import Storage
 
 
@@ -35,6 +46,15 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+def installed(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed ``monitor`` script, as a user runs it (``python -m monitor.cli`` makes
+    the extraction workers' start warn about its module on stderr)."""
+    return subprocess.run([MONITOR, *args], capture_output=True, text=True, timeout=60, check=False)
+
+
+MONITOR = str(Path(sys.executable).with_name("monitor"))
 
 
 def closed_port() -> int:
@@ -190,8 +210,8 @@ def test_add_list_remove_round_trip(config: Path, capsys: pytest.CaptureFixture[
         "A story",
         0,
     )
-    assert main(["--config", str(config), "remove", "https://example.org/a"]) == 0
-    assert main(["--config", str(config), "remove", "https://example.org/a"]) == 1
+    assert main(["--config", str(config), "remove", "https://example.org/a", "--yes"]) == 0
+    assert main(["--config", str(config), "remove", "https://example.org/a", "--yes"]) == 1
     assert "no watch for https://example.org/a" in capsys.readouterr().err
 
 
@@ -818,3 +838,278 @@ def test_check_all_claims_in_the_same_statements_for_two_hundred_watches_as_for_
         assert main(["--config", str(config), "check", "--all"]) == 2
     assert capsys.readouterr().out.count("busy") == 201
     assert len(many) == len(one), "\n".join(many)
+
+
+# -- the habits people expect of a command-line tool ------------------------------------------
+
+
+def on_terminal(
+    args: list[str], *, typed: str = "", stderr_on_terminal: bool = False
+) -> tuple[int, str, str]:
+    """Run the CLI with a terminal (a pseudo-terminal) as its stdin, ``typed`` typed ahead
+    on it, and with ``stderr_on_terminal`` as its stderr too; its exit status, stdout and
+    what it wrote to stderr (or to the terminal)."""
+    leader, follower = pty.openpty()
+    try:
+        termios.tcsetattr(follower, termios.TCSANOW, _no_echo(termios.tcgetattr(follower)))
+        os.write(leader, typed.encode())
+        stderr: int = follower if stderr_on_terminal else subprocess.PIPE
+        done = subprocess.run(
+            [MONITOR, *args],
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            timeout=60,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while stderr_on_terminal:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: the terminal's other end is closed and all is read
+                break
+            if not chunk:
+                break
+            shown += chunk
+        err = shown if stderr_on_terminal else done.stderr
+        return done.returncode, done.stdout.decode(), err.decode().replace("\r\n", "\n")
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+
+
+def _no_echo(attributes: list[Any]) -> list[Any]:
+    attributes[3] &= ~termios.ECHO  # what is typed ahead is not shown back among the output
+    return attributes
+
+
+def stored(config: Path, url: str) -> WatchSpec:
+    from monitor.config import load_config
+
+    storage = Storage(load_config(config).storage_url)
+    try:
+        return storage.get_watch(url).spec
+    finally:
+        storage.close()
+
+
+def test_global_options_may_follow_the_command() -> None:
+    """--config and --log-level are read after the command as before it, and a value
+    given before the command is not undone by the command's own default."""
+    parse = build_parser().parse_args
+    after = parse(["list", "--config", "f.toml", "--log-level", "debug"])
+    assert (after.config, after.log_level) == ("f.toml", "debug")
+    before = parse(["--config", "f.toml", "--log-level", "error", "list"])
+    assert (before.config, before.log_level) == ("f.toml", "error")
+
+
+def test_the_version_is_printed_by_the_installed_command_too() -> None:
+    """`monitor --version` in a process of its own prints the version and nothing else."""
+    result = cli("--version")
+    assert result.returncode == 0 and result.stderr == ""
+    assert re.fullmatch(r"monitor \d+\.\d+\S*\n", result.stdout)
+
+
+def test_check_all_says_how_far_it_got_on_stderr_with_progress(
+    config: Path, page_server: PageServer
+) -> None:
+    """`check --all --progress` writes a line per finished check on stderr (count, rate,
+    outcome); stdout is the report it prints without the flag."""
+    for path in ("/a", "/b"):
+        page_server.set(path, page_v1(Chrome(1)))
+        assert cli("--config", str(config), "add", page_server.url(path)).returncode == 0
+    result = installed("--config", str(config), "check", "--all", "--progress")
+    assert result.returncode == 0
+    progress = result.stderr.splitlines()
+    assert [line.split("]")[0] for line in progress] == ["[1/2", "[2/2"]
+    assert all(re.fullmatch(r"\[\d/2\] \d+\.\d/s: first http://\S+", line) for line in progress)
+    assert sorted(result.stdout.splitlines()) == [
+        f"first        {page_server.url(path)} -> version 1" for path in ("/a", "/b")
+    ]
+
+
+def test_check_is_silent_on_stderr_unless_stderr_is_a_terminal(
+    config: Path, page_server: PageServer
+) -> None:
+    """With no flag, progress goes to a terminal and never into a pipe or a log file."""
+    page_server.set("/a", page_v1(Chrome(1)))
+    cli("--config", str(config), "add", page_server.url("/a"))
+    piped = installed("--config", str(config), "check", "--all")
+    assert piped.returncode == 0 and piped.stderr == ""
+    page_server.set("/a", page_v2(Chrome(1)))
+    status, out, shown = on_terminal(
+        ["--config", str(config), "check", "--all"], stderr_on_terminal=True
+    )
+    assert status == 0 and out.startswith("edit ")
+    assert re.fullmatch(rf"\[1/1\] \d+\.\d/s: edit {re.escape(page_server.url('/a'))}\n", shown)
+
+
+def test_adding_a_watched_url_again_changes_only_the_settings_given(config: Path) -> None:
+    """`add URL --ignore X` on a watch with a selector keeps the selector and its interval;
+    `--reset` puts what is not given back to the defaults."""
+    url = "https://example.org/story"
+    assert cli("--config", str(config), "add", url, "--selector", "main", "--every", "15m")
+    result = cli("--config", str(config), "add", url, "--ignore", "^Ad$")
+    assert result.returncode == 0
+    assert result.stdout == f"changed {url}: ignore (the others kept); it is checked every 15m\n"
+    spec = stored(config, url)
+    assert (spec.every, spec.options.selector, spec.options.ignore) == ("15m", "main", ("^Ad$",))
+    cli("--config", str(config), "add", url, "--raw", "--selector", "")
+    assert (stored(config, url).options.raw, stored(config, url).options.selector) == (True, None)
+    cli("--config", str(config), "add", url, "--no-raw")
+    assert stored(config, url).options == WatchOptions(ignore=("^Ad$",))
+    cli("--config", str(config), "add", url, "--name", "Story", "--reset")
+    assert stored(config, url) == WatchSpec(url=url, name="Story")
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "HTTP://Example.ORG/story.html",
+        "http://example.org/story.html#comments",
+        "http://example.org:80/story.html",
+    ],
+)
+def test_spellings_of_one_url_name_one_watch(
+    config: Path, capsys: pytest.CaptureFixture[str], spelling: str
+) -> None:
+    """Scheme and host case, a default port and a fragment do not make a second watch; any
+    spelling names the watch in the other commands; the path's case is kept."""
+    plain = "http://example.org/story.html"
+    assert main(["--config", str(config), "add", plain, "--every", "2h"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(config), "add", spelling]) == 0
+    assert capsys.readouterr().out == f"already watching {plain} every 2h; nothing to change\n"
+    assert main(["--config", str(config), "add", "http://example.org/Story.html"]) == 0
+    capsys.readouterr()
+    assert main(["list", "--config", str(config), "--json"]) == 0
+    listed = [(w["url"], w["every"]) for w in json.loads(capsys.readouterr().out)]
+    assert listed == [("http://example.org/Story.html", "1h"), (plain, "2h")]
+    assert main(["--config", str(config), "history", spelling]) == 0
+    assert main(["--config", str(config), "remove", spelling, "--yes"]) == 0
+    assert capsys.readouterr().out == f"removed {plain} and its 0 versions\n"
+
+
+def test_a_config_watch_and_a_cli_spelling_of_its_url_are_one_watch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A [[watch]] written HTTP://EXAMPLE.org/a#x is the watch `add https://…` changes;
+    two spellings of one page in the file are an error naming both."""
+    path = tmp_path / "monitor.toml"
+    head = f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n'
+    path.write_text(head + '[[watch]]\nurl = "HTTP://EXAMPLE.org/a#x"\n', encoding="utf-8")
+    assert main(["--config", str(path), "add", "http://example.org/a", "--every", "2h"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(path), "list", "--json"]) == 0
+    assert [(w["url"], w["source"]) for w in json.loads(capsys.readouterr().out)] == [
+        ("http://example.org/a", "config")
+    ]
+    path.write_text(
+        head
+        + '[[watch]]\nurl = "http://example.org/a"\n[[watch]]\nurl = "HTTP://example.org/a#b"\n',
+        encoding="utf-8",
+    )
+    result = cli("--config", str(path), "list")
+    assert result.returncode == 1
+    assert f"{path}:6: [[watch]] #2 url: HTTP://example.org/a#b is the page [[watch]] #1" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--min-change", "-3"], "--min-change: -3 is out of range: a number of words, 0 or more"),
+        (["--min-change", "many"], "--min-change: 'many' is not a number of words"),
+        (["--ignore", "(unclosed"], "--ignore: '(unclosed' is not a valid regular expression"),
+        (["--every", "often"], "'often'"),
+    ],
+    ids=["negative", "not-a-number", "bad-regex", "bad-interval"],
+)
+def test_an_invalid_option_value_is_one_line_naming_the_option_and_what_it_takes(
+    config: Path, args: list[str], message: str
+) -> None:
+    """`add` refuses a value out of its option's range in one line and adds nothing."""
+    result = cli("--config", str(config), "add", "https://example.org/a", *args)
+    assert result.returncode in (1, 2)
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert message in result.stderr
+    listing = cli("--config", str(config), "list", "--json")
+    assert json.loads(listing.stdout) == []
+
+
+def test_the_config_refuses_a_negative_min_change_too(tmp_path: Path) -> None:
+    """min_change = -3 in the file is the same refusal, with its file and line."""
+    path = tmp_path / "monitor.toml"
+    path.write_text('[[watch]]\nurl = "https://example.org/a"\nmin_change = -3\n')
+    result = cli("--config", str(path), "list")
+    assert result.returncode == 1
+    assert f"{path}:3: [[watch]] #1 min_change: -3 is out of range: a number of words, 0 or" in (
+        result.stderr
+    )
+
+
+def test_remove_without_a_terminal_needs_yes(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From a script, `remove URL` deletes nothing and says to pass --yes, counting the
+    versions it would delete."""
+    page_server.set("/s", page_v1(Chrome(1)))
+    url = page_server.url("/s")
+    main(["--config", str(config), "add", url])
+    main(["--config", str(config), "check", url])
+    result = cli("--config", str(config), "remove", url)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"monitor: error: this deletes {url} and its 1 version; pass --yes to confirm "
+        "(no terminal to ask on)\n"
+    )
+    assert stored(config, url).url == url
+
+
+@pytest.mark.parametrize(("typed", "removed"), [("y\n", True), ("\n", False), ("no\n", False)])
+def test_remove_on_a_terminal_asks_saying_how_many_versions_go(
+    config: Path, typed: str, removed: bool
+) -> None:
+    """On a terminal `remove URL` asks, with the count of versions; only yes deletes."""
+    url = "https://example.org/a"
+    cli("--config", str(config), "add", url)
+    status, out, err = on_terminal(["--config", str(config), "remove", url], typed=typed)
+    assert err.startswith(f"Delete {url} and its 0 versions? [y/N] ")
+    assert (status, out) == ((0, f"removed {url} and its 0 versions\n") if removed else (1, ""))
+    listed = json.loads(cli("--config", str(config), "list", "--json").stdout)
+    assert [w["url"] for w in listed] == ([] if removed else [url])
+
+
+def test_every_json_flag_says_what_it_prints() -> None:
+    """Each command's --json has help text."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    with_json = 0
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            if "--json" in action.option_strings:
+                with_json += 1
+                assert action.help and "JSON" in action.help, name
+    assert with_json == 6
+
+
+def test_show_raw_with_json_is_refused_not_ignored(config: Path) -> None:
+    """`show --raw --json` says the two do not go together, in one line."""
+    result = cli("--config", str(config), "show", "https://example.org/a", "--raw", "--json")
+    assert result.returncode == 1
+    assert result.stderr.startswith("monitor: error: --raw prints the page as fetched, which")
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_usage_error_is_one_line_pointing_at_help() -> None:
+    """A mistyped command line is one line on stderr naming the problem and the --help."""
+    result = cli("diff")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "monitor diff: error: the following arguments are required: URL; "
+        "see `monitor diff --help`\n"
+    )

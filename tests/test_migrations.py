@@ -37,6 +37,7 @@ MIGRATIONS = (
     "versions/0002_version_change_size_and_kinds.py",
     "versions/0003_watch_notify_keeps_no_secret.py",
     "versions/0004_raw_pages_once_alert_digests.py",
+    "versions/0005_watch_urls_canonical.py",
 )
 
 
@@ -217,13 +218,18 @@ def _version_0001(number: int, text_: str, title: str) -> dict[str, object]:
 
 
 def _insert_story_watch(
-    connection: sa.Connection, at: datetime, notify: list[str] | None = None
+    connection: sa.Connection,
+    at: datetime,
+    notify: list[str] | None = None,
+    *,
+    watch_id: int = 1,
+    url: str = STORY,
 ) -> None:
     """Watch 1, on STORY, as a revision-0001 database holds it."""
     connection.execute(
         sa.insert(_WATCH).values(
-            id=1,
-            url=STORY,
+            id=watch_id,
+            url=url,
             name="",
             every="1h",
             source="cli",
@@ -442,6 +448,34 @@ def test_0004_keeps_each_fetched_page_once_and_every_version_readable(
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM raw_page")).scalar() == 2
         assert "raw_html" not in {c["name"] for c in inspect(connection).get_columns("version")}
+
+
+def test_0005_respells_watch_urls_and_keeps_two_spellings_of_one_page_apart(
+    db_url: str, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A watch stored as HTTP://Example.org:80/a#top becomes http://example.org/a with its
+    history; two watches that would become one are both kept as written, and named."""
+    command.upgrade(alembic_config(db_url), "0003")
+    at = datetime(2026, 1, 1)
+    with engine.begin() as connection:
+        _insert_story_watch(connection, at, url="HTTP://Example.org:80/a?Q=1#top")
+        _insert_story_watch(connection, at, watch_id=2, url="https://example.org/b")
+        _insert_story_watch(connection, at, watch_id=3, url="https://EXAMPLE.org/b#more")
+        connection.execute(sa.insert(_VERSION), [_version_0001(1, "Text.", "A")])
+    storage = Storage(db_url)
+    try:
+        with caplog.at_level("WARNING", logger="monitor.migrations"):
+            storage.migrate()
+        assert [w.url for w in storage.list_watches()] == [
+            "http://example.org/a?Q=1",
+            "https://EXAMPLE.org/b#more",
+            "https://example.org/b",
+        ]
+        assert [v.number for v in storage.history("http://example.org/a?Q=1")] == [1]
+    finally:
+        storage.close()
+    (warning,) = caplog.messages
+    assert "https://EXAMPLE.org/b#more, https://example.org/b are one page" in warning
 
 
 # -- who migrates ------------------------------------------------------------------------------

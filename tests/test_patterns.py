@@ -46,7 +46,7 @@ AUDIT: dict[str, str] = {
     "monitor.cli._CONTROLS 02cd975e": CLASS,
     "monitor.config._Locator() 20275b03": NOT_PAGE,
     "monitor.config._Locator() 47ba6692": NOT_PAGE,
-    "monitor.config._watch_fields() 1fd38d5c": "compiles a user's pattern to check it",
+    "monitor.models.option_problem() 1fd38d5c": "compiles a user's pattern to check it",
     "monitor.config._size() 600143f1": NOT_PAGE,
     "monitor.config._decode_error_line() febe2009": NOT_PAGE,
     "monitor.config._strip_position() d87f85b9": NOT_PAGE,

@@ -34,7 +34,7 @@ from monitor.models import (
 )
 from monitor.retention import Retention
 from monitor.schema import AlertRow, Base, CheckRow, RawPageRow, VersionRow, WatchRow
-from monitor.storage import Storage
+from monitor.storage import SCHEMA_HEAD, Storage
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -157,7 +157,7 @@ def test_migrate_twice_keeps_data_and_stays_at_head(storage: Storage, watch_id: 
     storage.migrate()
     with storage.engine.connect() as connection:
         versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
-    assert versions == [("0004",)]
+    assert versions == [(SCHEMA_HEAD,)]
     assert storage.get_watch(URL).id == watch_id
 
 
