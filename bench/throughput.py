@@ -387,21 +387,25 @@ class Site:
         while time.time() < self.mtime + 1.05:
             time.sleep(0.05)
 
-    def prepare(self, pass_name: str) -> int:
-        """Change the pages for ``pass_name``; return how many articles were edited."""
+    def name(self, index: int) -> str:
+        """Page ``index`` and the corpus page it copies."""
+        return f"{index} ({self.sources[index % len(self.sources)].name})"
+
+    def prepare(self, pass_name: str) -> list[int]:
+        """Change the pages for ``pass_name``; return the pages whose article was edited."""
         everything = range(len(self.states))
         if pass_name == "cold":
             self.write(everything)
-            return 0
+            return []
         if pass_name == "warm":
-            return 0
+            return []
         for state in self.states:
             state.tick += 1
         edits = [i for i in everything if edited(i)] if pass_name == "edit" else []
         for index in edits:
             self.states[index].revision += 1
         self.write(everything)
-        return len(edits)
+        return edits
 
 
 # -- running a tool and measuring it ----------------------------------------------------------
@@ -541,13 +545,14 @@ def disk_mib(path: Path) -> float:
 
 # -- urlwatch --------------------------------------------------------------------------------
 
-_CHANGED = re.compile(r"^\d+\. CHANGED: ", re.MULTILINE)
-_ERROR = re.compile(r"^\d+\. ERROR: ", re.MULTILINE)
+_SUMMARY = re.compile(r"^\d+\. (CHANGED|ERROR): p(\d+)$", re.MULTILINE)
 
 
-def urlwatch_alerts(report: str) -> tuple[int, int]:
-    """(changed, errors) jobs in urlwatch's text report (its numbered summary lines)."""
-    return len(_CHANGED.findall(report)), len(_ERROR.findall(report))
+def urlwatch_alerts(report: str) -> tuple[set[int], int]:
+    """(pages changed, errors) in urlwatch's text report, from its numbered summary lines
+    (job ``p<i>`` is page i)."""
+    found = _SUMMARY.findall(report)
+    return {int(i) for verb, i in found if verb == "CHANGED"}, sum(v == "ERROR" for v, _ in found)
 
 
 def ensure_urlwatch(venv: Path = URLWATCH_VENV) -> Path:
@@ -661,10 +666,18 @@ class PassResult:
     not_modified: int
     statuses: dict[str, int]
     alerts: int
-    expected_alerts: int
+    edited: int
+    """Articles edited before this pass: the alerts a perfect tool would send."""
+    false_alerts: int
+    missed: int
     errors: int
     disk_mib: float
     returncode: int
+    load_1m: float
+    """The load average when the run started (other processes share the machine)."""
+    missed_pages: list[str]
+    false_alert_pages: list[str]
+    """The first 20 (page index and corpus page)."""
 
 
 def _environment(home: Path) -> dict[str, str]:
@@ -718,23 +731,22 @@ def run_once(
                 raise BenchError(f"monitor migrate failed: {migrated.stderr.strip()[-300:]}")
             keep_out = {nginx.process.pid}
             for pass_name in PASSES:
-                edits = site.prepare(pass_name)
-                expected = {"cold": 0, "warm": 0, "noise": 0, "edit": edits}[pass_name]
+                edits = set(site.prepare(pass_name))
                 for tool in TOOLS:
                     offset = nginx.log_offset()
                     hooked = webhook.count
+                    load = os.getloadavg()[0]
                     if tool == "urlwatch":
                         run = measure(urlwatch_command, env, keep_out)
-                        alerts, errors = urlwatch_alerts(run.stdout)
+                        alerted, errors = urlwatch_alerts(run.stdout)
                         disk = disk_mib(uw / "cache.db")
-                        expected_here = pages if pass_name in ("noise", "edit") else 0
                     else:
                         run = measure(monitor_command, env, keep_out)
-                        alerts, errors = _monitor_outcome(run, webhook.count - hooked)
+                        alerted, errors = _monitor_outcome(run, webhook.count - hooked)
                         disk = disk_mib(database)
-                        expected_here = expected
                     time.sleep(0.2)  # nginx writes its log line after the response
                     log = nginx.counts_since(offset)
+                    missed, false = sorted(edits - alerted), sorted(alerted - edits)
                     result = PassResult(
                         tool=tool,
                         pass_name=pass_name,
@@ -748,11 +760,16 @@ def run_once(
                         requests=log.requests,
                         not_modified=log.not_modified,
                         statuses=log.statuses,
-                        alerts=alerts,
-                        expected_alerts=expected_here,
+                        alerts=len(alerted),
+                        edited=len(edits),
+                        false_alerts=len(false),
+                        missed=len(missed),
                         errors=errors,
                         disk_mib=disk,
                         returncode=run.returncode,
+                        load_1m=load,
+                        missed_pages=[site.name(i) for i in missed],
+                        false_alert_pages=[site.name(i) for i in false[:20]],
                     )
                     results.append(result)
                     print(_progress(result), file=sys.stderr, flush=True)
@@ -762,8 +779,11 @@ def run_once(
     return results
 
 
-def _monitor_outcome(run: Run, hooked: int) -> tuple[int, int]:
-    """(alerts, errors) of a ``check --all --json``; the webhook must agree on alerts."""
+_PAGE = re.compile(r"/p/(\d+)\.html$")
+
+
+def _monitor_outcome(run: Run, hooked: int) -> tuple[set[int], int]:
+    """(pages alerted, errors) of a ``check --all --json``; the webhook must agree."""
     try:
         reports = json.loads(run.stdout)
     except json.JSONDecodeError as error:
@@ -774,14 +794,20 @@ def _monitor_outcome(run: Run, hooked: int) -> tuple[int, int]:
     errors = sum(1 for report in reports if report.get("outcome") in ("error", "busy", "stopped"))
     if alerts != hooked:
         print(f"  (monitor reported {alerts} alerts, the webhook got {hooked})", file=sys.stderr)
-    return alerts, errors
+    alerted = {
+        int(found[1])
+        for report in reports
+        if report.get("alerts") and (found := _PAGE.search(str(report.get("url"))))
+    }
+    return alerted, errors
 
 
 def _progress(r: PassResult) -> str:
     return (
         f"{r.pass_name:>5} {r.tool:<8} {r.wall_s:7.1f} s wall {r.cpu_s:7.1f} s CPU "
         f"{r.pages_per_s:7.1f} pages/s {r.peak_pss_mib:6.0f} MiB PSS  {r.requests} req "
-        f"{r.not_modified} 304  {r.alerts} alerts  {r.errors} errors  {r.disk_mib:.1f} MiB"
+        f"{r.not_modified} 304  {r.alerts} alerts ({r.false_alerts} false, {r.missed} missed)  "
+        f"{r.errors} errors  {r.disk_mib:.1f} MiB  load {r.load_1m:.1f}"
     )
 
 
@@ -800,9 +826,12 @@ def summarise(results: Sequence[PassResult]) -> dict[str, dict[str, dict[str, fl
         "requests",
         "not_modified",
         "alerts",
-        "expected_alerts",
+        "edited",
+        "false_alerts",
+        "missed",
         "errors",
         "disk_mib",
+        "load_1m",
     )
     summary: dict[str, dict[str, dict[str, float]]] = {}
     for pass_name in PASSES:
@@ -834,28 +863,29 @@ def table(summary: dict[str, dict[str, dict[str, float]]], repeats: int) -> str:
         return text
 
     lines = [
-        "| pass | urlwatch pages/s | monitor pages/s | monitor ÷ urlwatch |",
-        "|---|--:|--:|--:|",
+        "| pass | urlwatch pages/s | monitor pages/s | monitor ÷ urlwatch "
+        "| CPU: urlwatch ÷ monitor |",
+        "|---|--:|--:|--:|--:|",
     ]
     for pass_name, tools in summary.items():
         lines.append(
             f"| {pass_name} | {rate(tools['urlwatch'])} | {rate(tools['monitor'])} "
-            f"| {_ratio(tools, 'pages_per_s'):.2f}× |"
+            f"| {_ratio(tools, 'pages_per_s'):.2f}× | {1 / _ratio(tools, 'cpu_s'):.2f}× |"
         )
     lines += [
         "",
         "| pass | tool | wall s | CPU s | peak MiB: PSS all (RSS largest) | requests | 304s "
-        "| alerts (expected) | errors | on disk MiB |",
-        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "| alerts | false | missed (of edited) | errors | on disk MiB | load |",
+        "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for pass_name, tools in summary.items():
         for tool, s in tools.items():
             lines.append(
                 f"| {pass_name} | {tool} | {s['wall_s']:.1f} | {s['cpu_s']:.1f} "
                 f"| {s['peak_pss_mib']:.0f} ({s['peak_rss_largest_mib']:.0f}) "
-                f"| {s['requests']:.0f} | {s['not_modified']:.0f} "
-                f"| {s['alerts']:.0f} ({s['expected_alerts']:.0f}) | {s['errors']:.0f} "
-                f"| {s['disk_mib']:.1f} |"
+                f"| {s['requests']:.0f} | {s['not_modified']:.0f} | {s['alerts']:.0f} "
+                f"| {s['false_alerts']:.0f} | {s['missed']:.0f} ({s['edited']:.0f}) "
+                f"| {s['errors']:.0f} | {s['disk_mib']:.1f} | {s['load_1m']:.1f} |"
             )
     return "\n".join(lines)
 

@@ -107,16 +107,16 @@ def test_the_nginx_config_sends_validators_and_keeps_its_files_in_the_prefix(
 
 
 def test_urlwatch_alerts_are_the_changed_jobs_of_its_summary() -> None:
-    """CHANGED lines of the numbered summary count as alerts, ERROR lines as errors;
-    the detail headers below the summary count for nothing."""
+    """CHANGED lines of the numbered summary are the pages alerted (job p<i> is page i),
+    ERROR lines count as errors; the detail headers below the summary count for nothing."""
     report = (
         "===========================================================================\n"
-        "01. CHANGED: p0\n02. CHANGED: p1\n03. ERROR: p2\n04. NEW: p3\n"
+        "01. CHANGED: p0\n02. CHANGED: p17\n03. ERROR: p2\n04. NEW: p3\n"
         "===========================================================================\n\n"
         "---------------------------------------------------------------------------\n"
         "CHANGED: p0\n"
     )
-    assert throughput.urlwatch_alerts(report) == (2, 1)
+    assert throughput.urlwatch_alerts(report) == ({0, 17}, 1)
 
 
 def test_urlwatch_jobs_each_have_an_html2text_filter() -> None:
