@@ -5,12 +5,14 @@ Run from the checkout, with the venv's python (Linux: it reads /proc)::
     .venv/bin/python bench/throughput.py                     # 2,000 pages, 1 run
     .venv/bin/python bench/throughput.py --pages 500 --repeats 3
     .venv/bin/python bench/throughput.py --pages 200 --per-host 8
+    .venv/bin/python bench/throughput.py --pages 500 --profile /tmp/prof   # cProfile files
 
 Pages: the 79 real pages of ``/work/shared/corpus`` (news-pages and web-pages, each
 ``source.html``), page i being corpus page i mod 79, made unique: its ``<h1>`` and
-``<title>`` end in "copy i", one sentence naming copy i is added to one of its article's
-paragraphs (one that ``expected.html``, the reader-mode article, holds), and a ticker (a
-clock and a readers-online counter) opens its ``<body>``, outside the article. They are
+``<title>`` end in "copy i", one sentence naming copy i ends the first paragraph (of 80
+characters or more) that ``expected.html``, the reader-mode article, holds too (on a page
+without one, it follows the longest text they share), and a ticker (a clock and a
+readers-online counter) opens its ``<body>``, outside the article. They are
 written to a temp dir and served by a real nginx on 127.0.0.1 (Debian's ``nginx``; the
 config is generated in the temp dir, run as the current user with ``-p``, ``etag on;
 if_modified_since before;``, an access log of status codes that the script counts).
@@ -146,14 +148,14 @@ def _text(fragment: str) -> str:
 
 
 def article_paragraph_end(source: str, expected: str) -> int:
-    """Offset of the ``</p>`` closing an article paragraph of ``source``: the middle one of
-    those whose text opens a paragraph of ``expected`` (the reader-mode article), else
-    the longest paragraph of the page."""
+    """Offset of the ``</p>`` closing an article paragraph of ``source``: the first whose
+    text opens a paragraph of ``expected`` (the reader-mode article, which on a blog may
+    hold the comments below the post too), else the longest paragraph of the page."""
     wanted = {t[:60] for m in _PARAGRAPH.finditer(expected) if len(t := _text(m[1])) >= 80}
     paragraphs = list(_PARAGRAPH.finditer(source))
     matches = [m for m in paragraphs if _text(m[1])[:60] in wanted]
     if matches:
-        return matches[len(matches) // 2].end(1)
+        return matches[0].end(1)
     # No <p> of the article (a <pre> document): after the article's longest run of text.
     runs = sorted((r.strip() for r in _TAG.split(expected)), key=len, reverse=True)
     for run in runs:
@@ -690,9 +692,14 @@ def _environment(home: Path) -> dict[str, str]:
 
 
 def run_once(
-    pages: int, per_host: int | None, sources: Sequence[Source], urlwatch: Path
+    pages: int,
+    per_host: int | None,
+    sources: Sequence[Source],
+    urlwatch: Path,
+    profile: Path | None = None,
 ) -> list[PassResult]:
-    """Every pass for both tools in a fresh temp dir; one result per tool and pass."""
+    """Every pass for both tools in a fresh temp dir; one result per tool and pass (with
+    ``profile``, the monitor's main process runs under cProfile, a file per pass there)."""
     results: list[PassResult] = []
     with tempfile.TemporaryDirectory(prefix="monitor-throughput-") as tmp_name:
         tmp = Path(tmp_name)
@@ -741,7 +748,8 @@ def run_once(
                         alerted, errors = urlwatch_alerts(run.stdout)
                         disk = disk_mib(uw / "cache.db")
                     else:
-                        run = measure(monitor_command, env, keep_out)
+                        profiled = [] if profile is None else _profiler(profile, pass_name)
+                        run = measure([*profiled, *monitor_command], env, keep_out)
                         alerted, errors = _monitor_outcome(run, webhook.count - hooked)
                         disk = disk_mib(database)
                     time.sleep(0.2)  # nginx writes its log line after the response
@@ -780,6 +788,11 @@ def run_once(
 
 
 _PAGE = re.compile(r"/p/(\d+)\.html$")
+
+
+def _profiler(directory: Path, pass_name: str) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    return [sys.executable, "-m", "cProfile", "-o", str(directory / f"monitor-{pass_name}.prof")]
 
 
 def _monitor_outcome(run: Run, hooked: int) -> tuple[set[int], int]:
@@ -925,6 +938,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help=f"the monitor's per_host (default: its own, {MONITOR_PER_HOST_DEFAULT})",
     )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run the monitor's main process under cProfile, writing DIR/monitor-PASS.prof "
+        "(slower: for finding where the time goes, not for the figures)",
+    )
     args = parser.parse_args(argv)
     if args.pages < 1 or args.repeats < 1:
         parser.error("--pages and --repeats must be at least 1")
@@ -938,7 +958,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results: list[PassResult] = []
             for repeat in range(args.repeats):
                 print(f"run {repeat + 1} of {args.repeats}, {args.pages} pages", file=sys.stderr)
-                results += run_once(args.pages, args.per_host, sources, urlwatch)
+                results += run_once(args.pages, args.per_host, sources, urlwatch, args.profile)
             load_end = os.getloadavg()
     except BenchError as error:
         print(f"throughput: error: {error}", file=sys.stderr)
