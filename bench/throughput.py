@@ -9,9 +9,10 @@ Run from the checkout, with the venv's python (Linux: it reads /proc)::
 
 Pages: the 79 real pages of ``/work/shared/corpus`` (news-pages and web-pages, each
 ``source.html``), page i being corpus page i mod 79, made unique: its ``<h1>`` and
-``<title>`` end in "copy i", one sentence naming copy i ends the first paragraph (of 80
-characters or more) that ``expected.html``, the reader-mode article, holds too (on a page
-without one, it follows the longest text they share), and a ticker (a clock and a
+``<title>`` end in "copy i", one sentence naming copy i ends a paragraph of the article
+(of the paragraphs of 80 characters or more that ``expected.html``, the reader-mode
+article, holds too, the middle one; ``--edit-at first``: the first; on a page without
+one, it follows the longest text they share), and a ticker (a clock and a
 readers-online counter) opens its ``<body>``, outside the article. They are
 written to a temp dir and served by a real nginx on 127.0.0.1 (Debian's ``nginx``; the
 config is generated in the temp dir, run as the current user with ``-p``, ``etag on;
@@ -147,28 +148,29 @@ def _text(fragment: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
 
 
-def article_paragraph_end(source: str, expected: str) -> int:
-    """Offset of the ``</p>`` closing an article paragraph of ``source``: the first whose
-    text opens a paragraph of ``expected`` (the reader-mode article, which on a blog may
-    hold the comments below the post too), else the longest paragraph of the page."""
+def article_paragraph_end(source: str, expected: str, at: str = "middle") -> int:
+    """Offset of the ``</p>`` closing an article paragraph of ``source``, among those of
+    80 characters or more whose text opens a paragraph of ``expected`` (the reader-mode
+    article): the middle one, or with ``at="first"`` the first (often a standfirst, a
+    summary or a caption); else the longest paragraph of the page."""
     wanted = {t[:60] for m in _PARAGRAPH.finditer(expected) if len(t := _text(m[1])) >= 80}
     paragraphs = list(_PARAGRAPH.finditer(source))
     matches = [m for m in paragraphs if _text(m[1])[:60] in wanted]
     if matches:
-        return matches[0].end(1)
+        return matches[0 if at == "first" else len(matches) // 2].end(1)
     # No <p> of the article (a <pre> document): after the article's longest run of text.
     runs = sorted((r.strip() for r in _TAG.split(expected)), key=len, reverse=True)
     for run in runs:
         if len(run) < 40:
             break
-        if (at := source.find(run)) >= 0:
-            return at + len(run)
+        if (found := source.find(run)) >= 0:
+            return found + len(run)
     if not paragraphs:
         raise BenchError("a corpus page has neither an article paragraph nor a <p>")
     return max(paragraphs, key=lambda m: len(m[1])).end(1)
 
 
-def make_source(name: str, source: str, expected: str) -> Source:
+def make_source(name: str, source: str, expected: str, at: str = "middle") -> Source:
     """A corpus page, with the offsets where the benchmark writes into it."""
     body = _BODY.search(source)
     h1 = _H1_END.search(source)
@@ -176,14 +178,14 @@ def make_source(name: str, source: str, expected: str) -> Source:
     return Source(
         name=name,
         html=source,
-        paragraph_end=article_paragraph_end(source, expected),
+        paragraph_end=article_paragraph_end(source, expected, at),
         body_start=body.end() if body else 0,
         h1_end=h1.start() if h1 else None,
         title_end=title.start() if title else None,
     )
 
 
-def load_sources(corpus: Path = CORPUS) -> list[Source]:
+def load_sources(corpus: Path = CORPUS, at: str = "middle") -> list[Source]:
     """The corpus pages, news pages then web pages, by name."""
     sources = []
     for kind in ("news-pages", "web-pages"):
@@ -192,7 +194,7 @@ def load_sources(corpus: Path = CORPUS) -> list[Source]:
             if page.is_file():
                 raw = page.read_bytes().decode("utf-8", "surrogateescape")
                 expected = (folder / "expected.html").read_text("utf-8", "replace")
-                sources.append(make_source(f"{kind}/{folder.name}", raw, expected))
+                sources.append(make_source(f"{kind}/{folder.name}", raw, expected, at))
     if not sources:
         raise BenchError(f"no corpus pages under {corpus}/news-pages or web-pages")
     return sources
@@ -937,6 +939,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help=f"the monitor's per_host (default: its own, {MONITOR_PER_HOST_DEFAULT})",
     )
+    parser.add_argument(
+        "--edit-at",
+        choices=("middle", "first"),
+        default="middle",
+        help="which of the article's long paragraphs takes the added sentence that the edit "
+        "pass edits: the middle one (default), or the first (a standfirst, a summary, a "
+        "caption: parts of the article the monitor does not always read)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
         "--profile",
@@ -951,7 +961,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _interrupts_end_the_run():
             become_subreaper()
-            sources = load_sources()
+            sources = load_sources(at=args.edit_at)
             urlwatch = ensure_urlwatch()
             load_start = os.getloadavg()
             started = datetime.now(UTC)
@@ -974,6 +984,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "repeats": args.repeats,
         "corpus_pages": len(sources),
         "edited_pages": sum(1 for i in range(args.pages) if edited(i)),
+        "edit_at": args.edit_at,
         "monitor_per_host": per_host,
         "monitor_per_host_is_default": args.per_host is None,
         "monitor_commit": _git_commit(),

@@ -44,6 +44,18 @@ def test_the_added_sentence_goes_into_a_paragraph_of_the_reader_mode_article() -
     assert inside[0].startswith(ARTICLE_1[:40]) or inside[0].startswith(ARTICLE_2[:40])
 
 
+def test_the_sentence_goes_to_the_middle_article_paragraph_or_the_first() -> None:
+    """By default the middle of the article's long paragraphs takes the sentence (past a
+    standfirst; before a blog's comments that reader mode keeps); ``first`` the first."""
+    third = "A third paragraph of the article says what the council will decide about it next."
+    expected = f"{EXPECTED}<p>{third}</p>"
+    source = SOURCE.replace("</article>", f"<p>{third}</p></article>")
+    middle = throughput.make_source("news-pages/bridge", source, expected)
+    first = throughput.make_source("news-pages/bridge", source, expected, at="first")
+    assert source[: middle.paragraph_end].endswith(ARTICLE_2)
+    assert source[: first.paragraph_end].endswith(ARTICLE_1)
+
+
 def test_a_page_without_paragraphs_gets_the_sentence_after_the_articles_longest_text() -> None:
     """A <pre> document (an RFC) gets the sentence after the article's longest run of text."""
     text = "Network Working Group: this memo describes a protocol for polling many documents."
