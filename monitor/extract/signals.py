@@ -120,7 +120,7 @@ def reads_as_names(text: str) -> bool:
     if len(words) > 3 and _SENTENCE_END.search(text):
         return False
     lower = sum(1 for word in words if word[0].islower() and word not in _NAME_LINKS)
-    return lower <= _ROLE_WORDS - 1
+    return lower <= _ROLE_LOWER_WORDS
 
 
 def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
@@ -273,6 +273,7 @@ _BYLINE_LOOK = 12
 _DATELINE_TEXTS = 3  # a name's role, a separator, then the time
 _DATELINE_WORDS = 6
 _ROLE_WORDS = 3
+_ROLE_LOWER_WORDS = 2  # a byline's role: "staff writer", "special correspondent"
 _NAME_WORDS = 4
 _BYLINE_TEXTS = 24
 _BYLINE_WORDS = 10
