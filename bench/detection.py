@@ -558,6 +558,9 @@ def write_config(workdir: Path, base_url: str, notify_url: str, pages: Sequence[
         "# Weeks of a page's life pass in minutes here: no hourly cap on its alerts.",
         "alerts_per_hour = 1000",
         'allow_internal = ["127.0.0.1"]  # which is refused unless allowed',
+        "# Detection is measured here, not speed: a loaded machine must not turn pages into",
+        "# errors by the extraction deadline.",
+        "extract_timeout = 300",
         "",
     ]
     for page in pages:

@@ -378,7 +378,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         note = {
             "revert": f" (reverted to version {version.revert_of})",
             "timestamp": " (only the page's date moved)",
-            "rebaseline": " (the watch's settings changed; no alert)",
+            "rebaseline": " (a new baseline, no alert: the watch's settings changed,"
+            " or how its page is read, or chrome passed)",
         }.get(version.kind, "")
         rows.append(
             {

@@ -42,8 +42,10 @@ from monitor.extract.confirm import (
     container_lost,
     missed,
     needs_previous_page,
+    passing,
     recheck,
     settled,
+    unmodified,
 )
 from monitor.fetch import Fetcher, status_reason
 from monitor.models import (
@@ -215,12 +217,14 @@ class Pipeline:
         if result.status in (429, 503):
             base = replace(base, retry_after=parse_retry_after(result.retry_after, started))
         if result.not_modified:
-            return replace(
+            base = replace(
                 base,
                 outcome="not-modified",
                 etag=watch.etag or result.etag,
                 last_modified=watch.last_modified or result.last_modified,
             )
+            shown_again = unmodified(watch.hint)
+            return base if shown_again is None else replace(base, hint=shown_again, set_hint=True)
         if result.status >= 400 or not same_page(watch.url, result.final_url):
             previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
             if result.status >= 400 or previous is not None:
@@ -285,6 +289,15 @@ class Pipeline:
             )
             if earlier is not None:
                 decision = taken_back(decision, earlier, previous, article)
+        if (
+            previous is not None
+            and decision.kind in ("edit", "revert")
+            and passing(watch.hint, previous.article, article)
+        ):
+            decision = replace(
+                decide(previous, article, known, watch.spec.options, rebaseline=True),
+                reason="labels read at the last check only are gone: chrome passing through",
+            )
         if (
             previous is not None
             and decision.kind in ("edit", "revert")

@@ -16,8 +16,10 @@ from monitor.extract.confirm import (
     container_found,
     container_lost,
     needs_previous_page,
+    passing,
     recheck,
     settled,
+    unmodified,
 )
 from monitor.models import Article, StoredVersion, WatchOptions
 
@@ -101,6 +103,64 @@ def test_a_label_that_just_appeared_is_held_until_it_stays() -> None:
     assert later.hint is not None
     seen_with_label = {**later.hint, "lines": [*later.hint["lines"], _digest("Mehr zum Thema")]}
     assert settled(seen_with_label, before, with_label), "still there: reported"
+
+
+def test_the_first_reading_finds_every_label_fresh_and_the_next_none() -> None:
+    """A label is fresh at the check that first reads it, and no longer at the next."""
+    page = _page().replace(b"<p>", b"<h3>Mehr zum Thema</h3><p>", 1)
+    first = container.Hint.from_json(extract(page, URL).hint)
+    assert first is not None and first.short and first.fresh == first.short
+    again = container.Hint.from_json(extract(page, URL, None, recheck(first.to_json())).hint)
+    assert again is not None and again.short == first.short and again.fresh == ()
+
+
+def _with_label(label: str) -> tuple[Article, Article]:
+    before, _ = _first()
+    first, *rest = before.paragraphs
+    return replace(before, paragraphs=(first, label, *rest)), before
+
+
+def _fresh(*lines: str) -> dict[str, Any]:
+    hint = container.Hint(path=(("div", "", 0),), lines=(), content="", dates="")
+    return replace(hint, fresh=tuple(map(_digest, lines))).to_json()
+
+
+def test_a_page_not_modified_since_the_last_check_has_nothing_fresh() -> None:
+    """A 304 shows the page read last time again: its labels have been seen twice."""
+    hint = _fresh("Mehr zum Thema")
+    again = container.Hint.from_json(unmodified(hint))
+    assert again is not None and again.fresh == ()
+    assert unmodified(_fresh()) is None, "nothing to write"
+    assert unmodified(None) is None
+
+
+def test_a_label_gone_after_one_check_passed_through() -> None:
+    """A promo label read at the last check only, and gone now, came with the chrome."""
+    labelled, plain = _with_label("Mehr zum Thema")
+    assert passing(_fresh("Mehr zum Thema"), labelled, plain)
+
+
+def test_a_label_the_page_showed_twice_in_a_row_is_a_removal() -> None:
+    labelled, plain = _with_label("Mehr zum Thema")
+    assert not passing(_fresh(), labelled, plain)
+    assert not passing(None, labelled, plain)
+
+
+def test_a_sentence_never_passes_through() -> None:
+    """Only labels pass: a sentence read once and gone is reported (a revert of an
+    addition, or a deletion)."""
+    said, plain = _with_label("Der Preis steigt auf 60 Euro.")
+    assert not passing(_fresh("Der Preis steigt auf 60 Euro."), said, plain)
+
+
+def test_a_fresh_label_gone_beside_other_changes_is_no_passing() -> None:
+    labelled, plain = _with_label("Mehr zum Thema")
+    hint = _fresh("Mehr zum Thema")
+    added = replace(plain, paragraphs=(*plain.paragraphs, "Der Preis steigt auf 60 Euro."))
+    assert not passing(hint, labelled, added), "a sentence came"
+    assert not passing(hint, labelled, replace(plain, title="1Password 5.3 ist da"))
+    first, second, *rest = plain.paragraphs
+    assert not passing(hint, labelled, replace(plain, paragraphs=(second, first, *rest)))
 
 
 def test_paragraphs_moved_beside_a_new_label_are_reported_at_once() -> None:

@@ -681,6 +681,40 @@ def test_a_new_subheading_that_stays_is_reported_at_the_next_check(
     assert len(smtp_server.messages) == 1
 
 
+def test_a_label_read_at_the_first_check_only_goes_without_an_alert(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A promo heading that the first check read and the second no longer finds came and
+    went with the chrome: the page without it is the new baseline, silently."""
+    config, url = setup
+    plain = page_v1(Chrome(1))
+    promo = plain.replace("</p>", "</p>\n<h2>Explore the BBC</h2>", 1)
+    assert promo != plain
+    for html in (promo, plain, plain):
+        page_server.set(PATH, html)
+        check(config)
+    assert smtp_server.messages == [], subjects(smtp_server)
+    capsys.readouterr()
+    assert main(["--config", str(config), "history", url, "--json"]) == 0
+    assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "rebaseline"]
+
+
+def test_a_subheading_shown_at_two_checks_then_dropped_is_reported(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    config, _ = setup
+    plain = page_v1(Chrome(1))
+    subheading = plain.replace("</p>", "</p>\n<h2>What happens next</h2>", 1)
+    for html in (subheading, subheading, plain, plain):
+        page_server.set(PATH, html)
+        check(config)
+    assert len(smtp_server.messages) == 1, subjects(smtp_server)
+    assert "What happens next" in smtp_server.messages[0].as_string()
+
+
 # -- a broken server: one line in the log, not a traceback ------------------------------------
 
 

@@ -7,8 +7,17 @@ from pathlib import Path
 import pytest
 from fixtures.hostile_pages import LARGEST_PAGE, byline_of_spaces, page_text
 
+from monitor.extract import container, extract
 from monitor.extract.container import parse
-from monitor.extract.signals import byline_of, declared_dates, names_only, title_of
+from monitor.extract.signals import (
+    byline_of,
+    declared_dates,
+    names_only,
+    standfirst_of,
+    title_of,
+)
+
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 
 
 @pytest.mark.parametrize(
@@ -281,3 +290,61 @@ def test_the_byline_after_the_headline_wins_over_a_teasers_author_link_below_it(
         "</div><p>The name and basic idea might sound familiar.</p></body></html>"
     )
     assert byline_of(parse(page), 0) == "Alex Perry"
+
+
+def _standfirst(html: bytes) -> list[str]:
+    hint = container.Hint.from_json(extract(html, "https://example.org/story").hint)
+    assert hint is not None
+    tree = parse(html)
+    node = container.find_again(tree, hint)
+    assert node is not None
+    return standfirst_of(tree, hint.title_at, node)
+
+
+def test_the_standfirst_under_the_headline_is_read_with_the_article() -> None:
+    """La Nación's "bajada" follows the headline, outside the element with the text."""
+    html = (CORPUS / "la-nacion" / "source.html").read_bytes()
+    assert _standfirst(html) == [
+        "Los pueblos indígenas reclaman por derechos que permanecen incumplidos, por eso es "
+        "más eficiente canalizar la protesta que reprimirla"
+    ]
+    article = extract(html, "https://example.org/story").article
+    assert article is not None and article.paragraphs[0].startswith("Los pueblos indígenas")
+
+
+def test_a_dateline_under_the_headline_is_no_standfirst() -> None:
+    """Le Monde's "Le Monde | 04.05.2015 à 13h36 • Mis à jour … | Par …" is metadata."""
+    assert _standfirst((CORPUS / "lemonde-1" / "source.html").read_bytes()) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Ana Ruiz and Tom Lee",
+        "March 3, 2019 10:41",
+        "479 comments · 8,814 views",
+        "Read more: the mayor's budget",
+    ],
+)
+def test_bylines_dates_counters_and_labels_under_the_headline_are_no_standfirst(
+    line: str,
+) -> None:
+    body = " ".join(["The council met on Tuesday to vote on the budget for the year."] * 4)
+    html = (
+        "<html><head><title>Mayor resigns</title></head><body><header><h1>Mayor resigns</h1>"
+        f"<p>{line}</p><p><a href='/a'>Another story about another mayor entirely</a></p>"
+        f"</header><div><p>{body}</p><p>{body}</p><p>{body}</p></div></body></html>"
+    )
+    tree = parse(html)
+    assert standfirst_of(tree, 0, tree.css("div")[-1]) == []
+
+
+def test_a_headline_inside_the_container_has_no_standfirst_of_its_own() -> None:
+    """What follows it is the container's to read."""
+    body = "The council met on Tuesday to vote on the budget for the year, and it passed."
+    html = (
+        f"<html><body><article><h1>Mayor resigns</h1><p>{body}</p><p>{body}</p></article>"
+        "</body></html>"
+    )
+    tree = parse(html)
+    assert standfirst_of(tree, 0, tree.css_first("article")) == []

@@ -175,6 +175,36 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
     )
 
 
+def passing(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:
+    """Whether a change only takes away labels that the last check read for the first
+    time (the first check reads every line for the first time).
+
+    Chrome beside the article rotates: a promo label or a "Most read" heading read at
+    one check and gone at the next came and went with the page's chrome, not with an
+    edit. Such a change is recorded as the new baseline, without an alert. A label the
+    page showed at two checks in a row and then dropped is reported (see ``settled``).
+    """
+    if (article.title, article.byline) != (previous.title, previous.byline):
+        return False
+    now = [container.line_digest(line) for line in article.paragraphs]
+    present = set(now)
+    before = {container.line_digest(line): line for line in previous.paragraphs}
+    gone = [digest for digest in before if digest not in present]
+    if not gone or [digest for digest in before if digest in present] != now:
+        return False  # something came, or moved: that is no passing label's doing
+    known = container.Hint.from_json(earlier)
+    fresh = set(known.fresh) if known is not None else set()
+    return all(digest in fresh and is_label(before[digest]) for digest in gone)
+
+
+def unmodified(hint: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The hint after a check answered "not modified": the page read at the last check
+    was shown again, so no line of it is fresh any more (None: nothing to change)."""
+    if not hint or not hint.get("fresh"):
+        return None
+    return {**hint, "fresh": []}
+
+
 def _stayed(earlier: dict[str, Any] | None, article: Article) -> bool:
     """The byline read now was read at the check before too."""
     known = container.Hint.from_json(earlier)

@@ -29,7 +29,7 @@ from monitor.extract.reading import (
     run_slots,
 )
 from monitor.extract.shapes import is_sentence
-from monitor.extract.signals import byline_of, date_signals, title_of
+from monitor.extract.signals import byline_of, date_signals, standfirst_of, title_of
 from monitor.normalize import comparison_key, key_of_normalized
 
 _MIN_MATCH_LEN = 30
@@ -37,7 +37,7 @@ _MIN_ARTICLE_WORDS = 20
 _MIN_RECALL = 0.5
 
 
-RULES = 4
+RULES = 5
 """Bumped when the reading of a container changes: a watch read under older rules gets a
 silent new baseline on its next check instead of an alert for the difference."""
 
@@ -87,6 +87,10 @@ class Hint:
     kept_out: tuple[str, ...] = ()
     """Digests of lines read but kept out of the text, having moved into the reading
     without being added by the page; they stay out while the page shows them."""
+    fresh: tuple[str, ...] = ()
+    """Digests of the lines that are no sentence read now and not at the check before
+    (all of them at a first reading): such a label that is gone at the next check came
+    and went with the chrome (see ``confirm.passing``)."""
 
     @property
     def volatile(self) -> frozenset[str]:
@@ -102,6 +106,7 @@ class Hint:
             "unkept": list(self.unkept),
             "unread": list(self.unread),
             "kept_out": list(self.kept_out),
+            "fresh": list(self.fresh),
             "run": [list(slot) for slot in self.run],
             "rules": self.rules,
             "path": [list(step) for step in self.path],
@@ -133,6 +138,7 @@ class Hint:
                 unkept=tuple(map(str, data.get("unkept", ()))),  # type: ignore[union-attr]
                 unread=tuple(map(str, data.get("unread", ()))),  # type: ignore[union-attr]
                 kept_out=tuple(map(str, data.get("kept_out", ()))),  # type: ignore[union-attr]
+                fresh=tuple(map(str, data.get("fresh", ()))),  # type: ignore[union-attr]
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -413,7 +419,7 @@ def read(
         missing.subtract(line_digest_of(line) for _, line in placed)
         if any(count > 0 for count in missing.values()):
             placed = rescued(found, placed, missing, line_digest_of)
-    for _, line in placed:
+    for line in [*standfirst_of(tree, title_at, container), *(line for _, line in placed)]:
         key = key_of_normalized(line)  # lines come out of ``reading`` normalised
         if key in repeated or any(p.search(line) for p in ignore):
             continue
@@ -425,6 +431,7 @@ def read(
             lines.append(line)
             keys.append(key)
     taken = {at for at, _ in placed}
+    read_before = set(seen)
     unread = [
         line_digest_of(block.text) for at, block in enumerate(found.blocks) if at not in taken
     ]
@@ -438,6 +445,7 @@ def read(
         title_at=title_at,
         run=tuple(sorted(slots)),
         short=tuple(short),
+        fresh=tuple(digest for digest in short if digest not in read_before),
     )
     return Reading(title, byline, tuple(lines), hint)
 

@@ -15,7 +15,8 @@ from email.utils import parsedate_to_datetime
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from monitor.extract.shapes import is_sentence
+from monitor.extract.chrome import is_chrome
+from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence
 from monitor.normalize import comparison_key, has_relative_time, normalize_text
 
 _JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
@@ -56,6 +57,75 @@ def title_of(tree: LexborHTMLParser, prefer: int | None = None) -> tuple[str, in
     if best >= 0:
         return headings[best], best
     return reference, -1
+
+
+_STANDFIRST_LEVELS = 3  # the headline's siblings, its parent's, its grandparent's
+_STANDFIRST_LINES = 3
+_STANDFIRST_WORDS = 6
+_STANDFIRST_LINKED = 0.5  # a paragraph mostly of links is a teaser or a menu
+
+
+def standfirst_of(tree: LexborHTMLParser, title_at: int, container: LexborNode) -> list[str]:
+    """The standfirst: the paragraphs of prose that follow the headline's <h1> before the
+    article's container begins, outside it ("Tax cuts, spending increases and higher
+    interest rates could make it harder …"). Newsrooms edit them as they edit the text.
+
+    Only ``<p>`` siblings of the headline (or of the elements that wrap it, up to its
+    grandparent) are read, and only those that read as prose: no byline, date, counter
+    or notice, not mostly links. None when the headline is inside the container (its
+    reading holds what follows it) or comes from the metadata.
+    """
+    headings = tree.css("h1")
+    if not 0 <= title_at < len(headings):
+        return []
+    inside = {node.mem_id for node in _ancestry(container)}
+    node: LexborNode | None = headings[title_at]
+    if node is None or node.mem_id in inside or _within(node, container):
+        return []
+    lines: list[str] = []
+    for _ in range(_STANDFIRST_LEVELS):
+        if node is None or node.mem_id in inside:
+            break
+        sibling = node.next
+        while sibling is not None:
+            if sibling.mem_id in inside:  # the container begins: the standfirst has ended
+                return lines
+            if sibling.tag == "p" and not is_chrome(sibling):
+                text = _squashed(sibling)
+                if _reads_as_standfirst(sibling, text):
+                    lines.append(text)
+                    if len(lines) == _STANDFIRST_LINES:
+                        return lines
+            sibling = sibling.next
+        node = node.parent
+    return lines
+
+
+_SEPARATORS = re.compile(r"\s[|•·]\s")
+
+
+def _reads_as_standfirst(node: LexborNode, text: str) -> bool:
+    words = text.split()
+    if len(words) < _STANDFIRST_WORDS or not is_sentence(text) or reads_as_names(text):
+        return False
+    if len(_SEPARATORS.findall(text)) >= 2:  # "Le Monde | 04.05.2015 à 13h36 | Par …"
+        return False
+    if is_meta(text) or is_date(text) or is_notice(text) or has_relative_time(text):
+        return False
+    linked = sum(len(_squashed(a)) for a in node.css("a"))
+    return linked <= _STANDFIRST_LINKED * len(text)
+
+
+def _ancestry(node: LexborNode) -> Iterator[LexborNode]:
+    """The node and every element above it."""
+    current: LexborNode | None = node
+    while current is not None:
+        yield current
+        current = current.parent
+
+
+def _within(node: LexborNode, container: LexborNode) -> bool:
+    return any(a.mem_id == container.mem_id for a in _ancestry(node))
 
 
 _BYLINE_SELECTORS = (
