@@ -83,6 +83,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.signals._JSONLD_NAME ab638955": "bounded: runs on _AUTHOR_SPAN "
     "(600) characters after an author key",
     "monitor.extract.signals._BY 1ad5c230": ANCHORED,
+    "monitor.extract.signals._SEPARATORS 2ff4f342": LINEAR + "; three characters, no repeat",
     "monitor.extract.signals._BYLINE_PARTS 2096d36e": LINEAR + "; was quadratic on a run of "
     "spaces (\\s* before the separator), now taken from where the spaces start "
     "(test_a_byline_with_a_page_of_spaces_in_it_still_reads_as_its_names)",
