@@ -24,7 +24,7 @@ from monitor.storage import Storage
 if TYPE_CHECKING:
     # Checking needs the HTTP client, the extractors, the worker pool and Apprise; the
     # commands that only read the history do not, so these load when first needed.
-    from monitor.fetch import Fetcher, FetchSettings
+    from monitor.fetch import FetchSettings, PageFetcher
     from monitor.notify import Delivery, Notifier
     from monitor.pipeline import CheckReport, Pipeline
     from monitor.workers import ExtractionPool
@@ -283,7 +283,7 @@ class Monitor:
 
         return ExtractionPool(jobs, self.config.daemon.extract_timeout_seconds)
 
-    def pipeline(self, fetcher: Fetcher, extraction: ExtractionPool) -> Pipeline:
+    def pipeline(self, fetcher: PageFetcher, extraction: ExtractionPool) -> Pipeline:
         from monitor.pipeline import Pipeline, PipelineSettings
 
         daemon = self.config.daemon
