@@ -127,6 +127,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         "show",
         "diff",
         "notify-test",
+        "import",
     }
 
 
