@@ -22,7 +22,7 @@ FORMATS: tuple[Format, ...] = get_args(Format)
 __all__ = ["FORMATS", "Entry", "Format", "Outcome", "detect_format", "plan", "read_entries"]
 
 _ZIP = b"PK\x03\x04"
-_URLWATCH_KEY = re.compile(r"^(url|navigate|command|kind)\s*:", re.MULTILINE)
+_URLWATCH_KEY = re.compile(r"^(url|navigate|command|kind)[ \t]*:", re.MULTILINE)
 _UNKNOWN = (
     "is not a urlwatch urls.yaml, a changedetection.io backup zip or a list of URLs "
     "(one a line); pass --format if it is one of them"
