@@ -24,7 +24,8 @@ from monitor.storage import Storage
 if TYPE_CHECKING:
     # Checking needs the HTTP client, the extractors, the worker pool and Apprise; the
     # commands that only read the history do not, so these load when first needed.
-    from monitor.fetch import Fetcher, FetchSettings
+    from monitor.fetch import FetchSettings, PageFetcher
+    from monitor.imports import Format, Outcome
     from monitor.notify import Delivery, Notifier
     from monitor.pipeline import CheckReport, Pipeline
     from monitor.workers import ExtractionPool
@@ -32,6 +33,16 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """What ``monitor import`` did (or, with ``dry_run``, would do): an outcome per job."""
+
+    path: str
+    format: Format
+    dry_run: bool
+    outcomes: list[Outcome]
 
 
 @dataclass(frozen=True)
@@ -219,6 +230,47 @@ class Monitor:
         except WatchNotFound:
             return canonical
 
+    def import_file(
+        self, path: str, *, format: Format | None = None, dry_run: bool = False
+    ) -> ImportRun:
+        """Add a watch per job of a urlwatch ``urls.yaml``, a changedetection.io backup or
+        a list of URLs (the format detected from the content, unless given).
+
+        A URL is checked and spelled as ``add`` does; one watched already, or twice in
+        the file, is reported, not added again. ``dry_run``: decide, write nothing.
+        Raises ``ImportFileError`` for a file unreadable or in no such format.
+        """
+        from monitor.addresses import AddressPolicy
+        from monitor.config import check_url
+        from monitor.errors import ImportFileError
+        from monitor.imports import plan, read_entries
+
+        try:
+            with open(path, "rb") as file:
+                data = file.read()
+        except OSError as error:
+            raise ImportFileError(
+                f"cannot read it ({error.strerror or error}); check the path", path=path
+            ) from error
+        try:
+            chosen, entries = read_entries(data, format)
+        except ImportFileError as error:
+            raise ImportFileError(error.detail, path=path) from error
+        watched = {canonical_url(w.url): w.url for w in self.watches()}
+        policy = AddressPolicy(self.config.daemon.allow_internal)
+        outcomes = plan(
+            entries,
+            watched=watched.get,
+            target_tags={tag for target in self.config.targets for tag in target.tags},
+            check=check_url,
+            refusal=policy.url_refusal,
+        )
+        if not dry_run:
+            for outcome in outcomes:
+                if outcome.spec is not None:
+                    self.storage.add_watch(outcome.spec, self.clock())
+        return ImportRun(path, chosen, dry_run, outcomes)
+
     def watch(self, url: str) -> Watch:
         return self.storage.get_watch(self.named(url))
 
@@ -283,7 +335,7 @@ class Monitor:
 
         return ExtractionPool(jobs, self.config.daemon.extract_timeout_seconds)
 
-    def pipeline(self, fetcher: Fetcher, extraction: ExtractionPool) -> Pipeline:
+    def pipeline(self, fetcher: PageFetcher, extraction: ExtractionPool) -> Pipeline:
         from monitor.pipeline import Pipeline, PipelineSettings
 
         daemon = self.config.daemon

@@ -528,6 +528,68 @@ def cmd_notify_test(args: argparse.Namespace) -> int:
     return 0 if deliveries and all(d.ok for d in deliveries) else 1
 
 
+@command("import")
+def cmd_import(args: argparse.Namespace) -> int:
+    """Add the watches of a urlwatch urls.yaml, a changedetection.io backup zip, or a list of URLs.
+
+    The format is read from the content (--format to say it). URLs are checked and
+    spelled as `add` does; one watched already, or twice in the file, is reported and not
+    added again. A line per job says what was added, and what was not imported and why
+    (shell jobs, POSTs, filters with no equivalent; a css, xpath or element-by-* filter
+    becomes the watch's selector). Exit status 2 for a file in no such format.
+    Example: monitor import ~/.config/urlwatch/urls.yaml --dry-run
+    """
+    from monitor.errors import ImportFileError
+
+    monitor = _monitor(args)
+    try:
+        run = monitor.import_file(args.file, format=args.format, dry_run=args.dry_run)
+    except ImportFileError as error:
+        _echo(f"monitor: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        monitor.close()
+    if args.json:
+        _print_json(
+            [
+                {"where": o.where, "url": o.url, "action": o.action, "notes": list(o.notes)}
+                for o in run.outcomes
+            ]
+        )
+        return 0
+    verbs = _IMPORT_VERBS[run.dry_run]
+    for outcome in run.outcomes:
+        notes = "; ".join(outcome.notes)
+        if outcome.action == "add" and notes:
+            notes = f"not imported: {notes}"
+        _echo(
+            f"{verbs[outcome.action]:<14} {outcome.url or '-'} ({outcome.where})"
+            + (f": {notes}" if notes else "")
+        )
+    added = sum(o.action == "add" for o in run.outcomes)
+    summary = f"{added} of {len(run.outcomes)} jobs {verbs['summary']} from {run.format} format"
+    _echo(f"dry run, nothing written: {summary}" if run.dry_run else summary)
+    return 0
+
+
+_IMPORT_VERBS = {
+    False: {
+        "add": "added",
+        "exists": "exists",
+        "duplicate": "duplicate",
+        "skip": "not imported",
+        "summary": "added",
+    },
+    True: {
+        "add": "would add",
+        "exists": "exists",
+        "duplicate": "duplicate",
+        "skip": "not imported",
+        "summary": "would be added",
+    },
+}
+
+
 _CONFIG_HELP = "the TOML config file (default: $MONITOR_CONFIG, else built-in defaults)"
 
 
@@ -713,6 +775,16 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(p, "the change: summary, edits and changed blocks (--format is then unused)")
     p = add("notify-test")
     _json_flag(p, "each target's result")
+    p = add("import")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--format",
+        choices=["urlwatch", "changedetection", "urls"],
+        default=None,
+        help="the file's format (default: read from its content)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    _json_flag(p, "an outcome per job (where, url, action, notes)")
     return parser
 
 

@@ -8,7 +8,8 @@
     │   └── VersionNotFound      the watch has no version with that number
     ├── FetchError               a page could not be fetched (network, status, size)
     ├── ExtractionError          a fetched page could not be parsed
-    └── NotifyError              the notification targets are unusable
+    ├── NotifyError              the notification targets are unusable
+    └── ImportFileError          a file to import is unreadable, or in no format monitor reads
 
 Every message says what was wrong and what to do about it.
 """
@@ -88,3 +89,12 @@ class ExtractionError(MonitorError):
 
 class NotifyError(MonitorError):
     """The notification targets are unusable (bad URL, unreadable Apprise config)."""
+
+
+class ImportFileError(MonitorError):
+    """A file given to ``monitor import`` is unreadable, malformed, or in no known format."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(f"{path}: {message}" if path is not None else message)
+        self.path = path
+        self.detail = message

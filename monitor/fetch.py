@@ -1,5 +1,10 @@
 """Fetching: one shared HTTP client for the whole daemon, polite to every host.
 
+``PageFetcher`` is the seam the pipeline depends on: a fetch takes a URL and the
+validators of the version stored (ETag, Last-Modified), and returns a ``FetchResult``
+or raises ``FetchError``, under the ``FetchSettings`` the fetcher was built with.
+``Fetcher``, over httpx, is its first implementation; a headless browser is another.
+
 ``Fetcher.fetch`` makes one conditional GET and reduces it to a ``FetchResult``.
 Any HTTP status is a result, not an error: a 404 or 410 is a lifecycle event the
 pipeline reports, and ``status_reason`` words the others for the user. Only
@@ -29,7 +34,7 @@ from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
 from types import TracebackType
-from typing import Literal, Self
+from typing import Literal, Protocol, Self
 
 import aiohttp
 import httpcore
@@ -304,8 +309,29 @@ def status_reason(status: int) -> str:
     return f"{head}: the server rejected the request"
 
 
+class PageFetcher(Protocol):
+    """What the pipeline needs of a fetcher: one page, conditionally, as a ``FetchResult``.
+
+    Any HTTP status is a result; only getting no complete answer raises ``FetchError``
+    (whose ``reason`` says what to do). A 304 comes back with ``not_modified`` true and
+    an empty body, its validators falling back to the ones sent.
+    """
+
+    @property
+    def settings(self) -> FetchSettings:
+        """The limits, identity and address policy every fetch keeps to."""
+        ...
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """Get ``url``; with ``etag`` or ``last_modified``, only if it changed since."""
+        ...
+
+
 class Fetcher:
-    """Makes conditional GETs through one shared client, at most ``per_host`` per host."""
+    """A ``PageFetcher`` over httpx: conditional GETs through one shared client, at most
+    ``per_host`` per host."""
 
     def __init__(
         self,

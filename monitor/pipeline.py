@@ -47,7 +47,7 @@ from monitor.extract.confirm import (
     settled,
     unmodified,
 )
-from monitor.fetch import Fetcher, status_reason
+from monitor.fetch import PageFetcher, status_reason
 from monitor.models import (
     AlertDraft,
     Article,
@@ -157,7 +157,7 @@ class Pipeline:
     def __init__(
         self,
         storage: Storage,
-        fetcher: Fetcher,
+        fetcher: PageFetcher,
         notifier: Notifier,
         *,
         clock: Clock,
@@ -175,6 +175,12 @@ class Pipeline:
         self.settings = settings or PipelineSettings()
         self.jitter = jitter
         """Spreads a failing watch's next checks (a value in [0, 1)); injected by tests."""
+
+    def fetcher_for(self, watch: Watch) -> PageFetcher:
+        """The fetcher that gets ``watch``'s page: the one place a watch's fetcher is
+        chosen (there is one kind yet; a headless browser, for pages built by JavaScript,
+        would be picked here by a watch setting)."""
+        return self.fetcher
 
     async def check(self, watch: Watch) -> CheckReport:
         """Check one (already claimed) watch and store the outcome."""
@@ -202,7 +208,7 @@ class Pipeline:
             at=started, outcome="unchanged", next_check_at=next_due(watch.spec.every, started)
         )
         try:
-            result = await self.fetcher.fetch(
+            result = await self.fetcher_for(watch).fetch(
                 watch.url, etag=watch.etag, last_modified=watch.last_modified
             )
         except FetchError as error:

@@ -53,6 +53,14 @@ AUDIT: dict[str, str] = {
     "monitor.detect._TRACKING b2382003": ANCHORED + "; on a URL's query keys",
     "monitor.diff._WORD 298a0b35": LINEAR + "; its branches cover every character, so no "
     "start fails and is tried again",
+    "monitor.imports.__init__._URLWATCH_KEY 93e4886e": ANCHORED + "; a line start, a literal "
+    "key and blanks on that line; on a file to import, not page text",
+    "monitor.imports.changedetection._WATCH b5e1fcc0": ANCHORED + "; bounded; on zip member names",
+    "monitor.imports.changedetection._TAG b50adcc9": ANCHORED + "; bounded; on zip member names",
+    "monitor.imports.changedetection._selectors() d30cf14d": ANCHORED + "; literals, no repeat",
+    "monitor.imports.urllist._COMMENT 8e4edf8b": LINEAR + "; the first start that matches "
+    "takes the rest of the line; on one line of a URL list",
+    "monitor.imports.urlwatch._TAG_NAME fdf3f636": ANCHORED + " (fullmatch); one class",
     "monitor.extract.chrome._alternation() 0db644b0": "literal words from trafilatura, no "
     "repeat (test_the_chrome_patterns_taken_from_trafilatura_repeat_nothing)",
     "monitor.extract.chrome._SLUG_PARTS 3d57f064": CLASS,

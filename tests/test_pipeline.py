@@ -1,7 +1,9 @@
 """A check end to end, by what the user is told: edits, reverts, dates, and an article's fate.
 
-Pages come from a real local web server; alerts go to a real SMTP server or a real JSON
-webhook through Apprise.
+Pages come from a real local web server, but for the tests of what a check makes of an
+answer (a failing watch, retention), which script them through the fetcher seam
+(``fetchers.FakeFetcher``); alerts go to a real SMTP server or a real JSON webhook
+through Apprise.
 """
 
 from __future__ import annotations
@@ -14,17 +16,16 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
+from fetchers import FakeFetcher
 from fixtures.hostile_pages import json_ld_author_bomb
 from fixtures.seed_pages import Chrome, article_v1, page_v1, page_v2, render_page
 from servers import PageServer, SMTPServer, WebhookReceiver
 
 from monitor.cli import main
 from monitor.config import Target
-from monitor.fetch import Fetcher, FetchSettings
 from monitor.models import AlertDraft, CheckOutcome, Watch, WatchSpec
 from monitor.notify import Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
@@ -559,18 +560,17 @@ def deliver(
     """One delivery pass, as `monitor check` and the daemon run it; returns its deliveries."""
 
     async def one_pass() -> int:
-        async with Fetcher() as fetcher:
-            with ExtractionPool(1, deadline=20) as extraction:  # started only if a page is read
-                pipeline = Pipeline(
-                    storage,
-                    fetcher,
-                    notifier,
-                    clock=clock,
-                    owner="t",
-                    extraction=extraction,
-                    settings=settings,
-                )
-                return len(await pipeline.deliver_pending())
+        with ExtractionPool(1, deadline=20) as extraction:  # started only if a page is read
+            pipeline = Pipeline(
+                storage,
+                FakeFetcher(),  # delivering fetches nothing
+                notifier,
+                clock=clock,
+                owner="t",
+                extraction=extraction,
+                settings=settings,
+            )
+            return len(await pipeline.deliver_pending())
 
     return asyncio.run(one_pass())
 
@@ -810,11 +810,18 @@ def test_a_malformed_page_is_stored_like_any_other(
 # -- a failing watch -------------------------------------------------------------------------
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-LOOPBACK = FetchSettings(allow_internal=(ip_network("127.0.0.1/32"),))
+STORY = "https://news.example/s400-experts"
+
+
+@pytest.fixture
+def pages() -> FakeFetcher:
+    """Scripted answers: these tests are about what a check does with them, not HTTP."""
+    return FakeFetcher()
 
 
 def check_at(
     storage: Storage,
+    pages: FakeFetcher,
     notifier: Notifier,
     url: str,
     at: datetime,
@@ -824,21 +831,20 @@ def check_at(
     """One check of ``url`` and one delivery pass, at ``at``; the watch as stored after."""
 
     async def one() -> None:
-        async with Fetcher(LOOPBACK) as fetcher:
-            with ExtractionPool(1, deadline=20) as extraction:
-                pipeline = Pipeline(
-                    storage,
-                    fetcher,
-                    notifier,
-                    clock=lambda: at,
-                    owner="t",
-                    extraction=extraction,
-                    settings=settings,
-                    jitter=lambda: jitter,
-                )
-                (watch,) = storage.claim([url], "t", at, lease=timedelta(minutes=1))
-                await pipeline.check(watch)
-                await pipeline.deliver_pending()
+        with ExtractionPool(1, deadline=20) as extraction:
+            pipeline = Pipeline(
+                storage,
+                pages,
+                notifier,
+                clock=lambda: at,
+                owner="t",
+                extraction=extraction,
+                settings=settings,
+                jitter=lambda: jitter,
+            )
+            (watch,) = storage.claim([url], "t", at, lease=timedelta(minutes=1))
+            await pipeline.check(watch)
+            await pipeline.deliver_pending()
 
     asyncio.run(one())
     return storage.get_watch(url)
@@ -846,12 +852,12 @@ def check_at(
 
 @pytest.fixture
 def failing(
-    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+    storage: Storage, pages: FakeFetcher, webhook_receiver: WebhookReceiver
 ) -> tuple[str, Notifier]:
     """A watch every 10 minutes, named 'story', of a page that answers 500."""
-    url = page_server.url(PATH)
+    url = STORY
     storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
-    page_server.set(PATH, "<h1>down</h1>", status=500)
+    pages.set(url, "<h1>down</h1>", status=500)
     return url, Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
 
 
@@ -861,7 +867,7 @@ def titles(receiver: WebhookReceiver) -> list[str]:
 
 def test_a_watch_failing_n_times_in_a_row_says_so_once_then_once_when_it_works_again(
     storage: Storage,
-    page_server: PageServer,
+    pages: FakeFetcher,
     webhook_receiver: WebhookReceiver,
     failing: tuple[str, Notifier],
 ) -> None:
@@ -870,12 +876,12 @@ def test_a_watch_failing_n_times_in_a_row_says_so_once_then_once_when_it_works_a
     url, notifier = failing
     at = T0
     for _ in range(4):
-        at = check_at(storage, notifier, url, at).next_check_at
+        at = check_at(storage, pages, notifier, url, at).next_check_at
     assert titles(webhook_receiver) == ["[monitor] Stopped working: story"]
     assert "HTTP 500" in str(webhook_receiver.posts[0].payload["message"])
-    page_server.set(PATH, page_v1(Chrome(1)))
-    at = check_at(storage, notifier, url, at).next_check_at
-    check_at(storage, notifier, url, at)
+    pages.set(url, page_v1(Chrome(1)))
+    at = check_at(storage, pages, notifier, url, at).next_check_at
+    check_at(storage, pages, notifier, url, at)
     assert titles(webhook_receiver) == [
         "[monitor] Stopped working: story",
         "[monitor] Working again: story",
@@ -892,7 +898,7 @@ def test_the_number_of_failures_before_an_alert_is_a_setting(
 ) -> None:
     """With failures_before_alert 1, the first failure alerts."""
     url, notifier = failing
-    check_at(storage, notifier, url, T0, PipelineSettings(failures_before_alert=1))
+    check_at(storage, pages, notifier, url, T0, PipelineSettings(failures_before_alert=1))
     assert titles(webhook_receiver) == ["[monitor] Stopped working: story"]
 
 
@@ -903,7 +909,7 @@ def test_a_failing_watch_backs_off_exponentially_up_to_sixteen_intervals(
     url, notifier = failing
     at, waits = T0, []
     for _ in range(6):
-        due = check_at(storage, notifier, url, at).next_check_at
+        due = check_at(storage, pages, notifier, url, at).next_check_at
         waits.append((due - at) / timedelta(minutes=1))
         at = due
     assert waits == [10, 20, 40, 80, 160, 160]
@@ -914,18 +920,31 @@ def test_the_backoff_is_spread_by_the_injected_jitter(
 ) -> None:
     """A second failure waits 20 minutes, up to a quarter longer by the jitter (0.5: 22.5)."""
     url, notifier = failing
-    due = check_at(storage, notifier, url, T0).next_check_at
-    later = check_at(storage, notifier, url, due, jitter=0.5).next_check_at
+    due = check_at(storage, pages, notifier, url, T0).next_check_at
+    later = check_at(storage, pages, notifier, url, due, jitter=0.5).next_check_at
     assert later - due == timedelta(minutes=22.5)
 
 
+def test_a_check_sends_the_stored_validators_and_a_304_stores_nothing(
+    storage: Storage, pages: FakeFetcher
+) -> None:
+    """The second check asks with the first answer's ETag; the 304 leaves one version."""
+    storage.add_watch(WatchSpec(STORY, every="10m"), T0)
+    pages.set(STORY, tiny_story(1), headers={"ETag": '"v1"'})
+    notifier = Notifier([])
+    at = check_at(storage, pages, notifier, STORY, T0).next_check_at
+    watch = check_at(storage, pages, notifier, STORY, at)
+    assert [(r.etag, r.last_modified) for r in pages.requests] == [(None, None), ('"v1"', None)]
+    assert (watch.versions, watch.last_error) == (1, None)
+
+
 def test_a_429_with_retry_after_is_left_alone_that_long(
-    storage: Storage, page_server: PageServer, failing: tuple[str, Notifier]
+    storage: Storage, pages: FakeFetcher, failing: tuple[str, Notifier]
 ) -> None:
     """'Retry-After: 7200' on a 429 puts the next check of a 10-minute watch 2 hours on."""
     url, notifier = failing
-    page_server.set(PATH, "slow down", status=429, headers={"Retry-After": "7200"})
-    assert check_at(storage, notifier, url, T0).next_check_at == T0 + timedelta(hours=2)
+    pages.set(url, "slow down", status=429, headers={"Retry-After": "7200"})
+    assert check_at(storage, pages, notifier, url, T0).next_check_at == T0 + timedelta(hours=2)
 
 
 # -- retention -------------------------------------------------------------------------------
@@ -940,19 +959,19 @@ def tiny_story(n: int) -> str:
 
 
 def test_edits_past_the_hourly_limit_arrive_as_one_digest(
-    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+    storage: Storage, pages: FakeFetcher, webhook_receiver: WebhookReceiver
 ) -> None:
     """One alert an hour, a page edited at every check for 40 minutes: the first edit is
     sent, the next four arrive together in one digest once the hour is over."""
-    url = page_server.url(PATH)
+    url = STORY
     storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
     notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
     settings = PipelineSettings(retention=Retention(alerts_per_hour=1))
     for n in range(6):
-        page_server.set(PATH, tiny_story(n))
-        check_at(storage, notifier, url, T0 + n * timedelta(minutes=10), settings)
+        pages.set(url, tiny_story(n))
+        check_at(storage, pages, notifier, url, T0 + n * timedelta(minutes=10), settings)
     assert len(webhook_receiver.posts) == 1
-    check_at(storage, notifier, url, T0 + timedelta(minutes=80), settings)
+    check_at(storage, pages, notifier, url, T0 + timedelta(minutes=80), settings)
     assert titles(webhook_receiver)[1] == "[monitor] Digest: 4 alerts in an hour — story"
     digest = str(webhook_receiver.posts[1].payload["message"])
     assert "12:20 " in digest and "12:50 " in digest
@@ -960,17 +979,17 @@ def test_edits_past_the_hourly_limit_arrive_as_one_digest(
 
 
 def test_a_revert_past_a_forgotten_version_is_still_checked(
-    storage: Storage, page_server: PageServer, webhook_receiver: WebhookReceiver
+    storage: Storage, pages: FakeFetcher, webhook_receiver: WebhookReceiver
 ) -> None:
     """Keeping 2 versions, the one before the latest is forgotten: the next edit is
     reported as an edit, not an internal error."""
-    url = page_server.url(PATH)
+    url = STORY
     storage.add_watch(WatchSpec(url, name="story", every="10m"), T0)
     notifier = Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
     settings = PipelineSettings(retention=Retention(versions=2))
     for n in range(4):
-        page_server.set(PATH, tiny_story(n))
-        watch = check_at(storage, notifier, url, T0 + n * timedelta(minutes=10), settings)
+        pages.set(url, tiny_story(n))
+        watch = check_at(storage, pages, notifier, url, T0 + n * timedelta(minutes=10), settings)
         assert watch.last_error is None
     assert [v.number for v in storage.history(url)] == [1, 4]
     assert len(webhook_receiver.posts) == 3
