@@ -266,9 +266,12 @@ def test_one_huge_rewritten_paragraph_returns_within_the_timeout() -> None:
     """A 40,000-word paragraph rewritten in full is diffed within about the diff timeout."""
     rng = random.Random(1)
     (old,), (new,) = _random_paragraphs(rng, 1, 40_000), _random_paragraphs(rng, 1, 40_000)
-    started = time.perf_counter()
+    # CPU time, here and below: other processes on a loaded machine stretch the wall
+    # clock, not the work (the diff's own timeout runs on the wall clock, so it only
+    # ends sooner there).
+    started = time.process_time()
     diff = diff_articles(article(old), article(new))
-    assert time.perf_counter() - started < 2 * DIFF_TIMEOUT_S
+    assert time.process_time() - started < 2 * DIFF_TIMEOUT_S
     assert diff.changed_blocks
 
 
@@ -276,9 +279,9 @@ def test_long_article_with_scattered_edits_is_fast_and_exact() -> None:
     """A 2,000-paragraph article with an edit every tenth paragraph is diffed fast and exactly."""
     old = _random_paragraphs(random.Random(2), 2000, 50)
     new = tuple(p + " extra" if n % 10 == 0 else p for n, p in enumerate(old))
-    started = time.perf_counter()
+    started = time.process_time()
     diff = diff_articles(article(*old), article(*new))
-    assert time.perf_counter() - started < DIFF_TIMEOUT_S
+    assert time.process_time() - started < DIFF_TIMEOUT_S
     assert diff.summary == Summary(words_added=200, paragraphs_changed=200)
 
 
@@ -286,8 +289,8 @@ def test_fully_rewritten_article_returns_within_the_timeout() -> None:
     """An article whose 40 paragraphs were all replaced by unrelated ones is diffed in time."""
     rng = random.Random(3)
     old, new = _random_paragraphs(rng, 40, 60), _random_paragraphs(rng, 40, 60)
-    started = time.perf_counter()
+    started = time.process_time()
     diff = diff_articles(article(*old), article(*new))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert (diff.summary.paragraphs_removed, diff.summary.paragraphs_added) == (40, 40)
     assert elapsed < 2 * DIFF_TIMEOUT_S, f"took {elapsed:.1f} s"
