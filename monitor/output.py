@@ -68,12 +68,22 @@ def as_csv(rows: Sequence[Any], kind: type) -> Iterator[str]:
 
 
 def as_text(rows: Sequence[Any], kind: type) -> Iterator[str]:
-    """Aligned columns; the fields marked "group" as a heading over the rows sharing them
-    (the first unnamed, the others as "name value"); those marked "hide" left out."""
+    """A header of the column names, then aligned columns; the fields marked "group" as a
+    heading over the rows sharing them (the first unnamed, the others as "name value");
+    those marked "hide" left out."""
     shown = [f for f in fields(kind) if f.metadata.get("text") not in ("group", "hide")]
     grouped = [f for f in fields(kind) if f.metadata.get("text") == "group"]
+    header = [f.name.upper() for f in shown]
     table = [[cell(getattr(row, f.name)) for f in shown] for row in rows]
-    widths = [max((len(line[i]) for line in table), default=0) for i in range(len(shown))]
+    widths = [max(len(line[i]) for line in (header, *table)) for i in range(len(shown))]
+    indent = "  " if grouped else ""
+
+    def aligned(line: list[str]) -> str:
+        padded = [value.ljust(width) for value, width in zip(line[:-1], widths[:-1], strict=True)]
+        return indent + "  ".join([*padded, line[-1]]).rstrip()
+
+    if rows:
+        yield aligned(header)
     heading: list[str] | None = None
     for row, line in zip(rows, table, strict=True):
         values = [cell(getattr(row, f.name)) for f in grouped]
@@ -81,6 +91,4 @@ def as_text(rows: Sequence[Any], kind: type) -> Iterator[str]:
             heading = values
             named = [f"{f.name} {v}" for f, v in zip(grouped[1:], values[1:], strict=True) if v]
             yield "  ".join([values[0], *named])
-        indent = "  " if grouped else ""
-        padded = [value.ljust(width) for value, width in zip(line[:-1], widths[:-1], strict=True)]
-        yield indent + "  ".join([*padded, line[-1]]).rstrip()
+        yield aligned(line)

@@ -338,8 +338,9 @@ def test_the_printers_take_any_rows_of_a_dataclass() -> None:
     """Text groups by watch, CSV has a header even with no rows, JSON lines one object a line."""
     hit = Found(A, 1, DAY, 3, DAY, 2, DAY, "body", "Police said nothing.")
     assert list(as_text([hit], Found)) == [
+        "  VERSION  AT                         FIELD  EXCERPT",
         f"{A}  first 1  first_at {DAY.isoformat()}  gone 3  gone_at {DAY.isoformat()}",
-        f"  2  {DAY.isoformat()}  body  Police said nothing.",
+        f"  2        {DAY.isoformat()}  body   Police said nothing.",
     ]
     assert list(as_csv([], Change)) == ["at,url,version,kind,silent,kinds,summary,headline,edits"]
     assert json.loads(next(as_jsonl([hit])))["gone_at"] == DAY.isoformat()
@@ -367,8 +368,8 @@ def test_search_prints_text_json_jsonl_and_csv(
 ) -> None:
     """`monitor search` in each format: the same hits."""
     table = run(config, capsys, "search", "police said", "--watch", A)
-    assert table.splitlines()[0].startswith(f"{A}  first 1  first_at 2026-01-01T09:00:00+00:00")
-    assert len(table.splitlines()) == 4
+    assert table.splitlines()[1].startswith(f"{A}  first 1  first_at 2026-01-01T09:00:00+00:00")
+    assert len(table.splitlines()) == 5
     rows = json.loads(run(config, capsys, "search", "police said", "--json"))
     assert [(r["url"], r["version"], r["gone"]) for r in rows] == [
         (A, 1, 4),
@@ -400,7 +401,7 @@ def test_changes_prints_text_json_jsonl_and_csv(
     sheet = list(csv.DictReader(io.StringIO(run(config, capsys, "changes", "--csv", "--silent"))))
     assert [r["version"] for r in sheet] == ["4", "2"]
     table = run(config, capsys, "changes", "--kind", "headline,byline")
-    assert table.count("\n") == 1 and "Mayor quits" in table
+    assert table.count("\n") == 2 and "Mayor quits" in table.splitlines()[1]
 
 
 @pytest.mark.parametrize(
