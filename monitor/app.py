@@ -22,9 +22,12 @@ from monitor.retention import Retention
 from monitor.storage import Storage
 
 if TYPE_CHECKING:
+    from monitor.edits import Edit
+
     # Checking needs the HTTP client, the extractors, the worker pool and Apprise; the
     # commands that only read the history do not, so these load when first needed.
     from monitor.fetch import FetchSettings, PageFetcher
+    from monitor.history.values import Change, ChangeFilter, Found, Search
     from monitor.imports import Format, Outcome
     from monitor.notify import Delivery, Notifier
     from monitor.pipeline import CheckReport, Pipeline
@@ -68,6 +71,17 @@ def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
             version = replace(version, summary=diff.summary, edits=classify(diff))
         out.append(version)
     return out
+
+
+def _change_line(summary: Mapping[str, Any] | None, edits: Sequence[Edit]) -> str:
+    from monitor.diff import Summary
+    from monitor.edits import describe
+    from monitor.render import change_line
+
+    if summary is None:
+        return describe(edits) if edits else ""
+    known = {k: v for k, v in summary.items() if k in Summary.__dataclass_fields__}
+    return change_line(Summary(**known), edits)
 
 
 async def _until_done_or(stop: asyncio.Event, tasks: Collection[asyncio.Task[T]]) -> None:
@@ -309,6 +323,31 @@ class Monitor:
             older = self.storage.version(url, old)
             newer = self.storage.version(url, new) if new is not None else self.storage.version(url)
         return older, newer, diff_articles(older.article, newer.article)
+
+    def search(self, search: Search) -> list[Found]:
+        """Every version where a text (or a pattern) appears, by watch, with the version
+        where it first appeared in each watch and the one where it went."""
+        from monitor.history.match import since_moment
+        from monitor.history.queries import Archive
+
+        if search.watch is not None:
+            search = replace(search, watch=self.named(search.watch))
+        return Archive(self.storage).search(search, since_moment(search.since, self.clock()))
+
+    def changes(self, which: ChangeFilter) -> list[Change]:
+        """Every change of every watch, newest first, with its kinds of edit."""
+        from monitor.history.match import since_moment
+        from monitor.history.queries import Archive
+
+        histories: dict[str, dict[int, StoredVersion]] = {}
+
+        def worked_out(url: str, number: int) -> StoredVersion:
+            if url not in histories:
+                histories[url] = {v.number: v for v in self.history(url)}
+            return histories[url][number]
+
+        since = since_moment(which.since, self.clock())
+        return Archive(self.storage).changes(which, since, worked_out, _change_line)
 
     # -- checking -------------------------------------------------------------
 

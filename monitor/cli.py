@@ -505,6 +505,191 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+@command("search")
+def cmd_search(args: argparse.Namespace) -> int:
+    """Find every version where a text appears, in every watch, and when it came and went.
+
+    TEXT matches its words one after the other, whatever the case and the punctuation
+    ("police said" finds "Police, said the mayor"); --regex takes a Python regular
+    expression instead, matched in each field as stored (the body one paragraph a line).
+    Each watch's versions are headed by the first version holding the text and the one
+    where it went ("gone"; none while it is still there). The database's own full-text
+    index (SQLite FTS5, PostgreSQL tsvector) finds the candidates.
+    Example: monitor search "the minister resigned" --field body --since 2w --csv
+    """
+    from monitor.history.match import Pattern, Phrase
+    from monitor.history.values import Found, Search
+
+    query = Phrase(args.text) if args.regex is None else Pattern(args.regex)
+    search = Search(query, args.field, args.since, args.watch, args.tag)
+    monitor = _monitor(args)
+    try:
+        found = monitor.search(search)
+    finally:
+        monitor.close()
+    if not found and args.format == "text":
+        _echo("no version holds it" + (" in that time" if args.since else ""))
+        return 0
+    _print_rows(found, Found, args.format)
+    return 0
+
+
+def _search_arguments(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("text", nargs="?", type=_phrase, metavar="TEXT", help="words to find")
+    which.add_argument("--regex", type=_regex, metavar="RE", help="a regular expression to find")
+    p.add_argument("--field", choices=FIELDS, help="only in the headline, the byline or the body")
+    _since_flag(p, "only the versions stored since then")
+    watches = p.add_mutually_exclusive_group()
+    watches.add_argument("--watch", metavar="URL", help="only this watch's versions")
+    watches.add_argument("--tag", metavar="TAG", help="only the watches notifying this tag")
+    _format_flags(p, "every version found, with its watch's first and gone versions")
+
+
+@command("changes")
+def cmd_changes(args: argparse.Namespace) -> int:
+    """List every change of every watch, newest first, with its kinds of edit.
+
+    A change is a new version of a page (its first version is none): an edit, a revert,
+    or only the page's own date moving. --silent keeps the edits the page did not
+    declare; --field headline keeps those that rewrote the headline; --kind keeps those
+    with one of the kinds given.
+    Example: monitor changes --since 1d --field headline --silent --json
+    """
+    from monitor.history.values import Change, ChangeFilter
+
+    kinds = tuple(dict.fromkeys(kind for group in args.kind or () for kind in group))
+    which = ChangeFilter(args.since, args.field, args.silent, kinds)
+    monitor = _monitor(args)
+    try:
+        changes = monitor.changes(which)
+    finally:
+        monitor.close()
+    if not changes and args.format == "text":
+        _echo("no changes" + (" in that time" if args.since else ""))
+        return 0
+    _print_rows(changes, Change, args.format)
+    return 0
+
+
+def _changes_arguments(p: argparse.ArgumentParser) -> None:
+    _since_flag(p, "only the changes stored since then")
+    p.add_argument(
+        "--field",
+        choices=FIELDS,
+        help="only the changes to the headline, to the byline, or to the body",
+    )
+    p.add_argument("--silent", action="store_true", help="only the edits the page did not declare")
+    p.add_argument(
+        "--kind",
+        type=_kinds,
+        action="append",
+        metavar="KIND[,KIND]",
+        help=f"only the changes with one of these kinds of edit (repeatable): {EDIT_KINDS}",
+    )
+    _format_flags(p, "the changes")
+
+
+FIELDS = ("headline", "byline", "body")
+"""``monitor.history.match.FIELDS``, spelled out: building the parser imports no more."""
+EDIT_KINDS = "headline, number, quote, name, removed, added, rewritten, byline, moved"
+"""``monitor.edits.KINDS``, spelled out for --help (a test holds the two together)."""
+
+
+def _phrase(text: str) -> str:
+    from monitor.history.match import words
+
+    if not words(text):
+        raise argparse.ArgumentTypeError(f"{text!r} has no words to search for")
+    return text
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as error:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a valid regular expression ({error}); write it in single "
+            "quotes so the shell leaves its backslashes"
+        ) from None
+    return text
+
+
+def _since(text: str) -> Any:
+    from monitor.history.match import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _kinds(text: str) -> tuple[str, ...]:
+    from monitor.edits import KINDS
+
+    kinds = tuple(kind.strip() for kind in text.split(",") if kind.strip())
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"{', '.join(unknown) or repr(text)} is not a kind of edit; the kinds: {EDIT_KINDS}"
+        )
+    return kinds
+
+
+def _since_flag(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument(
+        "--since",
+        type=_since,
+        metavar="DATE",
+        help=f"{what}: an ISO date or time (2026-11-01, 2026-11-01T08:00, UTC unless an "
+        "offset is given) or a time ago (30m, 12h, 1d, 2w)",
+    )
+
+
+def _format_flags(p: argparse.ArgumentParser, what: str) -> None:
+    """--json, --jsonl, --csv (one at most); without them, a text table."""
+    formats = p.add_mutually_exclusive_group()
+    formats.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help=f"print {what} as one JSON array of objects",
+    )
+    formats.add_argument(
+        "--jsonl",
+        dest="format",
+        action="store_const",
+        const="jsonl",
+        help=f"print {what} as JSON Lines: one object a line, for streaming tools",
+    )
+    formats.add_argument(
+        "--csv",
+        dest="format",
+        action="store_const",
+        const="csv",
+        help=f"print {what} as CSV with a header row (lists joined by ';')",
+    )
+    p.set_defaults(format="text")
+
+
+def _print_rows(rows: Sequence[Any], kind: type, form: str) -> None:
+    """Rows of one dataclass, in the format asked for, through the printers of
+    ``monitor.output``; what reaches the terminal is made safe as every line is."""
+    from monitor import output
+
+    if form == "json":
+        _print_json([output.plain(row) for row in rows])
+        return
+    if form == "jsonl":
+        for line in output.as_jsonl(rows):
+            print(_redacted(_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)))
+        return
+    lines = output.as_csv(rows, kind) if form == "csv" else output.as_text(rows, kind)
+    for line in lines:
+        _echo(line)
+
+
 @command("notify-test")
 def cmd_notify_test(args: argparse.Namespace) -> int:
     """Send a test alert to every configured target and report each one's result.
@@ -773,6 +958,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=["text", "markdown", "html"], default="text")
     _json_flag(p, "the change: summary, edits and changed blocks (--format is then unused)")
+    _search_arguments(add("search"))
+    _changes_arguments(add("changes"))
     p = add("notify-test")
     _json_flag(p, "each target's result")
     p = add("import")

@@ -7,6 +7,9 @@ version  numbered snapshots: extracted text and fields, hashes, and what changed
 raw_page the fetched pages, compressed, each stored once (versions name them by hash)
 check    a compact log of every check: time, HTTP status, duration, outcome
 alert    the outbox: written with the version it reports, then delivered
+
+Beside these, the full-text index of the versions (``monitor.history.index``: an FTS5
+table on SQLite, a tsvector table on PostgreSQL), which SQLAlchemy has no types for.
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ class VersionRow(Base):
         UniqueConstraint("watch_id", "number", name="uq_version_watch_number"),
         Index("ix_version_watch_hash", "watch_id", "content_hash"),
         Index("ix_version_raw_hash", "raw_hash"),
+        Index("ix_version_created_at", "created_at"),  # `monitor changes --since`
     )
 
 

@@ -53,6 +53,7 @@ from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import SchemaNotCurrent, StorageError, VersionNotFound, WatchNotFound
+from monitor.history import index as history_index
 from monitor.models import (
     AlertDraft,
     Article,
@@ -98,7 +99,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-SCHEMA_HEAD = "0005"
+SCHEMA_HEAD = "0006"
 """The revision of the newest migration (``migrations/versions``): a database at it is
 current, which every command checks at start without loading Alembic. A new migration
 moves it (a test holds it to Alembic's head)."""
@@ -827,28 +828,28 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
     number = (last or 0) + 1
     article = version.article
     raw_hash = _store_page(session, version.raw_html)
-    session.add(
-        VersionRow(
-            watch_id=watch_id,
-            number=number,
-            created_at=at,
-            kind=version.kind,
-            revert_of=version.revert_of,
-            declared=version.declared,
-            content_hash=article.content_hash(),
-            raw_hash=raw_hash,
-            title=article.title,
-            byline=article.byline,
-            published=article.published,
-            modified=article.modified,
-            canonical=article.canonical,
-            text="\n".join(article.paragraphs),
-            raw_size=len(version.raw_html),
-            summary=asdict(version.summary) if version.summary is not None else None,
-            edits=None if version.edits is None else [edit.as_dict() for edit in version.edits],
-        )
+    row = VersionRow(
+        watch_id=watch_id,
+        number=number,
+        created_at=at,
+        kind=version.kind,
+        revert_of=version.revert_of,
+        declared=version.declared,
+        content_hash=article.content_hash(),
+        raw_hash=raw_hash,
+        title=article.title,
+        byline=article.byline,
+        published=article.published,
+        modified=article.modified,
+        canonical=article.canonical,
+        text="\n".join(article.paragraphs),
+        raw_size=len(version.raw_html),
+        summary=asdict(version.summary) if version.summary is not None else None,
+        edits=None if version.edits is None else [edit.as_dict() for edit in version.edits],
     )
+    session.add(row)
     session.flush()
+    history_index.add_version(session, row.id, row.title, row.byline, row.text)
     return number
 
 

@@ -117,6 +117,8 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
             build_parser().parse_args([name, "--help"])
         assert "Example: monitor" in capsys.readouterr().out, name
     assert set(_COMMANDS) == {
+        "search",
+        "changes",
         "run",
         "migrate",
         "check",
@@ -731,15 +733,23 @@ WATCHED = "https://example.org/news/story"
 
 @pytest.mark.parametrize(
     "command",
-    [["--help"], ["list"], ["history", WATCHED], ["show", WATCHED], ["diff", WATCHED]],
+    [
+        ["--help"],
+        ["list"],
+        ["history", WATCHED],
+        ["show", WATCHED],
+        ["diff", WATCHED],
+        ["search", "council met"],
+        ["changes"],
+    ],
     ids=lambda command: command[0],
 )
 def test_reading_commands_load_no_extractor_apprise_or_alembic(
     command: list[str], tmp_path: Path
 ) -> None:
-    """`--help`, `list`, `history`, `show` and `diff` on a database at head import neither
-    trafilatura, htmldate, Apprise nor Alembic, even with notification targets and a config
-    watch notifying one by tag."""
+    """`--help`, `list`, `history`, `show`, `diff`, `search` and `changes` on a database at
+    head import neither trafilatura, htmldate, Apprise nor Alembic, even with notification
+    targets and a config watch notifying one by tag."""
     history_of_two_versions(f"sqlite:///{tmp_path}/monitor.db", datetime.now(UTC)).close()
     config = tmp_path / "monitor.toml"
     config.write_text(
@@ -1095,7 +1105,7 @@ def test_every_json_flag_says_what_it_prints() -> None:
             if "--json" in action.option_strings:
                 with_json += 1
                 assert action.help and "JSON" in action.help, name
-    assert with_json == 7
+    assert with_json == 9
 
 
 def test_show_raw_with_json_is_refused_not_ignored(config: Path) -> None:

@@ -11,7 +11,7 @@ import textwrap
 import zipfile
 import zlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -26,6 +26,8 @@ from sqlalchemy import Engine, create_engine, inspect, text
 
 from monitor.app import with_changes
 from monitor.config import target_ref
+from monitor.history.index import is_index_table
+from monitor.models import Article, CheckOutcome, NewVersion
 from monitor.schema import Base
 from monitor.storage import MIGRATION_LOCK, SCHEMA_HEAD, Storage
 
@@ -38,6 +40,7 @@ MIGRATIONS = (
     "versions/0003_watch_notify_keeps_no_secret.py",
     "versions/0004_raw_pages_once_alert_digests.py",
     "versions/0005_watch_urls_canonical.py",
+    "versions/0006_version_full_text_index.py",
 )
 
 
@@ -95,7 +98,14 @@ def test_the_migrated_tables_have_the_models_columns(db_url: str, engine: Engine
     """Every table the models define exists, with the same columns, nullability and keys."""
     command.upgrade(alembic_config(db_url), "head")
     found = inspect(engine)
-    assert set(found.get_table_names()) == set(Base.metadata.tables) | {"alembic_version"}
+    tables = set(found.get_table_names())
+    # Beside the models' tables, the full-text index (monitor.history.index).
+    assert {name for name in tables if not is_index_table(name)} == set(Base.metadata.tables) | {
+        "alembic_version"
+    }
+    assert {name for name in tables if is_index_table(name)} >= (
+        {"version_words"} if engine.dialect.name == "postgresql" else {"version_fts"}
+    )
     for name, table in Base.metadata.tables.items():
         columns = {c["name"]: c for c in found.get_columns(name)}
         assert list(columns) == [c.name for c in table.columns], name
@@ -111,8 +121,14 @@ def test_the_migrations_match_the_models(db_url: str, engine: Engine) -> None:
     """Autogenerate finds nothing to add: the migrations and the models agree."""
     command.upgrade(alembic_config(db_url), "head")
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        # As env.py compares them: the full-text index is the migrations' alone.
+        opts = {"compare_type": True, "include_name": _not_the_index}
+        context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, Base.metadata) == []
+
+
+def _not_the_index(name: str | None, type_: str, parents: object) -> bool:
+    return not (type_ == "table" and name is not None and is_index_table(name))
 
 
 # -- the package ------------------------------------------------------------------------
@@ -476,6 +492,41 @@ def test_0005_respells_watch_urls_and_keeps_two_spellings_of_one_page_apart(
         storage.close()
     (warning,) = caplog.messages
     assert "https://EXAMPLE.org/b#more, https://example.org/b are one page" in warning
+
+
+def test_0006_indexes_the_versions_already_stored(db_url: str, engine: Engine) -> None:
+    """Versions stored before the full-text index are found by `monitor search` after the
+    upgrade, and versions stored after it too."""
+    from monitor.history.match import Phrase
+    from monitor.history.queries import Archive
+    from monitor.history.values import Search
+
+    command.upgrade(alembic_config(db_url), "0003")
+    at = datetime(2026, 1, 1)
+    with engine.begin() as connection:
+        _insert_story_watch(connection, at)
+        connection.execute(
+            sa.insert(_VERSION),
+            [
+                _version_0001(1, "The budget passed.", "Budget"),
+                _version_0001(2, "The budget failed narrowly.", "Budget"),
+            ],
+        )
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+        archive = Archive(storage)
+        hits = archive.search(Search(Phrase("budget failed")), None)
+        assert [(h.url, h.version, h.first, h.gone) for h in hits] == [(STORY, 2, 2, None)]
+        assert [h.version for h in archive.search(Search(Phrase("budget")), None)] == [1, 2]
+        later = NewVersion(
+            Article(title="Budget", paragraphs=("The budget failed.",)), b"x", "edit"
+        )
+        now = datetime(2026, 1, 5, tzinfo=UTC)
+        storage.save_check(1, "test", CheckOutcome(now, "edit", now, version=later))
+        assert [h.version for h in archive.search(Search(Phrase("budget failed")), None)] == [2, 3]
+    finally:
+        storage.close()
 
 
 # -- who migrates ------------------------------------------------------------------------------

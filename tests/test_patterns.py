@@ -47,6 +47,11 @@ AUDIT: dict[str, str] = {
     "monitor.config._Locator() 20275b03": NOT_PAGE,
     "monitor.config._Locator() 47ba6692": NOT_PAGE,
     "monitor.models.option_problem() 1fd38d5c": "compiles a user's pattern to check it",
+    "monitor.cli._regex() 982d9e3e": "compiles a user's `search --regex` pattern to check it",
+    "monitor.history.match._SEPARATORS 22738b9c": CLASS,
+    "monitor.history.match._RELATIVE 63ac2d3c": NOT_PAGE + " (`--since 12h`), fullmatch",
+    "monitor.history.match.Pattern() df23c1d2": "a user's `search --regex` pattern, run by "
+    "that user's own command over the stored versions, never by the daemon: theirs to stop",
     "monitor.config._size() 600143f1": NOT_PAGE,
     "monitor.config._decode_error_line() febe2009": NOT_PAGE,
     "monitor.config._strip_position() d87f85b9": NOT_PAGE,

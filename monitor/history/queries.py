@@ -1,0 +1,195 @@
+"""The reads behind ``monitor search`` and ``monitor changes``: SQL for candidates and
+changes on either database; every decision is ``match``'s."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Integer, Select, column, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.edits import Edit
+from monitor.errors import StorageError, WatchNotFound
+from monitor.history import index
+from monitor.history.match import FIELDS, Field, appearance, shows_change
+from monitor.history.values import Change, ChangeFilter, Found, Search
+from monitor.models import StoredVersion
+from monitor.schema import VersionRow, WatchRow
+from monitor.storage import Storage
+
+_VERSION = VersionRow.__table__
+_WATCH = WatchRow.__table__
+_COLUMN: dict[Field, str] = {"headline": "title", "byline": "byline", "body": "text"}
+
+
+class Archive:
+    """Searches and lists the versions of every watch in one database."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.engine = storage.engine
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as error:
+            raise StorageError(
+                f"cannot read the history ({error}); check that the database is reachable"
+            ) from error
+
+    # -- search ------------------------------------------------------------------------
+
+    def search(self, search: Search, since: datetime | None) -> list[Found]:
+        """Every version ``search`` finds (by watch URL, then version), each with where the
+        text first appeared in its watch and where it went."""
+        fields = (search.field,) if search.field else FIELDS
+        with self._reading() as connection:
+            watches = self._watch_ids(connection, search.watch, search.tag)
+            query = self._candidates(connection, search, since, watches)
+            hits: list[tuple[Any, Field, str]] = []
+            for row in connection.execute(query):
+                for field in fields:
+                    value = getattr(row, _COLUMN[field])
+                    if search.query.found_in(value):
+                        hits.append((row, field, search.query.excerpt(value)))
+                        break
+            numbers = self._numbers(connection, {row.watch_id for row, _, _ in hits}, since)
+        holding: dict[int, set[int]] = defaultdict(set)
+        for row, _, _ in hits:
+            holding[row.watch_id].add(row.number)
+        seen = {w: appearance(numbers[w], holding[w]) for w in holding}
+        return [
+            Found(
+                url=row.url,
+                first=seen[row.watch_id].first,
+                first_at=seen[row.watch_id].first_at,
+                gone=seen[row.watch_id].gone,
+                gone_at=seen[row.watch_id].gone_at,
+                version=row.number,
+                at=row.created_at,
+                field=field,
+                excerpt=excerpt,
+            )
+            for row, field, excerpt in hits
+        ]
+
+    def _watch_ids(
+        self, connection: Connection, url: str | None, tag: str | None
+    ) -> list[int] | None:
+        """The watches searched (None: all of them)."""
+        if url is not None:
+            found = connection.scalar(select(_WATCH.c.id).where(_WATCH.c.url == url))
+            if found is None:
+                raise WatchNotFound(url)
+            return [found]
+        if tag is not None:
+            rows = connection.execute(select(_WATCH.c.id, _WATCH.c.notify))
+            return [watch_id for watch_id, notify in rows if tag in (notify or ())]
+        return None
+
+    def _candidates(
+        self,
+        connection: Connection,
+        search: Search,
+        since: datetime | None,
+        watches: list[int] | None,
+    ) -> Select[Any]:
+        v = _VERSION.c
+        query = (
+            select(v.id, v.watch_id, v.number, v.created_at, v.title, v.byline, v.text)
+            .add_columns(_WATCH.c.url)
+            .join(_WATCH, _WATCH.c.id == v.watch_id)
+            .order_by(_WATCH.c.url, v.number)
+        )
+        terms = search.query.terms
+        if terms:
+            if connection.dialect.name == "postgresql":
+                matching = text(
+                    f"SELECT version_id FROM {index.WORDS_TABLE} "
+                    "WHERE words @@ CAST(:terms AS tsquery)"
+                ).bindparams(terms=index.tsquery(terms, search.field))
+            else:
+                matching = text(
+                    f"SELECT rowid FROM {index.FTS_TABLE} WHERE {index.FTS_TABLE} MATCH :terms"
+                ).bindparams(terms=index.fts_match(terms, search.field))
+            query = query.where(v.id.in_(matching.columns(column("id", Integer))))
+        if since is not None:
+            query = query.where(v.created_at >= since)
+        if watches is not None:
+            query = query.where(v.watch_id.in_(watches))
+        return query
+
+    def _numbers(
+        self, connection: Connection, watches: set[int], since: datetime | None
+    ) -> dict[int, list[tuple[int, datetime]]]:
+        """Each watch's versions (number, time) since ``since``, oldest first."""
+        v = _VERSION.c
+        numbers: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+        if not watches:
+            return numbers
+        query = select(v.watch_id, v.number, v.created_at).where(v.watch_id.in_(watches))
+        if since is not None:
+            query = query.where(v.created_at >= since)
+        for watch_id, number, at in connection.execute(query.order_by(v.watch_id, v.number)):
+            numbers[watch_id].append((number, at))
+        return numbers
+
+    # -- changes -------------------------------------------------------------------------
+
+    def changes(
+        self,
+        which: ChangeFilter,
+        since: datetime | None,
+        worked_out: Callable[[str, int], StoredVersion],
+        describe: Callable[[dict[str, Any] | None, Sequence[Edit]], str],
+    ) -> list[Change]:
+        """Every new version of every watch but first ones and re-baselines, newest first,
+        that ``which`` keeps. ``worked_out(url, number)``: the version with its change from the one
+        before worked out, for versions stored before monitor kept it (revision 0002);
+        ``describe``: the summary line of a change."""
+        v = _VERSION.c
+        query = (
+            select(v.number, v.created_at, v.kind, v.declared, v.summary, v.edits, v.title)
+            .add_columns(_WATCH.c.url)
+            .join(_WATCH, _WATCH.c.id == v.watch_id)
+            .where(v.kind.not_in(("first", "rebaseline")))
+            .order_by(v.created_at.desc(), v.id.desc())
+        )
+        if since is not None:
+            query = query.where(v.created_at >= since)
+        changes: list[Change] = []
+        with self._reading() as connection:
+            rows = list(connection.execute(query))
+        for row in rows:
+            summary: dict[str, Any] | None = row.summary
+            if row.edits is None:
+                version = worked_out(row.url, row.number)
+                edits = version.edits or ()
+                summary = None if version.summary is None else vars(version.summary)
+            else:
+                edits = tuple(Edit.from_dict(edit) for edit in row.edits)
+            kinds = tuple(dict.fromkeys(edit.kind for edit in edits))
+            if not shows_change(
+                kinds, row.declared, field=which.field, silent=which.silent, kinds=which.kinds
+            ):
+                continue
+            changes.append(
+                Change(
+                    at=row.created_at,
+                    url=row.url,
+                    version=row.number,
+                    kind=row.kind,
+                    silent=None if row.declared is None else not row.declared,
+                    kinds=kinds,
+                    summary=describe(summary, edits),
+                    headline=row.title,
+                    edits=edits,
+                )
+            )
+        return changes
