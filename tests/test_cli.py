@@ -127,6 +127,8 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         "show",
         "diff",
         "notify-test",
+        "verify",
+        "export",
     }
 
 
@@ -1094,7 +1096,7 @@ def test_every_json_flag_says_what_it_prints() -> None:
             if "--json" in action.option_strings:
                 with_json += 1
                 assert action.help and "JSON" in action.help, name
-    assert with_json == 6
+    assert with_json == 7
 
 
 def test_show_raw_with_json_is_refused_not_ignored(config: Path) -> None:
