@@ -300,7 +300,7 @@ class Monitor:
                 except StorageError as error:
                     bodies[digest] = (None, str(error))
             found, problem = bodies[digest]
-            yield Link(item.number, item.chain_hash, content, found, problem)
+            yield Link(item.number, item.chain_hash, content, found, problem, item.digests)
 
     def all_watches(self) -> list[Watch]:
         """Every watch, those the config file dropped (disabled) included."""

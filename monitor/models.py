@@ -199,6 +199,8 @@ class Evidence:
     """None: retention forgot the version, and kept only its chain hash."""
     request_headers: Headers | None = None
     http_version: str | None = None
+    digests: Mapping[str, str] | None = None
+    """The short digest of each field the chain hash covers, as stored."""
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,8 @@ class VersionRow(Base):
     chain_hash: Mapped[str] = mapped_column(String(64))
     """SHA-256 over the previous version's chain hash and this version's content
     (``monitor.evidence.chain``)."""
+    digests: Mapped[dict[str, str]] = mapped_column(JSON)
+    """A short digest of each field the chain hash covers: which one changed, if one did."""
 
     __table_args__ = (
         UniqueConstraint("watch_id", "number", name="uq_version_watch_number"),

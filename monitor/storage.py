@@ -53,7 +53,7 @@ from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import SchemaNotCurrent, StorageError, VersionNotFound, WatchNotFound
-from monitor.evidence.chain import GENESIS, Content, link_hash
+from monitor.evidence.chain import GENESIS, Content, field_digests, link_hash
 from monitor.models import (
     AlertDraft,
     Article,
@@ -651,6 +651,7 @@ class Storage:
                     _content_of(row),
                     _headers_of(row.request_headers),
                     row.http_version,
+                    row.digests,
                 )
                 for row in rows
             ]
@@ -894,7 +895,8 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
         request_headers=[list(h) for h in response.request_headers] if response else None,
         http_version=response.http_version if response else None,
     )
-    row.chain_hash = link_hash(previous, _content_of(row))
+    content = _content_of(row)
+    row.chain_hash, row.digests = link_hash(previous, content), field_digests(content)
     session.add(row)
     session.flush()
     return number

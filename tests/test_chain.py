@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.evidence.chain import GENESIS, Content, Link, gap_hash, link_hash, verify
+from monitor.evidence.chain import (
+    GENESIS,
+    Content,
+    Link,
+    field_digests,
+    gap_hash,
+    link_hash,
+    verify,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 BODY = b"<html><p>The council met.</p></html>"
@@ -37,7 +45,7 @@ def chain(*contents: Content) -> list[Link]:
     links, previous = [], GENESIS
     for item in contents:
         previous = link_hash(previous, item)
-        links.append(Link(item.number, previous, item, item.body_sha256))
+        links.append(Link(item.number, previous, item, item.body_sha256, None, field_digests(item)))
     return links
 
 
@@ -86,7 +94,16 @@ def test_a_changed_text_breaks_the_chain_at_its_version() -> None:
     verdict = verify([links[0], edited, links[2]])
     assert verdict.broken is not None
     assert verdict.broken.number == 2
-    assert "text" in verdict.broken.problem
+    assert verdict.broken.problem == "its text differs from what was stored"
+
+
+def test_a_changed_chain_hash_is_told_from_changed_content() -> None:
+    """A version whose content is as stored but whose chain hash was replaced is a break
+    that says the hash does not follow."""
+    links = chain(content(1), content(2, "Changed."))
+    verdict = verify([links[0], replace(links[1], chain_hash="f" * 64)])
+    assert verdict.broken is not None and verdict.broken.number == 2
+    assert verdict.broken.problem.startswith("its chain hash does not follow")
 
 
 def test_a_body_whose_bytes_changed_breaks_the_chain() -> None:

@@ -170,7 +170,21 @@ def test_verify_finds_a_text_changed_in_the_database(
             sa.text("UPDATE version SET text = 'Nothing happened.' WHERE number = 1")
         )
     assert run(config, "verify", url) == 1
-    assert "broken at version 1" in capsys.readouterr().out
+    assert "broken at version 1: its text differs from what was stored" in capsys.readouterr().out
+
+
+def test_verify_finds_a_fetch_time_and_status_changed_in_the_database(
+    watched: tuple[Path, str], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Version 2 said to be fetched a day earlier, with another status: both are named."""
+    config, url = watched
+    with connected(db_url) as connection:
+        connection.execute(
+            sa.text("UPDATE version SET fetched_at = :at, status = 203 WHERE number = 2"),
+            {"at": datetime(2020, 1, 1)},
+        )
+    assert run(config, "verify", url) == 1
+    assert "broken at version 2: its fetched_at, status differ" in capsys.readouterr().out
 
 
 def test_the_warc_export_reads_back_with_warcio(
@@ -371,3 +385,12 @@ def test_an_upgraded_database_verifies(db_url: str, tmp_path: Path) -> None:
     assert evidence[0].content is not None
     assert evidence[0].content.fetched_at == (at + timedelta(hours=1)).replace(tzinfo=UTC)
     assert evidence[0].content.status is None
+    out = tmp_path / "old.warc.gz"
+    assert run(config, "export", STORY, "-o", str(out)) == 0
+    with out.open("rb") as stream:
+        records = [
+            (r.rec_type, r.content_stream().read())
+            for r in ArchiveIterator(stream, check_digests="raise")
+            if r.rec_type != "warcinfo"
+        ]
+    assert records == [("resource", f"<p>Version {n}</p>".encode()) for n in (1, 2, 4)]

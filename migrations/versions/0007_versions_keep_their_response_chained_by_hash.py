@@ -3,8 +3,9 @@
 Each version keeps the exchange it was read from: when it was fetched, the status, the
 final URL after redirects, the response and request headers (the body was already kept,
 once, in ``raw_page``). ``version.chain_hash`` chains a watch's versions: each covers the
-previous one's and the version's own content (``monitor.evidence.chain``). ``forgotten``
-keeps the chain hash of each version retention drops.
+previous one's and the version's own content (``monitor.evidence.chain``), and
+``version.digests`` keeps a short digest of each field it covers (which one changed, if
+one did). ``forgotten`` keeps the chain hash of each version retention drops.
 
 Existing versions get their chain here (backfill): their fetch time is their time, what
 was not kept then (status, URL, headers) is NULL, and the numbers retention already
@@ -41,15 +42,16 @@ _VERSION = sa.table(
     *(sa.column(name) for name in ("byline", "published", "modified", "canonical", "text")),
     sa.column("created_at", sa.DateTime),
     sa.column("chain_hash", sa.String),
+    sa.column("digests", sa.JSON),
 )
 _FORGOTTEN = sa.table(
     "forgotten", sa.column("watch_id"), sa.column("number"), sa.column("chain_hash")
 )
 
 
-def _link_hash(previous: str, row: Any) -> str:
+def _fields(row: Any) -> dict[str, Any]:
     at: datetime = row.created_at
-    fields = {
+    return {
         "number": row.number,
         "fetched_at": at.replace(tzinfo=UTC).isoformat(timespec="microseconds"),
         "status": None,
@@ -64,10 +66,24 @@ def _link_hash(previous: str, row: Any) -> str:
         "canonical": row.canonical,
         "text": row.text,
     }
-    encoded = json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+
+
+def _encoded(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode(
+        "ascii"
+    )
+
+
+def _link_hash(previous: str, fields: dict[str, Any]) -> str:
     digest = hashlib.sha256(_FORMAT + b"\n" + previous.encode("ascii") + b"\n")
-    digest.update(encoded.encode("ascii"))
+    digest.update(_encoded(fields))
     return digest.hexdigest()
+
+
+def _field_digests(fields: dict[str, Any]) -> dict[str, str]:
+    return {
+        name: hashlib.sha256(_encoded(value)).hexdigest()[:12] for name, value in fields.items()
+    }
 
 
 def _gap_hash(previous: str, number: int) -> str:
@@ -93,17 +109,19 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("request_headers", sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column("http_version", sa.String(length=10), nullable=True))
         batch_op.add_column(sa.Column("chain_hash", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("digests", sa.JSON(), nullable=True))
     op.execute("UPDATE version SET fetched_at = created_at")
     _backfill(op.get_bind())
     with op.batch_alter_table("version", schema=None) as batch_op:
         batch_op.alter_column("fetched_at", existing_type=sa.DateTime(), nullable=False)
         batch_op.alter_column("chain_hash", existing_type=sa.String(length=64), nullable=False)
+        batch_op.alter_column("digests", existing_type=sa.JSON(), nullable=False)
 
 
 def _backfill(connection: sa.Connection) -> None:
     """Chain every stored version, one watch at a time (a year of versions of every
     watch need not fit in memory)."""
-    columns = [c for c in _VERSION.c if c.name != "chain_hash"]
+    columns = [c for c in _VERSION.c if c.name not in ("chain_hash", "digests")]
     watches = connection.scalars(sa.select(_VERSION.c.watch_id).distinct()).all()
     for watch in sorted(watches):
         rows = connection.execute(
@@ -116,8 +134,9 @@ def _backfill(connection: sa.Connection) -> None:
             for number in range(expected, row.number):  # dropped by retention before 0007
                 previous = _gap_hash(previous, number)
                 gaps.append({"watch_id": watch, "number": number, "chain_hash": previous})
-            previous, expected = _link_hash(previous, row), row.number + 1
-            hashes.append({"row_id": row.id, "hash": previous})
+            fields = _fields(row)
+            previous, expected = _link_hash(previous, fields), row.number + 1
+            hashes.append({"row_id": row.id, "hash": previous, "d": _field_digests(fields)})
         _write(connection, hashes, gaps)
 
 
@@ -126,7 +145,7 @@ def _write(connection: sa.Connection, hashes: list[dict[str, Any]], gaps: list[A
         connection.execute(
             sa.update(_VERSION)
             .where(_VERSION.c.id == sa.bindparam("row_id"))
-            .values(chain_hash=sa.bindparam("hash")),
+            .values(chain_hash=sa.bindparam("hash"), digests=sa.bindparam("d")),
             hashes,
         )
     if gaps:
@@ -135,6 +154,7 @@ def _write(connection: sa.Connection, hashes: list[dict[str, Any]], gaps: list[A
 
 def downgrade() -> None:
     with op.batch_alter_table("version", schema=None) as batch_op:
+        batch_op.drop_column("digests")
         batch_op.drop_column("chain_hash")
         batch_op.drop_column("http_version")
         batch_op.drop_column("request_headers")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -47,9 +47,29 @@ class Content:
 def link_hash(previous: str, content: Content) -> str:
     """The chain hash of a version with this content, after one whose chain hash is
     ``previous``."""
+    encoded = _encoded(_fields(content))
+    digest = hashlib.sha256(FORMAT + b"\n" + previous.encode("ascii") + b"\n")
+    digest.update(encoded)
+    return digest.hexdigest()
+
+
+DIGEST_CHARS = 12
+"""Hex digits kept of each field's own digest: enough to tell which field changed."""
+
+
+def field_digests(content: Content) -> dict[str, str]:
+    """A short SHA-256 of each field the chain covers, stored beside the chain hash: when
+    a version no longer matches its chain hash, they say which of its fields changed."""
+    return {
+        name: hashlib.sha256(_encoded(value)).hexdigest()[:DIGEST_CHARS]
+        for name, value in _fields(content).items()
+    }
+
+
+def _fields(content: Content) -> dict[str, object]:
     if content.fetched_at.tzinfo is None:
         raise ValueError("naive fetch time given to the chain; pass an aware UTC datetime")
-    fields = {
+    return {
         "number": content.number,
         "fetched_at": content.fetched_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "status": content.status,
@@ -64,10 +84,12 @@ def link_hash(previous: str, content: Content) -> str:
         "canonical": content.canonical,
         "text": content.text,
     }
-    encoded = json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-    digest = hashlib.sha256(FORMAT + b"\n" + previous.encode("ascii") + b"\n")
-    digest.update(encoded.encode("ascii"))
-    return digest.hexdigest()
+
+
+def _encoded(value: object) -> bytes:
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode(
+        "ascii"
+    )
 
 
 def gap_hash(previous: str, number: int) -> str:
@@ -91,6 +113,8 @@ class Link:
     """The SHA-256 of the body as it reads now; None when it cannot be read."""
     body_problem: str | None = None
     """Why the body cannot be read (missing, corrupt), if it cannot."""
+    digests: Mapping[str, str] | None = None
+    """The field digests stored with it (``field_digests``)."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +174,17 @@ def _problem(previous: str, link: Link, content: Content) -> str | None:
             f"the stored page's SHA-256 is {link.body_sha256}, not {content.body_sha256} as "
             "fetched: its bytes were altered"
         )
-    if link_hash(previous, content) != link.chain_hash:
-        return (
-            "its content (text, fetch time, status, headers, URL or number) or its chain "
-            "hash differs from what was stored"
-        )
-    return None
+    if link_hash(previous, content) == link.chain_hash:
+        return None
+    changed = [
+        name
+        for name, digest in field_digests(content).items()
+        if link.digests is not None and link.digests.get(name) != digest
+    ]
+    if changed:
+        verb = "differs" if len(changed) == 1 else "differ"
+        return f"its {', '.join(changed)} {verb} from what was stored"
+    return (
+        "its chain hash does not follow from its content and the version before: the hash "
+        "was changed (or the content, and the field digests stored with it)"
+    )
