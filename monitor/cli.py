@@ -584,9 +584,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     """
     if (args.url is None) == (not args.all):
         raise ConfigError("name the URL to export, or pass --all (not both)")
+    to_stdout = args.output in (None, "-")
+    if to_stdout and args.format == "warc" and sys.stdout.isatty():
+        raise ConfigError("WARC is gzipped binary, not for a terminal: give -o FILE, or redirect")
     monitor = _monitor(args)
     try:
-        if args.output in (None, "-"):
+        if to_stdout:
             written = monitor.export(args.url, args.format, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         else:
@@ -602,7 +605,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 raise
     finally:
         monitor.close()
-    if args.output not in (None, "-"):
+    if not to_stdout:
         _echo(f"wrote {_versions(written)} to {args.output} ({args.format})", file=sys.stderr)
     return 0
 

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -279,6 +280,18 @@ def test_bad_input_is_one_line_and_exit_1(
     assert run(config, *argv) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err and "Traceback" not in err
+
+
+def test_the_warc_export_to_stdout_is_the_archive(
+    watched: tuple[Path, str], capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    """Without -o the archive goes to standard output (not a terminal here), whole."""
+    config, url = watched
+    capsysbinary.readouterr()
+    assert run(config, "export", url) == 0
+    archive = capsysbinary.readouterr().out
+    records = list(ArchiveIterator(BytesIO(archive), check_digests="raise"))
+    assert [r.rec_type for r in records].count("response") == 3
 
 
 def test_an_unknown_format_is_refused_in_one_line(
