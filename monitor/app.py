@@ -3,26 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar
 
 from monitor.config import TARGET_REF, Config, canonical_url
 from monitor.diff import ArticleDiff, diff_articles
 from monitor.edits import classify
 from monitor.errors import ConfigError, MonitorError, StorageError, WatchNotFound
+from monitor.evidence.chain import Link, Verdict
 from monitor.leases import owner_name
-from monitor.models import StoredVersion, Watch, WatchSpec
+from monitor.models import Evidence, StoredVersion, Watch, WatchSpec
 from monitor.retention import Retention
 from monitor.storage import Storage
 
 if TYPE_CHECKING:
     from monitor.edits import Edit
+    from monitor.evidence.warc import Capture
 
     # Checking needs the HTTP client, the extractors, the worker pool and Apprise; the
     # commands that only read the history do not, so these load when first needed.
@@ -46,6 +50,18 @@ class ImportRun:
     format: Format
     dry_run: bool
     outcomes: list[Outcome]
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """A watch's hash chain, re-hashed by ``Monitor.verify``."""
+
+    url: str
+    verdict: Verdict
+
+
+ExportFormat = Literal["warc", "jsonl"]
+EXPORT_FORMATS: tuple[ExportFormat, ...] = ("warc", "jsonl")
 
 
 @dataclass(frozen=True)
@@ -348,6 +364,67 @@ class Monitor:
 
         since = since_moment(which.since, self.clock())
         return Archive(self.storage).changes(which, since, worked_out, _change_line)
+
+    # -- evidence -------------------------------------------------------------
+
+    def verify(self, url: str | None = None) -> list[ChainReport]:
+        """Re-hash the versions of one watch (every watch when None): every stored body
+        against its SHA-256, every version against its chain hash; each watch's first
+        break, if any."""
+        from monitor.evidence.chain import verify
+
+        urls = [self.watch(url).url] if url is not None else [w.url for w in self.all_watches()]
+        return [ChainReport(u, verify(self._links(self.storage.evidence(u)))) for u in urls]
+
+    def _links(self, evidence: Sequence[Evidence]) -> Iterator[Link]:
+        bodies: dict[str, tuple[str | None, str | None]] = {}  # versions often share one
+        for item in evidence:
+            content = item.content
+            if content is None:
+                yield Link(item.number, item.chain_hash, None)
+                continue
+            digest = content.body_sha256
+            if digest not in bodies:
+                try:
+                    bodies[digest] = (hashlib.sha256(self.storage.page(digest)).hexdigest(), None)
+                except StorageError as error:
+                    bodies[digest] = (None, str(error))
+            found, problem = bodies[digest]
+            yield Link(item.number, item.chain_hash, content, found, problem, item.digests)
+
+    def all_watches(self) -> list[Watch]:
+        """Every watch, those the config file dropped (disabled) included."""
+        return self.storage.list_watches(include_disabled=True)
+
+    def export(self, url: str | None, format: str, out: BinaryIO) -> int:
+        """Write the versions of one watch (every watch when None) to ``out``: WARC 1.1
+        (``format`` 'warc') or NewsEdits JSON lines ('jsonl'); returns how many."""
+        if format not in EXPORT_FORMATS:
+            raise ConfigError(f"unknown export format {format!r}; use warc or jsonl")
+        watches = [self.watch(url)] if url is not None else self.all_watches()
+        if format == "warc":
+            from monitor.evidence.warc import write_warc
+            from monitor.fetch import DEFAULT_USER_AGENT
+
+            return write_warc(out, self._captures(watches), software=DEFAULT_USER_AGENT)
+        from monitor.evidence.newsedits import records
+
+        written = 0
+        for watch in watches:
+            versions = with_changes(self.storage.history(watch.url))
+            for record in records(str(watch.id), watch.url, versions):
+                out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
+                written += 1
+        return written
+
+    def _captures(self, watches: Sequence[Watch]) -> Iterator[Capture]:
+        from monitor.evidence.warc import Capture
+
+        for watch in watches:
+            for item in self.storage.evidence(watch.url):
+                if item.content is not None:
+                    body = self.storage.page(item.content.body_sha256)
+                    yield Capture(watch.url, item, body)
 
     # -- checking -------------------------------------------------------------
 

@@ -775,6 +775,103 @@ _IMPORT_VERBS = {
 }
 
 
+@command("verify")
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Re-hash the stored versions of a watch (every watch without URL) and name the first
+    break in each one's hash chain.
+
+    Every stored page is checked against its SHA-256, every version against its chain
+    hash, which covers the version before it: a changed byte, field or deleted version
+    shows. Exit status 1 on a break. Example: monitor verify https://example.org/news/story
+    """
+    monitor = _monitor(args)
+    try:
+        reports = monitor.verify(args.url)
+    finally:
+        monitor.close()
+    broken = [report for report in reports if report.verdict.broken is not None]
+    if args.json:
+        _print_json(
+            [
+                {
+                    "url": report.url,
+                    "versions": report.verdict.versions,
+                    "head": report.verdict.head,
+                    "broken": asdict(report.verdict.broken) if report.verdict.broken else None,
+                }
+                for report in reports
+            ]
+        )
+        return 1 if broken else 0
+    for report in broken:
+        assert report.verdict.broken is not None
+        where = report.verdict.broken
+        _echo(f"{report.url}: broken at version {where.number}: {where.problem}")
+    versions = sum(report.verdict.versions for report in reports)
+    if broken:
+        _echo(f"{len(broken)} of {len(reports)} watch(es) broken", file=sys.stderr)
+        return 1
+    head = f"; head {reports[0].verdict.head}" if len(reports) == 1 else ""
+    _echo(f"intact: {len(reports)} watch(es), {_versions(versions)} re-hashed{head}")
+    return 0
+
+
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", nargs="?", metavar="URL", help="the watch (default: every watch)")
+    _json_flag(p, "each watch's versions re-hashed, chain head and first break")
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the versions of a watch (or --all): WARC 1.1 or NewsEdits JSON lines.
+
+    --format warc writes a request and a response record per version (the exchange it was
+    read from, WARC-Date its fetch time); --format jsonl a line per version with its
+    sentences and the sentence operations and edits from the version before.
+    Example: monitor export https://example.org/news/story --format warc -o story.warc.gz
+    """
+    if (args.url is None) == (not args.all):
+        raise ConfigError("name the URL to export, or pass --all (not both)")
+    to_stdout = args.output in (None, "-")
+    if to_stdout and args.format == "warc" and sys.stdout.isatty():
+        raise ConfigError("WARC is gzipped binary, not for a terminal: give -o FILE, or redirect")
+    monitor = _monitor(args)
+    try:
+        if to_stdout:
+            written = monitor.export(args.url, args.format, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            try:
+                with open(args.output, "wb") as out:
+                    written = monitor.export(args.url, args.format, out)
+            except OSError as error:
+                raise ConfigError(
+                    f"cannot write {args.output} ({error.strerror}); give -o a writable path"
+                ) from error
+            except MonitorError:
+                os.unlink(args.output)  # no half-written archive left to mistake for one
+                raise
+    finally:
+        monitor.close()
+    if not to_stdout:
+        _echo(f"wrote {_versions(written)} to {args.output} ({args.format})", file=sys.stderr)
+    return 0
+
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", nargs="?", metavar="URL", help="the watch to export")
+    p.add_argument("--all", action="store_true", help="export every watch")
+    p.add_argument(
+        "--format",
+        choices=["warc", "jsonl"],
+        default="warc",
+        help="warc: WARC 1.1, gzipped per record (default); jsonl: the NewsEdits layout",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (default: standard output)"
+    )
+
+
 _CONFIG_HELP = "the TOML config file (default: $MONITOR_CONFIG, else built-in defaults)"
 
 
@@ -972,6 +1069,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
     _json_flag(p, "an outcome per job (where, url, action, notes)")
+    _verify_arguments(add("verify"))
+    _export_arguments(add("export"))
     return parser
 
 

@@ -405,13 +405,14 @@ class Fetcher:
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(self.settings.timeout):
-                    status, final_url, response_headers, body = await self._get(url, headers)
+                    status, final_url, response, body = await self._get(url, headers)
             except TimeoutError as exc:
                 raise FetchError(url, self._timed_out("total")) from exc
             except (httpx.HTTPError, aiohttp.ClientError) as exc:
                 # httpx_aiohttp lets some of aiohttp's errors through unmapped (a
                 # malformed status line or header), so both families end here.
                 raise FetchError(url, self._describe(exc)) from exc
+        response_headers = response.headers
         new_etag = response_headers.get("etag")
         if status == 304 and new_etag is None:
             new_etag = etag
@@ -426,11 +427,14 @@ class Fetcher:
             duration_ms=(time.perf_counter() - started) * 1000,
             content_type=response_headers.get("content-type", ""),
             retry_after=response_headers.get("retry-after"),
+            headers=_as_sent(response_headers),
+            request_headers=_as_sent(response.request.headers),
+            http_version=response.http_version or "HTTP/1.1",
         )
 
     async def _get(
         self, url: str, headers: dict[str, str]
-    ) -> tuple[int, str, httpx.Headers, bytes]:
+    ) -> tuple[int, str, httpx.Response, bytes]:
         async with self._client.stream("GET", url, headers=headers) as response:
             # httpx normalises the URL; only a redirect should make final_url differ.
             final_url = str(response.url) if response.history else url
@@ -438,7 +442,7 @@ class Fetcher:
                 # Reading the (empty) body lets httpcore see the message end and
                 # keep the connection; closing unread would drop it every time.
                 await response.aread()
-                return 304, final_url, response.headers, b""
+                return 304, final_url, response, b""
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.settings.max_bytes:
                 raise FetchError(
@@ -451,7 +455,7 @@ class Fetcher:
                 if received > self.settings.max_bytes:
                     raise FetchError(url, self._too_large("stopped reading there"))
                 chunks.append(chunk)
-            return response.status_code, final_url, response.headers, b"".join(chunks)
+            return response.status_code, final_url, response, b"".join(chunks)
 
     def _host_slot(self, host: str) -> asyncio.Semaphore:
         slot = self._hosts.get(host)
@@ -585,6 +589,12 @@ def _timeout_limit(
     if isinstance(exc, httpx.TimeoutException):
         return "read"
     return None
+
+
+def _as_sent(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
+    """Headers as they went over the wire: names in their case, order and repeats kept
+    (latin-1 maps every byte to one character, so nothing is lost)."""
+    return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers.raw)
 
 
 def _checked_host(url: str) -> str:

@@ -11,6 +11,11 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:  # diff and edits read Article from here
     from monitor.diff import Summary
     from monitor.edits import Edit
+    from monitor.evidence.chain import Content
+
+
+Headers = tuple[tuple[str, str], ...]
+"""HTTP headers as sent or received: (name, value) pairs in order, repeats kept."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,11 @@ class FetchResult:
     content_type: str = ""
     retry_after: str | None = None
     """The ``Retry-After`` header, as sent (seconds or an HTTP date), if any."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """The response's headers as received, in order, repeated names kept."""
+    request_headers: tuple[tuple[str, str], ...] = ()
+    """The headers of the request that got the response (the last one after redirects)."""
+    http_version: str = "HTTP/1.1"
 
     @property
     def not_modified(self) -> bool:
@@ -179,6 +189,21 @@ class StoredVersion:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """A version as the evidence commands read it: its chain hash, what the hash covers,
+    and the request it answered (the body is read on its own, by ``content.body_sha256``)."""
+
+    number: int
+    chain_hash: str
+    content: Content | None
+    """None: retention forgot the version, and kept only its chain hash."""
+    request_headers: Headers | None = None
+    http_version: str | None = None
+    digests: Mapping[str, str] | None = None
+    """The short digest of each field the chain hash covers, as stored."""
+
+
+@dataclass(frozen=True)
 class CheckRecord:
     """One row of a watch's check log."""
 
@@ -194,6 +219,21 @@ class CheckRecord:
 
 
 @dataclass(frozen=True)
+class Response:
+    """The HTTP exchange a version was read from, kept as evidence with it (the body is
+    ``NewVersion.raw_html``)."""
+
+    fetched_at: datetime
+    """When the fetch began (the check's clock)."""
+    status: int
+    final_url: str
+    """Where the request ended, after redirects."""
+    headers: Headers
+    request_headers: Headers = ()
+    http_version: str = "HTTP/1.1"
+
+
+@dataclass(frozen=True)
 class NewVersion:
     """A version to store, decided by the pipeline."""
 
@@ -206,6 +246,8 @@ class NewVersion:
     """The size of the change from the previous version (None for a first version)."""
     edits: tuple[Edit, ...] | None = None
     """The kinds of edit from the previous version (None for a first version)."""
+    response: Response | None = None
+    """The exchange it was read from; None stores the check's time alone."""
 
 
 @dataclass(frozen=True)

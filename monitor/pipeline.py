@@ -55,6 +55,7 @@ from monitor.models import (
     FetchResult,
     NewVersion,
     PendingAlert,
+    Response,
     StoredVersion,
     Watch,
 )
@@ -453,6 +454,15 @@ class Pipeline:
             declared=decision.declared,
             summary=decision.diff.summary if decision.diff else None,
             edits=decision.edits if decision.diff else None,
+            # The evidence: the exchange as it happened, stored with the version.
+            response=Response(
+                fetched_at=base.at,
+                status=result.status,
+                final_url=result.final_url,
+                headers=result.headers,
+                request_headers=result.request_headers,
+                http_version=result.http_version,
+            ),
         )
         alerts: tuple[AlertDraft, ...] = ()
         if decision.alert and previous is not None:

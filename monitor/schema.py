@@ -5,6 +5,7 @@ watch    one row per URL: settings, schedule (next_check_at) and the lease
 version  numbered snapshots: extracted text and fields, hashes, and what changed from
          the version before (its size, the kinds of edit)
 raw_page the fetched pages, compressed, each stored once (versions name them by hash)
+forgotten the versions retention dropped: number and chain hash, so the chain still holds
 check    a compact log of every check: time, HTTP status, duration, outcome
 alert    the outbox: written with the version it reports, then delivered
 
@@ -120,6 +121,21 @@ class VersionRow(Base):
     edits: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)
     """The kinds of edit from the version before, most newsworthy first: a list of
     {kind, old, new, label}; NULL as ``summary``."""
+    # The evidence: the exchange the version was read from (NULL before revision 0007,
+    # but fetched_at, which is then the version's time) and its place in the hash chain.
+    fetched_at: Mapped[datetime]
+    status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(String(2048))
+    """Where the request ended, after redirects."""
+    headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    """The response headers as received: [name, value] pairs in order."""
+    request_headers: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    http_version: Mapped[str | None] = mapped_column(String(10))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    """SHA-256 over the previous version's chain hash and this version's content
+    (``monitor.evidence.chain``)."""
+    digests: Mapped[dict[str, str]] = mapped_column(JSON)
+    """A short digest of each field the chain hash covers: which one changed, if one did."""
 
     __table_args__ = (
         UniqueConstraint("watch_id", "number", name="uq_version_watch_number"),
@@ -137,6 +153,19 @@ class RawPageRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
     """The page, zlib-compressed."""
+
+
+class ForgottenRow(Base):
+    """A version retention dropped: its chain hash stays, so the versions after it verify
+    and a version deleted any other way shows as missing."""
+
+    __tablename__ = "forgotten"
+
+    watch_id: Mapped[int] = mapped_column(
+        ForeignKey("watch.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
 
 class CheckRow(Base):

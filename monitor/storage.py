@@ -53,12 +53,14 @@ from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
 from monitor.errors import SchemaNotCurrent, StorageError, VersionNotFound, WatchNotFound
+from monitor.evidence.chain import GENESIS, Content, field_digests, link_hash
 from monitor.history import index as history_index
 from monitor.models import (
     AlertDraft,
     Article,
     CheckOutcome,
     CheckRecord,
+    Evidence,
     NewVersion,
     PendingAlert,
     StoredVersion,
@@ -67,7 +69,7 @@ from monitor.models import (
     WatchSpec,
 )
 from monitor.retention import ALERT_WINDOW, Retention, alerts_allowed, versions_to_drop
-from monitor.schema import AlertRow, CheckRow, RawPageRow, VersionRow, WatchRow
+from monitor.schema import AlertRow, CheckRow, ForgottenRow, RawPageRow, VersionRow, WatchRow
 
 WAL_SWITCH_WAIT = 10.0
 """Seconds a connection waits for another to finish switching a new database to WAL."""
@@ -99,7 +101,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 """The revision of the newest migration (``migrations/versions``): a database at it is
 current, which every command checks at start without loading Alembic. A new migration
 moves it (a test holds it to Alembic's head)."""
@@ -412,7 +414,7 @@ class Storage:
             pages = set(
                 session.scalars(select(VersionRow.raw_hash).where(VersionRow.watch_id == row.id))
             )
-            for table in (AlertRow, CheckRow, VersionRow):
+            for table in (AlertRow, CheckRow, VersionRow, ForgottenRow):
                 session.execute(delete(table).where(table.watch_id == row.id))
             session.delete(row)
             _drop_unused_pages(session, pages)
@@ -638,6 +640,42 @@ class Storage:
                 )
             return zlib.decompress(page.data)
 
+    def evidence(self, url: str) -> list[Evidence]:
+        """A watch's versions as evidence, oldest first, with those retention forgot."""
+        with self._session() as session:
+            watch_id = _watch_id(session, url)
+            rows = session.scalars(select(VersionRow).where(VersionRow.watch_id == watch_id))
+            found = [
+                Evidence(
+                    row.number,
+                    row.chain_hash,
+                    _content_of(row),
+                    _headers_of(row.request_headers),
+                    row.http_version,
+                    row.digests,
+                )
+                for row in rows
+            ]
+            forgotten = session.execute(
+                select(ForgottenRow.number, ForgottenRow.chain_hash).where(
+                    ForgottenRow.watch_id == watch_id
+                )
+            )
+            found += [Evidence(number, chain_hash, None) for number, chain_hash in forgotten]
+            return sorted(found, key=lambda evidence: evidence.number)
+
+    def page(self, digest: str) -> bytes:
+        """The fetched page stored under this SHA-256, as it reads now (unchecked);
+        StorageError when it is missing or cannot be decompressed."""
+        with self._session() as session:
+            row = session.get(RawPageRow, digest)
+            if row is None:
+                raise StorageError(f"the page {digest} is missing from the database")
+            try:
+                return zlib.decompress(row.data)
+            except zlib.error as error:
+                raise StorageError(f"the page {digest} is corrupt: {error}") from error
+
     def prune_checks(self, before: datetime) -> int:
         """Forget check-log rows older than ``before`` (versions and alerts stay)."""
         with self._session() as session:
@@ -822,12 +860,17 @@ def _version_row(session: Session, url: str, number: int | None) -> VersionRow:
 
 
 def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
-    last = session.scalar(
-        select(func.max(VersionRow.number)).where(VersionRow.watch_id == watch_id)
-    )
-    number = (last or 0) + 1
+    # Retention never drops the latest version: the previous link is always stored.
+    last = session.execute(
+        select(VersionRow.number, VersionRow.chain_hash)
+        .where(VersionRow.watch_id == watch_id)
+        .order_by(VersionRow.number.desc())
+        .limit(1)
+    ).first()
+    number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     article = version.article
     raw_hash = _store_page(session, version.raw_html)
+    response = version.response
     row = VersionRow(
         watch_id=watch_id,
         number=number,
@@ -846,11 +889,42 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
         raw_size=len(version.raw_html),
         summary=asdict(version.summary) if version.summary is not None else None,
         edits=None if version.edits is None else [edit.as_dict() for edit in version.edits],
+        fetched_at=response.fetched_at if response else at,
+        status=response.status if response else None,
+        final_url=response.final_url if response else None,
+        headers=[list(h) for h in response.headers] if response else None,
+        request_headers=[list(h) for h in response.request_headers] if response else None,
+        http_version=response.http_version if response else None,
     )
+    content = _content_of(row)
+    row.chain_hash, row.digests = link_hash(previous, content), field_digests(content)
     session.add(row)
     session.flush()
     history_index.add_version(session, row.id, row.title, row.byline, row.text)
     return number
+
+
+def _headers_of(data: list[list[str]] | None) -> tuple[tuple[str, str], ...] | None:
+    return None if data is None else tuple((name, value) for name, value in data)
+
+
+def _content_of(row: VersionRow) -> Content:
+    """What the version's chain hash covers."""
+    return Content(
+        number=row.number,
+        fetched_at=row.fetched_at,
+        status=row.status,
+        final_url=row.final_url,
+        headers=_headers_of(row.headers),
+        body_sha256=row.raw_hash,
+        kind=row.kind,
+        title=row.title,
+        byline=row.byline,
+        published=row.published,
+        modified=row.modified,
+        canonical=row.canonical,
+        text=row.text,
+    )
 
 
 def _store_page(session: Session, raw: bytes) -> str:
@@ -899,6 +973,12 @@ def _prune_versions(session: Session, watch_id: int, retention: Retention) -> No
         return
     which = (VersionRow.watch_id == watch_id, VersionRow.number.in_(drop))
     pages = set(session.scalars(select(VersionRow.raw_hash).where(*which)))
+    # Their chain hashes stay: the versions after them still verify, and a version
+    # deleted any other way shows as missing.
+    for number, chain_hash in session.execute(
+        select(VersionRow.number, VersionRow.chain_hash).where(*which)
+    ):
+        session.add(ForgottenRow(watch_id=watch_id, number=number, chain_hash=chain_hash))
     session.execute(delete(VersionRow).where(*which).execution_options(synchronize_session=False))
     _drop_unused_pages(session, pages)
 

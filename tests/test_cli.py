@@ -130,6 +130,8 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         "diff",
         "notify-test",
         "import",
+        "verify",
+        "export",
     }
 
 
@@ -1105,7 +1107,7 @@ def test_every_json_flag_says_what_it_prints() -> None:
             if "--json" in action.option_strings:
                 with_json += 1
                 assert action.help and "JSON" in action.help, name
-    assert with_json == 9
+    assert with_json == 10
 
 
 def test_show_raw_with_json_is_refused_not_ignored(config: Path) -> None:
