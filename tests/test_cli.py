@@ -128,6 +128,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         "diff",
         "notify-test",
         "import",
+        "serve",
     }
 
 
