@@ -332,7 +332,8 @@ class Monitor:
         """The latest ``limit`` versions that changed an article, newest first: of every
         watch, of one (by id), or of the watches with a tag; with the watches by id.
         Raises ``WatchNotFound`` for an id no watch has."""
-        watches = {w.id: w for w in self.storage.list_watches(include_disabled=True)}
+        listed = self.storage.list_watches(include_disabled=True, counted=False)
+        watches = {w.id: w for w in listed}
         chosen: list[int] | None = None
         if watch_id is not None:
             if watch_id not in watches:
@@ -361,21 +362,20 @@ class Monitor:
         storage = self.storage
         now = self.clock()
         cutoff = now - SETTLE
-        hosts = {watch_id: host_of(url) for watch_id, url in storage.watch_urls().items()}
         checks_upto = storage.settled_id("check_log", progress.checks_upto, cutoff)
         versions_upto = storage.settled_id("version", progress.versions_upto, cutoff)
+        settling = storage.check_tally(progress.checks_upto, checks_upto, LATENCY_BOUNDS_MS)
+        recent = storage.check_tally(checks_upto, None, LATENCY_BOUNDS_MS)
+        failed = {t.watch_id for t in (*settling, *recent) if t.outcome == "error"}
+        urls = storage.watch_urls() if failed else {}
+        hosts = {watch_id: host_of(url) for watch_id, url in urls.items() if watch_id in failed}
         settled = fold(
             progress.totals,
-            storage.check_tally(progress.checks_upto, checks_upto, LATENCY_BOUNDS_MS),
+            settling,
             storage.version_tally(progress.versions_upto, versions_upto),
             hosts,
         )
-        shown = fold(
-            settled,
-            storage.check_tally(checks_upto, None, LATENCY_BOUNDS_MS),
-            storage.version_tally(versions_upto, None),
-            hosts,
-        )
+        shown = fold(settled, recent, storage.version_tally(versions_upto, None), hosts)
         due = storage.oldest_due()
         lag = max(0.0, (now - due).total_seconds()) if due is not None else 0.0
         readings = Readings(shown, lag, storage.outbox_depth())

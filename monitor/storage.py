@@ -427,7 +427,9 @@ class Storage:
                 raise WatchNotFound(url)
             return self._watch_of(session, row)
 
-    def list_watches(self, *, include_disabled: bool = False) -> list[Watch]:
+    def list_watches(self, *, include_disabled: bool = False, counted: bool = True) -> list[Watch]:
+        """``counted``: with their versions and undelivered alerts (a pass over both tables:
+        ``monitor serve``'s feeds do without)."""
         with self._session() as session:
             # Plain rows, not ORM objects: at 10,000 watches, loading objects was most of
             # the listing's time.
@@ -435,6 +437,8 @@ class Storage:
             if not include_disabled:
                 query = query.where(WatchRow.enabled.is_(True))
             rows = list(session.execute(query))
+            if not counted:
+                return [_watch(row) for row in rows]
             # Two grouped counts for the whole list, not two queries per watch.
             versions = _counts(session, VersionRow)
             undelivered = _counts(session, AlertRow, AlertRow.state.not_in(("sent", "folded")))
@@ -822,10 +826,12 @@ class Storage:
             func.sum(CheckRow.duration_ms),
             *within,
         ).where(CheckRow.id > after)
-        if upto is not None:
-            query = query.where(CheckRow.id <= upto)
         query = query.group_by(CheckRow.watch_id, CheckRow.outcome)
         with self._session() as session:
+            # Both ends given, or SQLite groups by walking the whole (watch_id, at) index.
+            if upto is None:
+                upto = session.scalar(select(func.max(CheckRow.id))) or 0
+            query = query.where(CheckRow.id <= upto)
             return [
                 CheckTally(
                     watch_id=int(row[0]),
@@ -846,9 +852,10 @@ class Storage:
             else_=VersionRow.kind,
         )
         query = select(kind, func.count()).where(VersionRow.id > after)
-        if upto is not None:
-            query = query.where(VersionRow.id <= upto)
         with self._session() as session:
+            if upto is None:
+                upto = session.scalar(select(func.max(VersionRow.id))) or 0
+            query = query.where(VersionRow.id <= upto)
             return {str(k): int(n) for k, n in session.execute(query.group_by(kind))}
 
     def watch_urls(self) -> dict[int, str]:
