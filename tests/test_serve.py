@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -407,3 +411,26 @@ def test_serve_wants_a_database_with_a_schema(
     config = write_config(tmp_path, f"sqlite:///{tmp_path}/m.db")
     assert main(["--config", str(config), "serve"]) == 1
     assert "run `monitor migrate`" in capsys.readouterr().err
+
+
+def test_the_command_serves_until_sigterm(
+    storage: Any, db_url: str, tmp_path: Path, hang_guard: None
+) -> None:
+    """`monitor serve --listen 127.0.0.1:0` says where it listens, answers, and exits 0 on
+    SIGTERM."""
+    config = write_config(tmp_path, db_url)
+    command = [sys.executable, "-m", "monitor.cli", "--config", str(config), "serve"]
+    with subprocess.Popen(
+        [*command, "--listen", "127.0.0.1:0"], stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stderr is not None
+        line = process.stderr.readline()  # the readiness line; the hang guard bounds it
+        match = re.fullmatch(r"monitor: serving on (http://127\.0\.0\.1:\d+/)\n", line)
+        assert match, line
+        response = get(f"{match.group(1)}metrics")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        rest = process.stderr.read()
+    assert response.status_code == 200
+    assert "# TYPE monitor_checks_total counter" in response.text
+    assert "Traceback" not in rest
