@@ -20,7 +20,7 @@ from monitor.edits import classify
 from monitor.errors import ConfigError, MonitorError, StorageError, WatchNotFound
 from monitor.evidence.chain import Link, Verdict
 from monitor.leases import owner_name
-from monitor.models import Evidence, StoredVersion, Watch, WatchSpec
+from monitor.models import ChangeRecord, Evidence, StoredVersion, Watch, WatchSpec
 from monitor.retention import Retention
 from monitor.storage import Storage
 
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from monitor.imports import Format, Outcome
     from monitor.notify import Delivery, Notifier
     from monitor.pipeline import CheckReport, Pipeline
+    from monitor.serve.metrics import Progress, Readings
     from monitor.workers import ExtractionPool
 
 Clock = Callable[[], datetime]
@@ -122,6 +123,12 @@ def _no_target(selectors: Sequence[str]) -> str:
     )
 
 
+def _masked_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _shown(config: Config) -> str | None:
     return str(config.path) if config.path else None
 
@@ -136,20 +143,29 @@ class Monitor:
         clock: Clock = utcnow,
         owner: str | None = None,
         migrate: bool = False,
+        read_only: bool = False,
     ) -> None:
         """``migrate``: upgrade the schema (the daemon's start); else a database behind is
-        an error saying to migrate, and only a new, empty one gets its schema."""
+        an error saying to migrate, and only a new, empty one gets its schema.
+        ``read_only`` (``monitor serve``): write nothing, not even the config's watches or
+        a new database's schema."""
         self.config = config
         self.clock = clock
         self.owner = owner or owner_name()
         self._check_watch_targets()  # before any write: a watch notifying nobody stops here
         self.storage = Storage(config.storage_url)
         try:
+            if read_only and self.storage._stored_revision() is None:
+                raise StorageError(
+                    f"the database {_masked_url(config.storage_url)} has no monitor schema "
+                    "yet; run `monitor migrate` (or start the daemon) first"
+                )
             if migrate:
                 self.storage.migrate()
             else:
                 self.storage.require_schema()
-            self.storage.sync_watches(config.watches, clock())
+            if not read_only:
+                self.storage.sync_watches(config.watches, clock())
         except MonitorError:
             self.storage.close()
             raise
@@ -425,6 +441,69 @@ class Monitor:
                 if item.content is not None:
                     body = self.storage.page(item.content.body_sha256)
                     yield Capture(watch.url, item, body)
+
+    def recent_changes(
+        self, *, watch_id: int | None = None, tag: str | None = None, limit: int = 50
+    ) -> tuple[dict[int, Watch], list[ChangeRecord]]:
+        """The latest ``limit`` versions that changed an article, newest first: of every
+        watch, of one (by id), or of the watches with a tag; with the watches by id.
+        Raises ``WatchNotFound`` for an id no watch has."""
+        listed = self.storage.list_watches(include_disabled=True, counted=False)
+        watches = {w.id: w for w in listed}
+        chosen: list[int] | None = None
+        if watch_id is not None:
+            if watch_id not in watches:
+                raise WatchNotFound(f"#{watch_id}")
+            chosen = [watch_id]
+        elif tag is not None:
+            chosen = [w.id for w in watches.values() if tag in w.spec.notify]
+        if chosen == []:
+            return watches, []
+        return watches, self.storage.recent_changes(chosen, limit)
+
+    def metrics(self, progress: Progress) -> tuple[Readings, Progress]:
+        """What ``/metrics`` shows, and the counts to start from next time: the check-log
+        and version rows past ``progress`` are read (rows older than a few minutes once
+        and for all, newer ones again at each call, as a transaction still open may add
+        some), never the whole history."""
+        from monitor.serve.metrics import (
+            LATENCY_BOUNDS_MS,
+            SETTLE,
+            Progress,
+            Readings,
+            fold,
+            host_of,
+        )
+
+        storage = self.storage
+        now = self.clock()
+        cutoff = now - SETTLE
+        checks_upto = storage.settled_id("check_log", progress.checks_upto, cutoff)
+        versions_upto = storage.settled_id("version", progress.versions_upto, cutoff)
+        settling = storage.check_tally(progress.checks_upto, checks_upto, LATENCY_BOUNDS_MS)
+        recent = storage.check_tally(checks_upto, None, LATENCY_BOUNDS_MS)
+        failed = {t.watch_id for t in (*settling, *recent) if t.outcome == "error"}
+        urls = storage.watch_urls() if failed else {}
+        hosts = {watch_id: host_of(url) for watch_id, url in urls.items() if watch_id in failed}
+        settled = fold(
+            progress.totals,
+            settling,
+            storage.version_tally(progress.versions_upto, versions_upto),
+            hosts,
+        )
+        shown = fold(settled, recent, storage.version_tally(versions_upto, None), hosts)
+        due = storage.oldest_due()
+        lag = max(0.0, (now - due).total_seconds()) if due is not None else 0.0
+        readings = Readings(shown, lag, storage.outbox_depth())
+        return readings, Progress(checks_upto, versions_upto, settled)
+
+    def serve(self, listen: str | None = None) -> None:
+        """Serve the feeds and metrics over HTTP until SIGINT or SIGTERM (see
+        ``monitor.serve.server``). Raises ``ServeError`` for an address open to others
+        with no credential configured, or one that cannot be bound."""
+        from monitor.serve.server import serve_forever
+
+        serve_forever(self, listen or self.config.serve.listen)
 
     # -- checking -------------------------------------------------------------
 

@@ -875,6 +875,31 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
 _CONFIG_HELP = "the TOML config file (default: $MONITOR_CONFIG, else built-in defaults)"
 
 
+@command("serve")
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve Atom feeds of changes and Prometheus metrics over HTTP, read-only, until stopped.
+
+    /feed.atom (?watch=ID or ?tag=TAG), /watch/ID/feed.atom, /tag/TAG/feed.atom and
+    /metrics. Listens on 127.0.0.1:8080 unless --listen or [serve] listen says otherwise;
+    an address others can reach needs [serve] token (or user and password) in the config
+    file, and is refused with exit status 2 without one. Never writes to the database.
+    Example: monitor --config /etc/monitor/monitor.toml serve --listen 127.0.0.1:9100
+    """
+    from monitor.app import Monitor
+    from monitor.config import find_config, load_config
+    from monitor.errors import ServeError
+
+    monitor = Monitor(load_config(find_config(args.config)), read_only=True)
+    try:
+        monitor.serve(args.listen)
+    except ServeError as error:
+        _echo(f"monitor: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        monitor.close()
+    return 0
+
+
 def _version() -> str:
     from importlib import metadata  # read when asked for: the other commands do without
 
@@ -1071,6 +1096,13 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(p, "an outcome per job (where, url, action, notes)")
     _verify_arguments(add("verify"))
     _export_arguments(add("export"))
+    p = add("serve")
+    p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default=None,
+        help="the address to listen on (default: [serve] listen, else 127.0.0.1:8080)",
+    )
     return parser
 
 

@@ -48,6 +48,7 @@ _TABLES = {
     "storage": {"url"},
     "notify": {"urls", "config"},
     "defaults": {"every", "notify", *WatchOptions.__dataclass_fields__},
+    "serve": {"listen", "token", "user", "password"},
 }
 _WATCH_KEYS = {"url", "name", "every", "notify", *WatchOptions.__dataclass_fields__}
 _KIND_WORDS = {
@@ -113,6 +114,21 @@ class DaemonSettings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """``monitor serve``: where it listens, and the credential a request must carry (a
+    bearer token, or a user and password for basic auth; neither: loopback only)."""
+
+    listen: str = "127.0.0.1:8080"
+    token: str | None = None
+    user: str | None = None
+    password: str | None = None
+
+    @property
+    def guarded(self) -> bool:
+        return self.token is not None or self.user is not None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     storage_url: str
@@ -120,6 +136,7 @@ class Config:
     apprise_config: Path | None = None
     watches: tuple[WatchSpec, ...] = ()
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
 
 def state_directory(env: Mapping[str, str] = os.environ) -> Path:
@@ -274,6 +291,7 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
         apprise_config=apprise_config,
         watches=tuple(watches),
         daemon=daemon,
+        serve=_serve(data.get("serve", {}), loc),
     )
 
 
@@ -445,6 +463,28 @@ def _daemon(table: dict[str, Any], loc: _Locator) -> DaemonSettings:
         except ValueError as error:
             raise fail(ALLOW_KEY, str(error)) from error
     return DaemonSettings(**{**settings.__dict__, **values})
+
+
+def _serve(table: dict[str, Any], loc: _Locator) -> ServeSettings:
+    values = {key: _string(table, key, loc, "serve") for key in ("listen", "token", "user")}
+    password = _string(table, "password", loc, "serve")
+    for key, value in [*values.items(), ("password", password)]:
+        if value is not None and not value.strip():
+            raise loc.error("must not be empty; remove the key instead", "serve", key)
+    if (values["user"] is None) != (password is None):
+        missing = "password" if password is None else "user"
+        raise loc.error(
+            "basic auth needs both user and password; add the other or remove it",
+            "serve",
+            missing,
+        )
+    listen = values["listen"]
+    return ServeSettings(
+        listen=listen if listen is not None else ServeSettings.listen,
+        token=values["token"],
+        user=values["user"],
+        password=password,
+    )
 
 
 def _size(value: Any, fail: Any) -> int:

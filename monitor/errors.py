@@ -9,7 +9,8 @@
     ├── FetchError               a page could not be fetched (network, status, size)
     ├── ExtractionError          a fetched page could not be parsed
     ├── NotifyError              the notification targets are unusable
-    └── ImportFileError          a file to import is unreadable, or in no format monitor reads
+    ├── ImportFileError          a file to import is unreadable, or in no format monitor reads
+    └── ServeError               `monitor serve` cannot listen where it was asked to
 
 Every message says what was wrong and what to do about it.
 """
@@ -98,3 +99,8 @@ class ImportFileError(MonitorError):
         super().__init__(f"{path}: {message}" if path is not None else message)
         self.path = path
         self.detail = message
+
+
+class ServeError(MonitorError):
+    """`monitor serve` cannot listen where it was asked to (an address open to others
+    without a credential, or an address it cannot bind)."""

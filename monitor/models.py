@@ -302,3 +302,29 @@ class PendingAlert:
     version: int | None = None
     """The version the alert reports, if it reports one."""
     watch_name: str = ""
+
+
+# -- what monitor serve reads ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A stored version that changed its watch's article, with the version before it
+    (None when retention forgot that one) and whether the page declared the edit."""
+
+    watch_id: int
+    version: StoredVersion
+    previous: StoredVersion | None
+    declared: bool | None = None
+
+
+@dataclass(frozen=True)
+class CheckTally:
+    """Check-log rows of one watch with one outcome: how many, their fetch time in all,
+    and how many took at most each of the bounds asked for (cumulative, in order)."""
+
+    watch_id: int
+    outcome: str
+    count: int
+    duration_ms: float
+    within: tuple[int, ...]

@@ -27,6 +27,8 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    and_,
+    case,
     create_engine,
     delete,
     event,
@@ -58,8 +60,10 @@ from monitor.history import index as history_index
 from monitor.models import (
     AlertDraft,
     Article,
+    ChangeRecord,
     CheckOutcome,
     CheckRecord,
+    CheckTally,
     Evidence,
     NewVersion,
     PendingAlert,
@@ -426,7 +430,9 @@ class Storage:
                 raise WatchNotFound(url)
             return self._watch_of(session, row)
 
-    def list_watches(self, *, include_disabled: bool = False) -> list[Watch]:
+    def list_watches(self, *, include_disabled: bool = False, counted: bool = True) -> list[Watch]:
+        """``counted``: with their versions and undelivered alerts (a pass over both tables:
+        ``monitor serve``'s feeds do without)."""
         with self._session() as session:
             # Plain rows, not ORM objects: at 10,000 watches, loading objects was most of
             # the listing's time.
@@ -434,6 +440,8 @@ class Storage:
             if not include_disabled:
                 query = query.where(WatchRow.enabled.is_(True))
             rows = list(session.execute(query))
+            if not counted:
+                return [_watch(row) for row in rows]
             # Two grouped counts for the whole list, not two queries per watch.
             versions = _counts(session, VersionRow)
             undelivered = _counts(session, AlertRow, AlertRow.state.not_in(("sent", "folded")))
@@ -802,6 +810,111 @@ class Storage:
                 .order_by(AlertRow.id)
             )
             return [tuple(row) for row in rows]  # type: ignore[misc]
+
+    # -- what monitor serve reads (never writes) -----------------------------------
+
+    def recent_changes(self, watch_ids: Sequence[int] | None, limit: int) -> list[ChangeRecord]:
+        """The latest ``limit`` versions that changed an article (of the given watches;
+        None: all), newest first, each with the version before it. Newest by id, which
+        follows insertion: the primary key's index, read backwards, however long the
+        history."""
+        query = select(VersionRow).where(VersionRow.number > 1)
+        if watch_ids is not None:
+            query = query.where(VersionRow.watch_id.in_(watch_ids))
+        with self._session() as session:
+            rows = list(session.scalars(query.order_by(VersionRow.id.desc()).limit(limit)))
+            out = []
+            for row in rows:
+                before = session.scalar(
+                    select(VersionRow)
+                    .where(VersionRow.watch_id == row.watch_id, VersionRow.number < row.number)
+                    .order_by(VersionRow.number.desc())
+                    .limit(1)
+                )
+                previous = _version_of(before) if before is not None else None
+                out.append(ChangeRecord(row.watch_id, _version_of(row), previous, row.declared))
+            return out
+
+    def settled_id(self, table: str, after: int, cutoff: datetime) -> int:
+        """The highest id of ``table`` ('check_log' or 'version') below which no row newer
+        than ``cutoff`` remains, from ``after`` on: rows up to it can be counted once and
+        for all (a PostgreSQL id taken by a transaction still open commits late, but not
+        after ``cutoff``). Reads only the ids above ``after``."""
+        row, at = (
+            (CheckRow, CheckRow.at) if table == "check_log" else (VersionRow, VersionRow.created_at)
+        )
+        with self._session() as session:
+            unsettled = session.scalar(select(func.min(row.id)).where(row.id > after, at > cutoff))
+            if unsettled is not None:
+                return max(after, unsettled - 1)
+            return max(after, session.scalar(select(func.max(row.id))) or 0)
+
+    def check_tally(
+        self, after: int, upto: int | None, bounds_ms: Sequence[float]
+    ) -> list[CheckTally]:
+        """The check-log rows with ``after`` < id <= ``upto`` (None: no upper end), counted
+        per watch and outcome, with their fetch times against ``bounds_ms``. One pass over
+        that id range of the primary key."""
+        within = [
+            func.sum(case((CheckRow.duration_ms <= bound, 1), else_=0)) for bound in bounds_ms
+        ]
+        query = select(
+            CheckRow.watch_id,
+            CheckRow.outcome,
+            func.count(),
+            func.sum(CheckRow.duration_ms),
+            *within,
+        ).where(CheckRow.id > after)
+        query = query.group_by(CheckRow.watch_id, CheckRow.outcome)
+        with self._session() as session:
+            # Both ends given, or SQLite groups by walking the whole (watch_id, at) index.
+            if upto is None:
+                upto = session.scalar(select(func.max(CheckRow.id))) or 0
+            query = query.where(CheckRow.id <= upto)
+            return [
+                CheckTally(
+                    watch_id=int(row[0]),
+                    outcome=str(row[1]),
+                    count=int(row[2]),
+                    duration_ms=float(row[3] or 0.0),
+                    within=tuple(int(n or 0) for n in row[4:]),
+                )
+                for row in session.execute(query)
+            ]
+
+    def version_tally(self, after: int, upto: int | None) -> dict[str, int]:
+        """Versions with ``after`` < id <= ``upto`` (None: no upper end) per kind; an edit
+        the page declared counts as 'declared', one it did not as 'silent'."""
+        kind = case(
+            (and_(VersionRow.kind == "edit", VersionRow.declared.is_(True)), "declared"),
+            (and_(VersionRow.kind == "edit", VersionRow.declared.is_(False)), "silent"),
+            else_=VersionRow.kind,
+        )
+        query = select(kind, func.count()).where(VersionRow.id > after)
+        with self._session() as session:
+            if upto is None:
+                upto = session.scalar(select(func.max(VersionRow.id))) or 0
+            query = query.where(VersionRow.id <= upto)
+            return {str(k): int(n) for k, n in session.execute(query.group_by(kind))}
+
+    def watch_urls(self) -> dict[int, str]:
+        """Every watch's URL by id (enabled or not), without counting anything."""
+        with self._session() as session:
+            rows = session.execute(select(WatchRow.id, WatchRow.url))
+            return {int(watch_id): str(url) for watch_id, url in rows}
+
+    def oldest_due(self) -> datetime | None:
+        """The earliest next-check time of an enabled watch (the ``ix_watch_due`` index)."""
+        with self._session() as session:
+            return session.scalar(
+                select(func.min(WatchRow.next_check_at)).where(WatchRow.enabled.is_(True))
+            )
+
+    def outbox_depth(self) -> int:
+        """Alerts not yet delivered to every target and still being tried (``ix_alert_state``)."""
+        with self._session() as session:
+            query = select(func.count()).select_from(AlertRow).where(AlertRow.state == "pending")
+            return int(session.scalar(query) or 0)
 
 
 def _count(session: Session, table: Any, watch_id: int, *where: Any) -> int:

@@ -132,6 +132,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         "import",
         "verify",
         "export",
+        "serve",
     }
 
 

@@ -1,0 +1,1 @@
+"""monitor serve: a read-only HTTP server of feeds and metrics over the database."""
