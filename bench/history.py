@@ -40,6 +40,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
+from monitor.evidence.chain import GENESIS, Content, field_digests, link_hash
 from monitor.history import index
 from monitor.schema import RawPageRow, VersionRow, WatchRow
 from monitor.storage import Storage
@@ -119,6 +120,7 @@ def versions(watch: int, count: int, now: datetime, seed: int) -> Iterator[dict[
     title = writer.sentence().rstrip(".")
     body = [writer.paragraph() for _ in range(rng.randint(9, 15))]
     step = SPAN / count
+    previous = GENESIS
     for number in range(1, count + 1):
         edits: list[dict[str, str]] | None = None
         if number > 1:
@@ -129,22 +131,33 @@ def versions(watch: int, count: int, now: datetime, seed: int) -> Iterator[dict[
         paragraphs = [" ".join(sentences) for sentences in body]
         if watch == 0 and count // 3 <= number < 2 * count // 3:
             paragraphs[0] += " " + SENTENCE
+        at, kind = now - step * (count - number), "first" if number == 1 else "edit"
+        byline, joined = "By " + writer.word().capitalize(), "\n".join(paragraphs)
+        # Chained as storage chains them, so that `monitor verify` holds on this history.
+        content = Content(
+            number, at, None, None, None, RAW_HASH, kind, title, byline, None, None, None, joined
+        )
+        link = link_hash(previous, content)
         yield {
             "id": watch * count + number,
             "watch_id": watch + 1,
             "number": number,
-            "created_at": now - step * (count - number),
-            "kind": "first" if number == 1 else "edit",
+            "created_at": at,
+            "fetched_at": at,
+            "kind": kind,
             "declared": None if number == 1 else rng.random() < 0.3,
             "content_hash": hashlib.sha256(f"{watch}:{number}".encode()).hexdigest(),
             "raw_hash": RAW_HASH,
             "title": title,
-            "byline": "By " + writer.word().capitalize(),
-            "text": "\n".join(paragraphs),
+            "byline": byline,
+            "text": joined,
             "raw_size": 40_000,
             "summary": None if number == 1 else {"words_added": 12, "words_removed": 10},
             "edits": edits,
+            "chain_hash": link,
+            "digests": field_digests(content),
         }
+        previous = link
 
 
 VOCABULARY = _vocabulary(random.Random(7))

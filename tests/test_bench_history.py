@@ -19,7 +19,8 @@ import history as bench
 
 def test_the_generated_history_is_searchable_and_stays_indexed(db_url: str) -> None:
     """Watch 0 holds the sentence from version V/3 to 2V/3; every other version is a
-    change; a version stored afterwards is indexed as usual."""
+    change; the versions are chained as the monitor chains them; a version stored
+    afterwards is indexed as usual."""
     bench.build(db_url, watches=3, count=9)
     core = Monitor(Config(path=None, storage_url=db_url))
     try:
@@ -28,6 +29,7 @@ def test_the_generated_history_is_searchable_and_stays_indexed(db_url: str) -> N
             ("https://news.example/0/story", n, 3, 6) for n in (3, 4, 5)
         ]
         assert len(core.changes(ChangeFilter())) == 3 * 8
+        assert [report.verdict.broken for report in core.verify()] == [None] * 3
         now = datetime.now(UTC)
         later = NewVersion(Article(title="Later", paragraphs=("A ferry sank.",)), b"x", "edit")
         core.storage.save_check(2, "test", CheckOutcome(now, "edit", now, version=later))
