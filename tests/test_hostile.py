@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import re
+import signal
 import socket
 import struct
 import subprocess
@@ -276,30 +277,43 @@ class Run:
     """The largest resident set of the command or any of its worker processes."""
 
 
+# Runs the command and writes the peak resident set of it and every process it reaped.
+# Measured from this small process, not from pytest: a child's peak counts the resident
+# set of the process it was forked or spawned from (pytest's, grown by every test before).
+_MEASURED = (
+    "import os, resource, sys\n"
+    "code = os.spawnv(os.P_WAIT, sys.argv[2], sys.argv[2:])\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(str(peak))\n"
+    "sys.exit(code if code >= 0 else 128 - code)\n"
+)
+
+
 def _run_check(config: Path) -> tuple[int, str, str, float, float]:
     started = time.monotonic()
     out_path, err_path = config.with_suffix(".out"), config.with_suffix(".err")
+    peak_path = config.with_suffix(".peak")
+    argv = [MONITOR, "--config", str(config), "check", "--all", "--json"]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(
-            [MONITOR, "--config", str(config), "check", "--all", "--json"],
+            [sys.executable, "-c", _MEASURED, str(peak_path), *argv],
             stdout=out,
             stderr=err,
+            start_new_session=True,
         )
-        killer = threading.Timer(RUN_LIMIT, proc.kill)
+        killer = threading.Timer(RUN_LIMIT, os.killpg, (proc.pid, signal.SIGKILL))
         killer.start()
         try:
-            # wait4, not wait: its resource usage covers the workers the command reaped.
-            _, status, usage = os.wait4(proc.pid, 0)
+            returncode = proc.wait()
         finally:
             killer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.monotonic() - started
     return (
-        proc.returncode,
+        returncode,
         out_path.read_text(),
         err_path.read_text(),
         seconds,
-        usage.ru_maxrss / 1024,
+        int(peak_path.read_text()) / 1024,
     )
 
 
