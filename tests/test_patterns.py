@@ -95,6 +95,8 @@ AUDIT: dict[str, str] = {
     "quoted key, at most 8 read",
     "monitor.extract.signals._JSONLD_NAME ab638955": "bounded: runs on _AUTHOR_SPAN "
     "(600) characters after an author key",
+    "monitor.extract.signals._JSONLD_HEADLINE 08fbdf8a": LINEAR + "; starts only at a "
+    "quoted key, its value's repeat bounded (400) and its two branches disjoint",
     "monitor.extract.signals._BY 1ad5c230": ANCHORED,
     "monitor.extract.signals._SEPARATORS 2ff4f342": LINEAR + "; three characters, no repeat",
     "monitor.extract.signals._BYLINE_PARTS 2096d36e": LINEAR + "; was quadratic on a run of "

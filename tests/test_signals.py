@@ -348,3 +348,78 @@ def test_a_headline_inside_the_container_has_no_standfirst_of_its_own() -> None:
     )
     tree = parse(html)
     assert standfirst_of(tree, 0, tree.css_first("article")) == []
+
+
+def _recredited(page: str, old: str, new: str) -> str:
+    """The page with its author re-credited in its metadata only: its <head> and its
+    JSON-LD, the visible byline left as it was."""
+    head, _, body = page.partition("</head>")
+    scripts = body.split("application/ld+json")
+    body = scripts[0] + "application/ld+json".join(
+        script.replace(old, new, 2) if "</script>" in script else script for script in scripts[1:]
+    )
+    return head.replace(old, new) + "</head>" + body
+
+
+@pytest.mark.parametrize(
+    ("name", "author"),
+    [("medium-3", "John C. Welch"), ("engadget", "Devindra Hardawar")],
+    ids=["head-meta-author", "json-ld-in-body-naming-the-headline"],
+)
+def test_a_story_recredited_in_its_own_metadata_is_a_byline_change(name: str, author: str) -> None:
+    """Medium declares its author in the <head>, Engadget in a JSON-LD block in the body
+    that names the page's headline: the newsroom re-credits the story there and leaves
+    the visible byline be. Chrome brings neither, so the new name is read, though the
+    page still shows the old one where a byline is looked for."""
+    page = (CORPUS / name / "source.html").read_text(encoding="utf-8")
+    first = extract(page, "https://example.org/story")
+    recredited = _recredited(page, author, "Ana Ruiz")
+    assert author in recredited, "the visible byline still shows the old name"
+    again = extract(recredited, "https://example.org/story", hint=first.hint)
+    assert first.article is not None and first.article.byline == author
+    assert again.article is not None and again.article.byline == "Ana Ruiz"
+
+
+def test_another_storys_json_ld_in_the_body_does_not_displace_the_known_byline() -> None:
+    """A teaser's JSON-LD, naming another headline and its author, stands before the
+    story's own byline: not this page's declaration, so the byline read before stands."""
+    teaser = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+        '"Another story", "author": {"@type": "Person", "name": "John Roe"}}</script>'
+    )
+    html = (
+        f"<html><head><title>Story</title></head><body>{teaser}<h1>Story</h1>"
+        "<div class='byline'>By Jane Doe</div><p>Text.</p></body></html>"
+    )
+    tree = parse(html)
+    assert byline_of(tree, 0) == "John Roe", "no knowledge: the most trusted source first"
+    assert byline_of(tree, 0, lambda name: name == "Jane Doe") == "Jane Doe"
+
+
+# A teaser card as The New York Times prints it (nytimes-5, its "more in this series").
+_NYT_CARD = """<div class="css-10wtrbd">
+  <h2 class="css-qrzo5d e1y0a3kv0">
+    <a href="/es/2022/01/10/espanol/balance-comida-antojo.html">¿Galletas? ¿Papitas? ¿Pizza?
+    Aprende a dominar tus antojos</a>
+  </h2>
+  <p class="css-1xis0cg e1y0a3kv1">Para el desafío Come bien, las técnicas de atención
+  plena, como “surfear los impulsos”, pueden ayudar a frenar el comer demasiado.</p>
+  <p class="css-1njlzxq e1hr934v2"><span class="css-9voj2j">By<!-- -->
+  <span class="css-1baulvz {byline}" itemprop="name">Tara Parker-Pope</span></span></p>
+</div>"""
+
+
+@pytest.mark.parametrize("byline", ["last-byline", "css-fe274d"], ids=["marked", "hashed"])
+def test_a_teaser_cards_byline_is_not_the_storys(byline: str) -> None:
+    """A page with no byline of its own and, under its headline, a teaser card (a linked
+    headline, a summary, "By Tara Parker-Pope"): the card's author is another story's,
+    whether its class says byline or is a build hash."""
+    card = _NYT_CARD.format(byline=byline)
+    html = (
+        "<html><head><title>Vidyard introduces new features</title></head><body>"
+        f"<h1>Vidyard introduces new features</h1>{card}"
+        "<div><p>Vidyard has launched a free video platform for businesses.</p></div>"
+        "</body></html>"
+    )
+    tree = parse(html)
+    assert byline_of(tree, title_of(tree)[1]) == ""

@@ -140,6 +140,7 @@ _BYLINE_OR_HEADLINE = ", ".join(("h1", *_BYLINE_SELECTORS))
 # page's worth of '"author":{' takes seconds (hostile or broken pages do this).
 _JSONLD_AUTHOR_KEY = re.compile(r'"author"\s*:\s*([\[{])')
 _JSONLD_NAME = re.compile(r'"name"\s*:\s*"((?:[^"\\\n]|\\.){2,100})"')
+_JSONLD_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\\n]|\\.){1,400})"')
 _AUTHOR_SPAN = 600
 _AUTHORS_READ = 8
 
@@ -173,13 +174,20 @@ def byline_of(
     ``known``: whether a byline is the one read last time. When the first one found is
     not, but the page still shows the known one somewhere a byline is looked for, that
     stands: the other is another story's, brought in by the chrome (a teaser's author
-    link, a "By …" line of a related story).
+    link, a "By …" line of a related story). Not so when the page declares the new one
+    itself, in its <head> or in the JSON-LD that names its headline: chrome brings
+    neither, and a newsroom that re-credits a story may leave its visible line be.
     """
-    candidates = (names for names in _bylines(tree, title_at) if reads_as_names(names))
-    first = next(candidates, "")
+    candidates = (
+        (names, declared) for names, declared in _bylines(tree, title_at) if reads_as_names(names)
+    )
+    first, declared = next(candidates, ("", False))
     if known is None or not first or known(first):
         return first
-    return next((name for name in candidates if known(name)), first)
+    others = list(candidates)
+    if declared or any(is_declared and name == first for name, is_declared in others):
+        return first
+    return next((name for name, _ in others if known(name)), first)
 
 
 def reads_as_names(text: str) -> bool:
@@ -193,21 +201,69 @@ def reads_as_names(text: str) -> bool:
     return lower <= _ROLE_LOWER_WORDS
 
 
-def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[str]:
-    """Every byline the page may have, most trusted first."""
-    meta = _meta(tree, "meta[name='author' i]")
-    if meta and len(meta) < 120:
-        yield meta
+def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]]:
+    """Every byline the page may have, most trusted first, each with whether the page
+    declares it as this article's (see ``byline_of``)."""
+    meta = tree.css_first("meta[name='author' i]")
+    names = _meta(tree, "meta[name='author' i]")
+    if meta is not None and names and len(names) < 120:
+        yield names, _in_head(meta)
+    headline: str | None = None
     for script in tree.css("script[type='application/ld+json']"):
-        if names := _jsonld_authors(script.text()):
-            yield normalize_text(", ".join(dict.fromkeys(names)))
+        text = script.text()
+        if names := ", ".join(dict.fromkeys(_jsonld_authors(text))):
+            if not (declared := _in_head(script)):
+                if headline is None:
+                    headline = comparison_key(title_of(tree, title_at)[0])
+                declared = bool(headline) and headline in _jsonld_headlines(text)
+            yield normalize_text(names), declared
     for node in _byline_elements(tree, title_at):
+        if _in_card(node):
+            continue
         # Names are links in most bylines; the text around them holds dates and 'By'.
         links = [names_only(_squashed(a)) for a in node.css("a")]
         text = ", ".join(t for t in links if t) or names_only(node.text(deep=True, separator="\n"))
         if text and len(text) < 120:
-            yield text
-    yield from _bylines_under_headline(tree, title_at)
+            yield text, False
+    for names in _bylines_under_headline(tree, title_at):
+        yield names, False
+
+
+def _in_card(node: LexborNode) -> bool:
+    """Whether a byline element is in a teaser's card: a small box that holds a linked
+    headline of its own ("Aprende a dominar tus antojos" / summary / "By Tara …")."""
+    box = node.parent
+    for _ in range(_CARD_LEVELS):
+        if box is None or len(box.text(deep=True)) > _CARD_CHARS:
+            return False
+        if any(_is_teaser_headline(heading) for heading in box.css(_HEADING_SELECTOR)):
+            return True
+        box = box.parent
+    return False
+
+
+def _is_teaser_headline(node: LexborNode) -> bool:
+    """A linked heading that is a headline, not a byline set as a heading ("<h6>By
+    <a>Joshua Sokol</a></h6>")."""
+    if node.tag not in _HEADINGS or node.css_first("a") is None:
+        return False
+    text = _squashed(node)
+    return not (_BYLINE_OPENING.match(text) or reads_as_names(text))
+
+
+def _in_head(node: LexborNode) -> bool:
+    return any(a.tag == "head" for a in _ancestry(node))
+
+
+def _jsonld_headlines(text: str) -> set[str]:
+    """The headlines a JSON-LD block declares, as ``comparison_key`` spells them."""
+    found = set()
+    for quoted in itertools.islice(_JSONLD_HEADLINE.finditer(text), _AUTHORS_READ):
+        try:
+            found.add(comparison_key(json.loads(f'"{quoted.group(1)}"')))
+        except ValueError:
+            found.add(comparison_key(quoted.group(1)))
+    return found
 
 
 def _byline_elements(tree: LexborHTMLParser, title_at: int) -> list[LexborNode]:
@@ -290,6 +346,8 @@ def _byline_in(node: LexborNode) -> str:
     byline opens its element, and the element may be the whole article."""
     texts: list[str] = []
     for child in node.traverse(include_text=True):
+        if _is_teaser_headline(child):
+            break  # what follows is another story's card
         if child.tag == "-text" and (text := " ".join((child.text_content or "").split())):
             texts.append(text)
             if len(texts) >= _BYLINE_TEXTS:
@@ -339,6 +397,10 @@ def _names_after_by(line: str) -> str:
     return names
 
 
+_HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
+_HEADING_SELECTOR = ", ".join(sorted(_HEADINGS))
+_CARD_LEVELS = 3
+_CARD_CHARS = 600
 _BYLINE_LOOK = 12
 _DATELINE_TEXTS = 3  # a name's role, a separator, then the time
 _DATELINE_WORDS = 6
