@@ -44,12 +44,13 @@ def test_a_selector_wins_over_a_known_container() -> None:
 
 def test_the_extractors_text_reads_counter_lines_for_their_names() -> None:
     """Without a container, a counters line in the extractor's text keeps only its names."""
+    empty = "<html><body></body></html>"
     page = strategies.Page(
-        html="",
+        html=empty,
         url=URL,
         options=WatchOptions(),
         hint=None,
-        tree=strategies.container.parse("<html><body></body></html>"),
+        tree=strategies.container.parse(empty),
         ignore=(),
     )
     page._full = Article(

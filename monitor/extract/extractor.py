@@ -121,11 +121,13 @@ def _less_removed(html: bytes | str, options: WatchOptions) -> Any:
 
 
 def _trafilatura(tree: Any, url: str | None) -> Any:
-    """trafilatura's document for ``tree`` (which it prunes); with metadata for a URL."""
+    """trafilatura's document for ``tree`` (which it prunes), its text only: its metadata
+    (a third of its time, htmldate's search included) is read where it is used, by
+    ``extractor_metadata``."""
     return trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=url is not None,
+        with_metadata=False,
         include_comments=False,
         include_tables=True,
         deduplicate=False,
@@ -148,11 +150,21 @@ def _finish(
     )
 
 
+def extractor_metadata(
+    html: bytes | str, url: str, options: WatchOptions, page: Any
+) -> tuple[str, str]:
+    """The headline and byline trafilatura reads in the page's metadata, else the page's
+    own (``page``: the page parsed by lexbor); for the pages read by its text alone."""
+    document = trafilatura.extract_metadata(_less_removed(html, options), url)
+    title = getattr(document, "title", None) or signals.title_of(page)[0]
+    byline = getattr(document, "author", None) or signals.byline_of(page, signals.title_of(page)[1])
+    return normalize_text(title), normalize_text(byline)
+
+
 def _article(tree: Any, url: str, page: Any) -> Article:
     document = _trafilatura(_copy(tree), url)
     text = getattr(document, "text", None) or ""
-    title = getattr(document, "title", None) or signals.title_of(page)[0]
-    byline = getattr(document, "author", None) or signals.byline_of(page, signals.title_of(page)[1])
+    title = signals.title_of(page)[0]
     paragraphs: list[str]
     if text.strip():
         paragraphs = [_strip_bullet(line) for line in text.split("\n")]
@@ -161,7 +173,7 @@ def _article(tree: Any, url: str, page: Any) -> Article:
         paragraphs = visible_lines(tree)
     if paragraphs and comparison_key(paragraphs[0]) == comparison_key(title):
         del paragraphs[0]
-    return Article(title=title, byline=byline, paragraphs=tuple(paragraphs))
+    return Article(title=title, paragraphs=tuple(paragraphs))
 
 
 def visible_lines(root: Any) -> list[str]:

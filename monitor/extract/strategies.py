@@ -29,7 +29,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from monitor.errors import ExtractionError
 from monitor.extract import container
-from monitor.extract.extractor import extract_full, extract_selected, page_dates
+from monitor.extract.extractor import (
+    extract_full,
+    extract_selected,
+    extractor_metadata,
+    page_dates,
+)
 from monitor.extract.reading import blocks, boxed_lines
 from monitor.extract.shapes import is_meta, is_notice
 from monitor.extract.signals import names_only
@@ -196,7 +201,17 @@ def by_extractor_text(page: Page) -> Extraction:
         if comparison_key(line) not in boxed
     )
     lines = tuple(line for line in read if line and not is_notice(line))
-    article = replace(page.full, paragraphs=lines, published=published, modified=modified)
+    title, byline = extractor_metadata(page.html, page.url, page.options, page.tree)
+    if lines and comparison_key(lines[0]) == comparison_key(title):
+        lines = lines[1:]  # the headline, as the metadata spells it, opening the text
+    article = replace(
+        page.full,
+        title=title,
+        byline=byline,
+        paragraphs=lines,
+        published=published,
+        modified=modified,
+    )
     return Extraction(article, None)
 
 
