@@ -72,6 +72,7 @@ from monitor.models import (
     WatchOptions,
     WatchSpec,
 )
+from monitor.options import declared, dump, load
 from monitor.retention import ALERT_WINDOW, Retention, alerts_allowed, versions_to_drop
 from monitor.schema import AlertRow, CheckRow, ForgottenRow, RawPageRow, VersionRow, WatchRow
 
@@ -147,14 +148,6 @@ def _masked(text: str, url: str | None = None) -> str:
     return shown if url is None else text.replace(str(parsed.password), "***")
 
 
-def _options_from_json(data: dict[str, Any]) -> WatchOptions:
-    known = {k: v for k, v in data.items() if k in WatchOptions.__dataclass_fields__}
-    for key in ("remove", "ignore"):
-        if key in known:
-            known[key] = tuple(known[key])
-    return WatchOptions(**known)
-
-
 def _watch(row: WatchRow | Row[Any], versions: int = 0, undelivered: int = 0) -> Watch:
     """A watch row (an ORM object, or a plain row of the table's columns) as a value."""
     return Watch(
@@ -177,13 +170,10 @@ def _watch(row: WatchRow | Row[Any], versions: int = 0, undelivered: int = 0) ->
 
 
 def _spec_of(row: WatchRow | Row[Any]) -> WatchSpec:
-    return WatchSpec(
-        url=row.url,
-        name=row.name,
-        every=row.every,
-        notify=tuple(row.notify or ()),
-        options=_options_from_json(row.options or {}),
-    )
+    """A watch's settings as stored: ``WatchSpec``'s own each in its column, the options
+    together in one JSON column (see ``monitor.options``)."""
+    columns = {option.name: getattr(row, option.name) for option in declared(WatchSpec)}
+    return load(WatchSpec, columns, url=row.url, options=load(WatchOptions, row.options or {}))
 
 
 def _article_of(row: VersionRow) -> Article:
@@ -940,10 +930,10 @@ REBASELINE: dict[str, Any] = {"rebaseline": True}
 def _apply_spec(row: WatchRow, spec: WatchSpec) -> None:
     if row.every != spec.every and row.last_check_at is not None:
         row.next_check_at = row.last_check_at  # re-plan at the next tick with the new interval
-    row.name = spec.name
-    row.every = spec.every
+    for name, value in dump(spec).items():
+        setattr(row, name, value)
     row.notify = [target_ref(selector) for selector in spec.notify]  # no secret stored
-    options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.options).items()}
+    options = dump(spec.options)
     if row.id is not None and row.options is not None and row.options != options:
         # What is watched changed (a selector, an ignore rule): the next reading is the new
         # baseline, stored without an alert, not an "edit" made of the settings change.
