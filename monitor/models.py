@@ -281,14 +281,22 @@ class NewVersion:
 
 
 @dataclass(frozen=True)
-class AlertDraft:
-    """An alert to store in the same transaction as what it reports."""
+class Rendered:
+    """What an alert says, in every form a target may read: one value from
+    ``render`` through the outbox (``schema.AlertRow.rendered``) to ``notify``."""
 
-    kind: str
     subject: str
     text: str
     markdown: str
     html: str
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """An alert to store in the same transaction as what it reports."""
+
+    kind: str
+    rendered: Rendered
     targets: tuple[str, ...]
 
 
@@ -323,10 +331,8 @@ class PendingAlert:
     id: int
     watch_url: str
     kind: str
-    subject: str
-    text: str
-    markdown: str
-    html: str
+    rendered: Rendered
+    """Empty for a digest, which is rendered when it is sent."""
     targets: tuple[str, ...]
     attempts: int
     version: int | None = None

@@ -28,6 +28,7 @@ from monitor.models import (
     Article,
     CheckOutcome,
     NewVersion,
+    Rendered,
     Watch,
     WatchOptions,
     WatchSpec,
@@ -69,10 +70,12 @@ def alert(
 ) -> AlertDraft:
     return AlertDraft(
         kind=kind,
-        subject=f"{kind}: Council votes on the budget",
-        text="The story changed.",
-        markdown="The story *changed*.",
-        html="<p>The story changed.</p>",
+        rendered=Rendered(
+            f"{kind}: Council votes on the budget",
+            "The story changed.",
+            "The story *changed*.",
+            "<p>The story changed.</p>",
+        ),
         targets=targets,
     )
 
@@ -963,12 +966,7 @@ def test_claim_alerts_takes_pending_alerts_oldest_first(
     assert [first.id, second.id] == two_alerts
     assert (first.watch_url, first.kind, first.attempts) == (URL, "first", 0)
     assert second.targets == ("mailto://a@x.example", "slack://T/B/C")
-    assert (second.subject, second.text, second.markdown, second.html) == (
-        "edit: Council votes on the budget",
-        "The story changed.",
-        "The story *changed*.",
-        "<p>The story changed.</p>",
-    )
+    assert second.rendered == alert().rendered
 
 
 def test_claimed_alerts_are_held_from_a_second_claim(
