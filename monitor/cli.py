@@ -609,7 +609,29 @@ def _changes_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KIND[,KIND]",
         help=f"only the changes with one of these kinds of edit (repeatable): {EDIT_KINDS}",
     )
+    p.add_argument(
+        "--limit",
+        type=_limit,
+        default=CHANGES_LIMIT,
+        metavar="N",
+        help=f"at most the N newest changes (default {CHANGES_LIMIT}; 0: every one)",
+    )
     _format_flags(p, "the changes")
+
+
+CHANGES_LIMIT = 100
+"""The changes `monitor changes` lists unless --limit says otherwise: a screenful or a
+few, read from the newest without loading the rest."""
+
+
+def _limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of changes (0 or more)")
+    return limit
 
 
 @command("changes", _changes_arguments)
@@ -619,19 +641,28 @@ def cmd_changes(args: argparse.Namespace) -> int:
     A change is a new version of a page (its first version is none): an edit, a revert,
     or only the page's own date moving. --silent keeps the edits the page did not
     declare; --field headline keeps those that rewrote the headline; --kind keeps those
-    with one of the kinds given.
+    with one of the kinds given. At most the 100 newest are listed (--limit N for N,
+    --limit 0 for all), read from the database newest first without loading the others;
+    when there are more, a line on stderr says so.
     Example: monitor changes --since 1d --field headline --silent --json
     """
     from monitor.history.values import Change, ChangeFilter
 
     kinds = tuple(dict.fromkeys(kind for group in args.kind or () for kind in group))
-    which = ChangeFilter(args.since, args.field, args.silent, kinds)
+    # One more than shown: whether there are more is then known without counting them.
+    limit = args.limit + 1 if args.limit else None
+    which = ChangeFilter(args.since, args.field, args.silent, kinds, limit)
     with _opened(args) as monitor:
         changes = monitor.changes(which)
     if not changes and args.format == "text":
         _echo("no changes" + (" in that time" if args.since else ""))
         return 0
-    _print_rows(changes, Change, args.format)
+    _print_rows(changes[: args.limit or None], Change, args.format)
+    if args.limit and len(changes) > args.limit:
+        _echo(
+            f"monitor: the {args.limit} newest changes; --limit N for more, --limit 0 for all",
+            file=sys.stderr,
+        )
     return 0
 
 
