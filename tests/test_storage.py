@@ -978,6 +978,30 @@ def test_claimed_alerts_are_held_from_a_second_claim(
     assert [a.id for a in second.claim_alerts("d2", T0 + HOLD, hold=HOLD)] == two_alerts
 
 
+def test_an_alert_in_the_outbox_columns_is_claimed_as_one_rendering(
+    storage: Storage, watch_id: int
+) -> None:
+    """An alert written column by column, as monitors before the one ``Rendered`` value
+    wrote their outbox, is claimed with its subject, text, Markdown and HTML."""
+    with storage.engine.begin() as connection:
+        connection.execute(
+            AlertRow.__table__.insert().values(
+                watch_id=watch_id,
+                created_at=T0,
+                kind="edit",
+                subject="s",
+                text="t",
+                markdown="m",
+                html="h",
+                targets=["x"],
+                state="pending",
+                attempts=0,
+            )
+        )
+    (claimed,) = storage.claim_alerts("d1", T0, hold=HOLD)
+    assert (claimed.rendered, claimed.targets) == (Rendered("s", "t", "m", "h"), ("x",))
+
+
 def test_claim_alerts_respects_the_limit(storage: Storage, two_alerts: list[int]) -> None:
     """At most ``limit`` alerts are claimed; the rest stay for the next claim."""
     assert [a.id for a in storage.claim_alerts("d1", T0, hold=HOLD, limit=1)] == two_alerts[:1]
