@@ -43,6 +43,18 @@ class Archive:
                 f"cannot read the history ({error}); check that the database is reachable"
             ) from error
 
+    def _streamed(self, query: Select[Any]) -> Generator[Row[Any]]:
+        """The rows of ``query`` as the database sends them, a batch at a time (PostgreSQL
+        through a server-side cursor), so that a reader that stops early never holds the
+        rest; closing the generator closes the connection."""
+        with self._reading() as connection:
+            streaming = connection.execution_options(stream_results=True, yield_per=200)
+            result = streaming.execute(query)
+            try:
+                yield from result
+            finally:
+                result.close()  # a reader that stopped early: the server's cursor too
+
     # -- search ------------------------------------------------------------------------
 
     def search(self, search: Search, since: datetime | None) -> list[Found]:
@@ -195,15 +207,3 @@ class Archive:
                 break
         rows.close()
         return changes
-
-    def _streamed(self, query: Select[Any]) -> Generator[Row[Any]]:
-        """The rows of ``query`` as the database sends them, a batch at a time (PostgreSQL
-        through a server-side cursor), so that a reader that stops early never holds the
-        rest; closing the generator closes the connection."""
-        with self._reading() as connection:
-            streaming = connection.execution_options(stream_results=True, yield_per=200)
-            result = streaming.execute(query)
-            try:
-                yield from result
-            finally:
-                result.close()  # a reader that stopped early: the server's cursor too

@@ -60,7 +60,7 @@ class ChangeFilter:
     kinds: tuple[str, ...] = ()
     """Only the changes with one of these kinds of edit."""
     limit: int | None = None
-    """At most this many (the newest); None: every one."""
+    """At most this many, the newest."""
 
 
 @dataclass(frozen=True)
