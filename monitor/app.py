@@ -691,6 +691,4 @@ class Monitor:
             url="https://example.org/",
             detail="This is a test alert from monitor: if you read it, this target works.",
         )
-        rendered = render_alert(ctx)
-        message = Message(rendered.subject, rendered.text, rendered.markdown, rendered.html)
-        return self.notifier.deliver(message, self.notifier.targets_for(()))
+        return self.notifier.deliver(Message(render_alert(ctx)), self.notifier.targets_for(()))

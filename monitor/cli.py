@@ -14,7 +14,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -32,22 +33,37 @@ if TYPE_CHECKING:
 # the commands that read the history load neither Apprise, the extractors nor Alembic.
 
 Handler = Callable[[argparse.Namespace], int]
+Arguments = Callable[[argparse.ArgumentParser], None]
 _COMMANDS: dict[str, Handler] = {}
+_ARGUMENTS: dict[str, Arguments] = {}
 
 
-def command(name: str) -> Callable[[Handler], Handler]:
+def command(name: str, arguments: Arguments | None = None) -> Callable[[Handler], Handler]:
+    """Register a command: its handler (whose docstring is its --help) and the function
+    declaring its arguments, written beside it."""
+
     def register(handler: Handler) -> Handler:
         _COMMANDS[name] = handler
+        if arguments is not None:
+            _ARGUMENTS[name] = arguments
         return handler
 
     return register
 
 
-def _monitor(args: argparse.Namespace, *, migrate: bool = False) -> Monitor:
+@contextmanager
+def _opened(
+    args: argparse.Namespace, *, migrate: bool = False, read_only: bool = False
+) -> Iterator[Monitor]:
+    """The ``Monitor`` of the config the command line names, closed when the block ends."""
     from monitor.app import Monitor
     from monitor.config import find_config, load_config
 
-    return Monitor(load_config(find_config(args.config)), migrate=migrate)
+    monitor = Monitor(load_config(find_config(args.config)), migrate=migrate, read_only=read_only)
+    try:
+        yield monitor
+    finally:
+        monitor.close()
 
 
 def _iso(at: datetime | None) -> str | None:
@@ -105,11 +121,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     # A watchdog kill (SIGABRT) then leaves every thread's stack in the journal.
     faulthandler.enable()
     path = find_config(args.config)
-    monitor = _monitor(args, migrate=True)
-    try:
+    with _opened(args, migrate=True) as monitor:
         Daemon(monitor, reload_config=lambda: load_config(path)).run()
-    finally:
-        monitor.close()
     return 0
 
 
@@ -124,16 +137,26 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from monitor.config import find_config, load_config
     from monitor.storage import Storage
 
-    storage = Storage(load_config(find_config(args.config)).storage_url)
-    try:
+    with closing(Storage(load_config(find_config(args.config)).storage_url)) as storage:
         upgraded = storage.migrate()
-    finally:
-        storage.close()
     _echo("database schema upgraded" if upgraded else "database schema already up to date")
     return 0
 
 
-@command("check")
+def _check_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--all", action="store_true", help="check every enabled watch")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a line on stderr as each check ends: count, rate, errors (default: when "
+        "stderr is a terminal); stdout's report is the same either way",
+    )
+    _json_flag(p, "a report per watch (url, outcome, version, alerts, error)")
+
+
+@command("check", _check_arguments)
 def cmd_check(args: argparse.Namespace) -> int:
     """Check the given watches (or --all) once now, deliver alerts, and exit.
 
@@ -145,15 +168,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     if not args.urls and not args.all:
         raise ConfigError("name the URLs to check, or pass --all")
     show_progress = sys.stderr.isatty() if args.progress is None else args.progress
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         run = monitor.check_run(
             None if args.all else args.urls,
             stop_signals=(signal.SIGINT, signal.SIGTERM),
             progress=_Progress() if show_progress else None,
         )
-    finally:
-        monitor.close()
     reports = run.reports
     if args.json:
         _print_json([asdict(report) for report in reports])
@@ -203,7 +223,20 @@ class _Progress:
         sys.stderr.flush()
 
 
-@command("add")
+def _add_arguments(p: argparse.ArgumentParser) -> None:
+    from monitor.models import OPTIONS
+
+    p.add_argument("url", metavar="URL")
+    for option in OPTIONS.values():
+        option.add_flag(p)
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="on a watched URL, put the settings not given back to their defaults",
+    )
+
+
+@command("add", _add_arguments)
 def cmd_add(args: argparse.Namespace) -> int:
     """Watch a URL, or change the settings of a watched one.
 
@@ -216,28 +249,17 @@ def cmd_add(args: argparse.Namespace) -> int:
     """
     from monitor.addresses import AddressPolicy
     from monitor.config import check_url
-    from monitor.models import option_problem
-    from monitor.schedule import validate_every
 
-    settings = _watch_settings(args)
     try:
         url = check_url(args.url)
-        if "every" in settings:
-            validate_every(settings["every"])
     except ValueError as error:
         raise ConfigError(str(error)) from error
-    for name, value in settings.items():
-        problem = option_problem(name, value)
-        if problem is not None:
-            raise ConfigError(f"--{name.replace('_', '-')}: {problem}")
-    monitor = _monitor(args)
-    try:
+    settings = _watch_settings(args)
+    with _opened(args) as monitor:
         refusal = AddressPolicy(monitor.config.daemon.allow_internal).url_refusal(url)
         if refusal is not None:
             raise ConfigError(refusal)
         watch, new = monitor.add_or_change(url, settings, reset=args.reset)
-    finally:
-        monitor.close()
     if new:
         _echo(f"watching {watch.url} every {watch.spec.every}")
     elif not settings and not args.reset:
@@ -250,38 +272,38 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _watch_settings(args: argparse.Namespace) -> dict[str, Any]:
-    """The watch settings given to `add`, by their names in ``WatchSpec`` and
-    ``WatchOptions`` (a flag not given is left out): an empty value clears."""
-    from monitor.models import WatchOptions
+    """The watch settings given to `add`, by name (a flag not given is left out; an empty
+    value clears), each checked as the config file checks it."""
+    from monitor.models import OPTIONS
 
     settings: dict[str, Any] = {}
-    for name in ("name", "every", "notify", *WatchOptions.__dataclass_fields__):
-        value = getattr(args, name)
-        if value is None:
+    for name, option in OPTIONS.items():
+        if getattr(args, name) is None:
             continue
-        if isinstance(value, list):
-            value = tuple(item for item in value if item)
-        elif name == "selector":
-            value = value or None
-        settings[name] = value
+        settings[name] = option.kind.from_flag(getattr(args, name))
+        problem = option.problem(settings[name])
+        if problem is not None:
+            raise ConfigError(f"{option.flag}: {problem}")
     return settings
 
 
-@command("remove")
+def _remove_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", metavar="URL")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
+
+
+@command("remove", _remove_arguments)
 def cmd_remove(args: argparse.Namespace) -> int:
     """Stop watching a URL and delete its history.
 
     On a terminal it asks first, saying how many versions go; otherwise (a script, cron)
     it needs --yes. Example: monitor remove https://example.org/news/story --yes
     """
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         watch = monitor.watch(args.url)
         if not args.yes:
             _confirm_removal(watch.url, watch.versions)
         monitor.remove(watch.url)
-    finally:
-        monitor.close()
     _echo(f"removed {watch.url} and its {_versions(watch.versions)}")
     return 0
 
@@ -305,22 +327,22 @@ def _confirm_removal(url: str, versions: int) -> None:
         raise ConfigError(f"not removed: {url} is still watched")
 
 
-@command("list")
+def _list_arguments(p: argparse.ArgumentParser) -> None:
+    _json_flag(p, "the watches, each with its settings")
+
+
+@command("list", _list_arguments)
 def cmd_list(args: argparse.Namespace) -> int:
     """List the watches: last check, last change, number of versions, current error.
 
     Example: monitor list --json
     """
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         watches = monitor.watches()
-    finally:
-        monitor.close()
     rows = [
         {
             "url": w.url,
-            "name": w.spec.name,
-            "every": w.spec.every,
+            **w.spec.settings(),
             "source": w.source,
             "state": w.state,
             "versions": w.versions,
@@ -359,7 +381,12 @@ def _list_entry(row: dict[str, Any]) -> str:
     )
 
 
-@command("history")
+def _history_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", metavar="URL")
+    _json_flag(p, "the versions, each edit as {kind, old, new, label}")
+
+
+@command("history", _history_arguments)
 def cmd_history(args: argparse.Namespace) -> int:
     """List a watch's versions: number, time, the kinds of edit and the size of each change.
 
@@ -367,11 +394,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     """
     from monitor.render import change_line
 
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         versions = monitor.history(args.url)
-    finally:
-        monitor.close()
     rows = []
     for version in versions:
         summary, edits = version.summary, version.edits or ()
@@ -415,7 +439,20 @@ def _version_json(version: StoredVersion) -> dict[str, Any]:
     }
 
 
-@command("show")
+def _show_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", metavar="URL")
+    p.add_argument(
+        "--version",
+        type=int,
+        default=None,
+        metavar="N",
+        help="version number (negative counts from the latest; default: latest)",
+    )
+    p.add_argument("--raw", action="store_true", help="print the HTML as fetched (not with --json)")
+    _json_flag(p, "the article and its dates (not with --raw)")
+
+
+@command("show", _show_arguments)
 def cmd_show(args: argparse.Namespace) -> int:
     """Print a version's article (default: the latest), or with --raw the HTML as fetched.
 
@@ -426,8 +463,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "--raw prints the page as fetched, which is no JSON; use --json without --raw "
             "for the article as JSON"
         )
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         if args.raw:
             raw = monitor.raw(args.url, args.version)
             if sys.stdout.isatty():  # the page as fetched, but not its escape sequences
@@ -436,8 +472,6 @@ def cmd_show(args: argparse.Namespace) -> int:
                 sys.stdout.buffer.write(raw)
             return 0
         version = monitor.show(args.url, args.version)
-    finally:
-        monitor.close()
     if args.json:
         _print_json(_version_json(version))
         return 0
@@ -472,7 +506,27 @@ def _diff_json(
     }
 
 
-@command("diff")
+def _diff_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", metavar="URL")
+    p.add_argument(
+        "old",
+        nargs="?",
+        type=int,
+        metavar="FROM",
+        help="the older version's number (with no numbers: the last two)",
+    )
+    p.add_argument(
+        "new",
+        nargs="?",
+        type=int,
+        metavar="TO",
+        help="the newer version's number (default: the latest)",
+    )
+    p.add_argument("--format", choices=["text", "markdown", "html"], default="text")
+    _json_flag(p, "the change: summary, edits and changed blocks (--format is then unused)")
+
+
+@command("diff", _diff_arguments)
 def cmd_diff(args: argparse.Namespace) -> int:
     """Show what changed between two versions (default: the last two).
 
@@ -481,11 +535,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from monitor.edits import classify
     from monitor.render import change_line, diff_html, diff_markdown, diff_text
 
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         old, new, diff = monitor.diff(args.url, args.old, args.new)
-    finally:
-        monitor.close()
     edits = classify(diff)
     if args.json:
         _print_json(_diff_json(old, new, diff, edits))
@@ -505,7 +556,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("search")
+def _search_arguments(p: argparse.ArgumentParser) -> None:
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("text", nargs="?", type=_phrase, metavar="TEXT", help="words to find")
+    which.add_argument("--regex", type=_regex, metavar="RE", help="a regular expression to find")
+    p.add_argument("--field", choices=FIELDS, help="only in the headline, the byline or the body")
+    _since_flag(p, "only the versions stored since then")
+    watches = p.add_mutually_exclusive_group()
+    watches.add_argument("--watch", metavar="URL", help="only this watch's versions")
+    watches.add_argument("--tag", metavar="TAG", help="only the watches notifying this tag")
+    _format_flags(p, "every version found, with its watch's first and gone versions")
+
+
+@command("search", _search_arguments)
 def cmd_search(args: argparse.Namespace) -> int:
     """Find every version where a text appears, in every watch, and when it came and went.
 
@@ -522,53 +585,12 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     query = Phrase(args.text) if args.regex is None else Pattern(args.regex)
     search = Search(query, args.field, args.since, args.watch, args.tag)
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         found = monitor.search(search)
-    finally:
-        monitor.close()
     if not found and args.format == "text":
         _echo("no version holds it" + (" in that time" if args.since else ""))
         return 0
     _print_rows(found, Found, args.format)
-    return 0
-
-
-def _search_arguments(p: argparse.ArgumentParser) -> None:
-    which = p.add_mutually_exclusive_group(required=True)
-    which.add_argument("text", nargs="?", type=_phrase, metavar="TEXT", help="words to find")
-    which.add_argument("--regex", type=_regex, metavar="RE", help="a regular expression to find")
-    p.add_argument("--field", choices=FIELDS, help="only in the headline, the byline or the body")
-    _since_flag(p, "only the versions stored since then")
-    watches = p.add_mutually_exclusive_group()
-    watches.add_argument("--watch", metavar="URL", help="only this watch's versions")
-    watches.add_argument("--tag", metavar="TAG", help="only the watches notifying this tag")
-    _format_flags(p, "every version found, with its watch's first and gone versions")
-
-
-@command("changes")
-def cmd_changes(args: argparse.Namespace) -> int:
-    """List every change of every watch, newest first, with its kinds of edit.
-
-    A change is a new version of a page (its first version is none): an edit, a revert,
-    or only the page's own date moving. --silent keeps the edits the page did not
-    declare; --field headline keeps those that rewrote the headline; --kind keeps those
-    with one of the kinds given.
-    Example: monitor changes --since 1d --field headline --silent --json
-    """
-    from monitor.history.values import Change, ChangeFilter
-
-    kinds = tuple(dict.fromkeys(kind for group in args.kind or () for kind in group))
-    which = ChangeFilter(args.since, args.field, args.silent, kinds)
-    monitor = _monitor(args)
-    try:
-        changes = monitor.changes(which)
-    finally:
-        monitor.close()
-    if not changes and args.format == "text":
-        _echo("no changes" + (" in that time" if args.since else ""))
-        return 0
-    _print_rows(changes, Change, args.format)
     return 0
 
 
@@ -587,7 +609,61 @@ def _changes_arguments(p: argparse.ArgumentParser) -> None:
         metavar="KIND[,KIND]",
         help=f"only the changes with one of these kinds of edit (repeatable): {EDIT_KINDS}",
     )
+    p.add_argument(
+        "--limit",
+        type=_limit,
+        default=CHANGES_LIMIT,
+        metavar="N",
+        help=f"at most the N newest changes (default {CHANGES_LIMIT}; 0: every one)",
+    )
     _format_flags(p, "the changes")
+
+
+CHANGES_LIMIT = 100
+"""The changes `monitor changes` lists unless --limit says otherwise: a screenful or a
+few, read from the newest without loading the rest."""
+
+
+def _limit(text: str) -> int:
+    try:
+        limit = int(text)
+    except ValueError:
+        limit = -1
+    if limit < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of changes (0 or more)")
+    return limit
+
+
+@command("changes", _changes_arguments)
+def cmd_changes(args: argparse.Namespace) -> int:
+    """List every change of every watch, newest first, with its kinds of edit.
+
+    A change is a new version of a page (its first version is none): an edit, a revert,
+    or only the page's own date moving. --silent keeps the edits the page did not
+    declare; --field headline keeps those that rewrote the headline; --kind keeps those
+    with one of the kinds given. At most the 100 newest are listed (--limit N for N,
+    --limit 0 for all), read from the database newest first without loading the others;
+    when there are more, a line on stderr says so.
+    Example: monitor changes --since 1d --field headline --silent --json
+    """
+    from monitor.history.values import Change, ChangeFilter
+
+    kinds = tuple(dict.fromkeys(kind for group in args.kind or () for kind in group))
+    # One more than shown: whether there are more is then known without counting them.
+    limit = args.limit + 1 if args.limit else None
+    which = ChangeFilter(args.since, args.field, args.silent, kinds, limit)
+    with _opened(args) as monitor:
+        changes = monitor.changes(which)
+    if not changes and args.format == "text":
+        _echo("no changes" + (" in that time" if args.since else ""))
+        return 0
+    _print_rows(changes[: args.limit or None], Change, args.format)
+    if args.limit and len(changes) > args.limit:
+        _echo(
+            f"monitor: the {args.limit} newest changes; --limit N for more, --limit 0 for all",
+            file=sys.stderr,
+        )
+    return 0
 
 
 FIELDS = ("headline", "byline", "body")
@@ -690,17 +766,18 @@ def _print_rows(rows: Sequence[Any], kind: type, form: str) -> None:
         _echo(line)
 
 
-@command("notify-test")
+def _notify_test_arguments(p: argparse.ArgumentParser) -> None:
+    _json_flag(p, "each target's result")
+
+
+@command("notify-test", _notify_test_arguments)
 def cmd_notify_test(args: argparse.Namespace) -> int:
     """Send a test alert to every configured target and report each one's result.
 
     Example: monitor --config monitor.toml notify-test
     """
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         deliveries = monitor.notify_test()
-    finally:
-        monitor.close()
     if args.json:
         _print_json([asdict(d) for d in deliveries])
     elif not deliveries:
@@ -713,7 +790,19 @@ def cmd_notify_test(args: argparse.Namespace) -> int:
     return 0 if deliveries and all(d.ok for d in deliveries) else 1
 
 
-@command("import")
+def _import_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "--format",
+        choices=["urlwatch", "changedetection", "urls"],
+        default=None,
+        help="the file's format (default: read from its content)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
+    _json_flag(p, "an outcome per job (where, url, action, notes)")
+
+
+@command("import", _import_arguments)
 def cmd_import(args: argparse.Namespace) -> int:
     """Add the watches of a urlwatch urls.yaml, a changedetection.io backup zip, or a list of URLs.
 
@@ -726,14 +815,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     """
     from monitor.errors import ImportFileError
 
-    monitor = _monitor(args)
     try:
-        run = monitor.import_file(args.file, format=args.format, dry_run=args.dry_run)
+        with _opened(args) as monitor:
+            run = monitor.import_file(args.file, format=args.format, dry_run=args.dry_run)
     except ImportFileError as error:
         _echo(f"monitor: error: {error}", file=sys.stderr)
         return 2
-    finally:
-        monitor.close()
     if args.json:
         _print_json(
             [
@@ -775,7 +862,12 @@ _IMPORT_VERBS = {
 }
 
 
-@command("verify")
+def _verify_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", nargs="?", metavar="URL", help="the watch (default: every watch)")
+    _json_flag(p, "each watch's versions re-hashed, chain head and first break")
+
+
+@command("verify", _verify_arguments)
 def cmd_verify(args: argparse.Namespace) -> int:
     """Re-hash the stored versions of a watch (every watch without URL) and name the first
     break in each one's hash chain.
@@ -784,11 +876,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     hash, which covers the version before it: a changed byte, field or deleted version
     shows. Exit status 1 on a break. Example: monitor verify https://example.org/news/story
     """
-    monitor = _monitor(args)
-    try:
+    with _opened(args) as monitor:
         reports = monitor.verify(args.url)
-    finally:
-        monitor.close()
     broken = [report for report in reports if report.verdict.broken is not None]
     if args.json:
         _print_json(
@@ -816,48 +905,6 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("url", nargs="?", metavar="URL", help="the watch (default: every watch)")
-    _json_flag(p, "each watch's versions re-hashed, chain head and first break")
-
-
-@command("export")
-def cmd_export(args: argparse.Namespace) -> int:
-    """Export the versions of a watch (or --all): WARC 1.1 or NewsEdits JSON lines.
-
-    --format warc writes a request and a response record per version (the exchange it was
-    read from, WARC-Date its fetch time); --format jsonl a line per version with its
-    sentences and the sentence operations and edits from the version before.
-    Example: monitor export https://example.org/news/story --format warc -o story.warc.gz
-    """
-    if (args.url is None) == (not args.all):
-        raise ConfigError("name the URL to export, or pass --all (not both)")
-    to_stdout = args.output in (None, "-")
-    if to_stdout and args.format == "warc" and sys.stdout.isatty():
-        raise ConfigError("WARC is gzipped binary, not for a terminal: give -o FILE, or redirect")
-    monitor = _monitor(args)
-    try:
-        if to_stdout:
-            written = monitor.export(args.url, args.format, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
-        else:
-            try:
-                with open(args.output, "wb") as out:
-                    written = monitor.export(args.url, args.format, out)
-            except OSError as error:
-                raise ConfigError(
-                    f"cannot write {args.output} ({error.strerror}); give -o a writable path"
-                ) from error
-            except MonitorError:
-                os.unlink(args.output)  # no half-written archive left to mistake for one
-                raise
-    finally:
-        monitor.close()
-    if not to_stdout:
-        _echo(f"wrote {_versions(written)} to {args.output} ({args.format})", file=sys.stderr)
-    return 0
-
-
 def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", nargs="?", metavar="URL", help="the watch to export")
     p.add_argument("--all", action="store_true", help="export every watch")
@@ -872,10 +919,53 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+@command("export", _export_arguments)
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export the versions of a watch (or --all): WARC 1.1 or NewsEdits JSON lines.
+
+    --format warc writes a request and a response record per version (the exchange it was
+    read from, WARC-Date its fetch time); --format jsonl a line per version with its
+    sentences and the sentence operations and edits from the version before.
+    Example: monitor export https://example.org/news/story --format warc -o story.warc.gz
+    """
+    if (args.url is None) == (not args.all):
+        raise ConfigError("name the URL to export, or pass --all (not both)")
+    to_stdout = args.output in (None, "-")
+    if to_stdout and args.format == "warc" and sys.stdout.isatty():
+        raise ConfigError("WARC is gzipped binary, not for a terminal: give -o FILE, or redirect")
+    with _opened(args) as monitor:
+        if to_stdout:
+            written = monitor.export(args.url, args.format, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
+        else:
+            try:
+                with open(args.output, "wb") as out:
+                    written = monitor.export(args.url, args.format, out)
+            except OSError as error:
+                raise ConfigError(
+                    f"cannot write {args.output} ({error.strerror}); give -o a writable path"
+                ) from error
+            except MonitorError:
+                os.unlink(args.output)  # no half-written archive left to mistake for one
+                raise
+    if not to_stdout:
+        _echo(f"wrote {_versions(written)} to {args.output} ({args.format})", file=sys.stderr)
+    return 0
+
+
 _CONFIG_HELP = "the TOML config file (default: $MONITOR_CONFIG, else built-in defaults)"
 
 
-@command("serve")
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default=None,
+        help="the address to listen on (default: [serve] listen, else 127.0.0.1:8080)",
+    )
+
+
+@command("serve", _serve_arguments)
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve Atom feeds of changes and Prometheus metrics over HTTP, read-only, until stopped.
 
@@ -885,18 +975,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     file, and is refused with exit status 2 without one. Never writes to the database.
     Example: monitor --config /etc/monitor/monitor.toml serve --listen 127.0.0.1:9100
     """
-    from monitor.app import Monitor
-    from monitor.config import find_config, load_config
     from monitor.errors import ServeError
 
-    monitor = Monitor(load_config(find_config(args.config)), read_only=True)
     try:
-        monitor.serve(args.listen)
+        with _opened(args, read_only=True) as monitor:
+            monitor.serve(args.listen)
     except ServeError as error:
         _echo(f"monitor: error: {error}", file=sys.stderr)
         return 2
-    finally:
-        monitor.close()
     return 0
 
 
@@ -936,16 +1022,6 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`\n")
 
 
-def _words(text: str) -> int:
-    """--min-change's value: a whole number; its range is checked with the config's."""
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of words (a whole number, 0 or more)"
-        ) from None
-
-
 def _json_flag(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--json", action="store_true", help=f"print {what} as JSON, for scripts")
 
@@ -979,130 +1055,10 @@ def build_parser() -> argparse.ArgumentParser:
         )
         return command
 
-    add("run")
-    add("migrate")
-    p = add("check")
-    p.add_argument("urls", nargs="*", metavar="URL")
-    p.add_argument("--all", action="store_true", help="check every enabled watch")
-    p.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="a line on stderr as each check ends: count, rate, errors (default: when "
-        "stderr is a terminal); stdout's report is the same either way",
-    )
-    _json_flag(p, "a report per watch (url, outcome, version, alerts, error)")
-    p = add("add")
-    p.add_argument("url", metavar="URL")
-    p.add_argument("--name", help="a label for alerts (default: the page's headline)")
-    p.add_argument("--every", help="interval ('15m') or cron expression (default 1h)")
-    p.add_argument(
-        "--notify",
-        action="append",
-        metavar="TAG",
-        help="a tag of the config's [notify] targets, or one of their URLs (repeatable)",
-    )
-    p.add_argument(
-        "--selector", help="CSS selector (or XPath starting with /) of the part to watch"
-    )
-    p.add_argument(
-        "--remove",
-        action="append",
-        metavar="SELECTOR",
-        help="CSS selector of elements to ignore (repeatable)",
-    )
-    p.add_argument(
-        "--ignore",
-        action="append",
-        metavar="REGEX",
-        help="ignore lines matching this regular expression (repeatable)",
-    )
-    p.add_argument(
-        "--additions-only",
-        action=argparse.BooleanOptionalAction,
-        help="alert only when text is added",
-    )
-    p.add_argument(
-        "--min-change",
-        type=_words,
-        metavar="WORDS",
-        help="alert only when at least this many words changed (0 or more; default 0)",
-    )
-    p.add_argument(
-        "--alert-on-timestamp",
-        action=argparse.BooleanOptionalAction,
-        help="also alert when only the page's own 'updated' date moved",
-    )
-    p.add_argument(
-        "--raw",
-        action=argparse.BooleanOptionalAction,
-        help="watch the whole visible text, not just the article",
-    )
-    p.add_argument(
-        "--reset",
-        action="store_true",
-        help="on a watched URL, put the settings not given back to their defaults",
-    )
-    p = add("remove")
-    p.add_argument("url", metavar="URL")
-    p.add_argument("--yes", action="store_true", help="delete without asking")
-    p = add("list")
-    _json_flag(p, "the watches")
-    p = add("history")
-    p.add_argument("url", metavar="URL")
-    _json_flag(p, "the versions, each edit as {kind, old, new, label}")
-    p = add("show")
-    p.add_argument("url", metavar="URL")
-    p.add_argument(
-        "--version",
-        type=int,
-        default=None,
-        metavar="N",
-        help="version number (negative counts from the latest; default: latest)",
-    )
-    p.add_argument("--raw", action="store_true", help="print the HTML as fetched (not with --json)")
-    _json_flag(p, "the article and its dates (not with --raw)")
-    p = add("diff")
-    p.add_argument("url", metavar="URL")
-    p.add_argument(
-        "old",
-        nargs="?",
-        type=int,
-        metavar="FROM",
-        help="the older version's number (with no numbers: the last two)",
-    )
-    p.add_argument(
-        "new",
-        nargs="?",
-        type=int,
-        metavar="TO",
-        help="the newer version's number (default: the latest)",
-    )
-    p.add_argument("--format", choices=["text", "markdown", "html"], default="text")
-    _json_flag(p, "the change: summary, edits and changed blocks (--format is then unused)")
-    _search_arguments(add("search"))
-    _changes_arguments(add("changes"))
-    p = add("notify-test")
-    _json_flag(p, "each target's result")
-    p = add("import")
-    p.add_argument("file", metavar="FILE")
-    p.add_argument(
-        "--format",
-        choices=["urlwatch", "changedetection", "urls"],
-        default=None,
-        help="the file's format (default: read from its content)",
-    )
-    p.add_argument("--dry-run", action="store_true", help="say what would change; write nothing")
-    _json_flag(p, "an outcome per job (where, url, action, notes)")
-    _verify_arguments(add("verify"))
-    _export_arguments(add("export"))
-    p = add("serve")
-    p.add_argument(
-        "--listen",
-        metavar="HOST:PORT",
-        default=None,
-        help="the address to listen on (default: [serve] listen, else 127.0.0.1:8080)",
-    )
+    for name in _COMMANDS:
+        command = add(name)
+        if name in _ARGUMENTS:
+            _ARGUMENTS[name](command)
     return parser
 
 

@@ -11,15 +11,15 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from monitor.addresses import ALLOW_KEY, AddressPolicy, IPNetwork, parse_allowed
 from monitor.errors import ConfigError
-from monitor.models import WatchOptions, WatchSpec, option_problem
-from monitor.schedule import parse_duration, validate_every
+from monitor.models import OPTIONS, WatchSpec
+from monitor.schedule import parse_duration
 
 CONFIG_ENV = "MONITOR_CONFIG"
 
@@ -47,15 +47,10 @@ _TABLES = {
     },
     "storage": {"url"},
     "notify": {"urls", "config"},
-    "defaults": {"every", "notify", *WatchOptions.__dataclass_fields__},
+    "defaults": {name for name, option in OPTIONS.items() if option.in_defaults},
     "serve": {"listen", "token", "user", "password"},
 }
-_WATCH_KEYS = {"url", "name", "every", "notify", *WatchOptions.__dataclass_fields__}
-_KIND_WORDS = {
-    str: 'a string in quotes, e.g. "main article"',
-    bool: "true or false",
-    int: "a whole number, e.g. 3",
-}
+_WATCH_KEYS = {"url", *OPTIONS}
 
 
 @dataclass(frozen=True)
@@ -351,42 +346,14 @@ def _watch_fields(
             url = check_url(entry["url"].strip())
         except ValueError as error:
             raise fail("url", str(error)) from error
-    every = entry.get("every", base.every)
-    if not isinstance(every, str):
-        raise fail("every", 'must be a string such as "15m" or a cron expression "*/15 * * * *"')
-    try:
-        validate_every(every)
-    except ValueError as error:
-        raise fail("every", str(error)) from error
-    options = base.options
     values: dict[str, Any] = {}
-    for key, kind in (
-        ("selector", str),
-        ("additions_only", bool),
-        ("min_change", int),
-        ("alert_on_timestamp", bool),
-        ("raw", bool),
-    ):
+    for key, option in OPTIONS.items():
         if key in entry:
-            if not isinstance(entry[key], kind) or (kind is int and isinstance(entry[key], bool)):
-                raise fail(key, f"must be {_KIND_WORDS[kind]}")
-            values[key] = entry[key]
-    for key in ("remove", "ignore"):
-        if key in entry:
-            values[key] = tuple(_string_list(entry[key], lambda m, k=key: fail(k, m)))
-    for key, value in values.items():
-        problem = option_problem(key, value)
-        if problem is not None:
-            raise fail(key, problem)
-    if values:
-        options = WatchOptions(**{**options.__dict__, **values})
-    notify = base.notify
-    if "notify" in entry:
-        notify = tuple(_string_list(entry["notify"], lambda m: fail("notify", m)))
-    name = entry.get("name", "")
-    if not isinstance(name, str):
-        raise fail("name", "must be a string")
-    return WatchSpec(url=url, name=name, every=every, notify=notify, options=options)
+            try:
+                values[key] = option.from_config(entry[key])
+            except ValueError as error:
+                raise fail(key, str(error)) from error
+    return replace(base.with_settings(values), url=url)
 
 
 def _targets(urls: Any, loc: _Locator) -> tuple[Target, ...]:
@@ -507,14 +474,6 @@ def _string(table: dict[str, Any], key: str, loc: _Locator, name: str) -> str | 
     if value is not None and not isinstance(value, str):
         raise loc.error("must be a string", name, key)
     return value
-
-
-def _string_list(value: Any, fail: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise fail("must be a string or a list of strings")
-    return list(value)
 
 
 def _decode_error_line(error: tomllib.TOMLDecodeError) -> int | None:

@@ -8,6 +8,19 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from monitor.options import (
+    Count,
+    Option,
+    Switch,
+    Text,
+    Texts,
+    declared,
+    dump,
+    option,
+    patterns_problem,
+    schedule_problem,
+)
+
 if TYPE_CHECKING:  # diff and edits read Article from here
     from monitor.diff import Summary
     from monitor.edits import Edit
@@ -20,65 +33,82 @@ Headers = tuple[tuple[str, str], ...]
 
 @dataclass(frozen=True)
 class WatchOptions:
-    """Per-watch controls for what counts as the watched content and as a change."""
+    """Per-watch controls for what counts as the watched content and as a change (each a
+    setting declared once: see ``monitor.options``)."""
 
-    selector: str | None = None
-    """CSS selector (or XPath when it starts with '/') of the part of the page to watch."""
-    remove: tuple[str, ...] = ()
-    """CSS selectors of elements to drop before extraction."""
-    ignore: tuple[str, ...] = ()
-    """Regular expressions; a line matching one of them is ignored."""
-    additions_only: bool = False
-    """Alert only when text was added, not when it was only removed."""
-    min_change: int = 0
-    """Alert only when at least this many words were added or removed."""
-    alert_on_timestamp: bool = False
-    """Also alert when only the page's own 'updated' timestamp moved."""
-    raw: bool = False
-    """Watch the page's whole visible text instead of extracting an article."""
-
-
-def option_problem(name: str, value: Any) -> str | None:
-    """What is wrong with ``value`` for the watch option ``name`` beyond its type (None:
-    nothing); the config file and ``monitor add`` both ask here, so each option's allowed
-    values are stated once."""
-    if name == "min_change" and value < 0:
-        return f"{value} is out of range: a number of words, 0 or more"
-    if name == "ignore":
-        import re
-
-        for pattern in value:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                return (
-                    f"{pattern!r} is not a valid regular expression ({error}); write patterns "
-                    "in single quotes so backslashes stay as they are"
-                )
-    return None
+    selector: str | None = option(
+        None,
+        Text(empty_is_none=True),
+        "CSS selector (or XPath starting with /) of the part to watch",
+    )
+    remove: tuple[str, ...] = option(
+        (), Texts(), "CSS selector of elements to ignore (repeatable)", metavar="SELECTOR"
+    )
+    ignore: tuple[str, ...] = option(
+        (),
+        Texts(),
+        "ignore lines matching this regular expression (repeatable)",
+        metavar="REGEX",
+        check=patterns_problem,
+        bad_example=("(unclosed",),
+    )
+    additions_only: bool = option(False, Switch(), "alert only when text is added")
+    min_change: int = option(
+        0,
+        Count("words"),
+        "alert only when at least this many words changed (0 or more; default 0)",
+        metavar="WORDS",
+    )
+    alert_on_timestamp: bool = option(
+        False, Switch(), "also alert when only the page's own 'updated' date moved"
+    )
+    raw: bool = option(False, Switch(), "watch the whole visible text, not just the article")
 
 
 @dataclass(frozen=True)
 class WatchSpec:
-    """A watch as declared in the config file or on the command line."""
+    """A watch as declared in the config file or on the command line: its URL, and its
+    settings (declared once each: see ``monitor.options``)."""
 
     url: str
-    name: str = ""
-    every: str = "1h"
-    """An interval ('15m', '2h', '1d') or a five-field cron expression."""
-    notify: tuple[str, ...] = ()
-    """Apprise URLs, or tags selecting among the configured targets; empty means all."""
+    name: str = option(
+        "", Text(), "a label for alerts (default: the page's headline)", in_defaults=False
+    )
+    every: str = option(
+        "1h",
+        Text('a string such as "15m" or a cron expression "*/15 * * * *"'),
+        "interval ('15m') or cron expression (default 1h)",
+        check=schedule_problem,
+        example="15m",
+        bad_example="1s",
+    )
+    notify: tuple[str, ...] = option(
+        (),
+        Texts(),
+        "a tag of the config's [notify] targets, or one of their URLs (repeatable)",
+        metavar="TAG",
+    )
     options: WatchOptions = field(default_factory=WatchOptions)
 
     def with_settings(self, settings: Mapping[str, Any]) -> WatchSpec:
-        """This spec with the settings named in ``settings`` changed (``name``, ``every``,
-        ``notify`` or any field of ``WatchOptions``), the others as they were."""
-        own = {k: v for k, v in settings.items() if k in ("name", "every", "notify")}
-        options = {k: v for k, v in settings.items() if k in WatchOptions.__dataclass_fields__}
-        unknown = set(settings) - set(own) - set(options)
+        """This spec with the settings named in ``settings`` changed (any of ``OPTIONS``),
+        the others as they were."""
+        unknown = set(settings) - set(OPTIONS)
         if unknown:
             raise ValueError(f"not a watch setting: {', '.join(sorted(unknown))}")
+        own = {k: v for k, v in settings.items() if k in _SPEC_OWN}
+        options = {k: v for k, v in settings.items() if k not in _SPEC_OWN}
         return replace(self, **own, options=replace(self.options, **options))
+
+    def settings(self) -> dict[str, Any]:
+        """Every setting as JSON data, by name (``OPTIONS``' order)."""
+        return {**dump(self), **dump(self.options)}
+
+
+OPTIONS: Mapping[str, Option] = {o.name: o for o in (*declared(WatchSpec), *declared(WatchOptions))}
+"""Every setting of a watch, by name: ``WatchSpec``'s own (stored in columns of their
+own), then ``WatchOptions`` (stored together)."""
+_SPEC_OWN = frozenset(o.name for o in declared(WatchSpec))
 
 
 @dataclass(frozen=True)
@@ -251,14 +281,22 @@ class NewVersion:
 
 
 @dataclass(frozen=True)
-class AlertDraft:
-    """An alert to store in the same transaction as what it reports."""
+class Rendered:
+    """What an alert says, in every form a target may read: one value from
+    ``render`` through the outbox (``schema.AlertRow.rendered``) to ``notify``."""
 
-    kind: str
     subject: str
     text: str
     markdown: str
     html: str
+
+
+@dataclass(frozen=True)
+class AlertDraft:
+    """An alert to store in the same transaction as what it reports."""
+
+    kind: str
+    rendered: Rendered
     targets: tuple[str, ...]
 
 
@@ -293,10 +331,8 @@ class PendingAlert:
     id: int
     watch_url: str
     kind: str
-    subject: str
-    text: str
-    markdown: str
-    html: str
+    rendered: Rendered
+    """Empty for a digest, which is rendered when it is sent."""
     targets: tuple[str, ...]
     attempts: int
     version: int | None = None

@@ -20,6 +20,7 @@ from apprise.plugins.discord import NotifyDiscord
 
 from monitor.config import TARGET_REF, Target, target_key
 from monitor.errors import NotifyError
+from monitor.models import Rendered
 from monitor.render import cut, more_hint
 
 log = logging.getLogger(__name__)
@@ -27,10 +28,9 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Message:
-    subject: str
-    text: str
-    markdown: str
-    html: str
+    """An alert to deliver: what it says, and what its 'see the rest' hint points at."""
+
+    rendered: Rendered
     url: str = ""
     """The watched URL, for the 'see the rest' hint when a body must be cut."""
     versions: tuple[int, int] | None = None
@@ -161,19 +161,20 @@ class Notifier:
             return Delivery(key, key, False, "this target is no longer configured")
         plugin = endpoint.plugin
         fmt = _format_of(plugin)
+        said = message.rendered
         body, body_format = {
-            "html": (message.html, apprise.NotifyFormat.HTML),
-            "markdown": (message.markdown, apprise.NotifyFormat.MARKDOWN),
-        }.get(fmt, (message.text, apprise.NotifyFormat.TEXT))
+            "html": (said.html, apprise.NotifyFormat.HTML),
+            "markdown": (said.markdown, apprise.NotifyFormat.MARKDOWN),
+        }.get(fmt, (said.text, apprise.NotifyFormat.TEXT))
         limit = int(getattr(plugin, "body_maxlen", 0) or 0)
         title_room = int(getattr(plugin, "title_maxlen", 250) or 0)
         # A target without a title field gets "subject\r\n" in front of the body.
-        blend = len(_as_sent(plugin, message.subject)) + 3 if title_room <= 0 else 0
+        blend = len(_as_sent(plugin, said.subject)) + 3 if title_room <= 0 else 0
         if limit and len(body) + blend > limit:
             # A cut HTML body would be broken markup: cut the text instead.
-            body = _fit(plugin, message.text, limit - blend, message.hint)
+            body = _fit(plugin, said.text, limit - blend, message.hint)
             body_format = apprise.NotifyFormat.TEXT
-        title = message.subject[:title_room] if title_room > 0 else message.subject
+        title = said.subject[:title_room] if title_room > 0 else said.subject
         with apprise.LogCapture(level=logging.WARNING) as captured:
             try:
                 ok = bool(plugin.notify(body=body, title=title, body_format=body_format))

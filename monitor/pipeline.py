@@ -104,15 +104,7 @@ NO_TARGET = (
 
 
 def alert_draft(ctx: AlertContext, targets: tuple[str, ...], budget: int) -> AlertDraft:
-    rendered = render_alert(ctx, budget)
-    return AlertDraft(
-        kind=ctx.kind,
-        subject=rendered.subject,
-        text=rendered.text,
-        markdown=rendered.markdown,
-        html=rendered.html,
-        targets=targets,
-    )
+    return AlertDraft(kind=ctx.kind, rendered=render_alert(ctx, budget), targets=targets)
 
 
 def _rebaselining(watch: Watch) -> bool:
@@ -526,15 +518,13 @@ class Pipeline:
                 retry_at=None,
             )
             return []
-        message = Message(alert.subject, alert.text, alert.markdown, alert.html, alert.watch_url)
+        message = Message(alert.rendered, alert.watch_url)
         if alert.kind == DIGEST:
             # Written empty, gathering alerts for an hour: what it says is known now.
             folded = await asyncio.to_thread(self.storage.folded, alert.id)
             label = alert.watch_name or alert.watch_url
             rendered = render_digest(label, alert.watch_url, folded, self.settings.max_alert_chars)
-            message = Message(
-                rendered.subject, rendered.text, rendered.markdown, rendered.html, alert.watch_url
-            )
+            message = Message(rendered, alert.watch_url)
         deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
         failed = [d.target for d in deliveries if not d.ok]
         errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)

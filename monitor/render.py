@@ -14,6 +14,7 @@ from datetime import datetime
 
 from monitor.diff import ArticleDiff, Block, Segment, Summary
 from monitor.edits import Edit, classify, describe
+from monitor.models import Rendered
 
 INS_STYLE = "background:#d7f5dd;color:#0b3d17;text-decoration:none"
 DEL_STYLE = "background:#fde2e1;color:#7d0a0a;text-decoration:line-through"
@@ -53,14 +54,6 @@ class AlertContext:
     detail: str = ""
     edits: tuple[Edit, ...] | None = None
     """The kinds of edit, most newsworthy first; None: classify ``diff``."""
-
-
-@dataclass(frozen=True)
-class Rendered:
-    subject: str
-    text: str
-    markdown: str
-    html: str
 
 
 def _when(at: datetime | None) -> str:

@@ -33,7 +33,9 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, composite, mapped_column
+
+from monitor.models import Rendered
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -195,6 +197,8 @@ class AlertRow(Base):
     text: Mapped[str] = mapped_column(Text)
     markdown: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+    rendered: Mapped[Rendered] = composite("subject", "text", "markdown", "html")
+    """The four columns as one value: how an alert goes into the outbox and comes out."""
     targets: Mapped[list[str]] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(10), default="pending")
     """'pending' until every target took it ('sent') or attempts ran out ('failed')."""

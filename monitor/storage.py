@@ -67,11 +67,13 @@ from monitor.models import (
     Evidence,
     NewVersion,
     PendingAlert,
+    Rendered,
     StoredVersion,
     Watch,
     WatchOptions,
     WatchSpec,
 )
+from monitor.options import declared, dump, load
 from monitor.retention import ALERT_WINDOW, Retention, alerts_allowed, versions_to_drop
 from monitor.schema import AlertRow, CheckRow, ForgottenRow, RawPageRow, VersionRow, WatchRow
 
@@ -147,14 +149,6 @@ def _masked(text: str, url: str | None = None) -> str:
     return shown if url is None else text.replace(str(parsed.password), "***")
 
 
-def _options_from_json(data: dict[str, Any]) -> WatchOptions:
-    known = {k: v for k, v in data.items() if k in WatchOptions.__dataclass_fields__}
-    for key in ("remove", "ignore"):
-        if key in known:
-            known[key] = tuple(known[key])
-    return WatchOptions(**known)
-
-
 def _watch(row: WatchRow | Row[Any], versions: int = 0, undelivered: int = 0) -> Watch:
     """A watch row (an ORM object, or a plain row of the table's columns) as a value."""
     return Watch(
@@ -177,13 +171,10 @@ def _watch(row: WatchRow | Row[Any], versions: int = 0, undelivered: int = 0) ->
 
 
 def _spec_of(row: WatchRow | Row[Any]) -> WatchSpec:
-    return WatchSpec(
-        url=row.url,
-        name=row.name,
-        every=row.every,
-        notify=tuple(row.notify or ()),
-        options=_options_from_json(row.options or {}),
-    )
+    """A watch's settings as stored: ``WatchSpec``'s own each in its column, the options
+    together in one JSON column (see ``monitor.options``)."""
+    columns = {option.name: getattr(row, option.name) for option in declared(WatchSpec)}
+    return load(WatchSpec, columns, url=row.url, options=load(WatchOptions, row.options or {}))
 
 
 def _article_of(row: VersionRow) -> Article:
@@ -746,10 +737,7 @@ class Storage:
                     id=alert.id,
                     watch_url=url,
                     kind=alert.kind,
-                    subject=alert.subject,
-                    text=alert.text,
-                    markdown=alert.markdown,
-                    html=alert.html,
+                    rendered=alert.rendered,
                     targets=tuple(alert.targets or ()),
                     attempts=alert.attempts,
                     version=alert.version_number,
@@ -940,10 +928,10 @@ REBASELINE: dict[str, Any] = {"rebaseline": True}
 def _apply_spec(row: WatchRow, spec: WatchSpec) -> None:
     if row.every != spec.every and row.last_check_at is not None:
         row.next_check_at = row.last_check_at  # re-plan at the next tick with the new interval
-    row.name = spec.name
-    row.every = spec.every
+    for name, value in dump(spec).items():
+        setattr(row, name, value)
     row.notify = [target_ref(selector) for selector in spec.notify]  # no secret stored
-    options = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec.options).items()}
+    options = dump(spec.options)
     if row.id is not None and row.options is not None and row.options != options:
         # What is watched changed (a selector, an ignore rule): the next reading is the new
         # baseline, stored without an alert, not an "edit" made of the settings change.
@@ -1149,10 +1137,7 @@ def _open_digest(session: Session, watch_id: int, at: datetime, alert: AlertDraf
             watch_id=watch_id,
             created_at=at,
             kind=DIGEST,
-            subject="",
-            text="",
-            markdown="",
-            html="",
+            rendered=Rendered("", "", "", ""),  # said when it is sent
             targets=list(alert.targets),
             state="pending",
             attempts=0,
@@ -1171,10 +1156,7 @@ def _alert_row(watch_id: int, number: int | None, at: datetime, alert: AlertDraf
         version_number=number,
         created_at=at,
         kind=alert.kind,
-        subject=alert.subject,
-        text=alert.text,
-        markdown=alert.markdown,
-        html=alert.html,
+        rendered=alert.rendered,
         targets=list(alert.targets),
         state="pending",
         attempts=0,

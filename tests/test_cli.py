@@ -32,6 +32,7 @@ from monitor.models import (
     Article,
     CheckOutcome,
     NewVersion,
+    Rendered,
     WatchOptions,
     WatchSpec,
 )
@@ -795,7 +796,7 @@ def watching(db_url: str, tmp_path: Path, numbers: range, *, alerting: bool = Tr
     storage = Storage(db_url)
     storage.migrate()
     now = datetime.now(UTC)
-    alert = AlertDraft("edit", "edited", "text", "md", "<p>html</p>", ("target:0",))
+    alert = AlertDraft("edit", Rendered("edited", "text", "md", "<p>html</p>"), ("target:0",))
     for n in numbers:
         watch = storage.add_watch(WatchSpec(url=f"https://example.org/{n}"), now)
         version = NewVersion(Article(title="Story", paragraphs=("Text.",)), b"<p>x</p>", "first")

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from monitor.app import Monitor
-from monitor.cli import EDIT_KINDS, FIELDS, main
+from monitor.cli import CHANGES_LIMIT, EDIT_KINDS, FIELDS, build_parser, main
 from monitor.config import Config
 from monitor.diff import diff_articles
 from monitor.edits import KINDS, classify
@@ -254,6 +254,14 @@ def test_changes_filters(monitor: Monitor) -> None:
     assert [v for _, v, _ in listed(monitor, kinds=("headline", "byline"))] == [3]
 
 
+def test_changes_stop_at_the_limit_counting_only_the_changes_listed(monitor: Monitor) -> None:
+    """A limit keeps the newest changes that pass the filters, however many rows it read
+    past to find them."""
+    assert [v for _, v, _ in listed(monitor, limit=2)] == [4, 3]
+    assert [v for _, v, _ in listed(monitor, limit=1, kinds=("headline",))] == [3]
+    assert [v for _, v, _ in listed(monitor, limit=5, silent=True)] == [4, 2]
+
+
 def test_changes_stored_before_monitor_kept_their_kinds_are_worked_out(storage: Storage) -> None:
     """A version stored without its kinds of edit (before revision 0002) gets them on
     reading, from the version before."""
@@ -404,6 +412,22 @@ def test_changes_prints_text_json_jsonl_and_csv(
     assert table.count("\n") == 2 and "Mayor quits" in table.splitlines()[1]
 
 
+def test_changes_lists_the_newest_up_to_the_limit_and_says_there_are_more(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--limit N lists the N newest changes and says on stderr that there are more;
+    --limit 0 lists every one; the default is 100."""
+    assert main(["--config", str(config), "changes", "--json", "--limit", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert [r["version"] for r in json.loads(out)] == [4, 3]
+    assert err == "monitor: the 2 newest changes; --limit N for more, --limit 0 for all\n"
+    assert main(["--config", str(config), "changes", "--json", "--limit", "3"]) == 0
+    assert capsys.readouterr().err == ""
+    every = json.loads(run(config, capsys, "changes", "--json", "--limit", "0"))
+    assert [r["version"] for r in every] == [4, 3, 2]
+    assert build_parser().parse_args(["changes"]).limit == CHANGES_LIMIT == 100
+
+
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -416,6 +440,8 @@ def test_changes_prints_text_json_jsonl_and_csv(
         (["changes", "--kind", "headline,typo"], "typo is not a kind of edit"),
         (["changes", "--since", "1y"], "is not a date"),
         (["changes", "--json", "--csv"], "not allowed with argument"),
+        (["changes", "--limit", "-1"], "'-1' is not a number of changes (0 or more)"),
+        (["changes", "--limit", "all"], "'all' is not a number of changes (0 or more)"),
     ],
     ids=lambda value: value if isinstance(value, str) else " ".join(value),
 )

@@ -38,8 +38,7 @@ def an_alert(old: tuple[str, ...], new: tuple[str, ...]) -> Message:
         diff=diff_articles(Article(title="T", paragraphs=old), Article(title="T", paragraphs=new)),
         declared=False,
     )
-    rendered = render_alert(ctx)
-    return Message(rendered.subject, rendered.text, rendered.markdown, rendered.html, URL)
+    return Message(render_alert(ctx), URL)
 
 
 EDIT = an_alert(
@@ -92,7 +91,7 @@ def test_email_gets_the_html_rendering_with_a_text_alternative(smtp_server: SMTP
     [delivery] = notifier.deliver(EDIT, notifier.targets_for(()))
     assert delivery.ok, delivery.error
     [mail] = smtp_server.wait_for(1)
-    assert mail["Subject"] == EDIT.subject
+    assert mail["Subject"] == EDIT.rendered.subject
     assert mail.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in mail.iter_parts()] == ["text/plain", "text/html"]
     html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
@@ -120,7 +119,7 @@ def test_slack_gets_the_markdown_rendering(slack_receiver: SlackReceiver) -> Non
     assert delivery.ok, delivery.error
     [payload] = slack_receiver.wait_for_payloads(1)
     [attachment] = payload["attachments"]
-    assert attachment["title"] == EDIT.subject
+    assert attachment["title"] == EDIT.rendered.subject
     assert f"<{URL}>" in attachment["text"]
     assert "> ✏️ The minister spoke on ~Monday~" in attachment["text"]
     assert "Tuesday" in attachment["text"]
@@ -189,9 +188,9 @@ def test_a_json_webhook_gets_the_rendering_of_its_declared_format(
     declared = NotifyJSON.notify_format
     default = NotifyFormat(declared[0] if isinstance(declared, (tuple, list)) else declared)
     expected = {
-        NotifyFormat.TEXT: EDIT.text,
-        NotifyFormat.MARKDOWN: EDIT.markdown,
-        NotifyFormat.HTML: EDIT.html,
+        NotifyFormat.TEXT: EDIT.rendered.text,
+        NotifyFormat.MARKDOWN: EDIT.rendered.markdown,
+        NotifyFormat.HTML: EDIT.rendered.html,
     }[default]
     notifier = Notifier([Target(json_url(webhook_receiver))])
     [delivery] = notifier.deliver(EDIT, notifier.targets_for(()))
@@ -199,7 +198,7 @@ def test_a_json_webhook_gets_the_rendering_of_its_declared_format(
     [post] = webhook_receiver.wait_for(1)
     assert post.path == "/alerts"
     # Apprise trims the body's trailing newline, nothing else.
-    assert post.payload["title"] == EDIT.subject
+    assert post.payload["title"] == EDIT.rendered.subject
     assert post.payload["message"] == expected.strip()
 
 
@@ -217,9 +216,9 @@ def test_a_body_over_the_limit_is_cut_ending_with_the_monitor_diff_hint(
     [post] = webhook_receiver.wait_for(1)
     text = post.payload["text"]
     # Misskey has no title field: Apprise puts the subject in front of the body.
-    assert text.startswith(LONG.subject)
-    assert LONG.text[:100] in text
-    assert len(text) < len(LONG.text)
+    assert text.startswith(LONG.rendered.subject)
+    assert LONG.rendered.text[:100] in text
+    assert len(text) < len(LONG.rendered.text)
     hint = HINT.search(text)
     assert hint is not None and hint[1] == URL, text[-120:]
 
@@ -409,7 +408,7 @@ def test_an_apprise_config_file_adds_its_urls_with_their_tags(
     [delivery] = notifier.deliver(EDIT, (desk,))
     assert delivery.ok, delivery.error
     [mail] = smtp_server.wait_for(1)
-    assert mail["Subject"] == EDIT.subject
+    assert mail["Subject"] == EDIT.rendered.subject
     assert webhook_receiver.posts == []
 
 

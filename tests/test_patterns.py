@@ -46,7 +46,7 @@ AUDIT: dict[str, str] = {
     "monitor.cli._CONTROLS 02cd975e": CLASS,
     "monitor.config._Locator() 20275b03": NOT_PAGE,
     "monitor.config._Locator() 47ba6692": NOT_PAGE,
-    "monitor.models.option_problem() 1fd38d5c": "compiles a user's pattern to check it",
+    "monitor.options.patterns_problem() 1fd38d5c": "compiles a user's pattern to check it",
     "monitor.cli._regex() 982d9e3e": "compiles a user's `search --regex` pattern to check it",
     "monitor.history.match._SEPARATORS 22738b9c": CLASS,
     "monitor.history.match._RELATIVE 63ac2d3c": NOT_PAGE + " (`--since 12h`), fullmatch",

@@ -26,7 +26,7 @@ from servers import PageServer, SMTPServer, WebhookReceiver
 
 from monitor.cli import main
 from monitor.config import Target
-from monitor.models import AlertDraft, CheckOutcome, Watch, WatchSpec
+from monitor.models import AlertDraft, CheckOutcome, Rendered, Watch, WatchSpec
 from monitor.notify import Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
 from monitor.retention import Retention
@@ -544,9 +544,8 @@ def outbox(storage: Storage, notifier: Notifier, clock: Callable[[], datetime], 
     """``n`` watches with an edit alert each, waiting for delivery to every target."""
     for i in range(n):
         watch = storage.add_watch(WatchSpec(f"https://news.example/{i}"), clock())
-        draft = AlertDraft(
-            "edit", f"edit {i}", "text", "md", "<p>html</p>", notifier.targets_for(())
-        )
+        said = Rendered(f"edit {i}", "text", "md", "<p>html</p>")
+        draft = AlertDraft("edit", said, notifier.targets_for(()))
         later = clock() + timedelta(days=1)
         storage.save_check(watch.id, "t", CheckOutcome(clock(), "edit", later, alerts=(draft,)))
 

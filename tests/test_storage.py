@@ -28,6 +28,7 @@ from monitor.models import (
     Article,
     CheckOutcome,
     NewVersion,
+    Rendered,
     Watch,
     WatchOptions,
     WatchSpec,
@@ -69,10 +70,12 @@ def alert(
 ) -> AlertDraft:
     return AlertDraft(
         kind=kind,
-        subject=f"{kind}: Council votes on the budget",
-        text="The story changed.",
-        markdown="The story *changed*.",
-        html="<p>The story changed.</p>",
+        rendered=Rendered(
+            f"{kind}: Council votes on the budget",
+            "The story changed.",
+            "The story *changed*.",
+            "<p>The story changed.</p>",
+        ),
         targets=targets,
     )
 
@@ -963,12 +966,7 @@ def test_claim_alerts_takes_pending_alerts_oldest_first(
     assert [first.id, second.id] == two_alerts
     assert (first.watch_url, first.kind, first.attempts) == (URL, "first", 0)
     assert second.targets == ("mailto://a@x.example", "slack://T/B/C")
-    assert (second.subject, second.text, second.markdown, second.html) == (
-        "edit: Council votes on the budget",
-        "The story changed.",
-        "The story *changed*.",
-        "<p>The story changed.</p>",
-    )
+    assert second.rendered == alert().rendered
 
 
 def test_claimed_alerts_are_held_from_a_second_claim(
@@ -978,6 +976,30 @@ def test_claimed_alerts_are_held_from_a_second_claim(
     assert len(storage.claim_alerts("d1", T0, hold=HOLD)) == 2
     assert second.claim_alerts("d2", T0 + HOLD - timedelta(seconds=1), hold=HOLD) == []
     assert [a.id for a in second.claim_alerts("d2", T0 + HOLD, hold=HOLD)] == two_alerts
+
+
+def test_an_alert_in_the_outbox_columns_is_claimed_as_one_rendering(
+    storage: Storage, watch_id: int
+) -> None:
+    """An alert written column by column, as monitors before the one ``Rendered`` value
+    wrote their outbox, is claimed with its subject, text, Markdown and HTML."""
+    with storage.engine.begin() as connection:
+        connection.execute(
+            AlertRow.__table__.insert().values(
+                watch_id=watch_id,
+                created_at=T0,
+                kind="edit",
+                subject="s",
+                text="t",
+                markdown="m",
+                html="h",
+                targets=["x"],
+                state="pending",
+                attempts=0,
+            )
+        )
+    (claimed,) = storage.claim_alerts("d1", T0, hold=HOLD)
+    assert (claimed.rendered, claimed.targets) == (Rendered("s", "t", "m", "h"), ("x",))
 
 
 def test_claim_alerts_respects_the_limit(storage: Storage, two_alerts: list[int]) -> None:

@@ -4,12 +4,12 @@ changes on either database; every decision is ``match``'s."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Integer, Select, column, select, text
+from sqlalchemy import Connection, Integer, Row, Select, column, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.edits import Edit
@@ -42,6 +42,18 @@ class Archive:
             raise StorageError(
                 f"cannot read the history ({error}); check that the database is reachable"
             ) from error
+
+    def _streamed(self, query: Select[Any]) -> Generator[Row[Any]]:
+        """The rows of ``query`` as the database sends them, a batch at a time (PostgreSQL
+        through a server-side cursor), so that a reader that stops early never holds the
+        rest; closing the generator closes the connection."""
+        with self._reading() as connection:
+            streaming = connection.execution_options(stream_results=True, yield_per=200)
+            result = streaming.execute(query)
+            try:
+                yield from result
+            finally:
+                result.close()  # a reader that stopped early: the server's cursor too
 
     # -- search ------------------------------------------------------------------------
 
@@ -164,8 +176,7 @@ class Archive:
         if since is not None:
             query = query.where(v.created_at >= since)
         changes: list[Change] = []
-        with self._reading() as connection:
-            rows = list(connection.execute(query))
+        rows = self._streamed(query)
         for row in rows:
             summary: dict[str, Any] | None = row.summary
             if row.edits is None:
@@ -192,4 +203,7 @@ class Archive:
                     edits=edits,
                 )
             )
+            if len(changes) == which.limit:
+                break
+        rows.close()
         return changes

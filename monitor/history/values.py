@@ -59,6 +59,8 @@ class ChangeFilter:
     """Only the edits the page did not declare (no new 'updated' date)."""
     kinds: tuple[str, ...] = ()
     """Only the changes with one of these kinds of edit."""
+    limit: int | None = None
+    """At most this many, the newest."""
 
 
 @dataclass(frozen=True)

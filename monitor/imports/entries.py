@@ -106,19 +106,12 @@ def _decide(
 
 def _settings_problem(settings: Mapping[str, Any]) -> tuple[str, str] | None:
     """The first setting ``monitor add`` would refuse, and the note saying why."""
-    from monitor.models import option_problem
-    from monitor.schedule import validate_every
+    from monitor.models import OPTIONS
 
     for name, value in settings.items():
-        if name == "every":
-            try:
-                validate_every(value)
-            except ValueError as error:
-                return name, f"interval ({error})"
-            continue
-        problem = option_problem(name, value)
+        problem = OPTIONS[name].problem(value)
         if problem is not None:
-            return name, f"{name} ({problem})"
+            return name, f"{'interval' if name == 'every' else name} ({problem})"
     return None
 
 
