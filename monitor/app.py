@@ -445,21 +445,37 @@ class Monitor:
     def recent_changes(
         self, *, watch_id: int | None = None, tag: str | None = None, limit: int = 50
     ) -> tuple[dict[int, Watch], list[ChangeRecord]]:
-        """The latest ``limit`` versions that changed an article, newest first: of every
-        watch, of one (by id), or of the watches with a tag; with the watches by id.
-        Raises ``WatchNotFound`` for an id no watch has."""
+        """The latest ``limit`` changes (as ``changes`` lists them), newest first: of every
+        watch, of one (by id), or of the watches with a tag; each with its version and the
+        one before it, and the watches by id. Raises ``WatchNotFound`` for an id no watch
+        has."""
+        from monitor.history.values import ChangeFilter
+
         listed = self.storage.list_watches(include_disabled=True, counted=False)
         watches = {w.id: w for w in listed}
-        chosen: list[int] | None = None
+        by_url = {w.url: w for w in listed}
+        url = None
         if watch_id is not None:
             if watch_id not in watches:
                 raise WatchNotFound(f"#{watch_id}")
-            chosen = [watch_id]
-        elif tag is not None:
-            chosen = [w.id for w in watches.values() if tag in w.spec.notify]
-        if chosen == []:
-            return watches, []
-        return watches, self.storage.recent_changes(chosen, limit)
+            url = watches[watch_id].url
+        records = []
+        for change in self.changes(ChangeFilter(watch=url, tag=tag, limit=limit)):
+            version = self.storage.version_or_none(change.url, change.version)
+            if version is None or change.url not in by_url:
+                continue  # retention (or a removal) took it since the list was read
+            previous = self.storage.version_or_none(change.url, change.version - 1)
+            declared = None if change.silent is None else not change.silent
+            records.append(ChangeRecord(by_url[change.url].id, version, previous, declared))
+        return watches, records
+
+    def watch_numbered(self, watch_id: int) -> Watch:
+        """The watch with this id (``monitor serve`` names watches by number), disabled
+        ones included. Raises ``WatchNotFound``."""
+        for watch in self.all_watches():
+            if watch.id == watch_id:
+                return watch
+        raise WatchNotFound(f"#{watch_id}")
 
     def metrics(self, progress: Progress) -> tuple[Readings, Progress]:
         """What ``/metrics`` shows, and the counts to start from next time: the check-log

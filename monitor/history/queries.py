@@ -1,5 +1,6 @@
-"""The reads behind ``monitor search`` and ``monitor changes``: SQL for candidates and
-changes on either database; every decision is ``match``'s."""
+"""The reads behind ``monitor search`` and ``monitor changes`` (and ``monitor serve``'s
+feeds and pages): SQL for candidates and changes on either database; every decision is
+``match``'s."""
 
 from __future__ import annotations
 
@@ -163,10 +164,21 @@ class Archive:
         )
         if since is not None:
             query = query.where(v.created_at >= since)
+        # Only the filters decided in Python leave the limit to the loop below.
+        decided_here = which.field or which.silent or which.kinds or which.changes
+        if which.limit is not None and not decided_here:
+            query = query.limit(which.limit)
         changes: list[Change] = []
         with self._reading() as connection:
+            watches = self._watch_ids(connection, which.watch, which.tag)
+            if watches == []:
+                return []
+            if watches is not None:
+                query = query.where(v.watch_id.in_(watches))
             rows = list(connection.execute(query))
         for row in rows:
+            if which.limit is not None and len(changes) >= which.limit:
+                break
             summary: dict[str, Any] | None = row.summary
             if row.edits is None:
                 version = worked_out(row.url, row.number)
@@ -176,7 +188,13 @@ class Archive:
                 edits = tuple(Edit.from_dict(edit) for edit in row.edits)
             kinds = tuple(dict.fromkeys(edit.kind for edit in edits))
             if not shows_change(
-                kinds, row.declared, field=which.field, silent=which.silent, kinds=which.kinds
+                kinds,
+                row.declared,
+                field=which.field,
+                silent=which.silent,
+                kinds=which.kinds,
+                kind=row.kind,
+                changes=which.changes,
             ):
                 continue
             changes.append(
