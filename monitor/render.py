@@ -277,7 +277,9 @@ def _email_block(kind: str) -> str:
     return f'style="margin:0 0 12px;padding-left:10px;border-left:3px solid {BORDERS[kind]}{grey}"'
 
 
-EMAIL = Look(f'style="{INS_STYLE}"', f'style="{DEL_STYLE}"', _email_block, f'style="{HIDDEN_STYLE}"')
+EMAIL = Look(
+    f'style="{INS_STYLE}"', f'style="{DEL_STYLE}"', _email_block, f'style="{HIDDEN_STYLE}"'
+)
 """Inline styles: a mail client keeps no stylesheet."""
 PAGE = Look('class="ins"', 'class="del"', lambda kind: f'class="block {kind}"', None)
 """Classes, coloured by ``monitor serve``'s stylesheet (its CSP refuses inline styles);
@@ -292,9 +294,7 @@ def _hidden(marker: str, look: Look) -> str:
     return f"<span {look.hidden}>{html.escape(marker)}</span>"
 
 
-def html_segments(
-    segments: tuple[Segment, ...], *, marked: bool = True, look: Look = EMAIL
-) -> str:
+def html_segments(segments: tuple[Segment, ...], *, marked: bool = True, look: Look = EMAIL) -> str:
     out = []
     for seg in segments:
         text = html.escape(seg.text)
