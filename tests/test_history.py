@@ -254,6 +254,18 @@ def test_changes_filters(monitor: Monitor) -> None:
     assert [v for _, v, _ in listed(monitor, kinds=("headline", "byline"))] == [3]
 
 
+def test_changes_of_one_kind_one_watch_or_tag_and_at_most_so_many(monitor: Monitor) -> None:
+    """The feeds' and the changes page's narrowing: the kind of change (silent, declared,
+    revert, timestamp), one watch, the watches of a tag, the newest so many."""
+    assert [v for _, v, _ in listed(monitor, changes=("silent",))] == [4, 2]
+    assert [v for _, v, _ in listed(monitor, changes=("declared", "revert"))] == [3]
+    assert [v for _, v, _ in listed(monitor, changes=("timestamp",))] == []
+    assert [v for _, v, _ in listed(monitor, watch=A, limit=2)] == [4, 3]
+    assert [v for _, v, _ in listed(monitor, silent=True, limit=1)] == [4]
+    assert listed(monitor, watch=B) == listed(monitor, tag="desk") == []
+    assert listed(monitor, tag="nobody") == []
+
+
 def test_changes_stored_before_monitor_kept_their_kinds_are_worked_out(storage: Storage) -> None:
     """A version stored without its kinds of edit (before revision 0002) gets them on
     reading, from the version before."""
