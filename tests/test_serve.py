@@ -210,12 +210,21 @@ def test_metrics_count_each_row_once_across_scrapes(
 
 
 def test_serving_writes_nothing(filled: Filled) -> None:
-    """Scraping and reading feeds leave every table as it was."""
+    """Scraping, reading feeds and reading pages leave every table as it was."""
     with reader(filled) as monitor:
         rows = dump(monitor)
         with serving(monitor) as base:
-            for path in ("/metrics", "/feed.atom", "/watch/1/feed.atom", "/tag/desk/feed.atom"):
-                assert get(base + path).status_code == 200
+            for path in (
+                "/metrics",
+                "/feed.atom",
+                "/watch/1/feed.atom",
+                "/tag/desk/feed.atom",
+                "/",
+                "/watch/1",
+                "/watch/1/diff?from=1&to=2",
+                "/changes",
+            ):
+                assert get(base + path).status_code == 200, path
         assert dump(monitor) == rows
 
 
