@@ -27,9 +27,10 @@ from servers import PageServer
 
 from monitor.app import Monitor
 from monitor.config import load_config
+from monitor.history.match import CHANGE_KINDS
 from monitor.models import WatchSpec
 from monitor.render import BORDERS, CONTEXT_COLOUR, DEL_STYLE, INS_STYLE
-from monitor.serve.pages import STYLESHEET
+from monitor.serve.pages import CHANGE_LABELS, STYLESHEET
 from monitor.serve.server import CSP
 
 SCRIPT = "<script>alert(1)</script>"
@@ -281,3 +282,8 @@ def test_the_stylesheet_colours_a_diff_as_the_email_does() -> None:
         f"p.block.equal {{ border-left-color: {BORDERS['equal']}; color: {CONTEXT_COLOUR}; }}"
         in css
     )
+
+
+def test_the_changes_page_offers_every_kind_of_change() -> None:
+    """The changes page has a filter for each kind of change the core tells apart."""
+    assert tuple(CHANGE_LABELS) == CHANGE_KINDS

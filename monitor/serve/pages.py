@@ -17,12 +17,10 @@ from markupsafe import Markup
 
 from monitor.diff import ArticleDiff
 from monitor.edits import classify
-from monitor.history.match import CHANGE_KINDS
 from monitor.history.values import Change
 from monitor.models import StoredVersion, Watch
 from monitor.render import PAGE, change_line, diff_html, event_label, html_sides
 
-CONTENT_TYPE = "text/html; charset=utf-8"
 STYLESHEET = files("monitor.serve").joinpath("static/monitor.css").read_bytes()
 CHANGE_LABELS = {
     "silent": "Silent edits",
@@ -30,8 +28,8 @@ CHANGE_LABELS = {
     "revert": "Reverted",
     "timestamp": "Date moved",
 }
-"""The changes page's filters: ``match.CHANGE_KINDS``, as a reader names them."""
-assert tuple(CHANGE_LABELS) == CHANGE_KINDS
+"""The changes page's filters: ``match.CHANGE_KINDS``, as a reader names them (a test
+holds the two together)."""
 
 _templates = Environment(
     loader=PackageLoader("monitor.serve", "templates"),
@@ -96,7 +94,11 @@ def diff_page(watch: Watch, old: StoredVersion, new: StoredVersion, diff: Articl
     """``/watch/ID/diff``: two versions side by side (the whole article, each side with
     its own changes marked), then inline as the email shows them."""
     fields = [("Headline", diff.title), ("Byline", diff.byline)]
-    rows = [(label, *map(Markup, html_sides(block))) for label, block in fields if block.new]
+    rows = [
+        (label, *map(Markup, html_sides(block)))
+        for label, block in fields
+        if block.old or block.new
+    ]
     rows += [("", *map(Markup, html_sides(block))) for block in diff.blocks]
     inline = [Markup(part) for part in diff_html(diff, look=PAGE)]
     return _page(
