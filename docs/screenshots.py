@@ -47,7 +47,12 @@ def main() -> int:
     try:
         with PageServer() as pages, tempfile.TemporaryDirectory() as scratch:
             config = write_config(Path(scratch), f"sqlite:///{scratch}/monitor.db")
-            check_story(config, pages, "/2021/06/03/a-page-taken-down")
+            check_story(
+                config,
+                pages,
+                failing="/2021/06/03/a-typo-in-the-address",
+                taken_down="/2021/06/01/a-page-taken-down",
+            )
             monitor = Monitor(load_config(config), read_only=True)
             try:
                 with serving(monitor) as base:

@@ -551,9 +551,9 @@ def cmd_changes(args: argparse.Namespace) -> int:
     """List every change of every watch, newest first, with its kinds of edit.
 
     A change is a new version of a page (its first version is none): an edit, a revert,
-    or only the page's own date moving. --silent keeps the edits the page did not
-    declare; --field headline keeps those that rewrote the headline; --kind keeps those
-    with one of the kinds given.
+    or only the page's own date moving; or the page taken down (kind gone). --silent
+    keeps the edits the page did not declare; --field headline keeps those that rewrote
+    the headline; --kind keeps those with one of the kinds given.
     Example: monitor changes --since 1d --field headline --silent --json
     """
     from monitor.history.values import Change, ChangeFilter

@@ -128,18 +128,26 @@ def write_config(tmp_path: Path, db_url: str) -> Path:
     return path
 
 
-def check_story(config: Path, page_server: PageServer, *others: str) -> str:
-    """Watch the reference story (and ``others``: paths already set), check it at v1,
-    then at v2; returns its URL."""
+def check_story(
+    config: Path, page_server: PageServer, *, failing: str = "", taken_down: str = ""
+) -> str:
+    """Watch the reference story, check it at v1, then at v2; returns its URL. With a
+    ``failing`` path (never served: an error at each check) and a ``taken_down`` one (the
+    story's v1 there, gone at the second check) watched beside it, when given."""
     url = page_server.url(STORY_PATH)
+    v1 = (SEED / "v1.html").read_text(encoding="utf-8")
     monitor = Monitor(load_config(config))
     try:
-        page_server.set(STORY_PATH, (SEED / "v1.html").read_text(encoding="utf-8"))
+        page_server.set(STORY_PATH, v1)
         monitor.add(WatchSpec(url=url, name=STORY_NAME))
-        for path in others:
+        for path in filter(None, (failing, taken_down)):
             monitor.add(WatchSpec(url=page_server.url(path)))
+        if taken_down:
+            page_server.set(taken_down, v1)
         monitor.check()
         page_server.set(STORY_PATH, (SEED / "v2.html").read_text(encoding="utf-8"))
+        if taken_down:
+            page_server.remove(taken_down)
         monitor.check()
     finally:
         monitor.close()

@@ -35,6 +35,7 @@ from monitor.serve.server import CSP
 
 SCRIPT = "<script>alert(1)</script>"
 MISSING = "/missing"
+GONE = "/gone"
 
 
 @dataclass
@@ -48,18 +49,20 @@ class Served:
     missing: int
     """A watch whose page answers 404: its error."""
     missing_url: str
+    gone_url: str
+    """A watch whose page was taken down."""
 
 
 @pytest.fixture
 def served(db_url: str, tmp_path: Path, page_server: PageServer) -> Iterator[Served]:
     config = write_config(tmp_path, db_url)
-    url = check_story(config, page_server, MISSING)
+    url = check_story(config, page_server, failing=MISSING, taken_down=GONE)
     monitor = Monitor(load_config(config), read_only=True)
     try:
         ids = {w.url: w.id for w in monitor.watches()}
         with serving(monitor) as base:
             missing = page_server.url(MISSING)
-            yield Served(base, url, ids[url], ids[missing], missing)
+            yield Served(base, url, ids[url], ids[missing], missing, page_server.url(GONE))
     finally:
         monitor.close()
 
@@ -103,11 +106,12 @@ def test_the_watch_list_shows_each_watch_with_its_state_last_change_and_error(
     """/ lists every watch with its state, versions, last check and change, and last error."""
     rows = chromium.visit(f"{served.base}/", lambda page: cells(page, "tr.watch"))
     by_name = {row[0].splitlines()[0]: row for row in rows}
-    story, missing = by_name[STORY_NAME], by_name[served.missing_url]
+    story, missing, gone = (by_name[k] for k in (STORY_NAME, served.missing_url, served.gone_url))
     assert story[1:3] == ["Active", "2"]
     assert story[3] != "never" and story[4] != "never" and story[5] == ""
     assert missing[2] == "0" and missing[4] == "never"
     assert "404" in missing[5]
+    assert gone[1:3] == ["Taken down", "1"]
 
 
 def test_a_watch_page_is_its_timeline_with_the_kinds_of_edit(
@@ -174,19 +178,23 @@ def test_the_diff_shows_the_article_and_no_chrome(chromium: Chromium, served: Se
 
 
 def test_the_changes_page_lists_todays_changes_by_kind(chromium: Chromium, served: Served) -> None:
-    """/changes lists the day's changes across watches; ?kind= keeps one kind of change,
-    ?since= another time span."""
+    """/changes lists the day's changes across watches, the page taken down among them;
+    ?kind= keeps one kind of change, ?since= another time span."""
 
     def rows(query: str) -> list[list[str]]:
         return chromium.visit(f"{served.base}/changes{query}", lambda p: cells(p, "tr.change"))
 
-    (change,) = rows("")
+    listed = rows("")
+    (gone,) = [row for row in listed if row[2] == "Taken down"]
+    (change,) = [row for row in listed if row is not gone]
+    assert gone[1] == served.gone_url
     label = change[2]
     assert label in ("Silent edit", "Declared edit")
     assert change[1].startswith("Turkey to Send Home Russian S-400")
     assert "added" in change[3]
     kind = "silent" if label == "Silent edit" else "declared"
     assert rows(f"?kind={kind}") == [change]
+    assert rows("?kind=gone") == [gone]
     assert rows("?kind=revert") == []
     tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
     assert rows(f"?since={tomorrow}") == []
@@ -227,7 +235,7 @@ ERRORS = [
     ("/watch/{missing}/diff", 404, "has no two versions to compare yet"),
     ("/watch/{story}/diff?from=one", 400, "is not a version number"),
     ("/changes?since=yesterday", 400, "is not a date"),
-    ("/changes?kind=typo", 400, "is none of silent, declared, revert, timestamp"),
+    ("/changes?kind=typo", 400, "is none of silent, declared, revert, timestamp, gone"),
     ("/nowhere", 404, "There is no page at /nowhere."),
 ]
 

@@ -202,8 +202,10 @@ def since_moment(since: Since | None, now: datetime) -> datetime | None:
 # -- which changes ---------------------------------------------------------------------------
 
 
-ChangeKind = Literal["silent", "declared", "revert", "timestamp"]
+ChangeKind = Literal["silent", "declared", "revert", "timestamp", "gone"]
 CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+"""What a change can be: an edit the page did not declare or one it did, a revert, only
+its date moving (a new version each), or the page taken down (no new version)."""
 
 
 def change_kind(kind: str, declared: bool | None) -> str:

@@ -61,7 +61,10 @@ class ChangeFilter:
     kinds: tuple[str, ...] = ()
     """Only the changes with one of these kinds of edit."""
     changes: tuple[ChangeKind, ...] = ()
-    """Only the changes of these kinds: silent or declared edits, reverts, dates moved."""
+    """Only the changes of these kinds: silent or declared edits, reverts, dates moved,
+    pages taken down."""
+    taken_down: bool = True
+    """With the pages taken down (False: only the new versions)."""
     watch: str | None = None
     """Only this watch's changes (its URL)."""
     tag: str | None = None
@@ -76,9 +79,11 @@ class Change:
 
     at: datetime
     url: str
-    version: int
+    version: int | None
+    """None for a page taken down: no new version."""
     kind: str
-    """The version's kind: 'edit', 'revert', 'timestamp' or 'rebaseline'."""
+    """The version's kind: 'edit', 'revert' or 'timestamp'; 'gone': the page was taken
+    down."""
     silent: bool | None
     """True: the page did not say it was updated; None when it could not tell."""
     kinds: tuple[str, ...]

@@ -27,6 +27,7 @@ CHANGE_LABELS = {
     "declared": "Declared edits",
     "revert": "Reverted",
     "timestamp": "Date moved",
+    "gone": "Taken down",
 }
 """The changes page's filters: ``match.CHANGE_KINDS``, as a reader names them (a test
 holds the two together)."""
