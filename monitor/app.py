@@ -367,7 +367,8 @@ class Monitor:
         return Archive(self.storage).search(search, since_moment(search.since, self.clock()))
 
     def changes(self, which: ChangeFilter) -> list[Change]:
-        """Every change of every watch, newest first, with its kinds of edit."""
+        """Every change of every watch (a new version, or the page taken down), newest
+        first, with its kinds of edit."""
         from monitor.history.match import since_moment
         from monitor.history.queries import Archive
 
@@ -445,21 +446,40 @@ class Monitor:
     def recent_changes(
         self, *, watch_id: int | None = None, tag: str | None = None, limit: int = 50
     ) -> tuple[dict[int, Watch], list[ChangeRecord]]:
-        """The latest ``limit`` versions that changed an article, newest first: of every
-        watch, of one (by id), or of the watches with a tag; with the watches by id.
-        Raises ``WatchNotFound`` for an id no watch has."""
+        """The latest ``limit`` new versions (as ``changes`` lists them, pages taken down
+        left out), newest first: of every watch, of one (by id), or of the watches with a
+        tag; each with its version and the one before it, and the watches by id. Raises
+        ``WatchNotFound`` for an id no watch has."""
+        from monitor.history.values import ChangeFilter
+
         listed = self.storage.list_watches(include_disabled=True, counted=False)
         watches = {w.id: w for w in listed}
-        chosen: list[int] | None = None
+        by_url = {w.url: w for w in listed}
+        url = None
         if watch_id is not None:
             if watch_id not in watches:
                 raise WatchNotFound(f"#{watch_id}")
-            chosen = [watch_id]
-        elif tag is not None:
-            chosen = [w.id for w in watches.values() if tag in w.spec.notify]
-        if chosen == []:
-            return watches, []
-        return watches, self.storage.recent_changes(chosen, limit)
+            url = watches[watch_id].url
+        records = []
+        which = ChangeFilter(watch=url, tag=tag, limit=limit, taken_down=False)
+        for change in self.changes(which):
+            if change.version is None or change.url not in by_url:
+                continue  # a removal took it since the list was read
+            version = self.storage.version_or_none(change.url, change.version)
+            if version is None:
+                continue  # and retention this one
+            previous = self.storage.version_or_none(change.url, change.version - 1)
+            declared = None if change.silent is None else not change.silent
+            records.append(ChangeRecord(by_url[change.url].id, version, previous, declared))
+        return watches, records
+
+    def watch_numbered(self, watch_id: int) -> Watch:
+        """The watch with this id (``monitor serve`` names watches by number), disabled
+        ones included. Raises ``WatchNotFound``."""
+        for watch in self.all_watches():
+            if watch.id == watch_id:
+                return watch
+        raise WatchNotFound(f"#{watch_id}")
 
     def metrics(self, progress: Progress) -> tuple[Readings, Progress]:
         """What ``/metrics`` shows, and the counts to start from next time: the check-log

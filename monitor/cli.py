@@ -639,11 +639,12 @@ def cmd_changes(args: argparse.Namespace) -> int:
     """List every change of every watch, newest first, with its kinds of edit.
 
     A change is a new version of a page (its first version is none): an edit, a revert,
-    or only the page's own date moving. --silent keeps the edits the page did not
-    declare; --field headline keeps those that rewrote the headline; --kind keeps those
-    with one of the kinds given. At most the 100 newest are listed (--limit N for N,
-    --limit 0 for all), read from the database newest first without loading the others;
-    when there are more, a line on stderr says so.
+    or only the page's own date moving; or the page taken down (kind gone). --silent
+    keeps the edits the page did not declare; --field headline keeps those that rewrote
+    the headline; --kind keeps those with one of the kinds given. At most the 100
+    newest are listed (--limit N for N, --limit 0 for all), read from the database
+    newest first without loading the others; when there are more, a line on stderr
+    says so.
     Example: monitor changes --since 1d --field headline --silent --json
     """
     from monitor.history.values import Change, ChangeFilter
@@ -651,7 +652,7 @@ def cmd_changes(args: argparse.Namespace) -> int:
     kinds = tuple(dict.fromkeys(kind for group in args.kind or () for kind in group))
     # One more than shown: whether there are more is then known without counting them.
     limit = args.limit + 1 if args.limit else None
-    which = ChangeFilter(args.since, args.field, args.silent, kinds, limit)
+    which = ChangeFilter(args.since, args.field, args.silent, kinds, limit=limit)
     with _opened(args) as monitor:
         changes = monitor.changes(which)
     if not changes and args.format == "text":

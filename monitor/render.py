@@ -71,12 +71,17 @@ def _edits(ctx: AlertContext) -> tuple[Edit, ...]:
     return classify(ctx.diff) if ctx.diff is not None else ()
 
 
+def event_label(kind: str, declared: bool | None = None) -> str:
+    """'Silent edit', 'Reverted', 'Taken down': what happened, in an alert's words."""
+    if kind == "edit" and declared is not None:
+        return "Declared edit" if declared else "Silent edit"
+    return _KIND_LABEL.get(kind, kind.capitalize())
+
+
 def subject(ctx: AlertContext) -> str:
     """'[monitor] Silent edit: death toll 12 → 15 — <name>': the event, for an edit its
     kinds (most newsworthy first), and the watch."""
-    label = _KIND_LABEL.get(ctx.kind, ctx.kind.capitalize())
-    if ctx.kind == "edit" and ctx.declared is not None:
-        label = "Declared edit" if ctx.declared else "Silent edit"
+    label = event_label(ctx.kind, ctx.declared)
     name = ctx.watch_name
     edits = _edits(ctx) if ctx.kind == "edit" else ()
     if edits:
@@ -241,51 +246,84 @@ def diff_markdown(diff: ArticleDiff, limit: int | None = None) -> list[str]:
     return [md_block(label, block) for label, block in _field_blocks(diff, limit)]
 
 
-# -- HTML (email) ------------------------------------------------------------------
+# -- HTML (email, and monitor serve's pages) ------------------------------------------
+
+BORDERS = {"added": "#2da44e", "removed": "#cf222e", "changed": "#bf8700", "equal": "#d0d7de"}
+"""The colour of a paragraph's left border, by the kind of its change."""
+CONTEXT_COLOUR = "#57606a"
+"""The text of an unchanged paragraph shown for context."""
 
 
-def _hidden(marker: str) -> str:
+@dataclass(frozen=True)
+class Look:
+    """How the HTML marks a change: the attributes of ``<ins>``, ``<del>`` and a block's
+    paragraph (by kind), and of the hidden text markers (None: no markers)."""
+
+    ins: str
+    delete: str
+    block: Callable[[str], str]
+    hidden: str | None
+
+
+def _email_block(kind: str) -> str:
+    grey = f";color:{CONTEXT_COLOUR}" if kind == "equal" else ""
+    return f'style="margin:0 0 12px;padding-left:10px;border-left:3px solid {BORDERS[kind]}{grey}"'
+
+
+EMAIL = Look(
+    f'style="{INS_STYLE}"', f'style="{DEL_STYLE}"', _email_block, f'style="{HIDDEN_STYLE}"'
+)
+"""Inline styles: a mail client keeps no stylesheet."""
+PAGE = Look('class="ins"', 'class="del"', lambda kind: f'class="block {kind}"', None)
+"""Classes, coloured by ``monitor serve``'s stylesheet (its CSP refuses inline styles);
+a browser keeps the colours, so no text markers."""
+
+
+def _hidden(marker: str, look: Look) -> str:
     """Text only a plain-text rendering shows: an email's text part is made from the HTML
     (by Apprise), and there the colours are gone, so the text markers must carry it."""
-    return f'<span style="{HIDDEN_STYLE}">{html.escape(marker)}</span>'
+    if look.hidden is None:
+        return ""
+    return f"<span {look.hidden}>{html.escape(marker)}</span>"
 
 
-def html_segments(segments: tuple[Segment, ...], *, marked: bool = True) -> str:
+def html_segments(segments: tuple[Segment, ...], *, marked: bool = True, look: Look = EMAIL) -> str:
     out = []
     for seg in segments:
         text = html.escape(seg.text)
         if seg.op == "insert":
-            ins = f'<ins style="{INS_STYLE}">{text}</ins>'
-            out.append(f"{_hidden('{+')}{ins}{_hidden('+}')}" if marked else ins)
+            ins = f"<ins {look.ins}>{text}</ins>"
+            out.append(f"{_hidden('{+', look)}{ins}{_hidden('+}', look)}" if marked else ins)
         elif seg.op == "delete":
-            dele = f'<del style="{DEL_STYLE}">{text}</del>'
-            out.append(f"{_hidden('[-')}{dele}{_hidden('-]')}" if marked else dele)
+            dele = f"<del {look.delete}>{text}</del>"
+            out.append(f"{_hidden('[-', look)}{dele}{_hidden('-]', look)}" if marked else dele)
         else:
             out.append(text)
     return "".join(out)
 
 
-def html_block(label: str, block: Block) -> str:
+def html_block(label: str, block: Block, look: Look = EMAIL) -> str:
     head = f"<strong>{html.escape(label)}:</strong> " if label else ""
-    border = {"added": "#2da44e", "removed": "#cf222e", "changed": "#bf8700"}.get(
-        block.kind, "#d0d7de"
-    )
     if block.kind == "equal":  # context: where the change is
-        return (
-            f'<p style="margin:0 0 12px;padding-left:10px;border-left:3px solid {border};'
-            f'color:#57606a">{_hidden("  ")}{html.escape(block.new)}</p>'
-        )
+        return f"<p {look.block('equal')}>{_hidden('  ', look)}{html.escape(block.new)}</p>"
     prefix = {"added": "+ ", "removed": "- ", "changed": "~ "}.get(block.kind, "")
     # Whole added or removed paragraphs need no inner markers: the prefix says it.
-    segments = html_segments(block.segments, marked=block.kind == "changed")
-    return (
-        f'<p style="margin:0 0 12px;padding-left:10px;border-left:3px solid {border}">'
-        f"{_hidden(prefix)}{head}{segments}</p>"
-    )
+    segments = html_segments(block.segments, marked=block.kind == "changed", look=look)
+    return f"<p {look.block(block.kind)}>{_hidden(prefix, look)}{head}{segments}</p>"
 
 
-def diff_html(diff: ArticleDiff, limit: int | None = None) -> list[str]:
-    return [html_block(label, block) for label, block in _field_blocks(diff, limit)]
+def diff_html(diff: ArticleDiff, limit: int | None = None, look: Look = EMAIL) -> list[str]:
+    return [html_block(label, block, look) for label, block in _field_blocks(diff, limit)]
+
+
+def html_sides(block: Block, look: Look = PAGE) -> tuple[str, str]:
+    """The block as its old text with the deletions marked and its new text with the
+    insertions marked: the two sides of a side-by-side view."""
+    old = tuple(seg for seg in block.segments if seg.op != "insert")
+    new = tuple(seg for seg in block.segments if seg.op != "delete")
+    if block.kind == "equal":
+        old = new = (Segment("equal", block.new),)
+    return html_segments(old, marked=False, look=look), html_segments(new, marked=False, look=look)
 
 
 # -- what page text must not do ---------------------------------------------------------

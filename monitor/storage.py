@@ -60,7 +60,6 @@ from monitor.history import index as history_index
 from monitor.models import (
     AlertDraft,
     Article,
-    ChangeRecord,
     CheckOutcome,
     CheckRecord,
     CheckTally,
@@ -800,28 +799,6 @@ class Storage:
             return [tuple(row) for row in rows]  # type: ignore[misc]
 
     # -- what monitor serve reads (never writes) -----------------------------------
-
-    def recent_changes(self, watch_ids: Sequence[int] | None, limit: int) -> list[ChangeRecord]:
-        """The latest ``limit`` versions that changed an article (of the given watches;
-        None: all), newest first, each with the version before it. Newest by id, which
-        follows insertion: the primary key's index, read backwards, however long the
-        history."""
-        query = select(VersionRow).where(VersionRow.number > 1)
-        if watch_ids is not None:
-            query = query.where(VersionRow.watch_id.in_(watch_ids))
-        with self._session() as session:
-            rows = list(session.scalars(query.order_by(VersionRow.id.desc()).limit(limit)))
-            out = []
-            for row in rows:
-                before = session.scalar(
-                    select(VersionRow)
-                    .where(VersionRow.watch_id == row.watch_id, VersionRow.number < row.number)
-                    .order_by(VersionRow.number.desc())
-                    .limit(1)
-                )
-                previous = _version_of(before) if before is not None else None
-                out.append(ChangeRecord(row.watch_id, _version_of(row), previous, row.declared))
-            return out
 
     def settled_id(self, table: str, after: int, cutoff: datetime) -> int:
         """The highest id of ``table`` ('check_log' or 'version') below which no row newer

@@ -19,6 +19,7 @@ import psycopg
 import pytest
 from apprise.plugins.discord import NotifyDiscord
 from apprise.plugins.slack import NotifySlack
+from browsing import REQUIRE, Chromium, chromium_problem
 from servers import DiscordReceiver, PageServer, SlackReceiver, SMTPServer, WebhookReceiver
 
 from monitor.storage import Storage
@@ -49,6 +50,22 @@ def hang_guard() -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Chromium]:
+    """Debian's headless Chromium, one for the whole run; it not starting skips the page
+    tests, or fails them where MONITOR_REQUIRE_CHROMIUM=1 says they must run (CI)."""
+    try:
+        browser = Chromium()
+    except Exception as error:
+        if os.environ.get(REQUIRE) == "1":
+            pytest.fail(f"{chromium_problem(error)}. {REQUIRE}=1 says these tests must run", False)
+        pytest.skip(chromium_problem(error))
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture

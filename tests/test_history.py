@@ -23,7 +23,7 @@ from monitor.edits import KINDS, classify
 from monitor.history import match
 from monitor.history.match import Pattern, Phrase, appearance, parse_since, words
 from monitor.history.values import Change, ChangeFilter, Found, Search
-from monitor.models import Article, CheckOutcome, NewVersion, WatchSpec
+from monitor.models import AlertDraft, Article, CheckOutcome, NewVersion, Rendered, WatchSpec
 from monitor.output import as_csv, as_jsonl, as_text
 from monitor.retention import Retention
 from monitor.storage import Storage
@@ -260,6 +260,46 @@ def test_changes_stop_at_the_limit_counting_only_the_changes_listed(monitor: Mon
     assert [v for _, v, _ in listed(monitor, limit=2)] == [4, 3]
     assert [v for _, v, _ in listed(monitor, limit=1, kinds=("headline",))] == [3]
     assert [v for _, v, _ in listed(monitor, limit=5, silent=True)] == [4, 2]
+
+
+def test_changes_of_one_kind_one_watch_or_tag_and_at_most_so_many(monitor: Monitor) -> None:
+    """The feeds' and the changes page's narrowing: the kind of change (silent, declared,
+    revert, timestamp), one watch, the watches of a tag, the newest so many."""
+    assert [v for _, v, _ in listed(monitor, changes=("silent",))] == [4, 2]
+    assert [v for _, v, _ in listed(monitor, changes=("declared", "revert"))] == [3]
+    assert [v for _, v, _ in listed(monitor, changes=("timestamp",))] == []
+    assert [v for _, v, _ in listed(monitor, watch=A, limit=2)] == [4, 3]
+    assert [v for _, v, _ in listed(monitor, silent=True, limit=1)] == [4]
+    assert listed(monitor, watch=B) == listed(monitor, tag="desk") == []
+    assert listed(monitor, tag="nobody") == []
+
+
+def test_a_page_taken_down_is_a_change_of_its_own_kind(storage: Storage) -> None:
+    """The alert a page taken down raised lists it among the changes, of kind 'gone' and
+    with no version; the filters by kind of edit, field or silence leave it out."""
+    newsroom(storage)
+    at = NOW - timedelta(hours=1)
+    gone = AlertDraft("gone", Rendered("[monitor] Taken down: b", "gone", "gone", "gone"), ())
+    outcome = CheckOutcome(at, "gone", at, status=404, state="gone", alerts=(gone,))
+    storage.save_check(storage.get_watch(B).id, "test", outcome, None)
+    core = Monitor(Config(path=None, storage_url=storage.url), clock=lambda: NOW)
+    try:
+        first = core.changes(ChangeFilter())[0]
+        assert (first.url, first.version, first.kind, first.kinds) == (B, None, "gone", ())
+        assert [c.url for c in core.changes(ChangeFilter(changes=("gone",)))] == [B]
+        assert [c.version for c in core.changes(ChangeFilter(limit=2))] == [None, 4]
+        for which in (
+            ChangeFilter(silent=True),
+            ChangeFilter(field="body"),
+            ChangeFilter(kinds=("added",)),
+            ChangeFilter(changes=("silent",)),
+            ChangeFilter(taken_down=False),
+            ChangeFilter(changes=("gone",), since=NOW),
+            ChangeFilter(watch=A),
+        ):
+            assert all(c.kind != "gone" for c in core.changes(which)), which
+    finally:
+        core.close()
 
 
 def test_changes_stored_before_monitor_kept_their_kinds_are_worked_out(storage: Storage) -> None:

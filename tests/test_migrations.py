@@ -164,6 +164,19 @@ def test_the_wheel_ships_the_migrations(wheel: Path) -> None:
     assert {f"monitor/migrations/{name}" for name in MIGRATIONS} <= names
 
 
+def test_the_wheel_ships_the_pages_templates_and_stylesheet(wheel: Path) -> None:
+    """monitor serve's templates and stylesheet are package data, in the wheel."""
+    names = set(zipfile.ZipFile(wheel).namelist())
+    serve = ROOT / "monitor" / "serve"
+    shipped = [
+        path.relative_to(ROOT).as_posix()
+        for folder in ("templates", "static")
+        for path in (serve / folder).iterdir()
+    ]
+    assert len(shipped) >= 7
+    assert set(shipped) <= names
+
+
 def test_an_installed_monitor_migrates_without_the_checkout(wheel: Path, tmp_path: Path) -> None:
     """The unpacked wheel, run away from the checkout, migrates a new database to head."""
     site = tmp_path / "site"

@@ -3,14 +3,12 @@ checks filled, never written; loopback only unless a credential is configured.""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from typing import Any
 import feedparser
 import httpx
 import pytest
+from browsing import serving
 from fixtures.seed_pages import Chrome, page_v1, page_v2
 from prometheus_client.parser import text_string_to_metric_families
 from servers import PageServer
@@ -30,7 +29,7 @@ from monitor.app import Monitor
 from monitor.cli import main
 from monitor.config import load_config
 from monitor.models import WatchSpec
-from monitor.serve.server import CSP, Server
+from monitor.serve.server import CSP
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -53,42 +52,6 @@ def write_config(tmp_path: Path, db_url: str, serve: str = "") -> Path:
         encoding="utf-8",
     )
     return path
-
-
-@contextmanager
-def serving(monitor: Monitor, listen: str = "127.0.0.1:0") -> Iterator[str]:
-    """``monitor serve`` on its own event loop in a thread; yields its base URL once it
-    listens (an event says so: no polling, no sleep)."""
-    server = Server(monitor, listen)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    started: dict[str, Any] = {}
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            started["port"] = loop.run_until_complete(server.start())
-        except BaseException as error:
-            started["error"] = error
-            ready.set()
-            return
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=run, name="serve", daemon=True)
-    thread.start()
-    assert ready.wait(30), "the server did not start"
-    if "error" in started:
-        thread.join()
-        loop.close()
-        raise started["error"]
-    try:
-        yield f"http://127.0.0.1:{started['port']}"
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(30)
-        loop.run_until_complete(server.stop())
-        loop.close()
 
 
 def get(url: str, **headers: str) -> httpx.Response:
@@ -247,12 +210,21 @@ def test_metrics_count_each_row_once_across_scrapes(
 
 
 def test_serving_writes_nothing(filled: Filled) -> None:
-    """Scraping and reading feeds leave every table as it was."""
+    """Scraping, reading feeds and reading pages leave every table as it was."""
     with reader(filled) as monitor:
         rows = dump(monitor)
         with serving(monitor) as base:
-            for path in ("/metrics", "/feed.atom", "/watch/1/feed.atom", "/tag/desk/feed.atom"):
-                assert get(base + path).status_code == 200
+            for path in (
+                "/metrics",
+                "/feed.atom",
+                "/watch/1/feed.atom",
+                "/tag/desk/feed.atom",
+                "/",
+                "/watch/1",
+                "/watch/1/diff?from=1&to=2",
+                "/changes",
+            ):
+                assert get(base + path).status_code == 200, path
         assert dump(monitor) == rows
 
 

@@ -202,6 +202,20 @@ def since_moment(since: Since | None, now: datetime) -> datetime | None:
 # -- which changes ---------------------------------------------------------------------------
 
 
+ChangeKind = Literal["silent", "declared", "revert", "timestamp", "gone"]
+CHANGE_KINDS: tuple[ChangeKind, ...] = get_args(ChangeKind)
+"""What a change can be: an edit the page did not declare or one it did, a revert, only
+its date moving (a new version each), or the page taken down (no new version)."""
+
+
+def change_kind(kind: str, declared: bool | None) -> str:
+    """A version's kind of change as ``/metrics`` counts it: an edit the page declared
+    ('declared'), one it did not ('silent'), or the version's own kind."""
+    if kind == "edit" and declared is not None:
+        return "declared" if declared else "silent"
+    return kind
+
+
 def shows_change(
     edit_kinds: Sequence[str],
     declared: bool | None,
@@ -209,11 +223,16 @@ def shows_change(
     field: Field | None = None,
     silent: bool = False,
     kinds: Sequence[str] = (),
+    kind: str = "edit",
+    changes: Sequence[str] = (),
 ) -> bool:
     """Whether ``changes`` lists a change with these kinds of edit: one of ``field``
     (headline, byline, or any other kind for the body), silent (the page did not say it
-    was updated), holding one of ``kinds``; each only when asked."""
+    was updated), holding one of ``kinds``, its version's ``kind`` one of ``changes``
+    (see ``change_kind``); each only when asked."""
     if silent and declared is not False:
+        return False
+    if changes and change_kind(kind, declared) not in changes:
         return False
     if kinds and not set(kinds) & set(edit_kinds):
         return False

@@ -1,5 +1,6 @@
-"""The reads behind ``monitor search`` and ``monitor changes``: SQL for candidates and
-changes on either database; every decision is ``match``'s."""
+"""The reads behind ``monitor search`` and ``monitor changes`` (and ``monitor serve``'s
+feeds and pages): SQL for candidates and changes on either database; every decision is
+``match``'s."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from monitor.history import index
 from monitor.history.match import FIELDS, Field, appearance, shows_change
 from monitor.history.values import Change, ChangeFilter, Found, Search
 from monitor.models import StoredVersion
-from monitor.schema import VersionRow, WatchRow
+from monitor.schema import AlertRow, VersionRow, WatchRow
 from monitor.storage import Storage
 
 _VERSION = VersionRow.__table__
+_ALERT = AlertRow.__table__
 _WATCH = WatchRow.__table__
 _COLUMN: dict[Field, str] = {"headline": "title", "byline": "byline", "body": "text"}
 
@@ -161,10 +163,10 @@ class Archive:
         worked_out: Callable[[str, int], StoredVersion],
         describe: Callable[[dict[str, Any] | None, Sequence[Edit]], str],
     ) -> list[Change]:
-        """Every new version of every watch but first ones and re-baselines, newest first,
-        that ``which`` keeps. ``worked_out(url, number)``: the version with its change from the one
-        before worked out, for versions stored before monitor kept it (revision 0002);
-        ``describe``: the summary line of a change."""
+        """Every new version of every watch but first ones and re-baselines, and every page
+        taken down, newest first, that ``which`` keeps. ``worked_out(url, number)``: the
+        version with its change from the one before worked out, for versions stored before
+        monitor kept it (revision 0002); ``describe``: the summary line of a change."""
         v = _VERSION.c
         query = (
             select(v.number, v.created_at, v.kind, v.declared, v.summary, v.edits, v.title)
@@ -175,9 +177,22 @@ class Archive:
         )
         if since is not None:
             query = query.where(v.created_at >= since)
+        # Only the filters decided in Python leave the limit to the loop below.
+        decided_here = which.field or which.silent or which.kinds or which.changes
+        if which.limit is not None and not decided_here:
+            query = query.limit(which.limit)
+        with self._reading() as connection:
+            watches = self._watch_ids(connection, which.watch, which.tag)
+            if watches == []:
+                return []
+            if watches is not None:
+                query = query.where(v.watch_id.in_(watches))
+            gone = self._taken_down(connection, which, since, watches)
         changes: list[Change] = []
         rows = self._streamed(query)
         for row in rows:
+            if which.limit is not None and len(changes) >= which.limit:
+                break
             summary: dict[str, Any] | None = row.summary
             if row.edits is None:
                 version = worked_out(row.url, row.number)
@@ -187,7 +202,13 @@ class Archive:
                 edits = tuple(Edit.from_dict(edit) for edit in row.edits)
             kinds = tuple(dict.fromkeys(edit.kind for edit in edits))
             if not shows_change(
-                kinds, row.declared, field=which.field, silent=which.silent, kinds=which.kinds
+                kinds,
+                row.declared,
+                field=which.field,
+                silent=which.silent,
+                kinds=which.kinds,
+                kind=row.kind,
+                changes=which.changes,
             ):
                 continue
             changes.append(
@@ -203,7 +224,36 @@ class Archive:
                     edits=edits,
                 )
             )
-            if len(changes) == which.limit:
-                break
         rows.close()
-        return changes
+        if gone:
+            changes = sorted([*changes, *gone], key=lambda change: change.at, reverse=True)
+        return changes[: which.limit]
+
+    def _taken_down(
+        self,
+        connection: Connection,
+        which: ChangeFilter,
+        since: datetime | None,
+        watches: list[int] | None,
+    ) -> list[Change]:
+        """The pages taken down that ``which`` keeps, newest first. No version records
+        them: the alert each one raised does (alerts are kept; the check log is pruned)."""
+        asked = which.taken_down and (not which.changes or "gone" in which.changes)
+        if not asked or which.field or which.silent or which.kinds:
+            return []  # a page taken down has no kinds of edit, in no field
+        a = _ALERT.c
+        query = (
+            select(a.created_at, _WATCH.c.url)
+            .join(_WATCH, _WATCH.c.id == a.watch_id)
+            .where(a.kind == "gone")
+            .order_by(a.created_at.desc(), a.id.desc())
+            .limit(which.limit)
+        )
+        if since is not None:
+            query = query.where(a.created_at >= since)
+        if watches is not None:
+            query = query.where(a.watch_id.in_(watches))
+        return [
+            Change(at, url, None, "gone", None, (), "taken down: the page answers 404 or 410", "")
+            for at, url in connection.execute(query)
+        ]

@@ -1,4 +1,5 @@
-"""What ``Monitor.search`` and ``Monitor.changes`` return: one frozen dataclass per row.
+"""What ``Monitor.search`` and ``Monitor.changes`` are asked and return: one frozen
+dataclass per row.
 
 ``monitor.output`` prints any of them as text, JSON, JSON lines or CSV; a field's
 ``metadata["text"]`` says how the text table shows it: ``"group"`` (a heading line for
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from monitor.edits import Edit
-from monitor.history.match import Field, Query, Since
+from monitor.history.match import ChangeKind, Field, Query, Since
 
 GROUP = {"text": "group"}
 HIDE = {"text": "hide"}
@@ -51,7 +52,7 @@ class Found:
 
 @dataclass(frozen=True)
 class ChangeFilter:
-    """Which changes ``monitor changes`` lists."""
+    """Which changes ``monitor changes``, the feeds and the changes page list."""
 
     since: Since | None = None
     field: Field | None = None
@@ -59,6 +60,15 @@ class ChangeFilter:
     """Only the edits the page did not declare (no new 'updated' date)."""
     kinds: tuple[str, ...] = ()
     """Only the changes with one of these kinds of edit."""
+    changes: tuple[ChangeKind, ...] = ()
+    """Only the changes of these kinds: silent or declared edits, reverts, dates moved,
+    pages taken down."""
+    taken_down: bool = True
+    """With the pages taken down (False: only the new versions)."""
+    watch: str | None = None
+    """Only this watch's changes (its URL)."""
+    tag: str | None = None
+    """Only the changes of the watches notifying this tag."""
     limit: int | None = None
     """At most this many, the newest."""
 
@@ -69,9 +79,11 @@ class Change:
 
     at: datetime
     url: str
-    version: int
+    version: int | None
+    """None for a page taken down: no new version."""
     kind: str
-    """The version's kind: 'edit', 'revert', 'timestamp' or 'rebaseline'."""
+    """The version's kind: 'edit', 'revert' or 'timestamp'; 'gone': the page was taken
+    down."""
     silent: bool | None
     """True: the page did not say it was updated; None when it could not tell."""
     kinds: tuple[str, ...]

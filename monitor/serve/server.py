@@ -1,7 +1,8 @@
 """``monitor serve``: aiohttp's own web server over a read-only ``Monitor``.
 
-The handlers parse the request, call one core method (in a thread: the database is
-synchronous) and hand the values to the pure builders of ``feed`` and ``metrics``.
+The handlers parse the request, call the core methods the CLI calls (in a thread: the
+database is synchronous) and hand the values to the pure builders of ``pages``, ``feed``
+and ``metrics``.
 Anything but loopback needs a credential; every answer carries a strict
 Content-Security-Policy.
 """
@@ -21,8 +22,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from monitor.config import ServeSettings
-from monitor.errors import MonitorError, ServeError, WatchNotFound
-from monitor.serve import feed
+from monitor.errors import MonitorError, ServeError, VersionNotFound, WatchNotFound
+from monitor.history.match import CHANGE_KINDS, parse_since
+from monitor.serve import feed, pages
 from monitor.serve.metrics import Progress, exposition
 
 if TYPE_CHECKING:
@@ -99,7 +101,7 @@ def _challenge(settings: ServeSettings) -> str:
 
 
 def application(monitor: Monitor) -> web.Application:
-    """The web application: feeds and metrics, read-only, behind the credential."""
+    """The web application: pages, feeds and metrics, read-only, behind the credential."""
     settings = monitor.config.serve
     progress = Progress()
     lock = asyncio.Lock()
@@ -167,12 +169,109 @@ def application(monitor: Monitor) -> web.Application:
         tag = request.match_info["tag"]
         return await changes_feed(request, f"monitor: changes tagged {tag}", tag=tag)
 
+    async def page(build: Callable[[], str]) -> web.Response:
+        """The page ``build`` makes (reading and rendering, in a thread); a watch or a
+        version not there is the not-found page."""
+        try:
+            body = await asyncio.to_thread(build)
+        except WatchNotFound as error:
+            raise _page_error(404, f"There is no watch {error.url}.") from error
+        except VersionNotFound as error:
+            message = f"{error.url} has no version {error.number}: its page lists those kept."
+            raise _page_error(404, message) from error
+        return web.Response(text=body, content_type="text/html")
+
+    async def watch_list(request: web.Request) -> web.Response:
+        return await page(lambda: pages.watch_list(monitor.watches()))
+
+    async def watch_page(request: web.Request) -> web.Response:
+        watch_id = _page_watch_id(request)
+
+        def build() -> str:
+            watch = monitor.watch_numbered(watch_id)
+            return pages.timeline(watch, monitor.history(watch.url))
+
+        return await page(build)
+
+    async def diff_page(request: web.Request) -> web.Response:
+        watch_id = _page_watch_id(request)
+        old, new = _version_number(request, "from"), _version_number(request, "to")
+        if old is None and new is not None:
+            old = new - 1
+
+        def build() -> str:
+            watch = monitor.watch_numbered(watch_id)
+            if old is None and watch.versions < 2:
+                raise _page_error(404, f"{watch.url} has no two versions to compare yet.")
+            return pages.diff_page(watch, *monitor.diff(watch.url, old, new))
+
+        return await page(build)
+
+    async def changes_page(request: web.Request) -> web.Response:
+        from monitor.history.values import ChangeFilter
+
+        since = request.query.get("since") or monitor.clock().date().isoformat()
+        kind = request.query.get("kind") or None
+        try:
+            moment = parse_since(since)
+        except ValueError as error:
+            raise _page_error(400, f"since: {error}") from error
+        chosen = tuple(k for k in CHANGE_KINDS if k == kind)
+        if kind is not None and not chosen:
+            raise _page_error(400, f"kind: {kind!r} is none of {', '.join(CHANGE_KINDS)}")
+
+        def build() -> str:
+            changes = monitor.changes(ChangeFilter(since=moment, changes=chosen))
+            ids = {w.url: w.id for w in monitor.all_watches()}
+            return pages.changes_page(changes, ids, since, kind)
+
+        return await page(build)
+
+    async def stylesheet(request: web.Request) -> web.Response:
+        return web.Response(
+            body=pages.STYLESHEET,
+            content_type="text/css",
+            charset="utf-8",
+            headers={"Cache-Control": "max-age=3600"},
+        )
+
+    async def nowhere(request: web.Request) -> web.Response:
+        raise _page_error(404, f"There is no page at {request.path}.")
+
     app = web.Application(middlewares=[guard])
+    app.router.add_get("/", watch_list)
+    app.router.add_get("/watch/{id}", watch_page)
+    app.router.add_get("/watch/{id}/diff", diff_page)
+    app.router.add_get("/changes", changes_page)
+    app.router.add_get("/static/monitor.css", stylesheet)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/feed.atom", global_feed)
     app.router.add_get("/watch/{id}/feed.atom", watch_feed)
     app.router.add_get("/tag/{tag}/feed.atom", tag_feed)
+    app.router.add_get("/{path:.*}", nowhere)  # last: every other address
     return app
+
+
+def _page_error(status: int, message: str) -> web.HTTPException:
+    """An error answer as a page (its text escaped by the template)."""
+    error = web.HTTPNotFound if status == 404 else web.HTTPBadRequest
+    return error(text=pages.error_page(status, message), content_type="text/html")
+
+
+def _page_watch_id(request: web.Request) -> int:
+    text = request.match_info["id"]
+    if not text.isdigit():
+        raise _page_error(404, "A watch is named by its number: see the list of watches.")
+    return int(text)
+
+
+def _version_number(request: web.Request, name: str) -> int | None:
+    text = request.query.get(name, "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise _page_error(400, f"{name}: {text!r} is not a version number (1, 2, …).")
+    return int(text)
 
 
 def _watch_id(text: str) -> int:
