@@ -488,6 +488,7 @@ class Monitor:
         some), never the whole history."""
         from monitor.serve.metrics import (
             LATENCY_BOUNDS_MS,
+            READ_BOUNDS_MS,
             SETTLE,
             Progress,
             Readings,
@@ -500,8 +501,9 @@ class Monitor:
         cutoff = now - SETTLE
         checks_upto = storage.settled_id("check_log", progress.checks_upto, cutoff)
         versions_upto = storage.settled_id("version", progress.versions_upto, cutoff)
-        settling = storage.check_tally(progress.checks_upto, checks_upto, LATENCY_BOUNDS_MS)
-        recent = storage.check_tally(checks_upto, None, LATENCY_BOUNDS_MS)
+        bounds = (LATENCY_BOUNDS_MS, READ_BOUNDS_MS)
+        settling = storage.check_tally(progress.checks_upto, checks_upto, *bounds)
+        recent = storage.check_tally(checks_upto, None, *bounds)
         failed = {t.watch_id for t in (*settling, *recent) if t.outcome == "error"}
         urls = storage.watch_urls() if failed else {}
         hosts = {watch_id: host_of(url) for watch_id, url in urls.items() if watch_id in failed}

@@ -243,6 +243,9 @@ class CheckRecord:
     outcome: str
     error: str | None = None
     version: int | None = None
+    extract_ms: float | None = None
+    """Time spent reading the page (extraction, and the confirmation of a change); None
+    when the page was not read (an error before it, a 304)."""
 
 
 # -- what a check writes, and the alert outbox ---------------------------------------
@@ -310,6 +313,8 @@ class CheckOutcome:
     next_check_at: datetime
     status: int | None = None
     duration_ms: float = 0.0
+    extract_ms: float | None = None
+    """Time spent reading the page: its extraction and any confirmation of a change."""
     error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
@@ -364,3 +369,8 @@ class CheckTally:
     count: int
     duration_ms: float
     within: tuple[int, ...]
+    read: int = 0
+    """How many of the rows read the page (the others have no extraction time)."""
+    extract_ms: float = 0.0
+    read_within: tuple[int, ...] = ()
+    """Of those, how many read it within each of the extraction bounds asked for."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -236,12 +237,18 @@ class Pipeline:
                 error=f"the URL serves {result.content_type.split(';')[0]}, not a web page; "
                 "monitor reads HTML, XML, JSON and text",
             )
+        reading = time.perf_counter()
         try:
             extraction = await self._extract(result, watch)
         except ExtractionError as error:
             # No validators kept: a 304 next time would skip the page that was never read.
             return replace(base, outcome="error", error=str(error), etag=None, last_modified=None)
-        base = replace(base, hint=extraction.hint, set_hint=True)
+        base = replace(
+            base,
+            hint=extraction.hint,
+            set_hint=True,
+            extract_ms=(time.perf_counter() - reading) * 1000,
+        )
         if extraction.article is None:
             return base  # the fast path: the article's container reads as before
         article = extraction.article
@@ -261,7 +268,10 @@ class Pipeline:
             # A widget learnt to come and go is compared as absent from both versions.
             previous = without_volatile(previous, extraction.hint)
             if _in_place(watch) and not rebaseline:
+                confirming = time.perf_counter()
                 confirmed = await self._confirm(watch, result, extraction.hint, article, previous)
+                spent = (time.perf_counter() - confirming) * 1000
+                base = replace(base, extract_ms=(base.extract_ms or 0.0) + spent)
                 if confirmed is not None:
                     article = confirmed.article
                     base = replace(base, hint=confirmed.hint)

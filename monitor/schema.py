@@ -181,6 +181,8 @@ class CheckRow(Base):
     outcome: Mapped[str] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int | None] = mapped_column(Integer)
+    # Milliseconds spent reading the page (extraction and confirmation); None when not read.
+    extract_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     __table_args__ = (Index("ix_check_watch_at", "watch_id", "at"),)
 

@@ -106,7 +106,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 """The revision of the newest migration (``migrations/versions``): a database at it is
 current, which every command checks at start without loading Alembic. A new migration
 moves it (a test holds it to Alembic's head)."""
@@ -592,6 +592,9 @@ class Storage:
                         at=outcome.at,
                         status=outcome.status,
                         duration_ms=round(outcome.duration_ms, 1),
+                        extract_ms=None
+                        if outcome.extract_ms is None
+                        else round(outcome.extract_ms, 1),
                         outcome=outcome.outcome,
                         error=outcome.error.replace("\x00", "") if outcome.error else None,
                         version=number,
@@ -690,7 +693,9 @@ class Storage:
                 .limit(limit)
             )
             return [
-                CheckRecord(r.at, r.status, r.duration_ms, r.outcome, r.error, r.version)
+                CheckRecord(
+                    r.at, r.status, r.duration_ms, r.outcome, r.error, r.version, r.extract_ms
+                )
                 for r in rows
             ]
 
@@ -815,20 +820,31 @@ class Storage:
             return max(after, session.scalar(select(func.max(row.id))) or 0)
 
     def check_tally(
-        self, after: int, upto: int | None, bounds_ms: Sequence[float]
+        self,
+        after: int,
+        upto: int | None,
+        bounds_ms: Sequence[float],
+        read_bounds_ms: Sequence[float] = (),
     ) -> list[CheckTally]:
         """The check-log rows with ``after`` < id <= ``upto`` (None: no upper end), counted
-        per watch and outcome, with their fetch times against ``bounds_ms``. One pass over
-        that id range of the primary key."""
+        per watch and outcome, with their fetch times against ``bounds_ms`` and, for those
+        that read the page, their extraction times against ``read_bounds_ms``. One pass
+        over that id range of the primary key."""
         within = [
             func.sum(case((CheckRow.duration_ms <= bound, 1), else_=0)) for bound in bounds_ms
+        ]
+        read_within = [
+            func.sum(case((CheckRow.extract_ms <= bound, 1), else_=0)) for bound in read_bounds_ms
         ]
         query = select(
             CheckRow.watch_id,
             CheckRow.outcome,
             func.count(),
             func.sum(CheckRow.duration_ms),
+            func.count(CheckRow.extract_ms),
+            func.sum(CheckRow.extract_ms),
             *within,
+            *read_within,
         ).where(CheckRow.id > after)
         query = query.group_by(CheckRow.watch_id, CheckRow.outcome)
         with self._session() as session:
@@ -842,7 +858,10 @@ class Storage:
                     outcome=str(row[1]),
                     count=int(row[2]),
                     duration_ms=float(row[3] or 0.0),
-                    within=tuple(int(n or 0) for n in row[4:]),
+                    read=int(row[4] or 0),
+                    extract_ms=float(row[5] or 0.0),
+                    within=tuple(int(n or 0) for n in row[6 : 6 + len(within)]),
+                    read_within=tuple(int(n or 0) for n in row[6 + len(within) :]),
                 )
                 for row in session.execute(query)
             ]

@@ -322,6 +322,25 @@ def test_an_unchanged_page_takes_the_conditional_path(
     assert page_server.requests[-1].headers.get("if-none-match")
 
 
+def test_the_check_log_keeps_how_long_a_check_read_its_page(
+    setup: tuple[Path, str], page_server: PageServer
+) -> None:
+    """A check that read its page logs the time it took (for /metrics' extraction
+    histogram); a 304 read nothing, and logs none."""
+    config, url = setup
+    page_server.set(PATH, page_v1(Chrome(1)))
+    check(config)
+    check(config)
+    storage = Storage(f"sqlite:///{config.parent}/m.db")
+    try:
+        not_modified, first = storage.checks(url)
+    finally:
+        storage.close()
+    assert (first.outcome, not_modified.outcome) == ("first", "not-modified")
+    assert first.extract_ms is not None and first.extract_ms > 0
+    assert not_modified.extract_ms is None
+
+
 def test_a_dead_alert_target_keeps_the_alert_for_a_retry(
     tmp_path: Path, page_server: PageServer, smtp_server: SMTPServer
 ) -> None:

@@ -132,8 +132,9 @@ def samples(body: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 def test_metrics_count_the_checks_the_database_holds(filled: Filled) -> None:
-    """/metrics shows checks by outcome, errors by host, changes, the fetch latency
-    histogram, the outbox and the schedule lag as the check log and tables hold them."""
+    """/metrics shows checks by outcome, errors by host, changes, the fetch latency and
+    extraction time histograms, the outbox and the schedule lag as the check log and
+    tables hold them."""
     later = _utcnow() + timedelta(days=2)
     with reader(filled, clock=lambda: later) as monitor:
         records = [
@@ -180,6 +181,19 @@ def test_metrics_count_the_checks_the_database_holds(filled: Filled) -> None:
     )
     assert buckets[-1] == (float("inf"), len(records))
     assert [v for _, v in buckets] == sorted(v for _, v in buckets)
+    read = [r for r in records if r.extract_ms is not None]
+    assert read and {r.outcome for r in read} >= {"first", "edit"}
+    assert seen[("monitor_extraction_duration_seconds_count", ())] == len(read)
+    assert seen[("monitor_extraction_duration_seconds_sum", ())] == pytest.approx(
+        sum(r.extract_ms or 0.0 for r in read) / 1000
+    )
+    reading = sorted(
+        (float(dict(labels)["le"]), value)
+        for (name, labels), value in seen.items()
+        if name == "monitor_extraction_duration_seconds_bucket"
+    )
+    assert reading[-1] == (float("inf"), len(read))
+    assert [v for _, v in reading] == sorted(v for _, v in reading)
     pending = sum(1 for a in alerts if a[2] == "pending")
     assert pending >= 1
     assert seen[("monitor_outbox_alerts", ())] == pending

@@ -30,6 +30,13 @@ by default; a bigger one is configured)."""
 
 LATENCY_BOUNDS_MS = tuple(bound * 1000 for bound in LATENCY_BUCKETS)
 
+READ_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+"""Upper bounds, in seconds, of the extraction time histogram: a check on the fast path
+reads its page in milliseconds, a first check in tens of them, a hostile page until its
+deadline (30 s by default)."""
+
+READ_BOUNDS_MS = tuple(bound * 1000 for bound in READ_BUCKETS)
+
 SETTLE = timedelta(minutes=5)
 """Rows older than this are counted once and for all; newer ones at every scrape, as a
 PostgreSQL transaction still open may yet commit a row with a lower id."""
@@ -50,6 +57,10 @@ class Totals:
     """Checks whose fetch took at most each bucket's bound."""
     count: int = 0
     seconds: float = 0.0
+    read_within: tuple[int, ...] = (0,) * len(READ_BUCKETS)
+    """Checks that read their page within each extraction bucket's bound."""
+    read: int = 0
+    read_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -90,9 +101,12 @@ def fold(
     """``totals`` with a check tally and a version tally added; ``hosts``: each watch's
     host by id (a watch removed since is counted as 'unknown')."""
     within = list(totals.within)
+    read_within = list(totals.read_within)
     for tally in checks:
         for index, n in enumerate(tally.within):
             within[index] += n
+        for index, n in enumerate(tally.read_within):
+            read_within[index] += n
     return replace(
         totals,
         checks=_plus(totals.checks, ((t.outcome, t.count) for t in checks)),
@@ -104,6 +118,9 @@ def fold(
         within=tuple(within),
         count=totals.count + sum(t.count for t in checks),
         seconds=totals.seconds + sum(t.duration_ms for t in checks) / 1000,
+        read_within=tuple(read_within),
+        read=totals.read + sum(t.read for t in checks),
+        read_seconds=totals.read_seconds + sum(t.extract_ms for t in checks) / 1000,
     )
 
 
@@ -132,6 +149,13 @@ def families(readings: Readings) -> list[Metric]:
     )
     buckets = [(f"{bound:g}", n) for bound, n in zip(LATENCY_BUCKETS, totals.within, strict=True)]
     latency.add_metric([], [*buckets, ("+Inf", totals.count)], totals.seconds)
+    reading = HistogramMetricFamily(
+        "monitor_extraction_duration_seconds",
+        "Time a check spent reading its page (extraction, and the confirmation of a "
+        "change), per check that read it.",
+    )
+    read = [(f"{bound:g}", n) for bound, n in zip(READ_BUCKETS, totals.read_within, strict=True)]
+    reading.add_metric([], [*read, ("+Inf", totals.read)], totals.read_seconds)
     lag = GaugeMetricFamily(
         "monitor_schedule_lag_seconds",
         "How long the most overdue enabled watch has waited past its check time.",
@@ -142,7 +166,7 @@ def families(readings: Readings) -> list[Metric]:
         "Alerts not yet delivered to every target and still being tried.",
         value=readings.outbox_depth,
     )
-    return [checks, changes, errors, latency, lag, outbox]
+    return [checks, changes, errors, latency, reading, lag, outbox]
 
 
 class _Fixed(Collector):
