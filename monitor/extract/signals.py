@@ -27,7 +27,11 @@ def _squashed(node: LexborNode | None) -> str:
 
 
 def _meta(tree: LexborHTMLParser, selector: str) -> str:
-    node = tree.css_first(selector)
+    return _content(tree.css_first(selector))
+
+
+def _content(node: LexborNode | None) -> str:
+    """A <meta> element's content, its spaces squashed ("" for none)."""
     return normalize_text(" ".join((node.attributes.get("content") or "").split())) if node else ""
 
 
@@ -205,7 +209,7 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]
     """Every byline the page may have, most trusted first, each with whether the page
     declares it as this article's (see ``byline_of``)."""
     meta = tree.css_first("meta[name='author' i]")
-    names = _meta(tree, "meta[name='author' i]")
+    names = _content(meta)
     if meta is not None and names and len(names) < 120:
         yield names, _in_head(meta)
     headline: str | None = None
