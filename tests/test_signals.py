@@ -11,6 +11,7 @@ from monitor.extract import container, extract
 from monitor.extract.container import parse
 from monitor.extract.signals import (
     byline_of,
+    declared_authors,
     declared_dates,
     names_only,
     standfirst_of,
@@ -423,3 +424,54 @@ def test_a_teaser_cards_byline_is_not_the_storys(byline: str) -> None:
     )
     tree = parse(html)
     assert byline_of(tree, title_of(tree)[1]) == ""
+
+
+def test_a_story_recredited_in_its_author_meta_alone_is_a_byline_change() -> None:
+    """Engadget's <head> names its author in Open Graph's ``article:author``; the
+    newsroom re-credits the story there, and its visible byline and JSON-LD lag. A name
+    new in the <head> is a re-credit, and it stands at the next check while the <head>
+    declares it, though the page still shows the old name."""
+    page = (CORPUS / "engadget" / "source.html").read_text(encoding="utf-8")
+    meta = '<meta property="article:author" content="devindra">'
+    assert meta in page
+    first = extract(page, "https://example.org/story")
+    same = extract(page, "https://example.org/story", hint=first.hint)
+    recredited = page.replace(meta, meta.replace("devindra", "Ana Ruiz"))
+    again = extract(recredited, "https://example.org/story", hint=first.hint)
+    assert again.article is not None
+    later = extract(recredited, "https://example.org/story", hint=again.hint)
+    assert first.article is not None and first.article.byline == "Devindra Hardawar"
+    assert same.article is None, "the <head>'s own short name is no change: the fast path"
+    assert again.article.byline == "Ana Ruiz"
+    assert later.article is None or later.article.byline == "Ana Ruiz"
+
+
+def test_author_metadata_in_the_body_is_no_recredit() -> None:
+    """A <meta> naming an author in the body (a teaser's microdata, an embed) is not the
+    page's own declaration: the byline read before stands."""
+    page = (CORPUS / "engadget" / "source.html").read_text(encoding="utf-8")
+    first = extract(page, "https://example.org/story")
+    teaser = '<div><meta name="parsely-author" content="John Roe"><p>Another story</p></div>'
+    with_teaser = page.replace("</h1>", f"</h1>{teaser}", 1)
+    again = extract(with_teaser, "https://example.org/story", hint=first.hint)
+    assert again.article is None or again.article.byline == "Devindra Hardawar"
+
+
+@pytest.mark.parametrize(
+    ("meta", "names"),
+    [
+        ('<meta property="article:author" content="https://medium.com/@johncwelch">', ()),
+        ('<meta name="twitter:creator" content="@devindra">', ()),
+        (
+            '<meta name="article_author" content="Troy Smith | tsmith@cleveland.com">',
+            ("Troy Smith",),
+        ),
+        ('<meta name="DC.creator" content="Mac &amp; i">', ("Mac & i",)),
+        ('<meta name="byl" content="By Jane Doe and John Roe">', ("Jane Doe and John Roe",)),
+    ],
+    ids=["profile-url", "handle", "address", "dublin-core", "byl"],
+)
+def test_the_head_declares_authors_by_name(meta: str, names: tuple[str, ...]) -> None:
+    """Names only: a profile URL, a handle or an e-mail address names nobody."""
+    tree = parse(f"<html><head>{meta}</head><body><p>Text.</p></body></html>")
+    assert declared_authors(tree) == names

@@ -29,7 +29,13 @@ from monitor.extract.reading import (
     run_slots,
 )
 from monitor.extract.shapes import is_sentence
-from monitor.extract.signals import byline_of, date_signals, standfirst_of, title_of
+from monitor.extract.signals import (
+    byline_of,
+    date_signals,
+    declared_authors,
+    standfirst_of,
+    title_of,
+)
 from monitor.normalize import comparison_key, key_of_normalized
 
 _MIN_MATCH_LEN = 30
@@ -91,6 +97,9 @@ class Hint:
     """Digests of the lines that are no sentence read now and not at the check before
     (all of them at a first reading): such a label that is gone at the next check came
     and went with the chrome (see ``confirm.passing``)."""
+    authors: tuple[str, ...] | None = None
+    """Digests of the author names the page's <head> declared (``signals.declared_authors``);
+    None for a hint made before they were kept: a name new there is a re-credit."""
 
     @property
     def volatile(self) -> frozenset[str]:
@@ -107,6 +116,7 @@ class Hint:
             "unread": list(self.unread),
             "kept_out": list(self.kept_out),
             "fresh": list(self.fresh),
+            **({} if self.authors is None else {"authors": list(self.authors)}),
             "run": [list(slot) for slot in self.run],
             "rules": self.rules,
             "path": [list(step) for step in self.path],
@@ -139,9 +149,14 @@ class Hint:
                 unread=tuple(map(str, data.get("unread", ()))),  # type: ignore[union-attr]
                 kept_out=tuple(map(str, data.get("kept_out", ()))),  # type: ignore[union-attr]
                 fresh=tuple(map(str, data.get("fresh", ()))),  # type: ignore[union-attr]
+                authors=_digests(data.get("authors")),  # type: ignore[union-attr]
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def _digests(data: Any) -> tuple[str, ...] | None:
+    return None if data is None else tuple(map(str, data))
 
 
 def parse(html: bytes | str) -> LexborHTMLParser:
@@ -397,6 +412,7 @@ def read(
     volatile: frozenset[str] = frozenset(),
     byline: str = "",
     seen: Sequence[str] = (),
+    authors: Sequence[str] | None = None,
 ) -> Reading:
     """Read headline, byline and body lines through the container.
 
@@ -404,10 +420,14 @@ def read(
     ``volatile``: digests of lines learnt to come and go on their own, left out.
     ``byline``: the digest of the byline read last time, kept while the page shows it.
     ``seen``: digests of the lines read last time, kept while the page shows them.
+    ``authors``: digests of the author names the <head> declared last time (None: unknown).
     """
     known_byline = (lambda name: line_digest(name) == byline) if byline else None
+    declared = declared_authors(tree)
+    before = None if authors is None else frozenset(authors)
+    declared_before = None if before is None else (lambda name: line_digest(name) in before)
     title, title_at = title_of(tree, title_at)
-    byline = byline_of(tree, title_at, known_byline)
+    byline = byline_of(tree, title_at, known_byline, declared, declared_before)
     repeated = {comparison_key(title), comparison_key(byline)}
     found = blocks(container)
     slots = frozenset(run) if run is not None else run_slots(found.blocks)
@@ -448,6 +468,7 @@ def read(
         run=tuple(sorted(slots)),
         short=tuple(short),
         fresh=tuple(digest for digest in short if digest not in read_before),
+        authors=tuple(map(line_digest, declared)),
     )
     return Reading(title, byline, tuple(lines), hint)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
@@ -147,6 +147,7 @@ _JSONLD_NAME = re.compile(r'"name"\s*:\s*"((?:[^"\\\n]|\\.){2,100})"')
 _JSONLD_HEADLINE = re.compile(r'"headline"\s*:\s*"((?:[^"\\\n]|\\.){1,400})"')
 _AUTHOR_SPAN = 600
 _AUTHORS_READ = 8
+_AUTHOR_META_CHARS = 120  # a longer "author" is a sentence or a list, not names
 
 
 # What separates the parts of a byline line: "Jane Doe · June 2, 2021 · 56200 views".
@@ -170,7 +171,11 @@ def names_only(text: str) -> str:
 
 
 def byline_of(
-    tree: LexborHTMLParser, title_at: int = -1, known: Callable[[str], bool] | None = None
+    tree: LexborHTMLParser,
+    title_at: int = -1,
+    known: Callable[[str], bool] | None = None,
+    authors: Sequence[str] = (),
+    declared_before: Callable[[str], bool] | None = None,
 ) -> str:
     """The byline: the page's author metadata first, else its byline element, else a
     "By …" line under the headline (``title_at``: which <h1> holds it, see ``title_of``).
@@ -181,7 +186,19 @@ def byline_of(
     link, a "By …" line of a related story). Not so when the page declares the new one
     itself, in its <head> or in the JSON-LD that names its headline: chrome brings
     neither, and a newsroom that re-credits a story may leave its visible line be.
+
+    ``authors``: the names the page's <head> declares (``declared_authors``), and
+    ``declared_before``: whether a name was among them at the last reading. A name newly
+    declared there is a re-credit, whatever the visible line still says; and a known
+    byline the <head> still declares stands.
     """
+    if known is not None:
+        if declared_before is not None:
+            for name in authors:
+                if not declared_before(name) and not known(name):
+                    return name
+        if standing := next((name for name in authors if known(name)), None):
+            return standing
     candidates = (
         (names, declared) for names, declared in _bylines(tree, title_at) if reads_as_names(names)
     )
@@ -192,6 +209,42 @@ def byline_of(
     if declared or any(is_declared and name == first for name, is_declared in others):
         return first
     return next((name for name, _ in others if known(name)), first)
+
+
+# Where a page's <head> names its authors: HTML's own, Open Graph's, Dublin Core's, and
+# the conventions of the analytics and newsletter services newsrooms feed (Parse.ly,
+# Sailthru, the New York Times' "byl").
+_AUTHOR_META = ", ".join(
+    f"meta[{attribute}='{name}' i]"
+    for attribute, name in (
+        ("name", "author"),
+        ("property", "author"),
+        ("property", "article:author"),
+        ("name", "article:author"),
+        ("name", "article_author"),
+        ("name", "parsely-author"),
+        ("name", "sailthru.author"),
+        ("name", "dc.creator"),
+        ("name", "dcterms.creator"),
+        ("name", "byl"),
+    )
+)
+
+
+def declared_authors(tree: LexborHTMLParser) -> tuple[str, ...]:
+    """The names the page's <head> declares as its authors, once each, in the page's
+    order; profile URLs, handles and e-mail addresses left out ("Troy Smith |
+    tsmith@cleveland.com" -> "Troy Smith")."""
+    names: list[str] = []
+    head = tree.head  # a <meta> in the body is a teaser's or an embed's, not the page's
+    for meta in head.css(_AUTHOR_META) if head is not None else ():
+        text = _content(meta)
+        if not text or "://" in text or len(text) >= _AUTHOR_META_CHARS:
+            continue
+        name = names_only(" ".join(word for word in text.split() if "@" not in word))
+        if name and reads_as_names(name):
+            names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def reads_as_names(text: str) -> bool:

@@ -100,6 +100,7 @@ def by_known_container(page: Page) -> Extraction | None:
         known.volatile,
         known.byline,
         known.lines,
+        known.authors,
     )
     flips = container.learn(known, reading.hint)
     learnt = replace(known, flips=flips).volatile
@@ -113,6 +114,7 @@ def by_known_container(page: Page) -> Extraction | None:
             learnt,
             known.byline,
             known.lines,
+            known.authors,
         )
     # What the watch learnt stays with it: widgets, and the extractor's verdicts.
     # Lines kept out as shown before (see ``confirm.already_shown``) stay out while read.
