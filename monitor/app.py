@@ -546,11 +546,12 @@ class Monitor:
             settings = FetchSettings(**{**settings.__dict__, "user_agent": daemon.user_agent})
         return settings
 
-    def extraction_pool(self, jobs: int) -> ExtractionPool:
-        """Worker processes for ``jobs`` checks at a time, with the configured deadline."""
+    def extraction_pool(self, jobs: int, *, idle: float | None = None) -> ExtractionPool:
+        """Worker processes for ``jobs`` checks at a time, with the configured deadline;
+        ``idle``: seconds without a page to read after which they may be let go."""
         from monitor.workers import ExtractionPool
 
-        return ExtractionPool(jobs, self.config.daemon.extract_timeout_seconds)
+        return ExtractionPool(jobs, self.config.daemon.extract_timeout_seconds, idle=idle)
 
     def pipeline(self, fetcher: PageFetcher, extraction: ExtractionPool) -> Pipeline:
         from monitor.pipeline import Pipeline, PipelineSettings

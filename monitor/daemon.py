@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 RELEASE_MEMORY_SECONDS = 60
 """How often the daemon gives the C heap's free pages back (see ``memory``)."""
+WORKERS_IDLE_SECONDS = 300
+"""Seconds with no page to read (every check answered 304, or failed) after which the
+extraction workers are let go: the next page to read starts them again."""
 
 
 def _not_cancelled(record: logging.LogRecord) -> bool:
@@ -73,7 +76,9 @@ class Daemon:
         ):
             loop.add_signal_handler(signum, handler)
         async with Fetcher(self.monitor.fetch_settings()) as fetcher:
-            with self.monitor.extraction_pool(self.monitor.config.daemon.concurrency) as pool:
+            with self.monitor.extraction_pool(
+                self.monitor.config.daemon.concurrency, idle=WORKERS_IDLE_SECONDS
+            ) as pool:
                 pipeline = self.monitor.pipeline(fetcher, pool)
                 self._pipeline = pipeline
                 async with self.monitor.heartbeat(lambda: [t.get_name() for t in self._inflight]):
@@ -169,6 +174,10 @@ class Daemon:
 
     async def _tick(self, pipeline: Pipeline) -> None:
         await self._fill(pipeline)
+        if await pipeline.extraction.release_if_idle():
+            log.info(
+                "no page to read for %d s: the extraction workers stopped", WORKERS_IDLE_SECONDS
+            )
         # What `systemctl status monitor` shows, refreshed every tick.
         self.systemd.status(f"{len(self._inflight)} checks in flight, {self.checked} done")
         self._start_delivery(pipeline)

@@ -204,3 +204,54 @@ def test_workers_die_with_the_process_that_owns_them(signum: int, tmp_path: Path
     for left in alive:  # a failing run leaves nothing behind either
         left.kill()
     assert alive == []
+
+
+class Clock:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_idle_workers_are_let_go_and_the_next_page_starts_them_again() -> None:
+    """After ``idle`` seconds with no page to read (a daemon whose pages answer 304), the
+    workers and their forkserver end; the next page is read by new ones."""
+    clock = Clock()
+
+    async def scenario() -> tuple[bool, bool, int, list[int], int]:
+        with ExtractionPool(1, deadline=20, idle=300, clock=clock) as pool:
+            first = await pool.run(os.getpid)
+            clock.now += 299
+            early = await pool.release_if_idle()
+            server = psutil.Process(first).ppid()  # the forkserver the worker came from
+            clock.now += 1
+            released = await pool.release_if_idle()
+            gone = [pid for pid in (first, server) if psutil.pid_exists(pid)]
+            return early, released and not pool.running, first, gone, await pool.run(os.getpid)
+
+    early, released, first, alive, next_worker = run(scenario())
+    assert not early, "299 s idle: the workers stay"
+    assert released
+    assert alive == [], "the worker and the forkserver ended"
+    assert next_worker not in (first, os.getpid())
+
+
+def test_a_pool_reading_a_page_is_never_idle() -> None:
+    """A job in flight, however long it has run, keeps the workers."""
+    clock = Clock()
+
+    async def scenario() -> bool:
+        with ExtractionPool(1, deadline=20, idle=1, clock=clock) as pool:
+            async with Rendezvous() as rendezvous:
+                job = asyncio.ensure_future(pool.run(report_pid_and_wait, rendezvous.port))
+                _, writer = await rendezvous.arrivals.get()
+                clock.now += 3600
+                released = await pool.release_if_idle()
+                writer.close()
+                await job
+            return released
+
+    assert run(scenario()) is False
