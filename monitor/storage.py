@@ -1106,7 +1106,7 @@ def _read_page(session: Session, digest: str, cache: _PageCache | None = None) -
     if cached is not None:
         return cached
     # From the page down to its keyframe (or to a page in the cache), one row at a time.
-    chain: list[Row[Any]] = []
+    chain: list[Row[str, str, int, bytes, str | None]] = []
     base: bytes | None = None
     wanted: str | None = digest
     while wanted is not None:
@@ -1137,8 +1137,8 @@ def _read_page(session: Session, digest: str, cache: _PageCache | None = None) -
             base = cache.get(wanted)
             if base is not None:
                 break
-    for row in reversed(chain):
-        base = rawpages.decode(row.hash, row.codec, row.data, row.size, base)
+    for link in reversed(chain):
+        base = rawpages.decode(link.hash, link.codec, link.data, link.size, base)
     assert base is not None
     if cache is not None:
         cache.put(digest, base)
