@@ -39,6 +39,10 @@ MAX_DEPTH = 32
 ``MAX_DEPTH + 1`` frames (~0.05 ms each for a 300 KB page), and a keyframe's tens of KB
 are shared by up to 33 versions (bench/storage.py measures both)."""
 
+LONGEST_CHAIN = 1024
+"""Pages a reader follows before it calls a chain altered (a cycle made by hand): far past
+``MAX_DEPTH``, so that a lower limit in a later monitor still reads the chains before it."""
+
 
 @dataclass(frozen=True)
 class Base:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     event,
     func,
     inspect,
+    literal,
     or_,
     select,
     text,
@@ -1105,44 +1106,62 @@ def _read_page(session: Session, digest: str, cache: _PageCache | None = None) -
     cached = cache.get(digest) if cache is not None else None
     if cached is not None:
         return cached
-    # From the page down to its keyframe (or to a page in the cache), one row at a time.
-    chain: list[Row[str, str, int, bytes, str | None]] = []
+    chain = _chain(session, digest)
+    if not chain:  # the foreign keys forbid it; a hand-edited database may not
+        raise PageUnreadable(f"the page {digest} is missing from the database")
+    if chain[-1].base_hash is not None:
+        if len(chain) > rawpages.LONGEST_CHAIN:
+            raise PageUnreadable(
+                f"the page {digest} cannot be rebuilt: its chain of deltas runs past "
+                f"{rawpages.LONGEST_CHAIN} pages, which no monitor writes: it was altered"
+            )
+        raise PageUnreadable(
+            f"the page {digest} cannot be rebuilt: the page {chain[-1].base_hash} it is "
+            "stored as a delta of is missing from the database"
+        )
+    # Decoded from the keyframe up, or from the nearest page already in the cache.
     base: bytes | None = None
-    wanted: str | None = digest
-    while wanted is not None:
-        row = session.execute(
-            select(
-                RawPageRow.hash,
-                RawPageRow.codec,
-                RawPageRow.size,
-                RawPageRow.data,
-                RawPageRow.base_hash,
-            ).where(RawPageRow.hash == wanted)
-        ).first()
-        if row is None:
-            if not chain:  # the foreign keys forbid it; a hand-edited database may not
-                raise PageUnreadable(f"the page {digest} is missing from the database")
-            raise PageUnreadable(
-                f"the page {digest} cannot be rebuilt: the page {wanted} it is stored as a "
-                "delta of is missing from the database"
-            )
-        chain.append(row)
-        if len(chain) > rawpages.MAX_DEPTH + 1 and row.base_hash is not None:
-            raise PageUnreadable(
-                f"the page {digest} cannot be rebuilt: its chain of deltas is longer than "
-                f"{rawpages.MAX_DEPTH}, so it was altered"
-            )
-        wanted = row.base_hash
-        if wanted is not None and cache is not None:
-            base = cache.get(wanted)
+    start = len(chain)
+    if cache is not None:
+        for index, link in enumerate(chain[1:], 1):
+            base = cache.get(link.hash)
             if base is not None:
+                start = index
                 break
-    for link in reversed(chain):
+    for link in reversed(chain[:start]):
         base = rawpages.decode(link.hash, link.codec, link.data, link.size, base)
     assert base is not None
     if cache is not None:
         cache.put(digest, base)
     return base
+
+
+def _chain(session: Session, digest: str) -> list[Row[str, str, int, bytes, str | None]]:
+    """The page and the pages it is a delta of, down to its keyframe, in one query (a
+    recursive CTE, on SQLite as on PostgreSQL). It ends early at a missing page (its last
+    row then names a base) or past ``rawpages.LONGEST_CHAIN`` rows (a cycle)."""
+    page = RawPageRow.__table__
+    columns = (page.c.hash, page.c.codec, page.c.size, page.c.data, page.c.base_hash)
+    chain = (
+        select(*columns, literal(0).label("step")).where(page.c.hash == digest).cte(recursive=True)
+    )
+    older = page.alias("older")
+    chain = chain.union_all(
+        select(
+            older.c.hash,
+            older.c.codec,
+            older.c.size,
+            older.c.data,
+            older.c.base_hash,
+            (chain.c.step + 1).label("step"),
+        )
+        .join_from(chain, older, older.c.hash == chain.c.base_hash)
+        .where(chain.c.step < rawpages.LONGEST_CHAIN)
+    )
+    query = select(
+        chain.c.hash, chain.c.codec, chain.c.size, chain.c.data, chain.c.base_hash
+    ).order_by(chain.c.step)
+    return list(session.execute(query))
 
 
 def _drop_unused_pages(session: Session, hashes: set[str]) -> None:
