@@ -3,7 +3,7 @@
 Run from the checkout, with the venv active::
 
     python bench/storage.py                          # 79 pages × 30 versions, ~3 min
-    python bench/storage.py --versions 100 --depths 8,16,32,64
+    python bench/storage.py --pages 20 --versions 100 --depths 16,32,64,128
     python bench/storage.py --pages 10               # a quick look
 
 Each of the 79 corpus pages (``/work/shared/corpus/*/*/source.html``) gets a history of
@@ -18,7 +18,7 @@ storage mode:
 - ``zlib``: the storage before revision 0009, each page zlib level 6 (the baseline,
   measured in the same run: ``rawpages.encode`` switched to zlib);
 - ``delta, depth D``: this storage, a zstd delta of the page before, a keyframe every
-  D + 1 versions (D is ``rawpages.MAX_DEPTH``, 32 unless ``--depths`` says others);
+  D + 1 versions (D is ``rawpages.MAX_DEPTH``, 64 unless ``--depths`` says others);
 - the reference, computed in memory: zstd at level 19 with long-distance matching over
   each watch's V pages concatenated (its window covers them all), the least a
   whole-history compressor needs, divided by V.
@@ -163,6 +163,8 @@ class Measured:
     """SQLite's bytes on disk per table and index (``dbstat``)."""
     text: int
     headers: int
+    frames: dict[str, tuple[int, float]]
+    """Per codec: pages stored, median bytes."""
     store_ms: list[float]
     read_ms: list[float]
     deepest_ms: list[float]
@@ -195,13 +197,27 @@ def measure(mode: str, made: list[History], folder: Path) -> Measured:
                 "SUM(LENGTH(headers)) FROM version"
             )
         ).one()
+        sizes: dict[str, list[int]] = {}
+        for codec_, size in connection.execute(text("SELECT codec, LENGTH(data) FROM raw_page")):
+            sizes.setdefault(codec_, []).append(size)
+        frames = {c: (len(v), statistics.median(v)) for c, v in sizes.items()}
         on_disk = dict(
             connection.execute(text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")).all()
         )
     storage.close()
     versions = sum(len(h.pages) for h in made)
     return Measured(
-        mode, versions, data, on_disk, text_, headers, store_ms, read_ms, deepest_ms, deepest
+        mode,
+        versions,
+        data,
+        on_disk,
+        text_,
+        headers,
+        frames,
+        store_ms,
+        read_ms,
+        deepest_ms,
+        deepest,
     )
 
 
@@ -286,8 +302,12 @@ def report(results: list[Measured], ref: int, versions: int, raw_bytes: int) -> 
             f"| {_median(m.read_ms):.2f} | {m.deepest} | {_median(m.deepest_ms):.2f} |"
         )
     base = results[0]
+    print()
     for m in results[1:]:
-        print(f"\n{m.mode} ÷ zlib: {m.data / base.data:.3f} of the bytes")
+        frames = ", ".join(
+            f"{count} {codec_} (median {size:,.0f} B)" for codec_, (count, size) in m.frames.items()
+        )
+        print(f"{m.mode}: {m.data / base.data:.3f} of zlib's bytes; {frames}")
     m = results[-1]
     version_disk = _table_bytes(m.on_disk, "version") - _table_bytes(m.on_disk, "version_fts")
     fts = _table_bytes(m.on_disk, "version_fts")

@@ -1304,7 +1304,7 @@ def test_every_version_reads_back_exact_across_keyframes(
     """Past ``MAX_DEPTH`` deltas a keyframe starts a new chain; every version of a real
     page, read in turn or alone by another process, is its exact bytes."""
     limit = rawpages.MAX_DEPTH
-    raws = page_history(2 * (limit + 1) + 2)
+    raws = page_history(limit + 4)  # one chain to its end, and a keyframe's
     store_history(storage, watch_id, raws)
     depths = [stored_pages(storage)[sha(raw)][2] for raw in raws]
     assert depths == [n % (limit + 1) for n in range(len(raws))]
