@@ -78,11 +78,13 @@ class History:
     pages: list[bytes]
 
 
-def histories(count: int, versions: int) -> list[History]:
-    """The first ``count`` corpus pages, each with ``versions`` versions (see above)."""
+def histories(count: int, versions: int, corpus: Path = CORPUS) -> list[History]:
+    """The first ``count`` pages of ``corpus`` (a folder of page folders, or of such
+    folders), each with ``versions`` versions (see above)."""
+    collections = sorted(p for p in corpus.iterdir() if p.is_dir() and p.name.endswith("-pages"))
     found = []
-    for collection in ("news-pages", "web-pages"):
-        found += pagegen.load_corpus(CORPUS / collection)
+    for collection in collections or [corpus]:
+        found += pagegen.load_corpus(collection)
     made = []
     for page in found[:count]:
         html, pages = page.html, []
@@ -337,12 +339,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=79, help="corpus pages (watches)")
     parser.add_argument("--versions", type=int, default=30, help="versions per watch")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the pages' folder")
     parser.add_argument(
         "--depths", default=str(rawpages.MAX_DEPTH), help="delta depth limits, comma-separated"
     )
     args = parser.parse_args()
     started = time.perf_counter()
-    made = histories(args.pages, args.versions)
+    made = histories(args.pages, args.versions, args.corpus)
     versions = sum(len(h.pages) for h in made)
     raw_bytes = sum(len(p) for h in made for p in h.pages)
     print(f"made {len(made)} histories in {time.perf_counter() - started:.0f} s", flush=True)
