@@ -2,7 +2,7 @@
 
 Run from the checkout, with the venv active::
 
-    python bench/storage.py                          # 79 pages × 30 versions, ~3 min
+    python bench/storage.py                          # 79 pages × 30 versions, ~4 min
     python bench/storage.py --pages 20 --versions 100 --depths 16,32,64,128
     python bench/storage.py --pages 10               # a quick look
 
