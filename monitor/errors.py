@@ -5,7 +5,8 @@
     ├── StorageError             the database cannot be opened, migrated or written
     │   ├── SchemaNotCurrent     the database's schema is not this monitor's: migrate
     │   ├── WatchNotFound        no watch has that URL
-    │   └── VersionNotFound      the watch has no version with that number
+    │   ├── VersionNotFound      the watch has no version with that number
+    │   └── PageUnreadable       a stored page cannot be rebuilt: its base is gone, or corrupt
     ├── FetchError               a page could not be fetched (network, status, size)
     ├── ExtractionError          a fetched page could not be parsed
     ├── NotifyError              the notification targets are unusable
@@ -72,6 +73,11 @@ class VersionNotFound(StorageError):
         )
         self.url = url
         self.number = number
+
+
+class PageUnreadable(StorageError):
+    """A stored page cannot be rebuilt: a frame of it is corrupt, or the page it is stored
+    as a delta of is missing."""
 
 
 class FetchError(MonitorError):

@@ -2,7 +2,7 @@
 handing its free memory back to the system.
 
 The daemon allocates and frees buffers of every size all the time: page bodies, the
-pickled jobs and results it trades with its workers, zlib's state for each stored page,
+pickled jobs and results it trades with its workers, zstd's state for each stored page,
 query results. glibc keeps what is freed inside its heaps for reuse and gives memory back
 only from the top of a heap; allocations that live on land between the holes, and the
 heaps grow around them. The data alive stays flat while the resident size creeps up

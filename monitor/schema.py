@@ -4,7 +4,8 @@ watch    one row per URL: settings, schedule (next_check_at) and the lease
          that lets several daemons share one database
 version  numbered snapshots: extracted text and fields, hashes, and what changed from
          the version before (its size, the kinds of edit)
-raw_page the fetched pages, compressed, each stored once (versions name them by hash)
+raw_page the fetched pages, each stored once (versions name them by hash), most as zstd
+         deltas of the watch's page before (``monitor.rawpages``)
 forgotten the versions retention dropped: number and chain hash, so the chain still holds
 check    a compact log of every check: time, HTTP status, duration, outcome
 alert    the outbox: written with the version it reports, then delivered
@@ -154,7 +155,18 @@ class RawPageRow(Base):
     """SHA-256 of the page as fetched."""
     size: Mapped[int] = mapped_column(Integer)
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    """The page, zlib-compressed."""
+    """The page, encoded by ``codec``."""
+    codec: Mapped[str] = mapped_column(String(12), server_default="zlib")
+    """'zlib' (every page stored before revision 0009), 'zstd' (a keyframe) or
+    'zstd-delta' (compressed against ``base_hash``'s bytes: ``monitor.rawpages``)."""
+    # A foreign key: the database itself refuses to delete a page a delta still needs, even
+    # to a daemon that shares it and races this one (retention drops bases once unused).
+    base_hash: Mapped[str | None] = mapped_column(ForeignKey("raw_page.hash"))
+    """The page a delta is compressed against; NULL for the others."""
+    depth: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Deltas between this page and its keyframe (0 for a keyframe or a zlib page)."""
+
+    __table_args__ = (Index("ix_raw_page_base", "base_hash"),)
 
 
 class ForgottenRow(Base):

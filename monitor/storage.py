@@ -13,8 +13,9 @@ import os
 import re
 import sqlite3
 import sys
+import threading
 import time
-import zlib
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -34,6 +35,7 @@ from sqlalchemy import (
     event,
     func,
     inspect,
+    literal,
     or_,
     select,
     text,
@@ -50,11 +52,17 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from monitor import leases
+from monitor import leases, rawpages
 from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
-from monitor.errors import SchemaNotCurrent, StorageError, VersionNotFound, WatchNotFound
+from monitor.errors import (
+    PageUnreadable,
+    SchemaNotCurrent,
+    StorageError,
+    VersionNotFound,
+    WatchNotFound,
+)
 from monitor.evidence.chain import GENESIS, Content, field_digests, link_hash
 from monitor.history import index as history_index
 from monitor.models import (
@@ -106,7 +114,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 """The revision of the newest migration (``migrations/versions``): a database at it is
 current, which every command checks at start without loading Alembic. A new migration
 moves it (a test holds it to Alembic's head)."""
@@ -226,6 +234,7 @@ class Storage:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._pages = _PageCache()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -633,13 +642,17 @@ class Storage:
             return None
 
     def raw_html(self, url: str, number: int | None = None) -> bytes:
+        """The page a version was read from, exactly as fetched; ``PageUnreadable`` when
+        it cannot be rebuilt or its bytes are not those fetched (its SHA-256 differs)."""
         with self._session() as session:
-            page = session.get(RawPageRow, _version_row(session, url, number).raw_hash)
-            if page is None:  # the foreign key forbids it; a hand-edited database may not
-                raise StorageError(
-                    f"the page fetched for this version of {url} is missing from the database"
-                )
-            return zlib.decompress(page.data)
+            row = _version_row(session, url, number)
+            raw = _read_page(session, row.raw_hash, self._pages)
+        if hashlib.sha256(raw).hexdigest() != row.raw_hash:
+            raise PageUnreadable(
+                f"the page fetched for version {row.number} of {url} reads back altered (its "
+                f"SHA-256 is not {row.raw_hash}); `monitor verify {url}` says where"
+            )
+        return raw
 
     def evidence(self, url: str) -> list[Evidence]:
         """A watch's versions as evidence, oldest first, with those retention forgot."""
@@ -666,16 +679,11 @@ class Storage:
             return sorted(found, key=lambda evidence: evidence.number)
 
     def page(self, digest: str) -> bytes:
-        """The fetched page stored under this SHA-256, as it reads now (unchecked);
-        StorageError when it is missing or cannot be decompressed."""
+        """The fetched page stored under this SHA-256, as it reads now (unchecked: ``monitor
+        verify`` compares); ``PageUnreadable`` when it, or a page it is a delta of, is
+        missing or corrupt."""
         with self._session() as session:
-            row = session.get(RawPageRow, digest)
-            if row is None:
-                raise StorageError(f"the page {digest} is missing from the database")
-            try:
-                return zlib.decompress(row.data)
-            except zlib.error as error:
-                raise StorageError(f"the page {digest} is corrupt: {error}") from error
+            return _read_page(session, digest, self._pages)
 
     def prune_checks(self, before: datetime) -> int:
         """Forget check-log rows older than ``before`` (versions and alerts stay)."""
@@ -959,14 +967,14 @@ def _version_row(session: Session, url: str, number: int | None) -> VersionRow:
 def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
     # Retention never drops the latest version: the previous link is always stored.
     last = session.execute(
-        select(VersionRow.number, VersionRow.chain_hash)
+        select(VersionRow.number, VersionRow.chain_hash, VersionRow.raw_hash)
         .where(VersionRow.watch_id == watch_id)
         .order_by(VersionRow.number.desc())
         .limit(1)
     ).first()
     number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
     article = version.article
-    raw_hash = _store_page(session, version.raw_html)
+    raw_hash = _store_page(session, version.raw_html, last[2] if last else None)
     response = version.response
     row = VersionRow(
         watch_id=watch_id,
@@ -1024,11 +1032,20 @@ def _content_of(row: VersionRow) -> Content:
     )
 
 
-def _store_page(session: Session, raw: bytes) -> str:
-    """Keep a fetched page once, by its hash (a page fetched again costs nothing more)."""
+def _store_page(session: Session, raw: bytes, previous: str | None) -> str:
+    """Keep a fetched page once, by its hash (a page fetched again costs nothing more): as
+    a delta of ``previous``, the page of the watch's version before, when it can be."""
     digest = hashlib.sha256(raw).hexdigest()
-    if session.get(RawPageRow, digest) is None:
-        values = {"hash": digest, "size": len(raw), "data": zlib.compress(raw, 6)}
+    if session.scalar(select(RawPageRow.hash).where(RawPageRow.hash == digest)) is None:
+        encoded = rawpages.encode(raw, _base(session, previous))
+        values = {
+            "hash": digest,
+            "size": len(raw),
+            "data": encoded.data,
+            "codec": encoded.codec,
+            "base_hash": encoded.base_hash,
+            "depth": encoded.depth,
+        }
         # Another process may store the same page at the same moment (two watches of one
         # page): the second insert is a no-op, not a conflict.
         # Each dialect's insert is imported with its dialect: SQLite never loads PostgreSQL's.
@@ -1043,17 +1060,129 @@ def _store_page(session: Session, raw: bytes) -> str:
     return digest
 
 
-def _drop_unused_pages(session: Session, hashes: set[str]) -> None:
-    """Forget the pages among ``hashes`` that no version names any more."""
-    if not hashes:
-        return
-    session.flush()
-    used = select(VersionRow.raw_hash).where(VersionRow.raw_hash.in_(hashes))
-    session.execute(
-        delete(RawPageRow)
-        .where(RawPageRow.hash.in_(hashes), RawPageRow.hash.not_in(used))
-        .execution_options(synchronize_session=False)
+def _base(session: Session, previous: str | None) -> rawpages.Base | None:
+    """The page a new one may be a delta of: ``previous``, unless there is none, it is at
+    the depth limit, or it cannot be read (then the new page is a keyframe, and readable)."""
+    if previous is None:
+        return None
+    depth = session.scalar(select(RawPageRow.depth).where(RawPageRow.hash == previous))
+    if depth is None or depth >= rawpages.MAX_DEPTH:
+        return None
+    try:
+        raw = _read_page(session, previous)
+    except PageUnreadable:
+        return None
+    return rawpages.Base(previous, raw, depth)
+
+
+class _PageCache:
+    """The last few pages read, by hash: reading a watch's versions in turn (verify,
+    export) decodes each delta once, on its base just read, not its whole chain again."""
+
+    SIZE = 4
+
+    def __init__(self) -> None:
+        self._pages: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()  # the daemon's storage calls run in threads
+
+    def get(self, digest: str) -> bytes | None:
+        with self._lock:
+            raw = self._pages.get(digest)
+            if raw is not None:
+                self._pages.move_to_end(digest)
+            return raw
+
+    def put(self, digest: str, raw: bytes) -> None:
+        with self._lock:
+            self._pages[digest] = raw
+            self._pages.move_to_end(digest)
+            while len(self._pages) > self.SIZE:
+                self._pages.popitem(last=False)
+
+
+def _read_page(session: Session, digest: str, cache: _PageCache | None = None) -> bytes:
+    """A stored page's bytes, rebuilt through its chain of deltas (unchecked against its
+    hash); ``PageUnreadable`` when a page of the chain is missing or corrupt."""
+    cached = cache.get(digest) if cache is not None else None
+    if cached is not None:
+        return cached
+    chain = _chain(session, digest)
+    if not chain:  # the foreign keys forbid it; a hand-edited database may not
+        raise PageUnreadable(f"the page {digest} is missing from the database")
+    if chain[-1].base_hash is not None:
+        if len(chain) > rawpages.LONGEST_CHAIN:
+            raise PageUnreadable(
+                f"the page {digest} cannot be rebuilt: its chain of deltas runs past "
+                f"{rawpages.LONGEST_CHAIN} pages, which no monitor writes: it was altered"
+            )
+        raise PageUnreadable(
+            f"the page {digest} cannot be rebuilt: the page {chain[-1].base_hash} it is "
+            "stored as a delta of is missing from the database"
+        )
+    # Decoded from the keyframe up, or from the nearest page already in the cache.
+    base: bytes | None = None
+    start = len(chain)
+    if cache is not None:
+        for index, link in enumerate(chain[1:], 1):
+            base = cache.get(link.hash)
+            if base is not None:
+                start = index
+                break
+    for link in reversed(chain[:start]):
+        base = rawpages.decode(link.hash, link.codec, link.data, link.size, base)
+    assert base is not None
+    if cache is not None:
+        cache.put(digest, base)
+    return base
+
+
+def _chain(session: Session, digest: str) -> list[Row[str, str, int, bytes, str | None]]:
+    """The page and the pages it is a delta of, down to its keyframe, in one query (a
+    recursive CTE, on SQLite as on PostgreSQL). It ends early at a missing page (its last
+    row then names a base) or past ``rawpages.LONGEST_CHAIN`` rows (a cycle)."""
+    page = RawPageRow.__table__
+    columns = (page.c.hash, page.c.codec, page.c.size, page.c.data, page.c.base_hash)
+    chain = (
+        select(*columns, literal(0).label("step")).where(page.c.hash == digest).cte(recursive=True)
     )
+    older = page.alias("older")
+    chain = chain.union_all(
+        select(
+            older.c.hash,
+            older.c.codec,
+            older.c.size,
+            older.c.data,
+            older.c.base_hash,
+            (chain.c.step + 1).label("step"),
+        )
+        .join_from(chain, older, older.c.hash == chain.c.base_hash)
+        .where(chain.c.step < rawpages.LONGEST_CHAIN)
+    )
+    query = select(
+        chain.c.hash, chain.c.codec, chain.c.size, chain.c.data, chain.c.base_hash
+    ).order_by(chain.c.step)
+    return list(session.execute(query))
+
+
+def _drop_unused_pages(session: Session, hashes: set[str]) -> None:
+    """Forget the pages among ``hashes`` that no version names and no other page is a
+    delta of; then, in turn, the pages those were deltas of, if now unused."""
+    session.flush()
+    based = RawPageRow.__table__.alias("dependent")
+    while hashes:
+        used = select(VersionRow.raw_hash).where(VersionRow.raw_hash.in_(hashes))
+        needed = select(based.c.base_hash).where(based.c.base_hash.in_(hashes))
+        dropped = session.execute(
+            delete(RawPageRow)
+            .where(
+                RawPageRow.hash.in_(hashes),
+                RawPageRow.hash.not_in(used),
+                RawPageRow.hash.not_in(needed),
+            )
+            .returning(RawPageRow.base_hash)
+            .execution_options(synchronize_session=False)
+        )
+        hashes = {base for (base,) in dropped if base is not None}
 
 
 def _prune_versions(session: Session, watch_id: int, retention: Retention) -> None:

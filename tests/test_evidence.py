@@ -24,6 +24,7 @@ from fixtures.seed_pages import Chrome, article_v1, page_v1, render_page
 from servers import PageServer
 from warcio.archiveiterator import ArchiveIterator
 
+from monitor import rawpages
 from monitor.cli import main
 from monitor.evidence.chain import Link, verify
 from monitor.models import Article, CheckOutcome, NewVersion, Response, WatchSpec
@@ -122,29 +123,73 @@ def test_verify_passes_on_an_untouched_history(
     assert run(config, "verify") == 0
 
 
+def flip_a_byte(db_url: str, digest: str) -> None:
+    """Change the middle byte of the page stored under ``digest``, behind monitor's back,
+    and store it again as it was stored (the same codec, against the same base)."""
+    storage = Storage(db_url)
+    try:
+        page = bytearray(storage.page(digest))
+        with connected(db_url) as connection:
+            codec, base_hash, depth = connection.execute(
+                sa.text("SELECT codec, base_hash, depth FROM raw_page WHERE hash = :h"),
+                {"h": digest},
+            ).one()
+            page[len(page) // 2] ^= 0x01
+            if codec == rawpages.ZLIB:
+                data = zlib.compress(bytes(page))
+            else:
+                base = None
+                if base_hash is not None:
+                    base = rawpages.Base(base_hash, storage.page(base_hash), depth - 1)
+                encoded = rawpages.encode(bytes(page), base)
+                assert encoded.codec == codec, "stored as it was"
+                data = encoded.data
+            connection.execute(
+                sa.text("UPDATE raw_page SET data = :d WHERE hash = :h"), {"d": data, "h": digest}
+            )
+    finally:
+        storage.close()
+
+
 def test_verify_finds_a_byte_flipped_in_a_stored_body(
     watched: tuple[Path, str], db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """One byte of version 2's stored page changed: verify names version 2 and says its
-    SHA-256 differs, and exits 1."""
+    """One byte of version 2's stored page changed (a delta of version 1's): verify names
+    version 2 and says its SHA-256 differs, and exits 1."""
     config, url = watched
     storage = Storage(db_url)
     digest = storage.evidence(url)[1].content.body_sha256  # type: ignore[union-attr]
     storage.close()
-    with connected(db_url) as connection:
-        data = connection.execute(
-            sa.text("SELECT data FROM raw_page WHERE hash = :h"), {"h": digest}
-        ).scalar_one()
-        page = bytearray(zlib.decompress(data))
-        page[len(page) // 2] ^= 0x01
-        connection.execute(
-            sa.text("UPDATE raw_page SET data = :d WHERE hash = :h"),
-            {"d": zlib.compress(bytes(page)), "h": digest},
-        )
+    flip_a_byte(db_url, digest)
     capsys.readouterr()
     assert run(config, "verify") == 1
     out = capsys.readouterr().out
     assert f"{url}: broken at version 2: the stored page's SHA-256 is" in out
+
+
+def test_verify_finds_a_byte_flipped_in_the_base_of_a_delta(
+    watched: tuple[Path, str], db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One byte of version 1's page changed, the page version 2's is a delta of: verify
+    breaks at version 1, and version 2's page, rebuilt on the altered bytes, is refused
+    in one line (zstd's checksum), never shown altered."""
+    config, url = watched
+    storage = Storage(db_url)
+    first, second = (e.content.body_sha256 for e in storage.evidence(url)[:2])  # type: ignore[union-attr]
+    storage.close()
+    with connected(db_url) as connection:
+        base = connection.execute(
+            sa.text("SELECT base_hash FROM raw_page WHERE hash = :h"), {"h": second}
+        ).scalar_one()
+    assert base == first, "version 2's page is stored as a delta of version 1's"
+    flip_a_byte(db_url, first)
+    capsys.readouterr()
+    assert run(config, "verify") == 1
+    assert f"{url}: broken at version 1: the stored page's SHA-256 is" in capsys.readouterr().out
+    assert run(config, "show", url, "--version", "2", "--raw") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"the page {second} is corrupt" in err[0]
+    assert "Traceback" not in err[0]
 
 
 def test_verify_finds_a_version_deleted_from_the_middle(

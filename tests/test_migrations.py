@@ -22,6 +22,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from fixtures.edited_pages import corpus_page
 from sqlalchemy import Engine, create_engine, inspect, text
 
 from monitor.app import with_changes
@@ -43,6 +44,7 @@ MIGRATIONS = (
     "versions/0006_version_full_text_index.py",
     "versions/0007_versions_keep_their_response_chained_by_hash.py",
     "versions/0008_check_log_extraction_time.py",
+    "versions/0009_raw_pages_as_zstd_deltas.py",
 )
 
 
@@ -479,6 +481,53 @@ def test_0004_keeps_each_fetched_page_once_and_every_version_readable(
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM raw_page")).scalar() == 2
         assert "raw_html" not in {c["name"] for c in inspect(connection).get_columns("version")}
+
+
+def test_0009_keeps_zlib_pages_as_they_are_and_stores_the_next_as_a_delta_of_one(
+    db_url: str, engine: Engine
+) -> None:
+    """A real page stored zlib-compressed before revision 0009 stays as it was (codec
+    'zlib'), reads back exact, and the watch's next page is a zstd delta of it."""
+    command.upgrade(alembic_config(db_url), "0003")
+    old = corpus_page("heise").encode()
+    new = old.replace(b"<body", b"<div>1,234 readers</div><body", 1)
+    with engine.begin() as connection:
+        _insert_story_watch(connection, datetime(2026, 1, 1))
+        row = _version_0001(1, "Text.", "Story")
+        connection.execute(
+            sa.insert(_VERSION),
+            [
+                {
+                    **row,
+                    "raw_hash": hashlib.sha256(old).hexdigest(),
+                    "raw_html": zlib.compress(old, 6),
+                    "raw_size": len(old),
+                }
+            ],
+        )
+    storage = Storage(db_url)
+    try:
+        storage.migrate()
+        version = NewVersion(Article("Story", "", None, None, ("Text two.",)), new, kind="edit")
+        outcome = CheckOutcome(
+            at=datetime(2026, 2, 1, tzinfo=UTC),
+            outcome="edit",
+            next_check_at=datetime(2026, 2, 2, tzinfo=UTC),
+            version=version,
+        )
+        assert storage.save_check(1, "d1", outcome) == 2
+        assert [storage.raw_html(STORY, n) for n in (1, 2)] == [old, new]
+    finally:
+        storage.close()
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT hash, codec, base_hash, depth, data FROM raw_page ORDER BY depth")
+        ).all()
+    assert [(codec, base, depth) for _, codec, base, depth, _ in rows] == [
+        ("zlib", None, 0),
+        ("zstd-delta", hashlib.sha256(old).hexdigest(), 1),
+    ]
+    assert zlib.decompress(rows[0].data) == old
 
 
 def test_0005_respells_watch_urls_and_keeps_two_spellings_of_one_page_apart(

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, text
+from fixtures.edited_pages import corpus_page
+from sqlalchemy import delete, event, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from monitor import rawpages
 from monitor.config import target_ref
 from monitor.diff import Summary
 from monitor.edits import Edit
-from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.errors import PageUnreadable, StorageError, VersionNotFound, WatchNotFound
 from monitor.leases import owner_name
 from monitor.models import (
     AlertDraft,
@@ -1222,3 +1227,195 @@ def test_an_hour_later_alerts_go_out_on_their_own_again(storage: Storage, watch_
         at = T0 + timedelta(minutes=minutes)
         storage.save_check(watch_id, "d1", changed(at, f"T {minutes}.", alerts=(alert(),)), limit)
     assert [state for _, _, state, *_ in storage.alerts(URL)] == ["pending"] * 3
+
+
+# -- raw pages: zstd deltas of the page before ----------------------------------------------
+
+
+def page_history(count: int, name: str = "heise") -> list[bytes]:
+    """``count`` versions of a real page as a site serves it hour after hour: a readers
+    counter re-rolled in its chrome every time, and a sentence added mid-page every third."""
+    page = corpus_page(name).encode()
+    versions = []
+    for n in range(count):
+        if n and n % 3 == 0:
+            middle = len(page) // 2
+            page = page[:middle] + f" Sentence {n} added.".encode() + page[middle:]
+        body = page.index(b"<body")
+        versions.append(page[:body] + f"<div>{7_000 + 37 * n} readers</div>".encode() + page[body:])
+    return versions
+
+
+def store_history(
+    storage: Storage, watch_id: int, raws: list[bytes], retention: Retention | None = None
+) -> None:
+    for n, raw in enumerate(raws):
+        outcome = changed(T0 + n * HOUR, f"Text {n}.", raw=raw)
+        storage.save_check(watch_id, "d1", outcome, retention)
+
+
+def stored_pages(storage: Storage) -> dict[str, tuple[str, str | None, int, int]]:
+    """Each stored page by hash: (codec, base hash, depth, bytes on disk)."""
+    with Session(storage.engine) as session:
+        rows = session.execute(
+            select(
+                RawPageRow.hash,
+                RawPageRow.codec,
+                RawPageRow.base_hash,
+                RawPageRow.depth,
+                func.length(RawPageRow.data),
+            )
+        )
+        return {digest: (codec, base, depth, size) for digest, codec, base, depth, size in rows}
+
+
+def sha(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+@pytest.fixture
+def shallow(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Chains of deltas cut at depth 3, so that a short history crosses keyframes."""
+    monkeypatch.setattr(rawpages, "MAX_DEPTH", 3)
+    return 3
+
+
+def test_each_new_page_is_a_delta_of_the_watch_s_page_before(
+    storage: Storage, watch_id: int
+) -> None:
+    """A real page's next versions are each stored as a zstd delta of the version before,
+    one deeper each time, at under 1% of the first page's keyframe."""
+    raws = page_history(4)
+    store_history(storage, watch_id, raws)
+    stored = stored_pages(storage)
+    assert [stored[sha(raw)][:3] for raw in raws] == [
+        ("zstd", None, 0),
+        ("zstd-delta", sha(raws[0]), 1),
+        ("zstd-delta", sha(raws[1]), 2),
+        ("zstd-delta", sha(raws[2]), 3),
+    ]
+    keyframe = stored[sha(raws[0])][3]
+    assert all(stored[sha(raw)][3] * 100 < keyframe for raw in raws[1:])
+
+
+def test_every_version_reads_back_exact_across_keyframes(
+    storage: Storage, watch_id: int, second: Storage
+) -> None:
+    """Past ``MAX_DEPTH`` deltas a keyframe starts a new chain; every version of a real
+    page, read in turn or alone by another process, is its exact bytes."""
+    limit = rawpages.MAX_DEPTH
+    raws = page_history(limit + 4)  # one chain to its end, and a keyframe's
+    store_history(storage, watch_id, raws)
+    depths = [stored_pages(storage)[sha(raw)][2] for raw in raws]
+    assert depths == [n % (limit + 1) for n in range(len(raws))]
+    assert [storage.raw_html(URL, n) for n in range(1, len(raws) + 1)] == raws
+    deepest = depths.index(limit) + 1
+    assert second.raw_html(URL, deepest) == raws[deepest - 1]  # no page cached there
+    assert second.page(sha(raws[-1])) == raws[-1]
+
+
+def test_retention_drops_old_versions_and_the_newer_still_read_back_exact(
+    storage: Storage, watch_id: int, shallow: int
+) -> None:
+    """Keeping 3 of 12 versions (keyframes at 1, 5 and 9): versions 1, 11 and 12 read back
+    exact; of the dropped ones' pages, only 9's and 10's stay, as 11's chain needs them,
+    and the chain from 1 to 8 goes, last page first."""
+    raws = page_history(12)
+    store_history(storage, watch_id, raws, Retention(versions=3))
+    assert [v.number for v in storage.history(URL)] == [1, 11, 12]
+    assert set(stored_pages(storage)) == {sha(raws[n - 1]) for n in (1, 9, 10, 11, 12)}
+    assert [storage.raw_html(URL, n) for n in (1, 11, 12)] == [raws[0], raws[10], raws[11]]
+
+
+def test_removing_a_watch_leaves_no_page_behind(
+    storage: Storage, watch_id: int, shallow: int
+) -> None:
+    """A watch's whole history, chains of deltas and keyframes, goes with it."""
+    store_history(storage, watch_id, page_history(9))
+    storage.remove_watch(URL)
+    assert stored_pages(storage) == {}
+
+
+def test_a_page_shared_with_another_watch_keeps_the_chain_it_needs(
+    storage: Storage, watch_id: int
+) -> None:
+    """Watch B fetched the page watch A stored as a delta: removing A keeps that page and
+    its base for B, which reads it exact; removing B then leaves nothing behind."""
+    raws = page_history(3)
+    store_history(storage, watch_id, raws)
+    other = storage.add_watch(spec(OTHER), T0).id
+    storage.save_check(other, "d1", changed(T0, "Shared.", raw=raws[2]))
+    storage.remove_watch(URL)
+    assert set(stored_pages(storage)) == {sha(raw) for raw in raws}
+    assert storage.raw_html(OTHER) == raws[2]
+    storage.remove_watch(OTHER)
+    assert stored_pages(storage) == {}
+
+
+def test_the_database_refuses_to_delete_a_page_a_delta_needs(
+    storage: Storage, watch_id: int
+) -> None:
+    """The base of a delta is held by a foreign key: deleting it by hand is refused."""
+    raws = page_history(2)
+    store_history(storage, watch_id, raws)
+    with pytest.raises(IntegrityError), storage.engine.begin() as connection:
+        connection.execute(delete(RawPageRow).where(RawPageRow.hash == sha(raws[0])))
+
+
+def test_a_delta_whose_base_is_gone_says_so(storage: Storage, watch_id: int) -> None:
+    """With the foreign keys off, a base deleted behind monitor's back: reading the delta
+    is a ``PageUnreadable`` naming the missing page, not a traceback or other bytes."""
+    raws = page_history(2)
+    store_history(storage, watch_id, raws)
+    base = sha(raws[0])
+    if storage.engine.dialect.name == "sqlite":
+        assert storage.engine.url.database is not None
+        with closing(sqlite3.connect(storage.engine.url.database)) as connection:
+            connection.execute("DELETE FROM raw_page WHERE hash = ?", (base,))  # keys off
+            connection.commit()
+    else:
+        with storage.engine.begin() as connection:
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            connection.execute(delete(RawPageRow).where(RawPageRow.hash == base))
+    with pytest.raises(PageUnreadable, match=f"the page {sha(raws[0])} it is stored as a delta"):
+        storage.raw_html(URL, 2)
+
+
+@ONLY_POSTGRES
+def test_two_daemons_storing_one_new_page_at_once_keep_one_readable_copy(
+    storage: Storage, second: Storage
+) -> None:
+    """Two watches of one story, on two daemons, fetch the same new page at the same moment,
+    each after a different page before: the second insert waits for the first and stores
+    nothing; one row, a delta of the first daemon's page, which both read back exact."""
+    a = storage.add_watch(spec(URL), T0).id
+    b = storage.add_watch(spec(OTHER), T0).id
+    raws = page_history(3)
+    storage.save_check(a, "d1", changed(T0, "One.", raw=raws[0]))
+    second.save_check(b, "d2", changed(T0, "One.", raw=raws[1]))
+    results: list[int | BaseException | None] = []
+    threads: list[threading.Thread] = []
+
+    def rival() -> None:
+        try:
+            results.append(second.save_check(b, "d2", changed(T0 + HOUR, "Two.", raw=raws[2])))
+        except BaseException as error:
+            results.append(error)
+
+    def start_rival(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not threads and statement.startswith("INSERT INTO raw_page"):
+            threads.append(threading.Thread(target=rival))
+            threads[0].start()
+            threads[0].join(timeout=0.5)
+            assert threads[0].is_alive(), "the rival waits for this transaction"
+
+    event.listen(storage.engine, "after_cursor_execute", start_rival)
+    try:
+        storage.save_check(a, "d1", changed(T0 + HOUR, "Two.", raw=raws[2]))
+    finally:
+        event.remove(storage.engine, "after_cursor_execute", start_rival)
+        for thread in threads:
+            thread.join(timeout=20)
+    assert results == [2]
+    assert stored_pages(storage)[sha(raws[2])][:2] == ("zstd-delta", sha(raws[0]))
+    assert storage.raw_html(URL, 2) == second.raw_html(OTHER, 2) == raws[2]
