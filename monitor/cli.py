@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from monitor.app import Monitor
     from monitor.diff import ArticleDiff
     from monitor.edits import Edit
+    from monitor.history.reading import Reading
     from monitor.models import StoredVersion
     from monitor.pipeline import CheckReport
 
@@ -66,6 +67,33 @@ def _opened(
         monitor.close()
 
 
+@contextmanager
+def _reading(args: argparse.Namespace) -> Iterator[Reading]:
+    """The history of the config's database, read-only, for `list`, `history`, `show` and
+    `diff`: read through the database's driver alone where ``monitor.readonly`` can,
+    else through ``Monitor`` (which sets up a new database, syncs the config's watches
+    and says what to do about any other), closed when the block ends."""
+    from monitor.config import find_config, load_config
+    from monitor.history.reading import Reading
+    from monitor.readonly import Reader
+
+    config = load_config(find_config(args.config))
+    reader = Reader.open(config)
+    if reader is None:
+        from monitor.app import Monitor
+
+        monitor = Monitor(config)
+        try:
+            yield monitor.reading
+        finally:
+            monitor.close()
+        return
+    try:
+        yield Reading(reader)
+    finally:
+        reader.close()
+
+
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat(timespec="seconds") if at else None
 
@@ -84,7 +112,9 @@ def terminal_safe(text: str) -> str:
 
 def _redacted(text: str) -> str:
     """``text`` without the user and password of any URL in it (the renderer is loaded
-    by the first command that prints, not by ``--help``)."""
+    by the first command that prints with a credential in it, not by ``--help``)."""
+    if "@" not in text:
+        return text  # no user or password to take out
     from monitor.render import redact_credentials
 
     return redact_credentials(text)
@@ -337,8 +367,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     Example: monitor list --json
     """
-    with _opened(args) as monitor:
-        watches = monitor.watches()
+    with _reading(args) as reading:
+        watches = reading.watches()
     rows = [
         {
             "url": w.url,
@@ -394,8 +424,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     """
     from monitor.render import change_line
 
-    with _opened(args) as monitor:
-        versions = monitor.history(args.url)
+    with _reading(args) as reading:
+        versions = reading.history(args.url)
     rows = []
     for version in versions:
         summary, edits = version.summary, version.edits or ()
@@ -463,15 +493,16 @@ def cmd_show(args: argparse.Namespace) -> int:
             "--raw prints the page as fetched, which is no JSON; use --json without --raw "
             "for the article as JSON"
         )
-    with _opened(args) as monitor:
-        if args.raw:
+    if args.raw:
+        with _opened(args) as monitor:
             raw = monitor.raw(args.url, args.version)
-            if sys.stdout.isatty():  # the page as fetched, but not its escape sequences
-                _echo(raw.decode("utf-8", "replace"))
-            else:
-                sys.stdout.buffer.write(raw)
-            return 0
-        version = monitor.show(args.url, args.version)
+        if sys.stdout.isatty():  # the page as fetched, but not its escape sequences
+            _echo(raw.decode("utf-8", "replace"))
+        else:
+            sys.stdout.buffer.write(raw)
+        return 0
+    with _reading(args) as reading:
+        version = reading.show(args.url, args.version)
     if args.json:
         _print_json(_version_json(version))
         return 0
@@ -535,8 +566,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from monitor.edits import classify
     from monitor.render import change_line, diff_html, diff_markdown, diff_text
 
-    with _opened(args) as monitor:
-        old, new, diff = monitor.diff(args.url, args.old, args.new)
+    with _reading(args) as reading:
+        old, new, diff = reading.diff(args.url, args.old, args.new)
     edits = classify(diff)
     if args.json:
         _print_json(_diff_json(old, new, diff, edits))

@@ -133,6 +133,17 @@ class Config:
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
 
+    def unsettled_watches(self) -> list[WatchSpec]:
+        """The watches whose ``notify`` names no tag of the targets here: their alerts
+        reach no target, or one only Apprise can tell (an Apprise URL, a tag of the
+        Apprise config file)."""
+        tags = {tag for target in self.targets for tag in target.tags}
+        return [
+            spec
+            for spec in self.watches
+            if spec.notify and not any(selector in tags for selector in spec.notify)
+        ]
+
 
 def state_directory(env: Mapping[str, str] = os.environ) -> Path:
     """$STATE_DIRECTORY under systemd, else $XDG_STATE_HOME/monitor (~/.local/state/monitor)."""

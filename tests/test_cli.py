@@ -775,6 +775,42 @@ def test_reading_commands_load_no_extractor_apprise_or_alembic(
     assert loaded & set(HEAVY) == set()
 
 
+FAST = (
+    ["list"],
+    ["list", "--json"],
+    ["history", WATCHED],
+    ["show", WATCHED, "--version", "1"],
+    ["diff", WATCHED],
+    ["diff", WATCHED, "1", "2", "--format", "html"],
+)
+"""The reading commands of the fast path (``monitor.readonly``)."""
+
+
+def test_reading_commands_read_the_database_without_sqlalchemy(db_url: str, tmp_path: Path) -> None:
+    """`list`, `history`, `show` and `diff` (the last two or any two) on a database at
+    head, SQLite or PostgreSQL, whose config watches are stored, read it through the
+    driver alone: SQLAlchemy is never imported."""
+    history_of_two_versions(db_url, datetime.now(UTC)).close()
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "{db_url}"\n'
+        '[notify]\nurls = [{ url = "json://127.0.0.1:9/", tags = ["desk"] }]\n\n'
+        '[[watch]]\nurl = "https://example.org/config"\nnotify = "desk"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "list"]) == 0  # stores the config's watch
+    for command in FAST:
+        done = subprocess.run(
+            [sys.executable, "-c", IMPORTS_OF, "--config", str(config), *command],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "sqlalchemy" not in done.stderr.splitlines()[-1].split(), command
+
+
 @contextmanager
 def statements() -> Iterator[list[str]]:
     """The SQL statements every engine in this process runs while the block does."""

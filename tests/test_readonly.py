@@ -1,0 +1,340 @@
+"""The reading commands' fast path: the database read through its driver alone gives
+exactly what storage gives, from statements that follow the declared schema, and leaves
+every case it does not read as it is to the other path."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import JSON, create_engine, text
+
+from monitor.cli import main
+from monitor.config import Config, Target, load_config
+from monitor.diff import diff_articles
+from monitor.edits import classify
+from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.history.reading import Reading
+from monitor.models import (
+    AlertDraft,
+    Article,
+    CheckOutcome,
+    NewVersion,
+    Rendered,
+    WatchOptions,
+    WatchSpec,
+)
+from monitor.readonly import DATETIMES, NAMED, STATEMENTS, Reader
+from monitor.readonly import JSON as JSON_COLUMNS
+from monitor.schema import Base, UTCDateTime
+from monitor.storage import Storage
+
+T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+STORY = "https://news.example/story"
+GONE = "https://news.example/gone"
+ODD = "HTTP://News.example:80/Odd"
+"""Stored as written, as migration 0005 leaves two spellings of one page apart."""
+TEXTS = (
+    ("The council met on Monday.", "Ten people came."),
+    ("The council met on Tuesday.", "Ten people came."),
+    ("The council met on Tuesday.", "Twelve people came.", "The mayor left."),
+    ("The council met on Monday.", "Ten people came."),
+)
+
+
+def article(paragraphs: tuple[str, ...], title: str = "Council") -> Article:
+    return Article(
+        title=title,
+        byline="By A. Reporter",
+        published="2026-03-01",
+        modified="2026-03-02" if len(paragraphs) > 2 else None,
+        paragraphs=paragraphs,
+        canonical=STORY,
+    )
+
+
+def alert() -> AlertDraft:
+    return AlertDraft("edit", Rendered("s", "t", "m", "h"), ("desk",))
+
+
+def a_history(storage: Storage) -> None:
+    """Watches of every kind the commands show: settings and targets, versions with and
+    without their stored change, a revert, alerts, an error, a hint, a lease, a page
+    gone, a config watch dropped from the file, a URL stored as written."""
+    options = WatchOptions(selector="article", remove=(".ad", ".nav"), ignore=(r"\d+ views",))
+    spec = WatchSpec(STORY, name="Story", every="15m", notify=("desk",), options=options)
+    story = storage.add_watch(spec, T0)
+    for n, paragraphs in enumerate(TEXTS):
+        at = T0 + n * HOUR
+        before = article(TEXTS[n - 1]) if n else None
+        diff = diff_articles(before, article(paragraphs)) if before else None
+        # The second version is stored without its change, as before revision 0002.
+        keep = diff is not None and n != 1
+        version = NewVersion(
+            article=article(paragraphs, title="Council" if n < 2 else "Council, again"),
+            raw_html=f"<p>{paragraphs}</p>".encode(),
+            kind=["first", "edit", "edit", "revert"][n],
+            revert_of=1 if n == 3 else None,
+            declared=n == 2,
+            summary=diff.summary if keep and diff else None,
+            edits=classify(diff) if keep and diff else None,
+        )
+        outcome = CheckOutcome(
+            at=at,
+            outcome=version.kind,
+            next_check_at=at + HOUR,
+            version=version,
+            alerts=(alert(),) if n else (),
+            hint={"container": "article", "depth": 3} if n == 3 else None,
+            set_hint=n == 3,
+        )
+        storage.save_check(story.id, "test", outcome)
+    storage.save_check(
+        story.id,
+        "test",
+        CheckOutcome(at=T0 + 5 * HOUR, outcome="error", next_check_at=T0 + 6 * HOUR, error="boom"),
+    )
+    storage.claim([STORY], "someone", T0 + 6 * HOUR, lease=timedelta(minutes=5))
+    gone = storage.add_watch(WatchSpec(GONE), T0)
+    first = NewVersion(article=article(TEXTS[0]), raw_html=b"<p>gone</p>", kind="first")
+    storage.save_check(gone.id, "t", CheckOutcome(T0, "first", T0 + HOUR, version=first))
+    storage.save_check(gone.id, "t", CheckOutcome(T0 + HOUR, "gone", T0, status=410, state="gone"))
+    storage.add_watch(WatchSpec(ODD), T0)
+    storage.sync_watches([WatchSpec("https://news.example/dropped")], T0)
+    storage.sync_watches([], T0)
+
+
+@pytest.fixture
+def reader(storage: Storage) -> Iterator[Reader]:
+    """A ``Reader`` of ``storage``'s database holding ``a_history``."""
+    a_history(storage)
+    opened = Reader.open(Config(path=None, storage_url=storage.url))
+    assert opened is not None
+    yield opened
+    opened.close()
+
+
+# -- the same values as storage's ---------------------------------------------------------
+
+
+def test_list_reads_the_watches_as_storage_does(storage: Storage, reader: Reader) -> None:
+    """`list`: every enabled watch, by URL, with its settings, bookkeeping, versions and
+    undelivered alerts, equal to storage's."""
+    watches = Reading(reader).watches()
+    assert watches == Reading(storage).watches()
+    assert [w.url for w in watches] == sorted([STORY, GONE, ODD])
+    story = next(w for w in watches if w.url == STORY)
+    assert (story.versions, story.undelivered, story.failures) == (4, 3, 1)
+    assert story.lease_until is not None and story.lease_until.tzinfo is UTC
+
+
+def test_history_reads_the_versions_as_storage_does(storage: Storage, reader: Reader) -> None:
+    """`history`: each watch's versions, each with its change (worked out for a version
+    stored without it), equal to storage's; an unknown watch is the same error."""
+    for url in (STORY, GONE, ODD):
+        assert Reading(reader).history(url) == Reading(storage).history(url)
+    versions = Reading(reader).history(STORY)
+    assert versions[1].summary is not None and versions[3].revert_of == 1
+    with pytest.raises(WatchNotFound) as fast:
+        Reading(reader).history("https://news.example/none")
+    with pytest.raises(WatchNotFound) as slow:
+        Reading(storage).history("https://news.example/none")
+    assert str(fast.value) == str(slow.value)
+
+
+@pytest.mark.parametrize("number", [None, -1, -2, -4, 1, 3, 4, 0, 5, -5])
+def test_show_reads_a_version_as_storage_does(
+    storage: Storage, reader: Reader, number: int | None
+) -> None:
+    """`show`: the version numbered, counted back, or the latest, equal to storage's; one
+    not there is the same error."""
+    try:
+        expected: Any = Reading(storage).show(STORY, number)
+    except VersionNotFound as error:
+        expected = str(error)
+    try:
+        found: Any = Reading(reader).show(STORY, number)
+    except VersionNotFound as error:
+        found = str(error)
+    assert found == expected
+
+
+@pytest.mark.parametrize("pair", [(None, None), (1, 3), (2, None), (4, 1), (1, 9)])
+def test_diff_reads_two_versions_as_storage_does(
+    storage: Storage, reader: Reader, pair: tuple[int | None, int | None]
+) -> None:
+    """`diff`: the last two versions, or any two, and their diff, equal to storage's."""
+    try:
+        expected: Any = Reading(storage).diff(STORY, *pair)
+    except StorageError as error:
+        expected = str(error)
+    try:
+        found: Any = Reading(reader).diff(STORY, *pair)
+    except StorageError as error:
+        found = str(error)
+    assert found == expected
+
+
+def test_a_diff_of_a_watch_with_one_version_is_refused_alike(
+    storage: Storage, reader: Reader
+) -> None:
+    """A watch with one version: both paths say a diff needs two, in the same words."""
+    with pytest.raises(StorageError) as fast:
+        Reading(reader).diff(GONE)
+    with pytest.raises(StorageError) as slow:
+        Reading(storage).diff(GONE)
+    assert str(fast.value) == str(slow.value) and "a diff needs two" in str(fast.value)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["list"],
+        ["list", "--json"],
+        ["history", STORY],
+        ["history", STORY, "--json"],
+        ["show", STORY],
+        ["show", STORY, "--version", "-3", "--json"],
+        ["diff", STORY],
+        ["diff", STORY, "1", "3", "--json"],
+        ["diff", STORY, "2", "4", "--format", "html"],
+    ],
+    ids=" ".join,
+)
+def test_each_command_prints_the_same_on_either_path(
+    storage: Storage,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    """Each reading command prints, byte for byte, what the path through SQLAlchemy
+    prints on the same database."""
+    a_history(storage)
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[storage]\nurl = "{storage.url}"\n', encoding="utf-8")
+    _fast_path_taken(load_config(config))
+    assert main(["--config", str(config), *command]) == 0
+    fast = capsys.readouterr()
+    monkeypatch.setattr(Reader, "open", classmethod(lambda cls, config: None))
+    assert main(["--config", str(config), *command]) == 0
+    assert capsys.readouterr() == fast
+
+
+# -- the schema it reads ------------------------------------------------------------------
+
+
+def test_every_table_and_column_the_fast_path_names_is_declared_in_the_schema() -> None:
+    """Each table and column the statements name is one of ``monitor.schema``'s (but
+    Alembic's own revision table), and the columns decoded as times and as JSON are
+    exactly those the schema types so."""
+    tables = Base.metadata.tables
+    for table, columns in NAMED.items():
+        if table == "alembic_version":
+            continue
+        assert table in tables, table
+        assert set(columns) <= set(tables[table].columns.keys()), table
+        for column in columns:
+            kind = tables[table].columns[column].type
+            assert (column in DATETIMES) == isinstance(kind, UTCDateTime), column
+            assert (column in JSON_COLUMNS) == isinstance(kind, JSON), column
+
+
+def test_every_statement_compiles_against_the_declared_schema() -> None:
+    """Each statement the fast path runs is valid SQL over the tables ``monitor.schema``
+    declares: a column renamed or dropped there fails here, not in a user's command."""
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with engine.connect() as connection:
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        database = connection.connection.dbapi_connection
+        assert isinstance(database, sqlite3.Connection)
+        for name, statement in STATEMENTS.items():
+            parameters = (1,) * statement.count("?")
+            database.execute(f"EXPLAIN {statement}", parameters)  # raises on a name unknown
+            assert name
+
+
+# -- what it leaves to the other path -----------------------------------------------------
+
+
+def test_a_database_not_there_yet_is_left_to_the_other_path(tmp_path: Path) -> None:
+    """No file yet: the fast path creates nothing (the other path sets the database up)."""
+    path = tmp_path / "new.db"
+    assert Reader.open(Config(path=None, storage_url=f"sqlite:///{path}")) is None
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(
+    "url", ["sqlite://", "sqlite:///:memory:", "postgresql://u@h/db", "mysql://u@h/db", "nope"]
+)
+def test_a_url_it_does_not_read_is_left_to_the_other_path(url: str) -> None:
+    """Other drivers, dialects and in-memory databases take the path through SQLAlchemy,
+    which uses or refuses them as it always has."""
+    assert Reader.open(Config(path=None, storage_url=url)) is None
+
+
+def test_a_schema_behind_or_missing_is_left_to_the_other_path(storage: Storage) -> None:
+    """A database at another revision, or without one, is the other path's to set up or
+    refuse (naming the revisions and what to run)."""
+    config = Config(path=None, storage_url=storage.url)
+    with storage.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    assert Reader.open(config) is None
+    with storage.engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
+    assert Reader.open(config) is None
+
+
+def test_config_watches_not_stored_as_written_are_left_to_the_other_path(
+    storage: Storage,
+) -> None:
+    """The config file's watches are read through the fast path only once the database
+    holds them as written: a watch new, changed, or dropped from the file is written
+    first by the other path."""
+    spec = WatchSpec("https://news.example/config", every="2h", notify=("desk",))
+    desk = (Target("json://127.0.0.1/", ("desk",)),)
+    config = Config(path=None, storage_url=storage.url, targets=desk, watches=(spec,))
+    assert Reader.open(config) is None  # not stored yet
+    storage.sync_watches([spec], T0)
+    _fast_path_taken(config)
+    for other in (WatchSpec(spec.url, every="2h"), WatchSpec(spec.url, notify=("desk",))):
+        assert Reader.open(replace(config, watches=(other,))) is None
+    assert Reader.open(replace(config, watches=(spec, WatchSpec(STORY)))) is None
+    assert Reader.open(Config(path=None, storage_url=storage.url)) is None  # dropped
+
+
+def test_the_list_shows_config_watches_the_database_did_not_hold_yet(tmp_path: Path) -> None:
+    """`monitor list` with a watch in the config file and none stored shows it (the other
+    path stores it), then reads it through the fast path."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/m.db"\n[[watch]]\nurl = "{STORY}"\n',
+        encoding="utf-8",
+    )
+    for _ in range(2):
+        done = json.loads(_run(["--config", str(config), "list", "--json"]))
+        assert [w["url"] for w in done] == [STORY]
+    _fast_path_taken(load_config(config))
+
+
+def _fast_path_taken(config: Config) -> None:
+    opened = Reader.open(config)
+    assert opened is not None
+    opened.close()
+
+
+def _run(argv: list[str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *argv], capture_output=True, text=True, check=True
+    )
+    return done.stdout
