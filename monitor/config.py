@@ -5,7 +5,6 @@ Every error names the file, the line and the key, and says what to write instead
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -302,6 +301,8 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
 
 
 def _unknown(key: str, known: set[str]) -> str:
+    import difflib  # for a mistyped key, not at every start
+
     close = difflib.get_close_matches(key, known, n=1)
     guess = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown key; {guess}known keys are {', '.join(sorted(known))}"
