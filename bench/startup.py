@@ -1,10 +1,11 @@
-"""Benchmark: how long a command takes from process start, on an empty database and at
-10,000 watches.
+"""Benchmark: how long a command takes from process start, on an empty database, at
+10,000 watches, and on a big history.
 
 Run from the checkout, with the venv active::
 
     python bench/startup.py                  # 7 rounds, 10,000 watches, ~1.5 minutes
     python bench/startup.py --rounds 5 --watches 2000
+    python bench/startup.py --history /tmp/history.db   # and on bench/history.py's database
 
 SQLite databases are made in a temp dir: one empty (migrated), one with N watches
 (Core inserts, as ``monitor add`` would leave them: never checked), of which one has
@@ -12,7 +13,14 @@ SQLite databases are made in a temp dir: one empty (migrated), one with N watche
 round runs, one after the other, every command below as the installed ``monitor``
 script in a new process, and ``python -c pass`` as the floor; the time is the wall
 time from spawning the process to its exit. Medians over the rounds are printed, with
-each command's ratio to ``python -c pass`` measured in the same rounds.
+each command's ratio to ``python -c pass`` measured in the same rounds. A first round,
+not timed, lets Python cache every module's bytecode as an installed package has it
+(``PYTHONDONTWRITEBYTECODE`` is dropped: with it, each start compiles monitor's modules
+again).
+
+``--history FILE`` also times `list`, `history`, `show` and `diff` (the last two, and the
+first against the middle one) on the first watch of a database ``bench/history.py
+--keep FILE`` built (1,000 watches × 1,000 versions by default).
 
 ``monitor check --all`` on a third database of N watches, served by a local HTTP server
 in this process, is timed from spawning it to the first request reaching the server
@@ -32,6 +40,7 @@ import argparse
 import http.server
 import os
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -49,6 +58,8 @@ from monitor.storage import Storage
 
 HEAVY = ("trafilatura", "htmldate", "apprise", "alembic", "httpx", "sqlalchemy.dialects.postgresql")
 HISTORY_URL = "https://example.org/news/0"
+BIG_HISTORY_URL = "https://news.example/0/story"
+"""The first watch of ``bench/history.py``'s database."""
 
 
 def make_database(path: Path, watches: int, base: str = "https://example.org/news/") -> str:
@@ -112,6 +123,34 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
+def big_history(path: Path, directory: Path, monitor: list[str]) -> dict[str, list[str]]:
+    """The commands timed on ``bench/history.py``'s database: its first watch's versions."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as database:
+        watches, versions = database.execute(
+            "SELECT count(DISTINCT watch_id), count(*) FROM version"
+        ).fetchone()
+        (count,) = database.execute(
+            "SELECT count(*) FROM version WHERE watch_id = (SELECT id FROM watch WHERE url = ?)",
+            (BIG_HISTORY_URL,),
+        ).fetchone()
+    config = config_for(directory, f"sqlite:///{path.resolve()}", "history")
+    size = f"{watches:,} × {versions // max(watches, 1):,}"
+    base = [*monitor, "--config", str(config)]
+    return {
+        f"monitor list ({size} versions)": [*base, "list"],
+        f"monitor history ({count:,} versions; {size})": [*base, "history", BIG_HISTORY_URL],
+        f"monitor show (latest; {size})": [*base, "show", BIG_HISTORY_URL],
+        f"monitor diff (last two; {size})": [*base, "diff", BIG_HISTORY_URL],
+        f"monitor diff (1 and {count // 2}; {size})": [
+            *base,
+            "diff",
+            BIG_HISTORY_URL,
+            "1",
+            str(count // 2),
+        ],
+    }
+
+
 class FirstRequest(http.server.BaseHTTPRequestHandler):
     """Answers every GET with a small page, and marks the first one's arrival."""
 
@@ -166,12 +205,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--watches", type=int, default=10_000)
     parser.add_argument("--imports", action="store_true", help="list the heavy imports too")
+    parser.add_argument(
+        "--history", type=Path, metavar="FILE", help="a database bench/history.py --keep built"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="monitor-startup-") as temp:
         directory = Path(temp)
         env = {**os.environ, "HOME": temp, "XDG_STATE_HOME": temp}
         env.pop("MONITOR_CONFIG", None)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FirstRequest)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         made = time.perf_counter()
@@ -184,6 +227,7 @@ def main() -> None:
         with checked.open("a") as config:
             config.write('[monitor]\nallow_internal = ["127.0.0.1"]\n')
         made = time.perf_counter() - made
+        started_load = f"{os.getloadavg()[0]:.1f}"
         monitor = monitor_command()
         many = f"{args.watches:,}"
         commands: dict[str, list[str]] = {
@@ -200,19 +244,35 @@ def main() -> None:
             ],
             "monitor show (latest version)": [*monitor, "--config", str(full), "show", HISTORY_URL],
             "monitor diff (last two)": [*monitor, "--config", str(full), "diff", HISTORY_URL],
+            "monitor diff (1 and 25)": [
+                *monitor,
+                "--config",
+                str(full),
+                "diff",
+                HISTORY_URL,
+                "1",
+                "25",
+            ],
         }
+        if args.history:
+            commands.update(big_history(args.history, directory, monitor))
         check_all = f"monitor check --all ({many} watches), until its first request"
         times: dict[str, list[float]] = {name: [] for name in [*commands, check_all]}
-        for _ in range(args.rounds):
+        check = [*monitor, "--config", str(checked), "check", "--all"]
+        for index in range(args.rounds + 1):
             for name, argv in commands.items():
-                times[name].append(timed(argv, env))
-            argv = [*monitor, "--config", str(checked), "check", "--all"]
-            times[check_all].append(until_first_request(argv, env))
+                elapsed = timed(argv, env)
+                if index:  # the first writes the bytecode caches
+                    times[name].append(elapsed)
+            elapsed = until_first_request(check, env)
+            if index:
+                times[check_all].append(elapsed)
         server.shutdown()
         floor = statistics.median(times["python -c pass"])
         print(
             f"{args.rounds} rounds, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
-            f"load average {os.getloadavg()[0]:.1f}; databases made in {made:.0f} s\n"
+            f"load average {started_load} at the start, {os.getloadavg()[0]:.1f} at the end; "
+            f"databases made in {made:.0f} s\n"
         )
         print("| command | median (ms) | min–max (ms) | ÷ python -c pass |")
         print("|---|--:|--:|--:|")
