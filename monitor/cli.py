@@ -422,37 +422,51 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     Example: monitor history https://example.org/news/story
     """
-    from monitor.render import change_line
-
     with _reading(args) as reading:
         versions = reading.history(args.url)
-    rows = []
-    for version in versions:
-        summary, edits = version.summary, version.edits or ()
-        note = {
-            "revert": f" (reverted to version {version.revert_of})",
-            "timestamp": " (only the page's date moved)",
-            "rebaseline": " (a new baseline, no alert: the watch's settings changed,"
-            " or how its page is read, or chrome passed)",
-        }.get(version.kind, "")
-        rows.append(
-            {
-                "version": version.number,
-                "at": _iso(version.created_at),
-                "kind": version.kind,
-                "title": version.article.title,
-                "words": len(version.article.text.split()),
-                "change": asdict(summary) if summary else None,
-                "edits": [edit.as_dict() for edit in edits],
-                "summary": (change_line(summary, edits) if summary else "first version") + note,
-            }
-        )
     if args.json:
-        _print_json(rows)
-    else:
-        for row in rows:
-            _echo(f"{row['version']:>4}  {row['at']}  {row['summary']}")
+        _print_json([_history_json(version) for version in versions])
+    elif versions:
+        # One echo for the whole history: made safe in one pass, not one per version.
+        _echo(
+            "\n".join(
+                f"{version.number:>4}  {_iso(version.created_at)}  {_change_said(version)}"
+                for version in versions
+            )
+        )
     return 0
+
+
+_NOTES = {
+    "revert": " (reverted to version {revert_of})",
+    "timestamp": " (only the page's date moved)",
+    "rebaseline": " (a new baseline, no alert: the watch's settings changed,"
+    " or how its page is read, or chrome passed)",
+}
+"""What `history` says after the change of a version of these kinds."""
+
+
+def _change_said(version: StoredVersion) -> str:
+    """The change a version made, in one line, as `history` says it."""
+    from monitor.render import change_line
+
+    summary, edits = version.summary, version.edits or ()
+    note = _NOTES.get(version.kind, "").format(revert_of=version.revert_of)
+    return (change_line(summary, edits) if summary else "first version") + note
+
+
+def _history_json(version: StoredVersion) -> dict[str, Any]:
+    summary = version.summary
+    return {
+        "version": version.number,
+        "at": _iso(version.created_at),
+        "kind": version.kind,
+        "title": version.article.title,
+        "words": len(version.article.text.split()),
+        "change": asdict(summary) if summary else None,
+        "edits": [edit.as_dict() for edit in version.edits or ()],
+        "summary": _change_said(version),
+    }
 
 
 def _version_json(version: StoredVersion) -> dict[str, Any]:
