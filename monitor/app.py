@@ -18,6 +18,7 @@ from monitor.config import TARGET_REF, Config, canonical_url
 from monitor.diff import ArticleDiff
 from monitor.errors import ConfigError, MonitorError, StorageError, WatchNotFound
 from monitor.evidence.chain import Link, Verdict
+from monitor.history.queries import Archive
 from monitor.history.reading import Reading, with_changes
 from monitor.leases import owner_name
 from monitor.models import ChangeRecord, Evidence, StoredVersion, Watch, WatchSpec
@@ -142,7 +143,7 @@ class Monitor:
         self.owner = owner or owner_name()
         self._check_watch_targets()  # before any write: a watch notifying nobody stops here
         self.storage = Storage(config.storage_url)
-        self.reading = Reading(self.storage)
+        self.reading = Reading(self.storage, Archive(self.storage))
         try:
             if read_only and self.storage._stored_revision() is None:
                 raise StorageError(
@@ -323,12 +324,7 @@ class Monitor:
     def search(self, search: Search) -> list[Found]:
         """Every version where a text (or a pattern) appears, by watch, with the version
         where it first appeared in each watch and the one where it went."""
-        from monitor.history.match import since_moment
-        from monitor.history.queries import Archive
-
-        if search.watch is not None:
-            search = replace(search, watch=self.named(search.watch))
-        return Archive(self.storage).search(search, since_moment(search.since, self.clock()))
+        return self.reading.search(search, self.clock())
 
     def changes(self, which: ChangeFilter) -> list[Change]:
         """Every change of every watch (a new version, or the page taken down), newest

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from monitor.errors import ConfigError, MonitorError
@@ -69,8 +69,8 @@ def _opened(
 
 @contextmanager
 def _reading(args: argparse.Namespace) -> Iterator[Reading]:
-    """The history of the config's database, read-only, for `list`, `history`, `show` and
-    `diff`: read through the database's driver alone where ``monitor.readonly`` can,
+    """The history of the config's database, read-only, for `list`, `history`, `show`,
+    `diff` and `search`: read through the database's driver alone where ``monitor.readonly`` can,
     else through ``Monitor`` (which sets up a new database, syncs the config's watches
     and says what to do about any other), closed when the block ends."""
     from monitor.config import find_config, load_config
@@ -89,7 +89,7 @@ def _reading(args: argparse.Namespace) -> Iterator[Reading]:
             monitor.close()
         return
     try:
-        yield Reading(reader)
+        yield Reading(reader, reader)
     finally:
         reader.close()
 
@@ -630,8 +630,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     query = Phrase(args.text) if args.regex is None else Pattern(args.regex)
     search = Search(query, args.field, args.since, args.watch, args.tag)
-    with _opened(args) as monitor:
-        found = monitor.search(search)
+    with _reading(args) as reading:
+        found = reading.search(search, datetime.now(UTC))
     if not found and args.format == "text":
         _echo("no version holds it" + (" in that time" if args.since else ""))
         return 0

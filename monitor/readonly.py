@@ -1,5 +1,5 @@
-"""The reading commands' fast path: `list`, `history`, `show` and `diff` read the database
-with its driver alone (the standard library's sqlite3; psycopg for PostgreSQL), without
+"""The reading commands' fast path: `list`, `history`, `show`, `diff` and `search` read
+the database with its driver alone (the standard library's sqlite3; psycopg for PostgreSQL), without
 SQLAlchemy, whose import was most of their time from process start.
 
 ``Reader`` returns the values ``Storage`` returns (``monitor.rows`` makes both) from a
@@ -16,6 +16,7 @@ did and says what it always said.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -27,6 +28,7 @@ from monitor.rows import SCHEMA_HEAD, version_of, watch_of
 
 if TYPE_CHECKING:
     from monitor.config import Config
+    from monitor.history.values import Found, Search
     from monitor.models import StoredVersion, Watch
 
 WATCH = (
@@ -95,15 +97,55 @@ STATEMENTS = {
         f"SELECT {', '.join(VERSION)} FROM version WHERE watch_id = ? "
         "ORDER BY number DESC LIMIT 1 OFFSET ?"
     ),
+    "tags": "SELECT id, notify FROM watch",
 }
-"""Every statement the fast path runs, ``?`` for a parameter (psycopg's ``%s`` there)."""
+"""Every statement the fast path runs, ``?`` for a parameter (psycopg's ``%s`` there),
+but a search's, which ``search_statements`` makes for what it is asked."""
+CANDIDATE = ("id", "watch_id", "number", "created_at", "title", "byline", "text")
+"""The columns of ``version`` a search reads of each candidate (and its watch's URL)."""
 NAMED = {
     "alembic_version": ("version_num",),
     "watch": (*WATCH, *CONFIG_WATCH, "source"),
-    "version": (*VERSION, "watch_id"),
+    "version": (*VERSION, *CANDIDATE),
     "alert": ("watch_id", "state"),
 }
-"""The tables and columns ``STATEMENTS`` name."""
+"""The tables and columns the statements name (the full-text index's aside)."""
+
+
+def search_statements(backend: str, terms: bool, since: bool, watches: int) -> tuple[str, str]:
+    """The statements of a search (as ``history.queries.Archive`` makes them): its
+    candidates, by watch URL and number, the index asked when there are ``terms`` to
+    ask it for; then the versions of the watches found (``watches`` of them)."""
+    from monitor.history import index
+
+    where = []
+    if terms:
+        if backend == "postgresql":
+            where.append(
+                f"version.id IN (SELECT version_id FROM {index.WORDS_TABLE} "
+                "WHERE words @@ CAST(? AS tsquery))"
+            )
+        else:
+            where.append(
+                f"version.id IN (SELECT rowid FROM {index.FTS_TABLE} "
+                f"WHERE {index.FTS_TABLE} MATCH ?)"
+            )
+    if since:
+        where.append("version.created_at >= ?")
+    if watches:
+        where.append(f"version.watch_id IN ({', '.join('?' * watches)})")
+    candidates = (
+        f"SELECT {', '.join('version.' + c for c in CANDIDATE)}, watch.url FROM version "
+        "JOIN watch ON watch.id = version.watch_id"
+        + "".join(f" {'AND' if n else 'WHERE'} {w}" for n, w in enumerate(where))
+        + " ORDER BY watch.url, version.number"
+    )
+    numbers = (
+        "SELECT watch_id, number, created_at FROM version WHERE watch_id IN ({watches})"
+        + (" AND created_at >= ?" if since else "")
+        + " ORDER BY watch_id, number"
+    )
+    return candidates, numbers
 
 
 class Reader:
@@ -169,6 +211,56 @@ class Reader:
             raise VersionNotFound(url, number if number is not None else 0)
         return version_of(self._decoded(VERSION, rows)[0])
 
+    # -- the Searcher of monitor.history.reading --------------------------------------
+
+    def search(self, search: Search, since: datetime | None) -> list[Found]:
+        """As ``Archive.search``, through the driver."""
+        from monitor.history import index
+        from monitor.history.reading import found_in
+
+        watches = self._searched(search)
+        if watches == []:
+            return []
+        terms = search.query.terms
+        candidates, numbers = search_statements(
+            self.backend, bool(terms), since is not None, len(watches or ())
+        )
+        asked: list[Any] = []
+        if terms:
+            postgres = self.backend == "postgresql"
+            match = index.tsquery if postgres else index.fts_match
+            asked.append(match(terms, search.field))
+        moment = [] if since is None else [self._bound(since)]
+        rows = self._run(candidates, *asked, *moment, *(watches or ()))
+        read = self._decoded((*CANDIDATE, "url"), rows)
+
+        def versions(found: set[int]) -> dict[int, list[tuple[int, datetime]]]:
+            out: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+            if not found:
+                return out
+            which = numbers.format(watches=", ".join("?" * len(found)))
+            rows = self._run(which, *found, *moment)
+            for row in self._decoded(("watch_id", "number", "created_at"), rows):
+                out[row.watch_id].append((row.number, row.created_at))
+            return out
+
+        return found_in(search, read, versions)
+
+    def _searched(self, search: Search) -> list[int] | None:
+        """The watches searched (None: all of them)."""
+        if search.watch is not None:
+            return [self._watch_id(search.watch)]
+        if search.tag is not None:
+            rows = self._decoded(("id", "notify"), self._rows("tags"))
+            return [row.id for row in rows if search.tag in (row.notify or ())]
+        return None
+
+    def _bound(self, at: datetime) -> Any:
+        """A time as ``schema.UTCDateTime`` stores it: naive UTC, and on SQLite the text
+        SQLAlchemy writes (compared as text)."""
+        naive = at.astimezone(UTC).replace(tzinfo=None)
+        return naive if self.backend == "postgresql" else naive.isoformat(" ", "microseconds")
+
     # -- reading -------------------------------------------------------------------
 
     def _watch_id(self, url: str) -> int:
@@ -205,7 +297,9 @@ class Reader:
         return True
 
     def _rows(self, statement: str, *parameters: Any) -> list[Any]:
-        sql = STATEMENTS[statement]
+        return self._run(STATEMENTS[statement], *parameters)
+
+    def _run(self, sql: str, *parameters: Any) -> list[Any]:
         if self.backend == "postgresql":
             sql = sql.replace("?", "%s")
         try:

@@ -776,6 +776,8 @@ def test_reading_commands_load_no_extractor_apprise_or_alembic(
 
 
 FAST = (
+    ["search", "council met"],
+    ["search", "--regex", "council", "--since", "1d", "--json"],
     ["list"],
     ["list", "--json"],
     ["history", WATCHED],
@@ -787,7 +789,7 @@ FAST = (
 
 
 def test_reading_commands_read_the_database_without_sqlalchemy(db_url: str, tmp_path: Path) -> None:
-    """`list`, `history`, `show` and `diff` (the last two or any two) on a database at
+    """`list`, `history`, `show`, `diff` (the last two or any two) and `search` on a database at
     head, SQLite or PostgreSQL, whose config watches are stored, read it through the
     driver alone: SQLAlchemy is never imported."""
     history_of_two_versions(db_url, datetime.now(UTC)).close()

@@ -22,7 +22,11 @@ from monitor.config import Config, Target, load_config
 from monitor.diff import diff_articles
 from monitor.edits import classify
 from monitor.errors import StorageError, VersionNotFound, WatchNotFound
+from monitor.history import index
+from monitor.history.match import Pattern, Phrase
+from monitor.history.queries import Archive
 from monitor.history.reading import Reading
+from monitor.history.values import Search
 from monitor.models import (
     AlertDraft,
     Article,
@@ -32,7 +36,7 @@ from monitor.models import (
     WatchOptions,
     WatchSpec,
 )
-from monitor.readonly import DATETIMES, NAMED, STATEMENTS, Reader
+from monitor.readonly import DATETIMES, NAMED, STATEMENTS, Reader, search_statements
 from monitor.readonly import JSON as JSON_COLUMNS
 from monitor.schema import Base, UTCDateTime
 from monitor.storage import Storage
@@ -123,14 +127,24 @@ def reader(storage: Storage) -> Iterator[Reader]:
     opened.close()
 
 
+def fast_path(reader: Reader) -> Reading:
+    """The history as the fast path reads it."""
+    return Reading(reader, reader)
+
+
+def orm_path(storage: Storage) -> Reading:
+    """The history as the path through SQLAlchemy reads it."""
+    return Reading(storage, Archive(storage))
+
+
 # -- the same values as storage's ---------------------------------------------------------
 
 
 def test_list_reads_the_watches_as_storage_does(storage: Storage, reader: Reader) -> None:
     """`list`: every enabled watch, by URL, with its settings, bookkeeping, versions and
     undelivered alerts, equal to storage's."""
-    watches = Reading(reader).watches()
-    assert watches == Reading(storage).watches()
+    watches = fast_path(reader).watches()
+    assert watches == orm_path(storage).watches()
     assert [w.url for w in watches] == sorted([STORY, GONE, ODD])
     story = next(w for w in watches if w.url == STORY)
     assert (story.versions, story.undelivered, story.failures) == (4, 3, 1)
@@ -141,13 +155,13 @@ def test_history_reads_the_versions_as_storage_does(storage: Storage, reader: Re
     """`history`: each watch's versions, each with its change (worked out for a version
     stored without it), equal to storage's; an unknown watch is the same error."""
     for url in (STORY, GONE, ODD):
-        assert Reading(reader).history(url) == Reading(storage).history(url)
-    versions = Reading(reader).history(STORY)
+        assert fast_path(reader).history(url) == orm_path(storage).history(url)
+    versions = fast_path(reader).history(STORY)
     assert versions[1].summary is not None and versions[3].revert_of == 1
     with pytest.raises(WatchNotFound) as fast:
-        Reading(reader).history("https://news.example/none")
+        fast_path(reader).history("https://news.example/none")
     with pytest.raises(WatchNotFound) as slow:
-        Reading(storage).history("https://news.example/none")
+        orm_path(storage).history("https://news.example/none")
     assert str(fast.value) == str(slow.value)
 
 
@@ -158,11 +172,11 @@ def test_show_reads_a_version_as_storage_does(
     """`show`: the version numbered, counted back, or the latest, equal to storage's; one
     not there is the same error."""
     try:
-        expected: Any = Reading(storage).show(STORY, number)
+        expected: Any = orm_path(storage).show(STORY, number)
     except VersionNotFound as error:
         expected = str(error)
     try:
-        found: Any = Reading(reader).show(STORY, number)
+        found: Any = fast_path(reader).show(STORY, number)
     except VersionNotFound as error:
         found = str(error)
     assert found == expected
@@ -174,14 +188,54 @@ def test_diff_reads_two_versions_as_storage_does(
 ) -> None:
     """`diff`: the last two versions, or any two, and their diff, equal to storage's."""
     try:
-        expected: Any = Reading(storage).diff(STORY, *pair)
+        expected: Any = orm_path(storage).diff(STORY, *pair)
     except StorageError as error:
         expected = str(error)
     try:
-        found: Any = Reading(reader).diff(STORY, *pair)
+        found: Any = fast_path(reader).diff(STORY, *pair)
     except StorageError as error:
         found = str(error)
     assert found == expected
+
+
+NOW = T0 + 10 * HOUR
+SEARCHES = {
+    "phrase": Search(Phrase("council met on")),
+    "words in no version": Search(Phrase("budget vote")),
+    "regex": Search(Pattern(r"T\w+ people")),
+    "regex, no word": Search(Pattern(r"\d")),
+    "headline": Search(Phrase("again"), field="headline"),
+    "byline": Search(Phrase("reporter"), field="byline"),
+    "since a moment": Search(Phrase("council"), since=T0 + HOUR),
+    "since a time ago": Search(Phrase("council"), since=timedelta(hours=8)),
+    "one watch": Search(Phrase("council"), watch=GONE),
+    "a watch as spelled": Search(Phrase("council"), watch="https://NEWS.example:443/story"),
+    "a tag": Search(Phrase("council"), tag="desk"),
+    "a tag no watch has": Search(Phrase("council"), tag="sports"),
+}
+
+
+@pytest.mark.parametrize("search", SEARCHES.values(), ids=SEARCHES.keys())
+def test_search_finds_what_storage_finds(storage: Storage, reader: Reader, search: Search) -> None:
+    """`search`: the versions found, their fields, excerpts, and where the text came and
+    went in each watch, equal to storage's (the full-text index asked alike)."""
+    found = fast_path(reader).search(search, NOW)
+    assert found == orm_path(storage).search(search, NOW)
+    if search is SEARCHES["phrase"]:
+        assert [(f.url, f.version) for f in found] == [
+            (GONE, 1),
+            *((STORY, n) for n in range(1, 5)),
+        ]
+
+
+def test_a_search_of_an_unknown_watch_is_refused_alike(storage: Storage, reader: Reader) -> None:
+    """`search --watch` naming no watch: the same error on both paths."""
+    search = Search(Phrase("council"), watch="https://news.example/none")
+    with pytest.raises(WatchNotFound) as fast:
+        fast_path(reader).search(search, NOW)
+    with pytest.raises(WatchNotFound) as slow:
+        orm_path(storage).search(search, NOW)
+    assert str(fast.value) == str(slow.value)
 
 
 def test_a_diff_of_a_watch_with_one_version_is_refused_alike(
@@ -189,9 +243,9 @@ def test_a_diff_of_a_watch_with_one_version_is_refused_alike(
 ) -> None:
     """A watch with one version: both paths say a diff needs two, in the same words."""
     with pytest.raises(StorageError) as fast:
-        Reading(reader).diff(GONE)
+        fast_path(reader).diff(GONE)
     with pytest.raises(StorageError) as slow:
-        Reading(storage).diff(GONE)
+        orm_path(storage).diff(GONE)
     assert str(fast.value) == str(slow.value) and "a diff needs two" in str(fast.value)
 
 
@@ -207,6 +261,9 @@ def test_a_diff_of_a_watch_with_one_version_is_refused_alike(
         ["diff", STORY],
         ["diff", STORY, "1", "3", "--json"],
         ["diff", STORY, "2", "4", "--format", "html"],
+        ["search", "council met"],
+        ["search", "--regex", "T[a-z]+", "--field", "body", "--csv"],
+        ["search", "people", "--since", "2026-03-01T14:00", "--tag", "desk", "--json"],
     ],
     ids=" ".join,
 )
@@ -256,12 +313,19 @@ def test_every_statement_compiles_against_the_declared_schema() -> None:
     Base.metadata.create_all(engine)
     with engine.connect() as connection:
         connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        connection.execute(text(index.SQLITE_TABLE))
         database = connection.connection.dbapi_connection
         assert isinstance(database, sqlite3.Connection)
-        for name, statement in STATEMENTS.items():
+        searches = [
+            search_statements("sqlite", terms, since, watches)
+            for terms in (False, True)
+            for since in (False, True)
+            for watches in (0, 2)
+        ]
+        numbers = [found.format(watches="?, ?") for _, found in searches]
+        for statement in [*STATEMENTS.values(), *(c for c, _ in searches), *numbers]:
             parameters = (1,) * statement.count("?")
             database.execute(f"EXPLAIN {statement}", parameters)  # raises on a name unknown
-            assert name
 
 
 # -- what it leaves to the other path -----------------------------------------------------

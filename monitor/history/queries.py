@@ -16,7 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from monitor.edits import Edit
 from monitor.errors import StorageError, WatchNotFound
 from monitor.history import index
-from monitor.history.match import FIELDS, Field, appearance, shows_change
+from monitor.history.match import shows_change
+from monitor.history.reading import found_in
 from monitor.history.values import Change, ChangeFilter, Found, Search
 from monitor.models import StoredVersion
 from monitor.schema import AlertRow, VersionRow, WatchRow
@@ -25,7 +26,6 @@ from monitor.storage import Storage
 _VERSION = VersionRow.__table__
 _ALERT = AlertRow.__table__
 _WATCH = WatchRow.__table__
-_COLUMN: dict[Field, str] = {"headline": "title", "byline": "byline", "body": "text"}
 
 
 class Archive:
@@ -62,36 +62,14 @@ class Archive:
     def search(self, search: Search, since: datetime | None) -> list[Found]:
         """Every version ``search`` finds (by watch URL, then version), each with where the
         text first appeared in its watch and where it went."""
-        fields = (search.field,) if search.field else FIELDS
         with self._reading() as connection:
             watches = self._watch_ids(connection, search.watch, search.tag)
             query = self._candidates(connection, search, since, watches)
-            hits: list[tuple[Any, Field, str]] = []
-            for row in connection.execute(query):
-                for field in fields:
-                    value = getattr(row, _COLUMN[field])
-                    if search.query.found_in(value):
-                        hits.append((row, field, search.query.excerpt(value)))
-                        break
-            numbers = self._numbers(connection, {row.watch_id for row, _, _ in hits}, since)
-        holding: dict[int, set[int]] = defaultdict(set)
-        for row, _, _ in hits:
-            holding[row.watch_id].add(row.number)
-        seen = {w: appearance(numbers[w], holding[w]) for w in holding}
-        return [
-            Found(
-                url=row.url,
-                first=seen[row.watch_id].first,
-                first_at=seen[row.watch_id].first_at,
-                gone=seen[row.watch_id].gone,
-                gone_at=seen[row.watch_id].gone_at,
-                version=row.number,
-                at=row.created_at,
-                field=field,
-                excerpt=excerpt,
+            return found_in(
+                search,
+                connection.execute(query),
+                lambda hit: self._numbers(connection, hit, since),
             )
-            for row, field, excerpt in hits
-        ]
 
     def _watch_ids(
         self, connection: Connection, url: str | None, tag: str | None

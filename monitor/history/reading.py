@@ -1,22 +1,27 @@
 """A watch's history as the reading commands see it: the watches, a watch's versions,
-one version, two of them diffed.
+one version, two of them diffed, and the versions a search finds.
 
 Written once over any ``Store``: ``monitor.storage.Storage`` (SQLAlchemy, for every
 command) or ``monitor.readonly.Reader`` (the DB-API driver alone, the fast path of
-`list`, `history`, `show` and `diff`), so both paths name watches, count back from the
-latest version and refuse a diff of one version the same way.
+`list`, `history`, `show`, `diff` and `search`), so both paths name watches, count back
+from the latest version, refuse a diff of one version and decide what a search found
+the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from monitor.errors import StorageError, WatchNotFound
 
 if TYPE_CHECKING:
     from monitor.diff import ArticleDiff
+    from monitor.history.match import Field
+    from monitor.history.values import Found, Search
     from monitor.models import StoredVersion, Watch
 
 
@@ -30,6 +35,56 @@ class Store(Protocol):
     def history(self, url: str) -> list[StoredVersion]: ...
 
     def version(self, url: str, number: int | None = None) -> StoredVersion: ...
+
+
+class Searcher(Protocol):
+    """What a search needs of a database (``history.queries.Archive``, or ``Reader``)."""
+
+    def search(self, search: Search, since: datetime | None) -> list[Found]: ...
+
+
+Numbers = dict[int, list[tuple[int, datetime]]]
+"""Each watch's versions (number, time), oldest first."""
+_COLUMN: dict[Field, str] = {"headline": "title", "byline": "byline", "body": "text"}
+
+
+def found_in(
+    search: Search, candidates: Iterable[Any], numbers: Callable[[set[int]], Numbers]
+) -> list[Found]:
+    """The versions ``search`` finds among ``candidates`` (rows read by watch URL, then
+    number: the index's, which may hold the text), each with where the text first
+    appeared in its watch and where it went; ``numbers(watches)``: those watches'
+    versions, of the time searched."""
+    from monitor.history.match import FIELDS, appearance
+    from monitor.history.values import Found
+
+    fields = (search.field,) if search.field else FIELDS
+    hits: list[tuple[Any, Field, str]] = []
+    for row in candidates:
+        for field in fields:
+            value = getattr(row, _COLUMN[field])
+            if search.query.found_in(value):
+                hits.append((row, field, search.query.excerpt(value)))
+                break
+    versions = numbers({row.watch_id for row, _, _ in hits})
+    holding: dict[int, set[int]] = defaultdict(set)
+    for row, _, _ in hits:
+        holding[row.watch_id].add(row.number)
+    seen = {w: appearance(versions[w], holding[w]) for w in holding}
+    return [
+        Found(
+            url=row.url,
+            first=seen[row.watch_id].first,
+            first_at=seen[row.watch_id].first_at,
+            gone=seen[row.watch_id].gone,
+            gone_at=seen[row.watch_id].gone_at,
+            version=row.number,
+            at=row.created_at,
+            field=field,
+            excerpt=excerpt,
+        )
+        for row, field, excerpt in hits
+    ]
 
 
 def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
@@ -50,8 +105,9 @@ def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
 class Reading:
     """The reading commands' questions, answered from ``store``."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, searcher: Searcher) -> None:
         self.store = store
+        self.searcher = searcher
 
     def named(self, url: str) -> str:
         """The watch a command's URL argument names: its canonical spelling (see
@@ -81,6 +137,16 @@ class Reading:
     def show(self, url: str, number: int | None = None) -> StoredVersion:
         """Version ``number`` (negative counts back from the latest; None: the latest)."""
         return self.store.version(self.named(url), number)
+
+    def search(self, search: Search, now: datetime) -> list[Found]:
+        """Every version where a text (or a pattern) appears, by watch, with the version
+        where it first appeared in each watch and the one where it went (``now``: what a
+        time ago is counted back from)."""
+        from monitor.history.match import since_moment
+
+        if search.watch is not None:
+            search = replace(search, watch=self.named(search.watch))
+        return self.searcher.search(search, since_moment(search.since, now))
 
     def diff(
         self, url: str, old: int | None = None, new: int | None = None
