@@ -26,7 +26,6 @@ from monitor.retention import Retention
 from monitor.storage import Storage
 
 if TYPE_CHECKING:
-    from monitor.edits import Edit
     from monitor.evidence.warc import Capture
 
     # Checking needs the HTTP client, the extractors, the worker pool and Apprise; the
@@ -77,17 +76,6 @@ class CheckRun:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def _change_line(summary: Mapping[str, Any] | None, edits: Sequence[Edit]) -> str:
-    from monitor.diff import Summary
-    from monitor.edits import describe
-    from monitor.render import change_line
-
-    if summary is None:
-        return describe(edits) if edits else ""
-    known = {k: v for k, v in summary.items() if k in Summary.__dataclass_fields__}
-    return change_line(Summary(**known), edits)
 
 
 async def _until_done_or(stop: asyncio.Event, tasks: Collection[asyncio.Task[T]]) -> None:
@@ -329,18 +317,7 @@ class Monitor:
     def changes(self, which: ChangeFilter) -> list[Change]:
         """Every change of every watch (a new version, or the page taken down), newest
         first, with its kinds of edit."""
-        from monitor.history.match import since_moment
-        from monitor.history.queries import Archive
-
-        histories: dict[str, dict[int, StoredVersion]] = {}
-
-        def worked_out(url: str, number: int) -> StoredVersion:
-            if url not in histories:
-                histories[url] = {v.number: v for v in self.history(url)}
-            return histories[url][number]
-
-        since = since_moment(which.since, self.clock())
-        return Archive(self.storage).changes(which, since, worked_out, _change_line)
+        return self.reading.changes(which, self.clock())
 
     # -- evidence -------------------------------------------------------------
 

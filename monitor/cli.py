@@ -70,9 +70,10 @@ def _opened(
 @contextmanager
 def _reading(args: argparse.Namespace) -> Iterator[Reading]:
     """The history of the config's database, read-only, for `list`, `history`, `show`,
-    `diff` and `search`: read through the database's driver alone where ``monitor.readonly`` can,
-    else through ``Monitor`` (which sets up a new database, syncs the config's watches
-    and says what to do about any other), closed when the block ends."""
+    `diff`, `search` and `changes`: read through the database's driver alone where
+    ``monitor.readonly`` can, else through ``Monitor`` (which sets up a new database,
+    syncs the config's watches and says what to do about any other), closed when the
+    block ends."""
     from monitor.config import find_config, load_config
     from monitor.history.reading import Reading
     from monitor.readonly import Reader
@@ -698,8 +699,8 @@ def cmd_changes(args: argparse.Namespace) -> int:
     # One more than shown: whether there are more is then known without counting them.
     limit = args.limit + 1 if args.limit else None
     which = ChangeFilter(args.since, args.field, args.silent, kinds, limit=limit)
-    with _opened(args) as monitor:
-        changes = monitor.changes(which)
+    with _reading(args) as reading:
+        changes = reading.changes(which, datetime.now(UTC))
     if not changes and args.format == "text":
         _echo("no changes" + (" in that time" if args.since else ""))
         return 0

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,8 @@ from monitor.rows import SCHEMA_HEAD, version_of, watch_of
 
 if TYPE_CHECKING:
     from monitor.config import Config
-    from monitor.history.values import Found, Search
+    from monitor.history.reading import Describe, WorkedOut
+    from monitor.history.values import Change, ChangeFilter, Found, Search
     from monitor.models import StoredVersion, Watch
 
 WATCH = (
@@ -77,6 +79,8 @@ DATETIMES = frozenset(
 """Columns of ``schema.UTCDateTime``: naive UTC in the database, aware UTC here."""
 JSON = frozenset({"notify", "options", "hint", "summary", "edits"})
 """JSON columns: text on SQLite, read by psycopg itself on PostgreSQL."""
+BOOLEANS = frozenset({"enabled", "declared"})
+"""Boolean columns: 0 or 1 on SQLite."""
 
 _UNDELIVERED = "state NOT IN ('sent', 'folded')"
 STATEMENTS = {
@@ -103,11 +107,13 @@ STATEMENTS = {
 but a search's, which ``search_statements`` makes for what it is asked."""
 CANDIDATE = ("id", "watch_id", "number", "created_at", "title", "byline", "text")
 """The columns of ``version`` a search reads of each candidate (and its watch's URL)."""
+CHANGE = ("number", "created_at", "kind", "declared", "summary", "edits", "title", "url")
+"""What `changes` reads of each new version (its watch's URL last)."""
 NAMED = {
     "alembic_version": ("version_num",),
     "watch": (*WATCH, *CONFIG_WATCH, "source"),
-    "version": (*VERSION, *CANDIDATE),
-    "alert": ("watch_id", "state"),
+    "version": (*VERSION, *CANDIDATE, *CHANGE[:-1], "id"),
+    "alert": ("watch_id", "state", "kind", "created_at", "id"),
 }
 """The tables and columns the statements name (the full-text index's aside)."""
 
@@ -146,6 +152,31 @@ def search_statements(backend: str, terms: bool, since: bool, watches: int) -> t
         + " ORDER BY watch_id, number"
     )
     return candidates, numbers
+
+
+def change_statements(since: bool, watches: int) -> tuple[str, str]:
+    """The statements of `changes` (as ``history.queries.Archive`` makes them; ``LIMIT ?``
+    added for a limit): the new versions but first ones and re-baselines, newest first;
+    the pages taken down (their alerts), newest first."""
+    where = ""
+    if since:
+        where += " AND {table}.created_at >= ?"
+    if watches:
+        where += f" AND {{table}}.watch_id IN ({', '.join('?' * watches)})"
+    versions = (
+        f"SELECT {', '.join('version.' + c for c in CHANGE[:-1])}, watch.url FROM version "
+        "JOIN watch ON watch.id = version.watch_id "
+        "WHERE version.kind NOT IN ('first', 'rebaseline')"
+        + where.format(table="version")
+        + " ORDER BY version.created_at DESC, version.id DESC"
+    )
+    gone = (
+        "SELECT alert.created_at, watch.url FROM alert JOIN watch ON watch.id = alert.watch_id "
+        "WHERE alert.kind = 'gone'"
+        + where.format(table="alert")
+        + " ORDER BY alert.created_at DESC, alert.id DESC"
+    )
+    return versions, gone
 
 
 class Reader:
@@ -218,7 +249,7 @@ class Reader:
         from monitor.history import index
         from monitor.history.reading import found_in
 
-        watches = self._searched(search)
+        watches = self._searched(search.watch, search.tag)
         if watches == []:
             return []
         terms = search.query.terms
@@ -246,13 +277,72 @@ class Reader:
 
         return found_in(search, read, versions)
 
-    def _searched(self, search: Search) -> list[int] | None:
+    def changes(
+        self,
+        which: ChangeFilter,
+        since: datetime | None,
+        worked_out: WorkedOut,
+        describe: Describe,
+    ) -> list[Change]:
+        """As ``Archive.changes``, through the driver: the new versions read newest first,
+        a batch at a time, as many as the filters decided in SQL leave."""
+        from monitor.history.reading import TAKEN_DOWN, listed
+        from monitor.history.values import Change
+
+        watches = self._searched(which.watch, which.tag)
+        if watches == []:
+            return []
+        decided_here = which.field or which.silent or which.kinds or which.changes
+        limit = which.limit if not decided_here else None
+        versions, gone = change_statements(since is not None, len(watches or ()))
+        moment = [] if since is None else [self._bound(since)]
+        taken_down: list[Change] = []
+        asked = which.taken_down and (not which.changes or "gone" in which.changes)
+        if asked and not (which.field or which.silent or which.kinds):
+            limits = [] if which.limit is None else [which.limit]
+            alerts = self._run(gone + " LIMIT ?" * len(limits), *moment, *(watches or ()), *limits)
+            taken_down = [
+                Change(row.created_at, row.url, None, "gone", None, (), TAKEN_DOWN, "")
+                for row in self._decoded(("created_at", "url"), alerts)
+            ]
+        limits = [] if limit is None else [limit]
+        parameters = [*moment, *(watches or ()), *limits]
+        with self._streamed(versions + " LIMIT ?" * len(limits), parameters) as rows:
+            return listed(which, rows, taken_down, worked_out, describe)
+
+    @contextmanager
+    def _streamed(self, sql: str, parameters: Sequence[Any]) -> Iterator[Iterator[Any]]:
+        """The rows of ``sql``, decoded, a batch at a time (on PostgreSQL through a
+        server-side cursor), so a reader that stops early never reads the rest."""
+        try:
+            if self.backend == "postgresql":
+                cursor = self.connection.cursor(name="changes")
+                cursor.itersize = 200
+                cursor.execute(sql.replace("?", "%s"), parameters)
+            else:
+                cursor = self.connection.execute(sql, parameters)
+        except _driver_errors() as error:
+            raise self._failed(error) from error
+
+        def batches() -> Iterator[Any]:
+            try:
+                while batch := cursor.fetchmany(200):
+                    yield from self._decoded(CHANGE, batch)
+            except _driver_errors() as error:
+                raise self._failed(error) from error
+
+        try:
+            yield batches()
+        finally:
+            cursor.close()
+
+    def _searched(self, url: str | None, tag: str | None) -> list[int] | None:
         """The watches searched (None: all of them)."""
-        if search.watch is not None:
-            return [self._watch_id(search.watch)]
-        if search.tag is not None:
+        if url is not None:
+            return [self._watch_id(url)]
+        if tag is not None:
             rows = self._decoded(("id", "notify"), self._rows("tags"))
-            return [row.id for row in rows if search.tag in (row.notify or ())]
+            return [row.id for row in rows if tag in (row.notify or ())]
         return None
 
     def _bound(self, at: datetime) -> Any:
@@ -306,15 +396,18 @@ class Reader:
             cursor = self.connection.execute(sql, parameters)
             return list(cursor.fetchall())
         except _driver_errors() as error:
-            raise StorageError(
-                f"the database {_masked(self.url)} failed: {error}; check that it is "
-                "reachable and readable"
-            ) from error
+            raise self._failed(error) from error
+
+    def _failed(self, error: Exception) -> StorageError:
+        return StorageError(
+            f"the database {_masked(self.url)} failed: {error}; check that it is "
+            "reachable and readable"
+        )
 
     def _decoded(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Rows as objects with the columns as attributes, each value as SQLAlchemy's
         types of ``monitor.schema`` give it."""
-        text_json = self.backend == "sqlite"
+        sqlite = self.backend == "sqlite"
         decoded = []
         for values in rows:
             row = dict(zip(names, values, strict=True))
@@ -323,8 +416,10 @@ class Reader:
                     continue
                 if name in DATETIMES:
                     row[name] = _utc(value)
-                elif name in JSON and text_json:
+                elif sqlite and name in JSON:
                     row[name] = json.loads(value)
+                elif sqlite and name in BOOLEANS:
+                    row[name] = bool(value)
             decoded.append(SimpleNamespace(**row))
         return decoded
 

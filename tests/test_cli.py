@@ -778,6 +778,8 @@ def test_reading_commands_load_no_extractor_apprise_or_alembic(
 FAST = (
     ["search", "council met"],
     ["search", "--regex", "council", "--since", "1d", "--json"],
+    ["changes"],
+    ["changes", "--since", "1d", "--field", "body", "--limit", "1"],
     ["list"],
     ["list", "--json"],
     ["history", WATCHED],
@@ -789,9 +791,9 @@ FAST = (
 
 
 def test_reading_commands_read_the_database_without_sqlalchemy(db_url: str, tmp_path: Path) -> None:
-    """`list`, `history`, `show`, `diff` (the last two or any two) and `search` on a database at
-    head, SQLite or PostgreSQL, whose config watches are stored, read it through the
-    driver alone: SQLAlchemy is never imported."""
+    """`list`, `history`, `show`, `diff` (the last two or any two), `search` and `changes`
+    on a database at head, SQLite or PostgreSQL, whose config watches are stored, read it
+    through the driver alone: SQLAlchemy is never imported."""
     history_of_two_versions(db_url, datetime.now(UTC)).close()
     config = tmp_path / "monitor.toml"
     config.write_text(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, create_engine, text
+from sqlalchemy import JSON, Boolean, create_engine, text
 
 from monitor.cli import main
 from monitor.config import Config, Target, load_config
@@ -26,7 +26,7 @@ from monitor.history import index
 from monitor.history.match import Pattern, Phrase
 from monitor.history.queries import Archive
 from monitor.history.reading import Reading
-from monitor.history.values import Search
+from monitor.history.values import ChangeFilter, Search
 from monitor.models import (
     AlertDraft,
     Article,
@@ -36,7 +36,15 @@ from monitor.models import (
     WatchOptions,
     WatchSpec,
 )
-from monitor.readonly import DATETIMES, NAMED, STATEMENTS, Reader, search_statements
+from monitor.readonly import (
+    BOOLEANS,
+    DATETIMES,
+    NAMED,
+    STATEMENTS,
+    Reader,
+    change_statements,
+    search_statements,
+)
 from monitor.readonly import JSON as JSON_COLUMNS
 from monitor.schema import Base, UTCDateTime
 from monitor.storage import Storage
@@ -111,7 +119,9 @@ def a_history(storage: Storage) -> None:
     gone = storage.add_watch(WatchSpec(GONE), T0)
     first = NewVersion(article=article(TEXTS[0]), raw_html=b"<p>gone</p>", kind="first")
     storage.save_check(gone.id, "t", CheckOutcome(T0, "first", T0 + HOUR, version=first))
-    storage.save_check(gone.id, "t", CheckOutcome(T0 + HOUR, "gone", T0, status=410, state="gone"))
+    taken_down = AlertDraft("gone", Rendered("s", "t", "m", "h"), ("desk",))
+    outcome = CheckOutcome(T0 + HOUR, "gone", T0, status=410, state="gone", alerts=(taken_down,))
+    storage.save_check(gone.id, "t", outcome)
     storage.add_watch(WatchSpec(ODD), T0)
     storage.sync_watches([WatchSpec("https://news.example/dropped")], T0)
     storage.sync_watches([], T0)
@@ -228,6 +238,40 @@ def test_search_finds_what_storage_finds(storage: Storage, reader: Reader, searc
         ]
 
 
+FILTERS = {
+    "every change": ChangeFilter(),
+    "the newest two": ChangeFilter(limit=2),
+    "since a moment": ChangeFilter(since=T0 + 2 * HOUR),
+    "since a time ago": ChangeFilter(since=timedelta(hours=8), limit=1),
+    "headline": ChangeFilter(field="headline"),
+    "body, at most one": ChangeFilter(field="body", limit=1),
+    "silent": ChangeFilter(silent=True),
+    "kinds": ChangeFilter(kinds=("number", "added")),
+    "reverts and pages gone": ChangeFilter(changes=("revert", "gone")),
+    "declared": ChangeFilter(changes=("declared",)),
+    "no page gone": ChangeFilter(taken_down=False),
+    "one watch": ChangeFilter(watch=GONE),
+    "a tag": ChangeFilter(tag="desk", limit=3),
+    "a tag no watch has": ChangeFilter(tag="sports"),
+}
+
+
+@pytest.mark.parametrize("which", FILTERS.values(), ids=FILTERS.keys())
+def test_changes_lists_what_storage_lists(
+    storage: Storage, reader: Reader, which: ChangeFilter
+) -> None:
+    """`changes`: the new versions and the pages taken down each filter keeps, newest
+    first, with their kinds and summaries (worked out for a version stored without
+    them), equal to storage's."""
+    listed = fast_path(reader).changes(which, NOW)
+    assert listed == orm_path(storage).changes(which, NOW)
+    if which is FILTERS["every change"]:
+        assert [(c.url, c.version) for c in listed] == [
+            *((STORY, n) for n in (4, 3, 2)),
+            (GONE, None),
+        ]
+
+
 def test_a_search_of_an_unknown_watch_is_refused_alike(storage: Storage, reader: Reader) -> None:
     """`search --watch` naming no watch: the same error on both paths."""
     search = Search(Phrase("council"), watch="https://news.example/none")
@@ -264,6 +308,10 @@ def test_a_diff_of_a_watch_with_one_version_is_refused_alike(
         ["search", "council met"],
         ["search", "--regex", "T[a-z]+", "--field", "body", "--csv"],
         ["search", "people", "--since", "2026-03-01T14:00", "--tag", "desk", "--json"],
+        ["changes"],
+        ["changes", "--limit", "2", "--jsonl"],
+        ["changes", "--field", "body", "--kind", "number,added", "--csv"],
+        ["changes", "--since", "2026-03-01T13:30", "--silent", "--json"],
     ],
     ids=" ".join,
 )
@@ -292,8 +340,8 @@ def test_each_command_prints_the_same_on_either_path(
 
 def test_every_table_and_column_the_fast_path_names_is_declared_in_the_schema() -> None:
     """Each table and column the statements name is one of ``monitor.schema``'s (but
-    Alembic's own revision table), and the columns decoded as times and as JSON are
-    exactly those the schema types so."""
+    Alembic's own revision table), and the columns decoded as times, JSON and booleans
+    are exactly those the schema types so."""
     tables = Base.metadata.tables
     for table, columns in NAMED.items():
         if table == "alembic_version":
@@ -304,6 +352,7 @@ def test_every_table_and_column_the_fast_path_names_is_declared_in_the_schema() 
             kind = tables[table].columns[column].type
             assert (column in DATETIMES) == isinstance(kind, UTCDateTime), column
             assert (column in JSON_COLUMNS) == isinstance(kind, JSON), column
+            assert (column in BOOLEANS) == isinstance(kind, Boolean), column
 
 
 def test_every_statement_compiles_against_the_declared_schema() -> None:
@@ -323,7 +372,14 @@ def test_every_statement_compiles_against_the_declared_schema() -> None:
             for watches in (0, 2)
         ]
         numbers = [found.format(watches="?, ?") for _, found in searches]
-        for statement in [*STATEMENTS.values(), *(c for c, _ in searches), *numbers]:
+        changes = [
+            statement + limit
+            for since in (False, True)
+            for watches in (0, 2)
+            for statement in change_statements(since, watches)
+            for limit in ("", " LIMIT ?")
+        ]
+        for statement in [*STATEMENTS.values(), *(c for c, _ in searches), *numbers, *changes]:
             parameters = (1,) * statement.count("?")
             database.execute(f"EXPLAIN {statement}", parameters)  # raises on a name unknown
 

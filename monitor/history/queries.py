@@ -5,7 +5,7 @@ feeds and pages): SQL for candidates and changes on either database; every decis
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -13,13 +13,10 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Row, Select, column, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.edits import Edit
 from monitor.errors import StorageError, WatchNotFound
 from monitor.history import index
-from monitor.history.match import shows_change
-from monitor.history.reading import found_in
+from monitor.history.reading import TAKEN_DOWN, Describe, WorkedOut, found_in, listed
 from monitor.history.values import Change, ChangeFilter, Found, Search
-from monitor.models import StoredVersion
 from monitor.schema import AlertRow, VersionRow, WatchRow
 from monitor.storage import Storage
 
@@ -138,8 +135,8 @@ class Archive:
         self,
         which: ChangeFilter,
         since: datetime | None,
-        worked_out: Callable[[str, int], StoredVersion],
-        describe: Callable[[dict[str, Any] | None, Sequence[Edit]], str],
+        worked_out: WorkedOut,
+        describe: Describe,
     ) -> list[Change]:
         """Every new version of every watch but first ones and re-baselines, and every page
         taken down, newest first, that ``which`` keeps. ``worked_out(url, number)``: the
@@ -166,46 +163,11 @@ class Archive:
             if watches is not None:
                 query = query.where(v.watch_id.in_(watches))
             gone = self._taken_down(connection, which, since, watches)
-        changes: list[Change] = []
         rows = self._streamed(query)
-        for row in rows:
-            if which.limit is not None and len(changes) >= which.limit:
-                break
-            summary: dict[str, Any] | None = row.summary
-            if row.edits is None:
-                version = worked_out(row.url, row.number)
-                edits = version.edits or ()
-                summary = None if version.summary is None else vars(version.summary)
-            else:
-                edits = tuple(Edit.from_dict(edit) for edit in row.edits)
-            kinds = tuple(dict.fromkeys(edit.kind for edit in edits))
-            if not shows_change(
-                kinds,
-                row.declared,
-                field=which.field,
-                silent=which.silent,
-                kinds=which.kinds,
-                kind=row.kind,
-                changes=which.changes,
-            ):
-                continue
-            changes.append(
-                Change(
-                    at=row.created_at,
-                    url=row.url,
-                    version=row.number,
-                    kind=row.kind,
-                    silent=None if row.declared is None else not row.declared,
-                    kinds=kinds,
-                    summary=describe(summary, edits),
-                    headline=row.title,
-                    edits=edits,
-                )
-            )
-        rows.close()
-        if gone:
-            changes = sorted([*changes, *gone], key=lambda change: change.at, reverse=True)
-        return changes[: which.limit]
+        try:
+            return listed(which, rows, gone, worked_out, describe)
+        finally:
+            rows.close()
 
     def _taken_down(
         self,
@@ -232,6 +194,6 @@ class Archive:
         if watches is not None:
             query = query.where(a.watch_id.in_(watches))
         return [
-            Change(at, url, None, "gone", None, (), "taken down: the page answers 404 or 410", "")
+            Change(at, url, None, "gone", None, (), TAKEN_DOWN, "")
             for at, url in connection.execute(query)
         ]

@@ -11,7 +11,7 @@ the same way.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,8 +20,9 @@ from monitor.errors import StorageError, WatchNotFound
 
 if TYPE_CHECKING:
     from monitor.diff import ArticleDiff
+    from monitor.edits import Edit
     from monitor.history.match import Field
-    from monitor.history.values import Found, Search
+    from monitor.history.values import Change, ChangeFilter, Found, Search
     from monitor.models import StoredVersion, Watch
 
 
@@ -37,10 +38,25 @@ class Store(Protocol):
     def version(self, url: str, number: int | None = None) -> StoredVersion: ...
 
 
+WorkedOut = Callable[[str, int], "StoredVersion"]
+"""A watch's version (URL, number) with its change from the one before worked out."""
+Describe = Callable[["Mapping[str, Any] | None", "Sequence[Edit]"], str]
+"""The summary line of a change (its stored size, and its kinds of edit)."""
+
+
 class Searcher(Protocol):
-    """What a search needs of a database (``history.queries.Archive``, or ``Reader``)."""
+    """What `search` and `changes` need of a database (``history.queries.Archive``, or
+    ``Reader``)."""
 
     def search(self, search: Search, since: datetime | None) -> list[Found]: ...
+
+    def changes(
+        self,
+        which: ChangeFilter,
+        since: datetime | None,
+        worked_out: WorkedOut,
+        describe: Describe,
+    ) -> list[Change]: ...
 
 
 Numbers = dict[int, list[tuple[int, datetime]]]
@@ -102,6 +118,76 @@ def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
     return out
 
 
+TAKEN_DOWN = "taken down: the page answers 404 or 410"
+"""What `changes` says of a page taken down."""
+
+
+def describe_change(summary: Mapping[str, Any] | None, edits: Sequence[Edit]) -> str:
+    """The summary line of a change, from its stored size (None: its edits alone)."""
+    from monitor.diff import Summary
+    from monitor.edits import describe
+    from monitor.render import change_line
+
+    if summary is None:
+        return describe(edits) if edits else ""
+    known = {k: v for k, v in summary.items() if k in Summary.__dataclass_fields__}
+    return change_line(Summary(**known), edits)
+
+
+def listed(
+    which: ChangeFilter,
+    rows: Iterable[Any],
+    gone: Sequence[Change],
+    worked_out: WorkedOut,
+    describe: Describe,
+) -> list[Change]:
+    """The changes ``which`` keeps among ``rows`` (new versions read newest first, each
+    with its watch's URL, as many as the database was asked for), and ``gone`` (the
+    pages taken down ``which`` keeps), newest first, at most ``which.limit``."""
+    from monitor.edits import Edit
+    from monitor.history.match import shows_change
+    from monitor.history.values import Change
+
+    changes: list[Change] = []
+    for row in rows:
+        if which.limit is not None and len(changes) >= which.limit:
+            break
+        summary: Mapping[str, Any] | None = row.summary
+        if row.edits is None:
+            version = worked_out(row.url, row.number)
+            edits = version.edits or ()
+            summary = None if version.summary is None else vars(version.summary)
+        else:
+            edits = tuple(Edit.from_dict(edit) for edit in row.edits)
+        kinds = tuple(dict.fromkeys(edit.kind for edit in edits))
+        if not shows_change(
+            kinds,
+            row.declared,
+            field=which.field,
+            silent=which.silent,
+            kinds=which.kinds,
+            kind=row.kind,
+            changes=which.changes,
+        ):
+            continue
+        changes.append(
+            Change(
+                at=row.created_at,
+                url=row.url,
+                version=row.number,
+                kind=row.kind,
+                silent=None if row.declared is None else not row.declared,
+                kinds=kinds,
+                summary=describe(summary, edits),
+                headline=row.title,
+                edits=edits,
+            )
+        )
+    if gone:
+        changes = sorted([*changes, *gone], key=lambda change: change.at, reverse=True)
+    return changes[: which.limit]
+
+
 class Reading:
     """The reading commands' questions, answered from ``store``."""
 
@@ -147,6 +233,21 @@ class Reading:
         if search.watch is not None:
             search = replace(search, watch=self.named(search.watch))
         return self.searcher.search(search, since_moment(search.since, now))
+
+    def changes(self, which: ChangeFilter, now: datetime) -> list[Change]:
+        """Every change of every watch (a new version, or the page taken down), newest
+        first, with its kinds of edit (``now``: what a time ago is counted back from)."""
+        from monitor.history.match import since_moment
+
+        histories: dict[str, dict[int, StoredVersion]] = {}
+
+        def worked_out(url: str, number: int) -> StoredVersion:
+            if url not in histories:
+                histories[url] = {v.number: v for v in self.history(url)}
+            return histories[url][number]
+
+        since = since_moment(which.since, now)
+        return self.searcher.changes(which, since, worked_out, describe_change)
 
     def diff(
         self, url: str, old: int | None = None, new: int | None = None
