@@ -20,14 +20,18 @@ again).
 
 ``--history FILE`` also times `list`, `history`, `show` and `diff` (the last two, and the
 first against the middle one) on the first watch of a database ``bench/history.py
---keep FILE`` built (1,000 watches × 1,000 versions by default).
+--keep FILE`` built (1,000 watches × 1,000 versions by default), and its `search` and
+`changes --since 1d --limit 0`.
 
 ``monitor check --all`` on a third database of N watches, served by a local HTTP server
 in this process, is timed from spawning it to the first request reaching the server
 (its start-up: config, schema, claiming every watch, the HTTP client), then killed;
 the next round's run takes the dead process's leases at once (it ran on this host).
-To time an older commit the same way, put its ``monitor`` package first on
-``PYTHONPATH`` (the README's "before" column was measured so).
+
+``--before DIR`` times an older commit in the same rounds, each command run again right
+after with DIR (a directory holding that commit's ``monitor`` package, e.g. from ``git
+archive COMMIT monitor | tar -x -C DIR``) first on ``PYTHONPATH``: both columns then
+share the machine's load.
 
 ``--imports`` also prints, for each command, which of the heavy packages (trafilatura,
 htmldate, Apprise, Alembic, httpx, the PostgreSQL dialect) its process imported, read
@@ -50,6 +54,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from history import SENTENCE  # bench/history.py, beside this file
 from sqlalchemy import insert
 
 from monitor.models import Article, CheckOutcome, NewVersion
@@ -148,6 +153,15 @@ def big_history(path: Path, directory: Path, monitor: list[str]) -> dict[str, li
             "1",
             str(count // 2),
         ],
+        f'monitor search "{SENTENCE[:20]}…" ({size})': [*base, "search", SENTENCE],
+        f"monitor changes --since 1d --limit 0 ({size})": [
+            *base,
+            "changes",
+            "--since",
+            "1d",
+            "--limit",
+            "0",
+        ],
     }
 
 
@@ -208,6 +222,9 @@ def main() -> None:
     parser.add_argument(
         "--history", type=Path, metavar="FILE", help="a database bench/history.py --keep built"
     )
+    parser.add_argument(
+        "--before", type=Path, metavar="DIR", help="time DIR's monitor package in the same rounds"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="monitor-startup-") as temp:
@@ -257,31 +274,49 @@ def main() -> None:
         if args.history:
             commands.update(big_history(args.history, directory, monitor))
         check_all = f"monitor check --all ({many} watches), until its first request"
-        times: dict[str, list[float]] = {name: [] for name in [*commands, check_all]}
+        envs = {"after": env}
+        if args.before:
+            envs["before"] = {**env, "PYTHONPATH": str(args.before.resolve())}
+        times: dict[str, dict[str, list[float]]] = {
+            name: {which: [] for which in envs} for name in [*commands, check_all]
+        }
         check = [*monitor, "--config", str(checked), "check", "--all"]
         for index in range(args.rounds + 1):
             for name, argv in commands.items():
-                elapsed = timed(argv, env)
-                if index:  # the first writes the bytecode caches
-                    times[name].append(elapsed)
-            elapsed = until_first_request(check, env)
-            if index:
-                times[check_all].append(elapsed)
+                for which, environment in envs.items():
+                    elapsed = timed(argv, environment)
+                    if index:  # the first writes the bytecode caches
+                        times[name][which].append(elapsed)
+            for which, environment in envs.items():
+                elapsed = until_first_request(check, environment)
+                if index:
+                    times[check_all][which].append(elapsed)
         server.shutdown()
-        floor = statistics.median(times["python -c pass"])
+        floor = statistics.median(times["python -c pass"]["after"])
         print(
             f"{args.rounds} rounds, python {sys.version.split()[0]}, {os.cpu_count()} cores, "
             f"load average {started_load} at the start, {os.getloadavg()[0]:.1f} at the end; "
             f"databases made in {made:.0f} s\n"
         )
-        print("| command | median (ms) | min–max (ms) | ÷ python -c pass |")
-        print("|---|--:|--:|--:|")
-        for name, samples in times.items():
-            median = statistics.median(samples)
-            print(
-                f"| {name} | {median * 1000:.0f} | {min(samples) * 1000:.0f}–"
-                f"{max(samples) * 1000:.0f} | {median / floor:.1f} |"
-            )
+        print(f"`python -c pass`: {floor * 1000:.0f} ms (median)\n")
+        columns = [which for which in ("before", "after") if which in envs]
+        print(
+            "| command | "
+            + " | ".join(f"{w} (ms) | {w} min–max | {w} ÷ python -c pass" for w in columns)
+            + " |"
+        )
+        print("|---|" + "--:|--:|--:|" * len(columns))
+        for name, by_env in times.items():
+            cells = []
+            for which in columns:
+                samples = by_env[which]
+                median = statistics.median(samples)
+                cells += [
+                    f"{median * 1000:.0f}",
+                    f"{min(samples) * 1000:.0f}–{max(samples) * 1000:.0f}",
+                    f"{median / floor:.1f}",
+                ]
+            print(f"| {name} | " + " | ".join(cells) + " |")
         if args.imports:
             print()
             for name, argv in commands.items():
