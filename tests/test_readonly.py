@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import JSON, Boolean, create_engine, text
+from sqlalchemy import JSON, Boolean, Engine, create_engine, event, text
 
 from monitor.cli import main
 from monitor.config import Config, Target, load_config
@@ -333,6 +333,56 @@ def test_each_command_prints_the_same_on_either_path(
     monkeypatch.setattr(Reader, "open", classmethod(lambda cls, config: None))
     assert main(["--config", str(config), *command]) == 0
     assert capsys.readouterr() == fast
+
+
+def watches(storage: Storage, numbers: range) -> None:
+    """A watch for each of ``numbers``, each with a version and an undelivered alert."""
+    for n in numbers:
+        watch = storage.add_watch(WatchSpec(f"https://news.example/{n}"), T0)
+        version = NewVersion(article(TEXTS[0]), b"<p>x</p>", "first")
+        outcome = CheckOutcome(T0, "first", T0, version=version, alerts=(alert(),))
+        storage.save_check(watch.id, "t", outcome)
+
+
+@pytest.mark.parametrize("path", ["fast", "orm"])
+def test_list_reads_in_the_same_statements_for_two_hundred_watches_as_for_one(
+    storage: Storage,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    path: str,
+) -> None:
+    """`monitor list`, on either path, start-up included, runs a fixed number of SQL
+    statements, never one per watch."""
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[storage]\nurl = "{storage.url}"\n', encoding="utf-8")
+    seen: list[str] = []
+
+    def counted(self: Reader, sql: str, *parameters: Any) -> list[Any]:
+        seen.append(sql)
+        return run(self, sql, *parameters)
+
+    def count(*args: Any) -> None:
+        seen.append(str(args[2]))
+
+    run = Reader._run
+    if path == "fast":
+        monkeypatch.setattr(Reader, "_run", counted)
+    else:
+        monkeypatch.setattr(Reader, "open", classmethod(lambda cls, config: None))
+        event.listen(Engine, "before_cursor_execute", count)
+    try:
+        counts = []
+        for numbers in (range(1), range(1, 200)):
+            watches(storage, numbers)
+            seen.clear()
+            assert main(["--config", str(config), "list"]) == 0
+            counts.append(len(seen))
+    finally:
+        if path == "orm":
+            event.remove(Engine, "before_cursor_execute", count)
+    assert capsys.readouterr().out.count("1 version(s)") == 1 + 200
+    assert counts[0] == counts[1] > 0, seen
 
 
 # -- the schema it reads ------------------------------------------------------------------
