@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -407,21 +407,26 @@ class Reader:
     def _decoded(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Any]:
         """Rows as objects with the columns as attributes, each value as SQLAlchemy's
         types of ``monitor.schema`` give it."""
-        sqlite = self.backend == "sqlite"
+        decoders = [self._decoder(name) for name in names]
+        typed = [(i, decode) for i, decode in enumerate(decoders) if decode is not None]
         decoded = []
-        for values in rows:
-            row = dict(zip(names, values, strict=True))
-            for name, value in row.items():
-                if value is None:
-                    continue
-                if name in DATETIMES:
-                    row[name] = _utc(value)
-                elif sqlite and name in JSON:
-                    row[name] = json.loads(value)
-                elif sqlite and name in BOOLEANS:
-                    row[name] = bool(value)
-            decoded.append(SimpleNamespace(**row))
+        for row in rows:
+            values = list(row)
+            for i, decode in typed:
+                if values[i] is not None:
+                    values[i] = decode(values[i])
+            decoded.append(SimpleNamespace(**dict(zip(names, values, strict=True))))
         return decoded
+
+    def _decoder(self, name: str) -> Callable[[Any], Any] | None:
+        """How a column's values are read (None: as the driver gives them)."""
+        if name in DATETIMES:
+            return _utc
+        if self.backend != "sqlite":
+            return None  # psycopg reads JSON and booleans itself
+        if name in JSON:
+            return json.loads
+        return bool if name in BOOLEANS else None
 
 
 def _utc(value: str | datetime) -> datetime:
