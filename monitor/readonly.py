@@ -1,6 +1,7 @@
-"""The reading commands' fast path: `list`, `history`, `show`, `diff` and `search` read
-the database with its driver alone (the standard library's sqlite3; psycopg for PostgreSQL), without
-SQLAlchemy, whose import was most of their time from process start.
+"""The reading commands' fast path: `list`, `history`, `show`, `diff`, `search` and
+`changes` read the database with its driver alone (the standard library's sqlite3;
+psycopg for PostgreSQL), without SQLAlchemy, whose import was most of their time from
+process start.
 
 ``Reader`` returns the values ``Storage`` returns (``monitor.rows`` makes both) from a
 few statements over the tables ``monitor.schema`` declares (``STATEMENTS``; the tests
@@ -104,7 +105,8 @@ STATEMENTS = {
     "tags": "SELECT id, notify FROM watch",
 }
 """Every statement the fast path runs, ``?`` for a parameter (psycopg's ``%s`` there),
-but a search's, which ``search_statements`` makes for what it is asked."""
+but those of `search` and `changes`, which ``search_statements`` and
+``change_statements`` make for what they are asked."""
 CANDIDATE = ("id", "watch_id", "number", "created_at", "title", "byline", "text")
 """The columns of ``version`` a search reads of each candidate (and its watch's URL)."""
 CHANGE = ("number", "created_at", "kind", "declared", "summary", "edits", "title", "url")
