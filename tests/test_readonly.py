@@ -5,6 +5,7 @@ every case it does not read as it is to the other path."""
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -463,6 +464,45 @@ def test_a_schema_behind_or_missing_is_left_to_the_other_path(storage: Storage) 
     with storage.engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))
     assert Reader.open(config) is None
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "problem", ["not a database", "a directory", "unreachable PostgreSQL", "unknown URL"]
+)
+@pytest.mark.parametrize("command", [["list"], ["history", STORY], ["search", "council"]])
+def test_a_database_it_cannot_read_says_what_the_other_path_says(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    problem: str,
+    command: list[str],
+) -> None:
+    """A file that is no database, a directory, a PostgreSQL server that does not answer
+    and a URL of no database monitor reads: exit status 1, no traceback, the words of the
+    path through SQLAlchemy."""
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database, " * 512)
+    (tmp_path / "dir.db").mkdir()
+    url = {
+        "not a database": f"sqlite:///{garbage}",
+        "a directory": f"sqlite:///{tmp_path / 'dir.db'}",
+        "unreachable PostgreSQL": f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/x",
+        "unknown URL": "mysql://u@127.0.0.1/x",
+    }[problem]
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'[storage]\nurl = "{url}"\n', encoding="utf-8")
+    assert main(["--config", str(config), *command]) == 1
+    fast = capsys.readouterr()
+    monkeypatch.setattr(Reader, "open", classmethod(lambda cls, config: None))
+    assert main(["--config", str(config), *command]) == 1
+    assert capsys.readouterr() == fast
+    assert fast.err.startswith("monitor: error: ") and "Traceback" not in fast.err
 
 
 def test_config_watches_not_stored_as_written_are_left_to_the_other_path(
