@@ -6,6 +6,7 @@ Run from the checkout, with the venv active::
     python bench/startup.py                  # 7 rounds, 10,000 watches, ~1.5 minutes
     python bench/startup.py --rounds 5 --watches 2000
     python bench/startup.py --history /tmp/history.db   # and on bench/history.py's database
+    python bench/startup.py --history postgresql+psycopg://postgres@127.0.0.1:5432/bench
 
 SQLite databases are made in a temp dir: one empty (migrated), one with N watches
 (Core inserts, as ``monitor add`` would leave them: never checked), of which one has
@@ -18,10 +19,11 @@ not timed, lets Python cache every module's bytecode as an installed package has
 (``PYTHONDONTWRITEBYTECODE`` is dropped: with it, each start compiles monitor's modules
 again).
 
-``--history FILE`` also times `list`, `history`, `show` and `diff` (the last two, and the
-first against the middle one) on the first watch of a database ``bench/history.py
---keep FILE`` built (1,000 watches × 1,000 versions by default), and its `search` and
-`changes --since 1d --limit 0`.
+``--history FILE`` (or ``--history URL``, a PostgreSQL one) also times `list`,
+`history`, `show` and `diff` (the last two, and the first against the middle one) on the
+first watch of a database ``bench/history.py --keep FILE`` (or ``--url URL``) built
+(1,000 watches × 1,000 versions by default), and its `search` and `changes --since 1d
+--limit 0`.
 
 ``monitor check --all`` on a third database of N watches, served by a local HTTP server
 in this process, is timed from spawning it to the first request reaching the server
@@ -128,17 +130,27 @@ def timed(argv: list[str], env: dict[str, str]) -> float:
     return elapsed
 
 
-def big_history(path: Path, directory: Path, monitor: list[str]) -> dict[str, list[str]]:
-    """The commands timed on ``bench/history.py``'s database: its first watch's versions."""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as database:
-        watches, versions = database.execute(
-            "SELECT count(DISTINCT watch_id), count(*) FROM version"
-        ).fetchone()
-        (count,) = database.execute(
-            "SELECT count(*) FROM version WHERE watch_id = (SELECT id FROM watch WHERE url = ?)",
-            (BIG_HISTORY_URL,),
-        ).fetchone()
-    config = config_for(directory, f"sqlite:///{path.resolve()}", "history")
+def big_history(where: str, directory: Path, monitor: list[str]) -> dict[str, list[str]]:
+    """The commands timed on ``bench/history.py``'s database (a SQLite file, or the URL
+    given to its ``--url``): its first watch's versions, a search and the changes."""
+    sizes = (
+        "SELECT count(DISTINCT watch_id), count(*) FROM version",
+        "SELECT count(*) FROM version WHERE watch_id = (SELECT id FROM watch WHERE url = ?)",
+    )
+    if "://" in where:
+        import psycopg
+
+        url = where
+        with psycopg.connect(url.replace("+psycopg", "")) as connection:
+            watches, versions = connection.execute(sizes[0]).fetchone() or (0, 0)
+            sized = connection.execute(sizes[1].replace("?", "%s"), (BIG_HISTORY_URL,))
+            (count,) = sized.fetchone() or (0,)
+    else:
+        url = f"sqlite:///{Path(where).resolve()}"
+        with sqlite3.connect(f"file:{where}?mode=ro", uri=True) as database:
+            watches, versions = database.execute(sizes[0]).fetchone()
+            (count,) = database.execute(sizes[1], (BIG_HISTORY_URL,)).fetchone()
+    config = config_for(directory, url, "history")
     size = f"{watches:,} × {versions // max(watches, 1):,}"
     base = [*monitor, "--config", str(config)]
     return {
@@ -220,7 +232,9 @@ def main() -> None:
     parser.add_argument("--watches", type=int, default=10_000)
     parser.add_argument("--imports", action="store_true", help="list the heavy imports too")
     parser.add_argument(
-        "--history", type=Path, metavar="FILE", help="a database bench/history.py --keep built"
+        "--history",
+        metavar="FILE|URL",
+        help="a database bench/history.py built (its --keep FILE, or its --url)",
     )
     parser.add_argument(
         "--before", type=Path, metavar="DIR", help="time DIR's monitor package in the same rounds"
