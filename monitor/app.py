@@ -15,17 +15,17 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar
 
 from monitor.config import TARGET_REF, Config, canonical_url
-from monitor.diff import ArticleDiff, diff_articles
-from monitor.edits import classify
+from monitor.diff import ArticleDiff
 from monitor.errors import ConfigError, MonitorError, StorageError, WatchNotFound
 from monitor.evidence.chain import Link, Verdict
+from monitor.history.queries import Archive
+from monitor.history.reading import Reading, with_changes
 from monitor.leases import owner_name
 from monitor.models import ChangeRecord, Evidence, StoredVersion, Watch, WatchSpec
 from monitor.retention import Retention
 from monitor.storage import Storage
 
 if TYPE_CHECKING:
-    from monitor.edits import Edit
     from monitor.evidence.warc import Capture
 
     # Checking needs the HTTP client, the extractors, the worker pool and Apprise; the
@@ -76,29 +76,6 @@ class CheckRun:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
-    """The versions, each with its change from the one before: versions stored before
-    monitor kept that (schema revision 0002) get it worked out here, on reading."""
-    out: list[StoredVersion] = []
-    for before, version in zip([None, *versions], versions, strict=False):
-        if before is not None and (version.summary is None or version.edits is None):
-            diff = diff_articles(before.article, version.article)
-            version = replace(version, summary=diff.summary, edits=classify(diff))
-        out.append(version)
-    return out
-
-
-def _change_line(summary: Mapping[str, Any] | None, edits: Sequence[Edit]) -> str:
-    from monitor.diff import Summary
-    from monitor.edits import describe
-    from monitor.render import change_line
-
-    if summary is None:
-        return describe(edits) if edits else ""
-    known = {k: v for k, v in summary.items() if k in Summary.__dataclass_fields__}
-    return change_line(Summary(**known), edits)
 
 
 async def _until_done_or(stop: asyncio.Event, tasks: Collection[asyncio.Task[T]]) -> None:
@@ -154,6 +131,7 @@ class Monitor:
         self.owner = owner or owner_name()
         self._check_watch_targets()  # before any write: a watch notifying nobody stops here
         self.storage = Storage(config.storage_url)
+        self.reading = Reading(self.storage, Archive(self.storage))
         try:
             if read_only and self.storage._stored_revision() is None:
                 raise StorageError(
@@ -189,12 +167,7 @@ class Monitor:
         """Raise ``ConfigError`` for a config watch whose alerts would reach no target.
         The config's own tags settle most watches without Apprise; a watch naming an
         Apprise URL, or a tag of an Apprise config file, needs the notifier built."""
-        tags = {tag for target in self.config.targets for tag in target.tags}
-        unsettled = [
-            spec
-            for spec in self.config.watches
-            if spec.notify and not any(selector in tags for selector in spec.notify)
-        ]
+        unsettled = self.config.unsettled_watches()
         if not unsettled:
             return
         if self.config.apprise_config is None and not any(
@@ -265,16 +238,8 @@ class Monitor:
         return self.add(replace(spec, url=url)), existing is None
 
     def named(self, url: str) -> str:
-        """The watch a command's URL argument names: its canonical spelling (see
-        ``config.canonical_url``), or the URL as written for a watch stored so (two
-        spellings of one page that migration 0005 left apart)."""
-        canonical = canonical_url(url)
-        if canonical == url:
-            return url
-        try:
-            return self.storage.get_watch(url).url
-        except WatchNotFound:
-            return canonical
+        """The watch a command's URL argument names (see ``Reading.named``)."""
+        return self.reading.named(url)
 
     def import_file(
         self, path: str, *, format: Format | None = None, dry_run: bool = False
@@ -318,22 +283,22 @@ class Monitor:
         return ImportRun(path, chosen, dry_run, outcomes)
 
     def watch(self, url: str) -> Watch:
-        return self.storage.get_watch(self.named(url))
+        return self.reading.watch(url)
 
     def remove(self, url: str) -> None:
         self.storage.remove_watch(self.named(url))
 
     def watches(self) -> list[Watch]:
-        return self.storage.list_watches()
+        return self.reading.watches()
 
     # -- history ------------------------------------------------------------
 
     def history(self, url: str) -> list[StoredVersion]:
         """A watch's versions, each with what changed from the one before."""
-        return with_changes(self.storage.history(self.named(url)))
+        return self.reading.history(url)
 
     def show(self, url: str, number: int | None = None) -> StoredVersion:
-        return self.storage.version(self.named(url), number)
+        return self.reading.show(url, number)
 
     def raw(self, url: str, number: int | None = None) -> bytes:
         return self.storage.raw_html(self.named(url), number)
@@ -342,45 +307,17 @@ class Monitor:
         self, url: str, old: int | None = None, new: int | None = None
     ) -> tuple[StoredVersion, StoredVersion, ArticleDiff]:
         """Diff two versions; by default the last two."""
-        url = self.named(url)
-        if old is None and new is None:
-            count = self.storage.get_watch(url).versions
-            if count < 2:
-                raise StorageError(
-                    f"{url} has {count} version{'' if count == 1 else 's'} so far; a diff needs "
-                    "two. `monitor show URL` prints the one there is"
-                )
-            newer, older = self.storage.version(url, -1), self.storage.version(url, -2)
-        else:
-            older = self.storage.version(url, old)
-            newer = self.storage.version(url, new) if new is not None else self.storage.version(url)
-        return older, newer, diff_articles(older.article, newer.article)
+        return self.reading.diff(url, old, new)
 
     def search(self, search: Search) -> list[Found]:
         """Every version where a text (or a pattern) appears, by watch, with the version
         where it first appeared in each watch and the one where it went."""
-        from monitor.history.match import since_moment
-        from monitor.history.queries import Archive
-
-        if search.watch is not None:
-            search = replace(search, watch=self.named(search.watch))
-        return Archive(self.storage).search(search, since_moment(search.since, self.clock()))
+        return self.reading.search(search, self.clock())
 
     def changes(self, which: ChangeFilter) -> list[Change]:
         """Every change of every watch (a new version, or the page taken down), newest
         first, with its kinds of edit."""
-        from monitor.history.match import since_moment
-        from monitor.history.queries import Archive
-
-        histories: dict[str, dict[int, StoredVersion]] = {}
-
-        def worked_out(url: str, number: int) -> StoredVersion:
-            if url not in histories:
-                histories[url] = {v.number: v for v in self.history(url)}
-            return histories[url][number]
-
-        since = since_moment(which.since, self.clock())
-        return Archive(self.storage).changes(which, since, worked_out, _change_line)
+        return self.reading.changes(which, self.clock())
 
     # -- evidence -------------------------------------------------------------
 

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from monitor.errors import ConfigError, MonitorError
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from monitor.app import Monitor
     from monitor.diff import ArticleDiff
     from monitor.edits import Edit
+    from monitor.history.reading import Reading
     from monitor.models import StoredVersion
     from monitor.pipeline import CheckReport
 
@@ -66,6 +67,34 @@ def _opened(
         monitor.close()
 
 
+@contextmanager
+def _reading(args: argparse.Namespace) -> Iterator[Reading]:
+    """The history of the config's database, read-only, for `list`, `history`, `show`,
+    `diff`, `search` and `changes`: read through the database's driver alone where
+    ``monitor.readonly`` can, else through ``Monitor`` (which sets up a new database,
+    syncs the config's watches and says what to do about any other), closed when the
+    block ends."""
+    from monitor.config import find_config, load_config
+    from monitor.history.reading import Reading
+    from monitor.readonly import Reader
+
+    config = load_config(find_config(args.config))
+    reader = Reader.open(config)
+    if reader is None:
+        from monitor.app import Monitor
+
+        monitor = Monitor(config)
+        try:
+            yield monitor.reading
+        finally:
+            monitor.close()
+        return
+    try:
+        yield Reading(reader, reader)
+    finally:
+        reader.close()
+
+
 def _iso(at: datetime | None) -> str | None:
     return at.isoformat(timespec="seconds") if at else None
 
@@ -84,7 +113,9 @@ def terminal_safe(text: str) -> str:
 
 def _redacted(text: str) -> str:
     """``text`` without the user and password of any URL in it (the renderer is loaded
-    by the first command that prints, not by ``--help``)."""
+    by the first command that prints with a credential in it, not by ``--help``)."""
+    if "@" not in text:
+        return text  # no user or password to take out
     from monitor.render import redact_credentials
 
     return redact_credentials(text)
@@ -337,8 +368,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     Example: monitor list --json
     """
-    with _opened(args) as monitor:
-        watches = monitor.watches()
+    with _reading(args) as reading:
+        watches = reading.watches()
     rows = [
         {
             "url": w.url,
@@ -392,37 +423,51 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     Example: monitor history https://example.org/news/story
     """
+    with _reading(args) as reading:
+        versions = reading.history(args.url)
+    if args.json:
+        _print_json([_history_json(version) for version in versions])
+    elif versions:
+        # One echo for the whole history: made safe in one pass, not one per version.
+        _echo(
+            "\n".join(
+                f"{version.number:>4}  {_iso(version.created_at)}  {_change_said(version)}"
+                for version in versions
+            )
+        )
+    return 0
+
+
+_NOTES = {
+    "revert": " (reverted to version {revert_of})",
+    "timestamp": " (only the page's date moved)",
+    "rebaseline": " (a new baseline, no alert: the watch's settings changed,"
+    " or how its page is read, or chrome passed)",
+}
+"""What `history` says after the change of a version of these kinds."""
+
+
+def _change_said(version: StoredVersion) -> str:
+    """The change a version made, in one line, as `history` says it."""
     from monitor.render import change_line
 
-    with _opened(args) as monitor:
-        versions = monitor.history(args.url)
-    rows = []
-    for version in versions:
-        summary, edits = version.summary, version.edits or ()
-        note = {
-            "revert": f" (reverted to version {version.revert_of})",
-            "timestamp": " (only the page's date moved)",
-            "rebaseline": " (a new baseline, no alert: the watch's settings changed,"
-            " or how its page is read, or chrome passed)",
-        }.get(version.kind, "")
-        rows.append(
-            {
-                "version": version.number,
-                "at": _iso(version.created_at),
-                "kind": version.kind,
-                "title": version.article.title,
-                "words": len(version.article.text.split()),
-                "change": asdict(summary) if summary else None,
-                "edits": [edit.as_dict() for edit in edits],
-                "summary": (change_line(summary, edits) if summary else "first version") + note,
-            }
-        )
-    if args.json:
-        _print_json(rows)
-    else:
-        for row in rows:
-            _echo(f"{row['version']:>4}  {row['at']}  {row['summary']}")
-    return 0
+    summary, edits = version.summary, version.edits or ()
+    note = _NOTES.get(version.kind, "").format(revert_of=version.revert_of)
+    return (change_line(summary, edits) if summary else "first version") + note
+
+
+def _history_json(version: StoredVersion) -> dict[str, Any]:
+    summary = version.summary
+    return {
+        "version": version.number,
+        "at": _iso(version.created_at),
+        "kind": version.kind,
+        "title": version.article.title,
+        "words": len(version.article.text.split()),
+        "change": asdict(summary) if summary else None,
+        "edits": [edit.as_dict() for edit in version.edits or ()],
+        "summary": _change_said(version),
+    }
 
 
 def _version_json(version: StoredVersion) -> dict[str, Any]:
@@ -463,15 +508,16 @@ def cmd_show(args: argparse.Namespace) -> int:
             "--raw prints the page as fetched, which is no JSON; use --json without --raw "
             "for the article as JSON"
         )
-    with _opened(args) as monitor:
-        if args.raw:
+    if args.raw:
+        with _opened(args) as monitor:
             raw = monitor.raw(args.url, args.version)
-            if sys.stdout.isatty():  # the page as fetched, but not its escape sequences
-                _echo(raw.decode("utf-8", "replace"))
-            else:
-                sys.stdout.buffer.write(raw)
-            return 0
-        version = monitor.show(args.url, args.version)
+        if sys.stdout.isatty():  # the page as fetched, but not its escape sequences
+            _echo(raw.decode("utf-8", "replace"))
+        else:
+            sys.stdout.buffer.write(raw)
+        return 0
+    with _reading(args) as reading:
+        version = reading.show(args.url, args.version)
     if args.json:
         _print_json(_version_json(version))
         return 0
@@ -535,8 +581,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from monitor.edits import classify
     from monitor.render import change_line, diff_html, diff_markdown, diff_text
 
-    with _opened(args) as monitor:
-        old, new, diff = monitor.diff(args.url, args.old, args.new)
+    with _reading(args) as reading:
+        old, new, diff = reading.diff(args.url, args.old, args.new)
     edits = classify(diff)
     if args.json:
         _print_json(_diff_json(old, new, diff, edits))
@@ -585,8 +631,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     query = Phrase(args.text) if args.regex is None else Pattern(args.regex)
     search = Search(query, args.field, args.since, args.watch, args.tag)
-    with _opened(args) as monitor:
-        found = monitor.search(search)
+    with _reading(args) as reading:
+        found = reading.search(search, datetime.now(UTC))
     if not found and args.format == "text":
         _echo("no version holds it" + (" in that time" if args.since else ""))
         return 0
@@ -653,8 +699,8 @@ def cmd_changes(args: argparse.Namespace) -> int:
     # One more than shown: whether there are more is then known without counting them.
     limit = args.limit + 1 if args.limit else None
     which = ChangeFilter(args.since, args.field, args.silent, kinds, limit=limit)
-    with _opened(args) as monitor:
-        changes = monitor.changes(which)
+    with _reading(args) as reading:
+        changes = reading.changes(which, datetime.now(UTC))
     if not changes and args.format == "text":
         _echo("no changes" + (" in that time" if args.since else ""))
         return 0

@@ -5,7 +5,6 @@ Every error names the file, the line and the key, and says what to write instead
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -132,6 +131,17 @@ class Config:
     watches: tuple[WatchSpec, ...] = ()
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     serve: ServeSettings = field(default_factory=ServeSettings)
+
+    def unsettled_watches(self) -> list[WatchSpec]:
+        """The watches whose ``notify`` names no tag of the targets here: their alerts
+        reach no target, or one only Apprise can tell (an Apprise URL, a tag of the
+        Apprise config file)."""
+        tags = {tag for target in self.targets for tag in target.tags}
+        return [
+            spec
+            for spec in self.watches
+            if spec.notify and not any(selector in tags for selector in spec.notify)
+        ]
 
 
 def state_directory(env: Mapping[str, str] = os.environ) -> Path:
@@ -291,6 +301,8 @@ def _build(data: dict[str, Any], loc: _Locator, env: Mapping[str, str]) -> Confi
 
 
 def _unknown(key: str, known: set[str]) -> str:
+    import difflib  # for a mistyped key, not at every start
+
     close = difflib.get_close_matches(key, known, n=1)
     guess = f"did you mean {close[0]!r}? " if close else ""
     return f"unknown key; {guess}known keys are {', '.join(sorted(known))}"

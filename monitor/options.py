@@ -234,11 +234,17 @@ def option(
 
 def declared(cls: type) -> tuple[Option, ...]:
     """The settings a dataclass declares with ``option``, in order, named."""
-    return tuple(
-        replace(f.metadata[_DECLARATION], name=f.name, default=f.default)
-        for f in fields(cls)
-        if _DECLARATION in f.metadata
-    )
+    found = _DECLARED.get(cls)
+    if found is None:  # read for every watch a listing shows: made once per class
+        found = _DECLARED[cls] = tuple(
+            replace(f.metadata[_DECLARATION], name=f.name, default=f.default)
+            for f in fields(cls)
+            if _DECLARATION in f.metadata
+        )
+    return found
+
+
+_DECLARED: dict[type, tuple[Option, ...]] = {}
 
 
 def dump(value: Any) -> dict[str, Any]:

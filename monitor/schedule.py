@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -169,6 +168,8 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     value = value.strip()
     if value.isdigit():
         return timedelta(seconds=min(int(value), 10**9))  # timedelta overflows past that
+    from email.utils import parsedate_to_datetime  # for a Retry-After, not at every start
+
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -7,6 +7,7 @@ Pure functions only.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -92,16 +93,23 @@ def _trimmed(text: str, start: int, end: int) -> Span:
 
 # -- tokens -------------------------------------------------------------------------------
 
+
 # Numbers stand alone (a number glued to letters, as in "COVID-19" or "G7", is part of a
 # word); a date, a time, a range or a grouped figure is one number: "2021-06-03", "2:15",
 # "1,200", "$2.5", "100%". Initials keep their last dot ("U.S.", "p.m."). A CJK character
 # is a token of its own.
-_TOKEN = re.compile(
-    rf"(?P<number>[$€£¥₹]?\d+(?:[.,:/-]\d+)*%?)(?!{_LETTER_NOT_CJK})"
-    rf"|(?P<word>{_LETTER_NOT_CJK}+(?:['’.-]{_LETTER_NOT_CJK}+)*(?:(?<=\.\w)\.)?)"
-    rf"|(?P<cjk>[{_CJK}])"
-    r"|(?P<mark>[^\w\s])"
-)
+@functools.cache
+def _token_pattern() -> re.Pattern[str]:
+    """Compiled when first used (its classes take milliseconds to compile, which the
+    commands that only show versions need not spend)."""
+    return re.compile(
+        rf"(?P<number>[$€£¥₹]?\d+(?:[.,:/-]\d+)*%?)(?!{_LETTER_NOT_CJK})"
+        rf"|(?P<word>{_LETTER_NOT_CJK}+(?:['’.-]{_LETTER_NOT_CJK}+)*(?:(?<=\.\w)\.)?)"
+        rf"|(?P<cjk>[{_CJK}])"
+        r"|(?P<mark>[^\w\s])"
+    )
+
+
 _DIGITS = re.compile(r"\d+")
 
 
@@ -127,7 +135,7 @@ def tokens(text: str, offset: int = 0) -> list[Token]:
             m.end() + offset,
             comparison_key(m.group()),
         )
-        for m in _TOKEN.finditer(text)
+        for m in _token_pattern().finditer(text)
     ]
 
 

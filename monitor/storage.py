@@ -54,8 +54,6 @@ from sqlalchemy.pool import NullPool
 
 from monitor import leases, rawpages
 from monitor.config import target_ref
-from monitor.diff import Summary
-from monitor.edits import Edit
 from monitor.errors import (
     PageUnreadable,
     SchemaNotCurrent,
@@ -67,7 +65,6 @@ from monitor.evidence.chain import GENESIS, Content, field_digests, link_hash
 from monitor.history import index as history_index
 from monitor.models import (
     AlertDraft,
-    Article,
     CheckOutcome,
     CheckRecord,
     CheckTally,
@@ -77,11 +74,11 @@ from monitor.models import (
     Rendered,
     StoredVersion,
     Watch,
-    WatchOptions,
     WatchSpec,
 )
-from monitor.options import declared, dump, load
+from monitor.options import dump
 from monitor.retention import ALERT_WINDOW, Retention, alerts_allowed, versions_to_drop
+from monitor.rows import SCHEMA_HEAD, version_of, watch_of
 from monitor.schema import AlertRow, CheckRow, ForgottenRow, RawPageRow, VersionRow, WatchRow
 
 WAL_SWITCH_WAIT = 10.0
@@ -113,11 +110,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
-
-SCHEMA_HEAD = "0009"
-"""The revision of the newest migration (``migrations/versions``): a database at it is
-current, which every command checks at start without loading Alembic. A new migration
-moves it (a test holds it to Alembic's head)."""
 
 MIGRATION_LOCK = 0x6D6F6E69746F72
 """The PostgreSQL advisory lock that serialises migrations (any number, the same in every
@@ -154,65 +146,6 @@ def _masked(text: str, url: str | None = None) -> str:
         return text
     shown = parsed.render_as_string(hide_password=True)
     return shown if url is None else text.replace(str(parsed.password), "***")
-
-
-def _watch(row: WatchRow | Row[Any], versions: int = 0, undelivered: int = 0) -> Watch:
-    """A watch row (an ORM object, or a plain row of the table's columns) as a value."""
-    return Watch(
-        id=row.id,
-        spec=_spec_of(row),
-        source="config" if row.source == "config" else "cli",
-        next_check_at=row.next_check_at,
-        last_check_at=row.last_check_at,
-        last_change_at=row.last_change_at,
-        last_error=row.last_error,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        versions=versions,
-        state=row.state,
-        hint=row.hint,
-        lease_until=row.lease_until,
-        undelivered=undelivered,
-        failures=row.error_count,
-    )
-
-
-def _spec_of(row: WatchRow | Row[Any]) -> WatchSpec:
-    """A watch's settings as stored: ``WatchSpec``'s own each in its column, the options
-    together in one JSON column (see ``monitor.options``)."""
-    columns = {option.name: getattr(row, option.name) for option in declared(WatchSpec)}
-    return load(WatchSpec, columns, url=row.url, options=load(WatchOptions, row.options or {}))
-
-
-def _article_of(row: VersionRow) -> Article:
-    return Article(
-        title=row.title,
-        byline=row.byline,
-        published=row.published,
-        modified=row.modified,
-        paragraphs=tuple(row.text.split("\n")) if row.text else (),
-        canonical=row.canonical,
-    )
-
-
-def _version_of(row: VersionRow) -> StoredVersion:
-    return StoredVersion(
-        number=row.number,
-        created_at=row.created_at,
-        article=_article_of(row),
-        content_hash=row.content_hash,
-        raw_size=row.raw_size,
-        kind=row.kind,
-        revert_of=row.revert_of,
-        summary=_summary_of(row.summary),
-        edits=None if row.edits is None else tuple(Edit.from_dict(e) for e in row.edits),
-    )
-
-
-def _summary_of(data: dict[str, Any] | None) -> Summary | None:
-    if data is None:
-        return None
-    return Summary(**{k: v for k, v in data.items() if k in Summary.__dataclass_fields__})
 
 
 class Storage:
@@ -371,7 +304,7 @@ class Storage:
             undelivered = _count(
                 session, AlertRow, row.id, AlertRow.state.not_in(("sent", "folded"))
             )
-        return _watch(row, versions, undelivered)
+        return watch_of(row, versions, undelivered)
 
     def add_watch(self, spec: WatchSpec, now: datetime, *, source: str = "cli") -> Watch:
         """Add a watch, or update its settings if the URL is already watched."""
@@ -440,12 +373,12 @@ class Storage:
                 query = query.where(WatchRow.enabled.is_(True))
             rows = list(session.execute(query))
             if not counted:
-                return [_watch(row) for row in rows]
+                return [watch_of(row) for row in rows]
             # Two grouped counts for the whole list, not two queries per watch.
             versions = _counts(session, VersionRow)
             undelivered = _counts(session, AlertRow, AlertRow.state.not_in(("sent", "folded")))
             return [
-                _watch(row, versions.get(row.id, 0), undelivered.get(row.id, 0)) for row in rows
+                watch_of(row, versions.get(row.id, 0), undelivered.get(row.id, 0)) for row in rows
             ]
 
     # -- the schedule --------------------------------------------------------
@@ -526,7 +459,7 @@ class Storage:
             .where(which, WatchRow.lease_owner == owner)
             .order_by(WatchRow.next_check_at)
         )
-        return [_watch(row) for row in rows]
+        return [watch_of(row) for row in rows]
 
     def renew(self, urls: Sequence[str], owner: str, now: datetime, *, lease: timedelta) -> int:
         """Extend ``owner``'s leases on these watches to ``now + lease`` (the heartbeat of
@@ -560,7 +493,7 @@ class Storage:
                 .order_by(VersionRow.number.desc())
                 .limit(1)
             )
-            return _version_of(row) if row else None
+            return version_of(row) if row else None
 
     def version_numbers_by_hash(self, watch_id: int) -> dict[str, int]:
         """Each content hash seen for this watch, with the first version that had it."""
@@ -627,12 +560,12 @@ class Storage:
                 .where(VersionRow.watch_id == watch_id)
                 .order_by(VersionRow.number)
             )
-            return [_version_of(row) for row in rows]
+            return [version_of(row) for row in rows]
 
     def version(self, url: str, number: int | None = None) -> StoredVersion:
         """Version ``number`` of a watch (negative counts from the end; None is the latest)."""
         with self._session() as session:
-            return _version_of(_version_row(session, url, number))
+            return version_of(_version_row(session, url, number))
 
     def version_or_none(self, url: str, number: int) -> StoredVersion | None:
         """As ``version``, None when there is no such version (never, or forgotten)."""

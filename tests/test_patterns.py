@@ -125,7 +125,8 @@ AUDIT: dict[str, str] = {
     "quadratic (test_only_the_characters_just_before_a_point_say_if_it_is_an_abbreviation)",
     "monitor.sentences._WORD_START 6113b449": CLASS + "; on WORD_BEFORE_CHARS characters",
     "monitor.sentences._NOT_SPACE cc821fda": CLASS + "; from a terminator to the next word",
-    "monitor.sentences._TOKEN c92092c3": LINEAR + "; a number that fails is read by the word "
+    "monitor.sentences._token_pattern() af99058b": LINEAR
+    + "; a number that fails is read by the word "
     "branch, so no start is tried twice",
     "monitor.sentences._DIGITS 05110fb1": CLASS,
     "monitor.sentences._QUOTATION 63a7369f": LINEAR + "; each branch's repeat stops at its own "

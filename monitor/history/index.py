@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
-
 from monitor.history.match import Field, indexable, words
 
 FTS_TABLE = "version_fts"
@@ -80,6 +78,8 @@ def add_version(connection: Any, version_id: int, title: str, byline: str, body:
     ``connection``: a SQLAlchemy Session or Connection, in the storing transaction."""
     if connection.get_bind().dialect.name != "postgresql":
         return
+    from sqlalchemy import text  # the search's fast path reads this module without it
+
     connection.execute(
         text(_POSTGRES_ROW), {"id": version_id, "words": lexemes(title, byline, body)}
     )

@@ -5,7 +5,7 @@ feeds and pages): SQL for candidates and changes on either database; every decis
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -13,19 +13,16 @@ from typing import Any
 from sqlalchemy import Connection, Integer, Row, Select, column, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.edits import Edit
 from monitor.errors import StorageError, WatchNotFound
 from monitor.history import index
-from monitor.history.match import FIELDS, Field, appearance, shows_change
+from monitor.history.reading import TAKEN_DOWN, Describe, WorkedOut, found_in, listed
 from monitor.history.values import Change, ChangeFilter, Found, Search
-from monitor.models import StoredVersion
 from monitor.schema import AlertRow, VersionRow, WatchRow
 from monitor.storage import Storage
 
 _VERSION = VersionRow.__table__
 _ALERT = AlertRow.__table__
 _WATCH = WatchRow.__table__
-_COLUMN: dict[Field, str] = {"headline": "title", "byline": "byline", "body": "text"}
 
 
 class Archive:
@@ -62,36 +59,14 @@ class Archive:
     def search(self, search: Search, since: datetime | None) -> list[Found]:
         """Every version ``search`` finds (by watch URL, then version), each with where the
         text first appeared in its watch and where it went."""
-        fields = (search.field,) if search.field else FIELDS
         with self._reading() as connection:
             watches = self._watch_ids(connection, search.watch, search.tag)
             query = self._candidates(connection, search, since, watches)
-            hits: list[tuple[Any, Field, str]] = []
-            for row in connection.execute(query):
-                for field in fields:
-                    value = getattr(row, _COLUMN[field])
-                    if search.query.found_in(value):
-                        hits.append((row, field, search.query.excerpt(value)))
-                        break
-            numbers = self._numbers(connection, {row.watch_id for row, _, _ in hits}, since)
-        holding: dict[int, set[int]] = defaultdict(set)
-        for row, _, _ in hits:
-            holding[row.watch_id].add(row.number)
-        seen = {w: appearance(numbers[w], holding[w]) for w in holding}
-        return [
-            Found(
-                url=row.url,
-                first=seen[row.watch_id].first,
-                first_at=seen[row.watch_id].first_at,
-                gone=seen[row.watch_id].gone,
-                gone_at=seen[row.watch_id].gone_at,
-                version=row.number,
-                at=row.created_at,
-                field=field,
-                excerpt=excerpt,
+            return found_in(
+                search,
+                connection.execute(query),
+                lambda hit: self._numbers(connection, hit, since),
             )
-            for row, field, excerpt in hits
-        ]
 
     def _watch_ids(
         self, connection: Connection, url: str | None, tag: str | None
@@ -160,8 +135,8 @@ class Archive:
         self,
         which: ChangeFilter,
         since: datetime | None,
-        worked_out: Callable[[str, int], StoredVersion],
-        describe: Callable[[dict[str, Any] | None, Sequence[Edit]], str],
+        worked_out: WorkedOut,
+        describe: Describe,
     ) -> list[Change]:
         """Every new version of every watch but first ones and re-baselines, and every page
         taken down, newest first, that ``which`` keeps. ``worked_out(url, number)``: the
@@ -188,46 +163,11 @@ class Archive:
             if watches is not None:
                 query = query.where(v.watch_id.in_(watches))
             gone = self._taken_down(connection, which, since, watches)
-        changes: list[Change] = []
         rows = self._streamed(query)
-        for row in rows:
-            if which.limit is not None and len(changes) >= which.limit:
-                break
-            summary: dict[str, Any] | None = row.summary
-            if row.edits is None:
-                version = worked_out(row.url, row.number)
-                edits = version.edits or ()
-                summary = None if version.summary is None else vars(version.summary)
-            else:
-                edits = tuple(Edit.from_dict(edit) for edit in row.edits)
-            kinds = tuple(dict.fromkeys(edit.kind for edit in edits))
-            if not shows_change(
-                kinds,
-                row.declared,
-                field=which.field,
-                silent=which.silent,
-                kinds=which.kinds,
-                kind=row.kind,
-                changes=which.changes,
-            ):
-                continue
-            changes.append(
-                Change(
-                    at=row.created_at,
-                    url=row.url,
-                    version=row.number,
-                    kind=row.kind,
-                    silent=None if row.declared is None else not row.declared,
-                    kinds=kinds,
-                    summary=describe(summary, edits),
-                    headline=row.title,
-                    edits=edits,
-                )
-            )
-        rows.close()
-        if gone:
-            changes = sorted([*changes, *gone], key=lambda change: change.at, reverse=True)
-        return changes[: which.limit]
+        try:
+            return listed(which, rows, gone, worked_out, describe)
+        finally:
+            rows.close()
 
     def _taken_down(
         self,
@@ -254,6 +194,6 @@ class Archive:
         if watches is not None:
             query = query.where(a.watch_id.in_(watches))
         return [
-            Change(at, url, None, "gone", None, (), "taken down: the page answers 404 or 410", "")
+            Change(at, url, None, "gone", None, (), TAKEN_DOWN, "")
             for at, url in connection.execute(query)
         ]
