@@ -136,8 +136,14 @@ class ExtractionPool:
         ):
             return False
         self._pool = None  # the next job starts a new pool; this one is gone for good
-        await asyncio.to_thread(_stopped, pool)
+        await asyncio.to_thread(self._release, pool)
         return True
+
+    def _release(self, pool: ProcessPool) -> None:
+        # Under the start lock: a pool started meanwhile waits until the forkserver it
+        # will fork from is not the one being stopped.
+        with self._starting:
+            _stopped(pool)
 
     def __enter__(self) -> ExtractionPool:
         return self
