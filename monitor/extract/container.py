@@ -24,6 +24,7 @@ from monitor.extract.chrome import is_chrome
 from monitor.extract.reading import (
     blocks,
     container_lines,
+    owned_up_after,
     placed_lines,
     rescued,
     run_slots,
@@ -43,7 +44,7 @@ _MIN_ARTICLE_WORDS = 20
 _MIN_RECALL = 0.5
 
 
-RULES = 6
+RULES = 7
 """Bumped when the reading of a container changes: a watch read under older rules gets a
 silent new baseline on its next check instead of an alert for the difference."""
 
@@ -441,7 +442,8 @@ def read(
         missing.subtract(line_digest_of(line) for _, line in placed)
         if any(count > 0 for count in missing.values()):
             placed = rescued(found, placed, missing, line_digest_of)
-    for line in [*standfirst_of(tree, title_at, container), *(line for _, line in placed)]:
+    after = owned_up_after(container)
+    for line in [*standfirst_of(tree, title_at, container), *(line for _, line in placed), *after]:
         key = key_of_normalized(line)  # lines come out of ``reading`` normalised
         if key in repeated or any(p.search(line) for p in ignore):
             continue
