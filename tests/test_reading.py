@@ -137,6 +137,27 @@ def test_a_teaser_between_real_paragraphs_leaves_the_article_alone(name: str) ->
     assert lines(html[: at + 4] + teaser + html[at + 4 :]) == plain
 
 
+# A related post's card as Lifehacker wrote it (2019), its classes gone: a bare <p>.
+EXCERPT = (
+    "<p><span>Many people don't invest because it seems overly complicated. But if you want "
+    "to build wealth, …</span> <a href='https://twocents.lifehacker.com/how-to-build'>Read "
+    "more <span>twocents.lifehacker.com</span></a></p>"
+)
+
+
+@pytest.mark.parametrize("name", ["ars-1", "heise", "lemonde-1", "lwn-1"])
+def test_an_excerpt_of_another_story_between_real_paragraphs_is_not_read(name: str) -> None:
+    """A bare paragraph whose text is cut short into a "Read more" link is a teaser,
+    though it sits in the article's run as one of its paragraphs: a reload that brings
+    one reads as before."""
+    html = (CORPUS / name / "source.html").read_text(encoding="utf-8", errors="replace")
+    first = extract(html, URL)
+    assert first.article is not None
+    plain = first.article.paragraphs
+    at = html.find("</p>", html.find(plain[len(plain) // 2][:20]))
+    assert extract(html[: at + 4] + EXCERPT + html[at + 4 :], URL, None, first.hint).article is None
+
+
 # Labels that sites put between paragraphs, as they write them (bare, hash-class).
 LABELS = (
     '<div class="css-c01d84 css-51d954">Ready to publish?</div>',

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence
+from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence, is_teaser
 
 
 @pytest.mark.parametrize(
@@ -78,3 +78,25 @@ def test_a_label_is_short_and_ends_no_sentence() -> None:
 def test_a_line_that_is_only_a_day_is_a_date(line: str, date: bool) -> None:
     """A day with or without its time, in words or in numbers, and nothing else."""
     assert is_date(line) is date
+
+
+@pytest.mark.parametrize(
+    ("line", "teaser"),
+    [
+        # Lifehacker's related-post card (2019): the excerpt, then its link.
+        (
+            "Many people don't invest because it seems overly complicated. But if you want "
+            "to build wealth, … Read more twocents.lifehacker.com",
+            True,
+        ),
+        ("The minister said the talks would go on... Continue reading", True),
+        ("Le gouvernement a annoncé une réforme… Lire la suite", True),
+        ("He paused... and said people should read more books.", False),
+        ("Read more: the full report is on the agency's site.", False),
+        ("Some say it will take years… more than anyone expected.", False),
+    ],
+)
+def test_an_excerpt_cut_short_before_its_link_is_a_teaser(line: str, teaser: bool) -> None:
+    """Another story's excerpt trails off into "Read more"; an article's own sentences
+    are never cut off to send the reader elsewhere."""
+    assert is_teaser(line) is teaser

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from monitor.extract import chrome
-from monitor.extract.shapes import META_WORDS, is_date, is_meta, is_notice, is_sentence
+from monitor.extract.shapes import (
+    META_WORDS,
+    is_date,
+    is_meta,
+    is_notice,
+    is_sentence,
+    is_teaser,
+)
 from monitor.extract.signals import names_only
 from monitor.normalize import (
     DECLARATION,
@@ -381,11 +388,15 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     for index, (block, unit) in enumerate(kept):
         at = place[id(block)]
         single = len(members[unit]) <= 1
-        if is_notice(block.text) or (
-            block.tag in odd
-            and block.slot in run
-            and not _is_long(block)  # a long byline line is read for its names
-            and not DECLARATION.search(block.text)
+        if (
+            is_notice(block.text)
+            or is_teaser(block.text)
+            or (
+                block.tag in odd
+                and block.slot in run
+                and not _is_long(block)  # a long byline line is read for its names
+                and not DECLARATION.search(block.text)
+            )
         ):
             continue
         if is_date(block.text) and _unit_tag(block, unit) not in _TABLE_TAGS:

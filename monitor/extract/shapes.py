@@ -43,6 +43,22 @@ def is_notice(line: str) -> bool:
     return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
 
 
+# A teaser's excerpt: text cut short, then the link to the rest ("… Read more").
+_TEASER = re.compile(
+    r"(?:\.\.\.|…)\s*(?:read more|continue reading|read the (?:full|whole) (?:story|article)|"
+    r"full story|more|leer más|lire la suite|weiterlesen|leia mais|continua a leggere|"
+    r"続きを読む|阅读全文)\b[^!?。]{0,60}(?<![.!?。])$",
+    re.IGNORECASE,
+)
+
+
+def is_teaser(line: str) -> bool:
+    """Another story's excerpt, cut short and followed by the link to the rest of it
+    ("But if you want to build wealth, … Read more"): an article's own paragraph is
+    never cut off in the middle to send the reader elsewhere."""
+    return _TEASER.search(line) is not None
+
+
 def is_sentence(line: str) -> bool:
     """Prose: it ends as a sentence does (or opens a list with a colon), or runs long
     enough to be one."""
