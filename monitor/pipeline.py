@@ -30,7 +30,7 @@ from monitor.detect import (
     same_page,
     taken_back,
 )
-from monitor.errors import ExtractionError, FetchError
+from monitor.errors import ExtractionError, FetchError, StorageError
 from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
     LOST_CHECKS,
@@ -256,6 +256,12 @@ class Pipeline:
         # Read through a container for the first time (it was the extractor's text before):
         # the difference is the reading's, not the page's.
         improved = previous is not None and container_found(watch.hint, extraction.hint)
+        if improved and previous is not None and _in_place(watch) and not _rebaselining(watch):
+            # The stored page, read through that container too: what differs then is the
+            # page's (an edit that made the article long enough to find), not the reading's.
+            reread = await self._reread(watch, previous, extraction.hint)
+            if reread is not None:
+                previous, improved = reread, False
         lost = container_lost(watch.hint, extraction.hint) if previous is not None else 0
         if 0 < lost < LOST_CHECKS and _in_place(watch) and not _rebaselining(watch):
             log.info(
@@ -332,6 +338,22 @@ class Pipeline:
         return await self.extraction.run(
             extract, result.body, result.final_url, watch.spec.options, hint
         )
+
+    async def _reread(
+        self, watch: Watch, previous: StoredVersion, hint: dict[str, Any] | None
+    ) -> StoredVersion | None:
+        """The stored version as the page it was fetched as reads through ``hint``'s
+        container; None when it reads as the page now does, or cannot be read."""
+        try:
+            html = await asyncio.to_thread(self.storage.raw_html, watch.url, previous.number)
+            again = await self.extraction.run(extract, html, watch.url, watch.spec.options, hint)
+        except (StorageError, ExtractionError) as error:
+            # Then the difference is taken for the reading's, as before a page was kept.
+            log.info("%s: could not read the stored page again: %s", watch.url, error)
+            return None
+        if again.article is None:
+            return None  # the same reading: the difference was the reading's alone
+        return replace(previous, article=again.article, content_hash=again.article.content_hash())
 
     async def _confirm(
         self,
