@@ -293,15 +293,16 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]
 
 
 def _below_prose(node: LexborNode) -> bool:
-    """Whether a byline element follows a paragraph of prose: it is set among or after
-    the text (another story's author box, a contributor's credit), where the story's own
-    byline, above its text, is not."""
+    """Whether a byline element follows a paragraph of prose (a sentence of eight words or
+    more): it is set among or after the text (another story's author box, a
+    contributor's credit), where the story's own byline, above its text, is not."""
     for _ in range(_PROSE_LEVELS):
         before = node.prev
         while before is not None and (before.tag is None or before.tag.startswith("-")):
             before = before.prev
         if before is not None:
-            return before.tag == "p" and len(before.text(deep=True).split()) >= _PROSE_WORDS
+            text = before.text(deep=True)
+            return before.tag == "p" and len(text.split()) >= _PROSE_WORDS and is_sentence(text)
         if node.parent is None:
             return False
         node = node.parent
@@ -480,7 +481,7 @@ _HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _HEADING_SELECTOR = ", ".join(sorted(_HEADINGS))
 _CARD_LEVELS = 3
 _PROSE_LEVELS = 3
-_PROSE_WORDS = 20
+_PROSE_WORDS = 8
 _CARD_CHARS = 600
 _BYLINE_LOOK = 12
 _DATELINE_TEXTS = 3  # a name's role, a separator, then the time
