@@ -36,6 +36,7 @@ from monitor.extract.confirm import (
     LOST_CHECKS,
     Confirmation,
     already_shown,
+    byline_held,
     byline_kept,
     confirm,
     confirmable,
@@ -295,6 +296,7 @@ class Pipeline:
         )
         if previous is not None:
             article = byline_kept(previous.article, article)
+            article = byline_held(watch.hint, previous.article, article)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
         if decision.kind == "edit" and previous is not None and previous.number > 1:

@@ -11,6 +11,7 @@ from monitor.extract import container, extract, without_volatile
 from monitor.extract.confirm import (
     LOST_CHECKS,
     already_shown,
+    byline_held,
     byline_kept,
     confirm,
     container_found,
@@ -211,6 +212,22 @@ def test_a_byline_from_nowhere_is_held_until_it_stays() -> None:
     stayed = {**hint, "byline": _digest("Scott Cunningham")}
     assert settled(stayed, unsigned, signed), "read at the check before too: reported"
     assert settled(hint, replace(before, byline="Jane Doe"), signed), "a changed byline is news"
+
+
+def test_an_edit_made_as_a_byline_appears_from_nowhere_is_not_held_with_it() -> None:
+    """The byline from nowhere waits for the next check; a paragraph deleted at the same
+    check does not: it is reported now, under the stored (empty) byline."""
+    before, hint = _first()
+    assert hint is not None
+    unsigned = replace(before, byline="")
+    shortened = replace(unsigned, paragraphs=unsigned.paragraphs[1:], byline="Staff Reports")
+    reported = byline_held(hint, unsigned, shortened)
+    assert reported == replace(shortened, byline="")
+    assert settled(hint, unsigned, reported)
+    alone = replace(unsigned, byline="Staff Reports")
+    assert byline_held(hint, unsigned, alone) == alone, "alone, settled() holds it"
+    stayed = {**hint, "byline": _digest("Staff Reports")}
+    assert byline_held(stayed, unsigned, shortened) == shortened, "read before: reported"
 
 
 def test_a_container_missed_once_is_not_believed_lost() -> None:

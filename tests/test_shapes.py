@@ -73,6 +73,12 @@ def test_a_label_is_short_and_ends_no_sentence() -> None:
         ("Le 15 Mai", False),  # a film's title
         ("Updated at 2:15 p.m. on June 3", False),  # a declaration, not a date
         ("The Moscow Times · June 2, 2021", False),
+        # PolitiFact's dateline (2019), and others under their label
+        ("Published: Monday, November 18th, 2019 at 11:04 a.m.", True),
+        ("Posted on March 3, 2019", True),
+        ("Publié le 3 juin 2021 à 14h05", True),
+        ("Published by Penguin in 2019", False),
+        ("Updated: March 3, 2019", False),  # an update line is the newsroom's, kept
     ],
 )
 def test_a_line_that_is_only_a_day_is_a_date(line: str, date: bool) -> None:

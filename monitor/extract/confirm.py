@@ -211,6 +211,18 @@ def _stayed(earlier: dict[str, Any] | None, article: Article) -> bool:
     return known is None or known.byline == container.line_digest(article.byline)
 
 
+def byline_held(earlier: dict[str, Any] | None, previous: Article, article: Article) -> Article:
+    """A byline that appears from nothing, not read at the check before, is held (see
+    ``settled``) apart from the rest of the change: an edit to the text made at the same
+    check is reported now, under the stored byline, and the byline with the check after,
+    if it stays. Held together, the edit waited for another story's name to go."""
+    if previous.byline or not article.byline or _stayed(earlier, article):
+        return article
+    if (article.title, article.paragraphs) == (previous.title, previous.paragraphs):
+        return article  # the byline alone: ``settled`` holds the whole change
+    return replace(article, byline=previous.byline)
+
+
 def byline_kept(previous: Article, article: Article) -> Article:
     """A byline not found this time is not a byline removed: a byline is found by
     heuristics that chrome moving around can defeat, so the stored one stands."""
