@@ -42,10 +42,10 @@ from monitor.extract.confirm import (
     confirmable,
     container_found,
     container_lost,
+    held,
     missed,
     needs_previous_page,
     passing,
-    recheck,
     settled,
     unmodified,
 )
@@ -322,7 +322,8 @@ class Pipeline:
         ):
             # Labels that came or went since the last check: reported if they stay. The
             # next fetch is unconditional, so that a 304 cannot hide that they stayed.
-            return replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
+            hint = held(base.hint, watch.hint, previous.article, article)
+            return replace(base, hint=hint, etag=None, last_modified=None)
         outcome = self._version_outcome(watch, base, decision, article, result, previous)
         if previous is None:
             # The first version is the baseline, of the page's fate too: nothing to report.

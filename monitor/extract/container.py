@@ -156,6 +156,34 @@ class Hint:
             return None
 
 
+def text_hint(earlier: dict[str, Any] | None, lines: Sequence[str]) -> dict[str, Any]:
+    """What a reading of the extractor's text (no container) keeps for the next check:
+    the lines it read, and those it read for the first time. No container comes of it
+    (``Hint.from_json`` refuses it), but the lines that come and go can be judged as in
+    a container's reading (``confirm.settled``, ``confirm.passing``)."""
+    digests = list(dict.fromkeys(map(line_digest, lines)))
+    before = set(seen_lines(earlier) or ())
+    return {"text": digests, "fresh": [d for d in digests if d not in before]}
+
+
+def seen_lines(hint: dict[str, Any] | None) -> frozenset[str] | None:
+    """The digests of the lines the check that made ``hint`` read (None: unknown)."""
+    known = Hint.from_json(hint)
+    if known is not None:
+        return frozenset(known.lines)
+    if hint is not None and isinstance(text := hint.get("text"), list):
+        return frozenset(map(str, text))
+    return None
+
+
+def fresh_lines(hint: dict[str, Any] | None) -> frozenset[str]:
+    """The digests of the lines that check read for the first time."""
+    if seen_lines(hint) is None:
+        return frozenset()
+    assert hint is not None
+    return frozenset(map(str, hint.get("fresh") or ()))
+
+
 def _digests(data: Any) -> tuple[str, ...] | None:
     return None if data is None else tuple(map(str, data))
 

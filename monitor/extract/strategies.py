@@ -214,7 +214,7 @@ def by_extractor_text(page: Page) -> Extraction:
         published=published,
         modified=modified,
     )
-    return Extraction(article, None)
+    return Extraction(article, container.text_hint(page.hint, lines))
 
 
 STRATEGIES: tuple[Strategy, ...] = (
