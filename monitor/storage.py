@@ -539,7 +539,7 @@ class Storage:
                 values = _bookkeeping(outcome)
                 session.execute(
                     _bookkeeping_update(tuple(values), outcome.outcome == "error"),
-                    {"watch_id": watch_id, "owner": owner, **_prefixed(values)},
+                    {"watch_id": watch_id, "owner": owner, **_parameters(values)},
                 )
                 session.execute(
                     insert(_CHECKS),
@@ -1250,14 +1250,19 @@ def _bookkeeping(outcome: CheckOutcome) -> dict[str, Any]:
     if outcome.state is not None:
         values["state"] = outcome.state
     if outcome.set_hint:
-        values["hint"] = outcome.hint
+        values["hint" if outcome.hint is not None else _NO_HINT] = outcome.hint
     if outcome.version is not None:
         values["last_change_at"] = outcome.at
     return values
 
 
-def _prefixed(values: dict[str, Any]) -> dict[str, Any]:
-    return {f"new_{name}": value for name, value in values.items()}
+_NO_HINT = "no_hint"
+"""``_bookkeeping``'s column name for a hint cleared: SQL NULL, not JSON's ``null`` (what
+a JSON parameter of None would store)."""
+
+
+def _parameters(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"new_{name}": value for name, value in values.items() if name != _NO_HINT}
 
 
 @cache
@@ -1268,8 +1273,12 @@ def _bookkeeping_update(columns: tuple[str, ...], failed: bool) -> Update:
     watch = _WATCHES.c
     leased = watch.lease_owner == bindparam("owner")
     sets: dict[str, Any] = {
-        name: bindparam(f"new_{name}", type_=watch[name].type) for name in columns
+        name: bindparam(f"new_{name}", type_=watch[name].type)
+        for name in columns
+        if name != _NO_HINT
     }
+    if _NO_HINT in columns:
+        sets["hint"] = null()
     # The lease is given back if this process holds it (another may have taken it since).
     sets["lease_owner"] = case((leased, null()), else_=watch.lease_owner)
     sets["lease_until"] = case((leased, null()), else_=watch.lease_until)
