@@ -30,21 +30,22 @@ from monitor.detect import (
     same_page,
     taken_back,
 )
-from monitor.errors import ExtractionError, FetchError
+from monitor.errors import ExtractionError, FetchError, StorageError
 from monitor.extract import Extraction, extract, hint_is_stale, without_volatile
 from monitor.extract.confirm import (
     LOST_CHECKS,
     Confirmation,
     already_shown,
+    byline_held,
     byline_kept,
     confirm,
     confirmable,
     container_found,
     container_lost,
+    held,
     missed,
     needs_previous_page,
     passing,
-    recheck,
     settled,
     unmodified,
 )
@@ -256,6 +257,12 @@ class Pipeline:
         # Read through a container for the first time (it was the extractor's text before):
         # the difference is the reading's, not the page's.
         improved = previous is not None and container_found(watch.hint, extraction.hint)
+        if improved and previous is not None and _in_place(watch) and not _rebaselining(watch):
+            # The stored page, read through that container too: what differs then is the
+            # page's (an edit that made the article long enough to find), not the reading's.
+            reread = await self._reread(watch, previous, extraction.hint)
+            if reread is not None:
+                previous, improved = reread, False
         lost = container_lost(watch.hint, extraction.hint) if previous is not None else 0
         if 0 < lost < LOST_CHECKS and _in_place(watch) and not _rebaselining(watch):
             log.info(
@@ -289,6 +296,7 @@ class Pipeline:
         )
         if previous is not None:
             article = byline_kept(previous.article, article)
+            article = byline_held(watch.hint, previous.article, article)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
         if decision.kind == "edit" and previous is not None and previous.number > 1:
@@ -314,7 +322,8 @@ class Pipeline:
         ):
             # Labels that came or went since the last check: reported if they stay. The
             # next fetch is unconditional, so that a 304 cannot hide that they stayed.
-            return replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
+            hint = held(base.hint, watch.hint, previous.article, article)
+            return replace(base, hint=hint, etag=None, last_modified=None)
         outcome = self._version_outcome(watch, base, decision, article, result, previous)
         if previous is None:
             # The first version is the baseline, of the page's fate too: nothing to report.
@@ -332,6 +341,22 @@ class Pipeline:
         return await self.extraction.run(
             extract, result.body, result.final_url, watch.spec.options, hint
         )
+
+    async def _reread(
+        self, watch: Watch, previous: StoredVersion, hint: dict[str, Any] | None
+    ) -> StoredVersion | None:
+        """The stored version as the page it was fetched as reads through ``hint``'s
+        container; None when it reads as the page now does, or cannot be read."""
+        try:
+            html = await asyncio.to_thread(self.storage.raw_html, watch.url, previous.number)
+            again = await self.extraction.run(extract, html, watch.url, watch.spec.options, hint)
+        except (StorageError, ExtractionError) as error:
+            # Then the difference is taken for the reading's, as before a page was kept.
+            log.info("%s: could not read the stored page again: %s", watch.url, error)
+            return None
+        if again.article is None:
+            return None  # the same reading: the difference was the reading's alone
+        return replace(previous, article=again.article, content_hash=again.article.content_hash())
 
     async def _confirm(
         self,

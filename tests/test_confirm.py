@@ -11,10 +11,12 @@ from monitor.extract import container, extract, without_volatile
 from monitor.extract.confirm import (
     LOST_CHECKS,
     already_shown,
+    byline_held,
     byline_kept,
     confirm,
     container_found,
     container_lost,
+    held,
     needs_previous_page,
     passing,
     recheck,
@@ -211,6 +213,50 @@ def test_a_byline_from_nowhere_is_held_until_it_stays() -> None:
     stayed = {**hint, "byline": _digest("Scott Cunningham")}
     assert settled(stayed, unsigned, signed), "read at the check before too: reported"
     assert settled(hint, replace(before, byline="Jane Doe"), signed), "a changed byline is news"
+
+
+def test_an_edit_made_as_a_byline_appears_from_nowhere_is_not_held_with_it() -> None:
+    """The byline from nowhere waits for the next check; a paragraph deleted at the same
+    check does not: it is reported now, under the stored (empty) byline."""
+    before, hint = _first()
+    assert hint is not None
+    unsigned = replace(before, byline="")
+    shortened = replace(unsigned, paragraphs=unsigned.paragraphs[1:], byline="Staff Reports")
+    reported = byline_held(hint, unsigned, shortened)
+    assert reported == replace(shortened, byline="")
+    assert settled(hint, unsigned, reported)
+    alone = replace(unsigned, byline="Staff Reports")
+    assert byline_held(hint, unsigned, alone) == alone, "alone, settled() holds it"
+    stayed = {**hint, "byline": _digest("Staff Reports")}
+    assert byline_held(stayed, unsigned, shortened) == shortened, "read before: reported"
+
+
+def test_a_label_shown_once_goes_silently_though_the_page_repeats_its_lines() -> None:
+    """A racing calendar lists "Interlagos" twice: a label read at the first check only
+    and gone at the next is chrome passing through all the same."""
+    before, hint = _first()
+    assert hint is not None
+    rows = ("Interlagos", "Velopark", "Interlagos")
+    stored = replace(before, paragraphs=(*before.paragraphs, *rows, "New York’s first crime boss"))
+    now = replace(before, paragraphs=(*before.paragraphs, *rows))
+    fresh = {**hint, "fresh": [_digest("New York’s first crime boss")]}
+    assert passing(fresh, stored, now)
+
+
+def test_a_held_change_keeps_a_passing_label_fresh_for_the_next_check() -> None:
+    """A label read at the first check goes while another label comes: the change is
+    held (the new label may rotate away). At the next check the first label is still
+    one that passed through, not a removal to report."""
+    before, hint = _first()
+    assert hint is not None
+    stored = replace(before, paragraphs=(*before.paragraphs, "Sponsored"))
+    first = {**hint, "fresh": [_digest("Sponsored")]}
+    now = replace(before, paragraphs=(*before.paragraphs, "Story continues below"))
+    assert not settled(first, stored, now), "a new label: held"
+    after = held({**hint, "fresh": [_digest("Story continues below")]}, first, stored, now)
+    assert after is not None and after["content"] == "", "the next check is a full one"
+    assert passing(after, stored, before), "gone again: both passed through"
+    assert held(None, first, stored, now) is None
 
 
 def test_a_container_missed_once_is_not_believed_lost() -> None:

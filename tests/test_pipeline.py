@@ -13,6 +13,7 @@ import json
 import logging
 import socketserver
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -1011,3 +1012,30 @@ def test_a_revert_past_a_forgotten_version_is_still_checked(
         assert watch.last_error is None
     assert [v.number for v in storage.history(url)] == [1, 4]
     assert len(webhook_receiver.posts) == 3
+
+
+AEB = Path(__file__).parent / "fixtures" / "aeb"
+
+
+def test_an_edit_that_lets_the_article_be_found_is_reported_not_swallowed(
+    tmp_path: Path, page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """A Brazilian racing calendar (AEB, 2019) is read through the extractor's text: too
+    little of it is prose to find the article's element. A paragraph added to it makes
+    the element findable; the stored page is then read through it too, so the paragraph
+    is reported, not taken for a change of reading and stored silently."""
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    import pagegen
+
+    (page,) = pagegen.load_corpus(AEB)
+    edited, marker = pagegen.apply_edit(page.html, page, "update", seed=5)
+    page_server.set(PATH, page.html)
+    config = one_watch(tmp_path, page_server.url(PATH))
+    config.write_text(
+        config.read_text() + f'[notify]\nurls = ["{smtp_server.apprise_url()}"]\n', "utf-8"
+    )
+    check(config)
+    page_server.set(PATH, edited)
+    check(config)
+    assert len(smtp_server.messages) == 1
+    assert marker.split(pagegen.MARKER_OR)[0][:40] in body(smtp_server)

@@ -137,6 +137,27 @@ def test_a_teaser_between_real_paragraphs_leaves_the_article_alone(name: str) ->
     assert lines(html[: at + 4] + teaser + html[at + 4 :]) == plain
 
 
+# A related post's card as Lifehacker wrote it (2019), its classes gone: a bare <p>.
+EXCERPT = (
+    "<p><span>Many people don't invest because it seems overly complicated. But if you want "
+    "to build wealth, …</span> <a href='https://twocents.lifehacker.com/how-to-build'>Read "
+    "more <span>twocents.lifehacker.com</span></a></p>"
+)
+
+
+@pytest.mark.parametrize("name", ["ars-1", "heise", "lemonde-1", "lwn-1"])
+def test_an_excerpt_of_another_story_between_real_paragraphs_is_not_read(name: str) -> None:
+    """A bare paragraph whose text is cut short into a "Read more" link is a teaser,
+    though it sits in the article's run as one of its paragraphs: a reload that brings
+    one reads as before."""
+    html = (CORPUS / name / "source.html").read_text(encoding="utf-8", errors="replace")
+    first = extract(html, URL)
+    assert first.article is not None
+    plain = first.article.paragraphs
+    at = html.find("</p>", html.find(plain[len(plain) // 2][:20]))
+    assert extract(html[: at + 4] + EXCERPT + html[at + 4 :], URL, None, first.hint).article is None
+
+
 # Labels that sites put between paragraphs, as they write them (bare, hash-class).
 LABELS = (
     '<div class="css-c01d84 css-51d954">Ready to publish?</div>',
@@ -356,3 +377,45 @@ def test_a_comment_thread_set_among_a_books_sections_is_not_read(after: str) -> 
     read = lines(html[:at] + thread + html[at:])
     assert [line for line in read if line not in plain] == ["Comments (137)"]
     assert [line for line in plain if line not in read] == []
+
+
+CORRECTION = (
+    "Correction: An earlier version of this article misstated the number of S-400 "
+    "batteries. Turkey bought four, not two."
+)
+COMMENTS = (
+    '<section class="comments"><h3>Comments</h3><div class="css-8k2l"><p>{}</p></div></section>'
+)
+
+
+@pytest.mark.parametrize(
+    "set_apart",
+    [
+        "</article><div class='css-1x9k'><p><em>{}</em></p></div>",
+        "</article><aside class='most-read'><h3>Most read</h3></aside><p><i>{}</i></p>",
+    ],
+    ids=["in-a-box-after-the-article", "after-the-related-links"],
+)
+def test_a_correction_set_apart_after_the_article_is_read(set_apart: str) -> None:
+    """A newsroom that prints its correction outside the article's element (after it,
+    after the related links) still owns up to an edit of the story: it is read, last."""
+    html = seed_page("v2").replace("</article>", set_apart.format(CORRECTION), 1)
+    assert lines(html)[-1] == CORRECTION
+    assert lines(html)[:-1] == lines(seed_page("v2"))
+
+
+@pytest.mark.parametrize(
+    "outside",
+    [
+        COMMENTS.format(CORRECTION),
+        "<div class='css-2b7q'><p>Update your browser to see this site as it is meant.</p></div>",
+        "<div class='css-2b7q'><p>Updated 3:57 PM ET</p></div>",
+        f"<p hidden>{CORRECTION}</p>",
+    ],
+    ids=["a-comment", "a-browser-banner", "the-pages-clock", "hidden"],
+)
+def test_nothing_else_after_the_article_is_read(outside: str) -> None:
+    """After the article only a notice of an edit is read: not a commenter's correction,
+    a banner that opens with "Update", the page's clock or a hidden element."""
+    html = seed_page("v2").replace("</article>", "</article>" + outside, 1)
+    assert lines(html) == lines(seed_page("v2"))

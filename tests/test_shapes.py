@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence
+from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence, is_teaser
 
 
 @pytest.mark.parametrize(
@@ -73,8 +73,36 @@ def test_a_label_is_short_and_ends_no_sentence() -> None:
         ("Le 15 Mai", False),  # a film's title
         ("Updated at 2:15 p.m. on June 3", False),  # a declaration, not a date
         ("The Moscow Times · June 2, 2021", False),
+        # PolitiFact's dateline (2019), and others under their label
+        ("Published: Monday, November 18th, 2019 at 11:04 a.m.", True),
+        ("Posted on March 3, 2019", True),
+        ("Publié le 3 juin 2021 à 14h05", True),
+        ("Published by Penguin in 2019", False),
+        ("Updated: March 3, 2019", False),  # an update line is the newsroom's, kept
     ],
 )
 def test_a_line_that_is_only_a_day_is_a_date(line: str, date: bool) -> None:
     """A day with or without its time, in words or in numbers, and nothing else."""
     assert is_date(line) is date
+
+
+@pytest.mark.parametrize(
+    ("line", "teaser"),
+    [
+        # Lifehacker's related-post card (2019): the excerpt, then its link.
+        (
+            "Many people don't invest because it seems overly complicated. But if you want "
+            "to build wealth, … Read more twocents.lifehacker.com",
+            True,
+        ),
+        ("The minister said the talks would go on... Continue reading", True),
+        ("Le gouvernement a annoncé une réforme… Lire la suite", True),
+        ("He paused... and said people should read more books.", False),
+        ("Read more: the full report is on the agency's site.", False),
+        ("Some say it will take years… more than anyone expected.", False),
+    ],
+)
+def test_an_excerpt_cut_short_before_its_link_is_a_teaser(line: str, teaser: bool) -> None:
+    """Another story's excerpt trails off into "Read more"; an article's own sentences
+    are never cut off to send the reader elsewhere."""
+    assert is_teaser(line) is teaser

@@ -293,6 +293,25 @@ def test_the_byline_after_the_headline_wins_over_a_teasers_author_link_below_it(
     assert byline_of(parse(page), 0) == "Alex Perry"
 
 
+def test_a_by_line_under_the_headline_wins_over_an_author_element_set_among_the_text() -> None:
+    """PolitiFact (2019) marks its byline nowhere: "By Louis Jacobson on Monday, …" under
+    the headline. An author element of another story set after one of its paragraphs
+    (Washington Examiner's, itemprop="author") is below the text, where the story's
+    byline is not: the line under the headline is the byline."""
+    page = (
+        "<html><body><h1>PolitiFact's guide to understanding tariffs and international "
+        'trade</h1><p>By <a href="/staff/louis-jacobson/">Louis Jacobson</a> on Monday, '
+        "November 18th, 2019 at 11:04 a.m.</p><p>Customs and Border Protection typically "
+        "requires payment within 10 days of their shipments clearing customs, Reuters "
+        "reported, and companies that do not pay are sent a new bill.</p>"
+        '<div itemprop="author" itemscope itemtype="http://schema.org/Person"><div>'
+        '<div itemprop="name">by <a href="/author/tom-rogan">Tom Rogan</a></div>'
+        "<div>| November 18, 2019 03:35 PM</div></div></div>"
+        "<p>Tariffs are paid by the importer.</p></body></html>"
+    )
+    assert byline_of(parse(page), 0) == "Louis Jacobson"
+
+
 def _standfirst(html: bytes) -> list[str]:
     hint = container.Hint.from_json(extract(html, "https://example.org/story").hint)
     assert hint is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from monitor.extract import extract, strategies
+from monitor.extract import container, extract, strategies
 from monitor.models import Article, WatchOptions
 
 WEB = Path(__file__).parent / "fixtures" / "web"
@@ -80,7 +80,8 @@ def test_a_page_read_without_a_container_leaves_out_an_embedded_post() -> None:
         extract((WEB / "tumblr" / f"reload-{n}.html").read_text(encoding="utf-8"), URL)
         for n in (1, 2)
     )
-    assert one.hint is None and one.article is not None and two.article is not None
+    assert container.Hint.from_json(one.hint) is None, "no container"
+    assert one.article is not None and two.article is not None
     assert one.article.paragraphs == two.article.paragraphs
     assert not any("nobody listens" in line for line in one.article.paragraphs)
 
@@ -123,3 +124,18 @@ def test_an_article_element_with_a_boilerplate_word_in_its_class_is_still_the_ar
     assert first.article.paragraphs == paragraphs
     again = _billboard(paragraphs, "Does anyone know if this applies outside the city too?")
     assert extract(again, URL, None, first.hint).article is None, "the same article"
+
+
+def test_a_reading_without_a_container_keeps_the_lines_it_read() -> None:
+    """Without a container there is no fast path, but the lines read are kept (and which
+    of them were read for the first time), so that labels coming and going are judged
+    as in a container's reading."""
+    html = (WEB / "tumblr" / "reload-1.html").read_text(encoding="utf-8")
+    first = extract(html, URL)
+    assert first.article is not None and first.hint is not None
+    lines = frozenset(map(container.line_digest, first.article.paragraphs))
+    assert container.seen_lines(first.hint) == lines
+    assert container.fresh_lines(first.hint) == lines, "all new at the first check"
+    again = extract(html, URL, None, first.hint)
+    assert container.seen_lines(again.hint) == lines
+    assert container.fresh_lines(again.hint) == frozenset()

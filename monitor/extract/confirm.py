@@ -166,10 +166,9 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
         return True
     if [d for d in before if d in now] != [d for d in now if d in before]:
         return True  # paragraphs moved too: that is no label's doing
-    known = container.Hint.from_json(earlier)
-    if known is None:
+    seen = container.seen_lines(earlier)
+    if seen is None:
         return True
-    seen = set(known.lines)
     return all(
         (digest in seen) == (digest in now) for digest in map(container.line_digest, changed)
     )
@@ -186,15 +185,42 @@ def passing(earlier: dict[str, Any] | None, previous: Article, article: Article)
     """
     if (article.title, article.byline) != (previous.title, previous.byline):
         return False
-    now = [container.line_digest(line) for line in article.paragraphs]
+    # Once each, in order: a line the page repeats ("Interlagos" twice in a calendar) is
+    # one line here, as in ``before``.
+    now = list(dict.fromkeys(container.line_digest(line) for line in article.paragraphs))
     present = set(now)
     before = {container.line_digest(line): line for line in previous.paragraphs}
     gone = [digest for digest in before if digest not in present]
     if not gone or [digest for digest in before if digest in present] != now:
         return False  # something came, or moved: that is no passing label's doing
-    known = container.Hint.from_json(earlier)
-    fresh = set(known.fresh) if known is not None else set()
+    fresh = container.fresh_lines(earlier)
     return all(digest in fresh and is_label(before[digest]) for digest in gone)
+
+
+def held(
+    hint: dict[str, Any] | None,
+    earlier: dict[str, Any] | None,
+    previous: Article,
+    article: Article,
+) -> dict[str, Any] | None:
+    """The hint of a check whose change is held (see ``settled``), for the next check:
+    labels that the check before read for the first time and this one no longer shows
+    stay fresh, so that their going is still told as passing (see ``passing``). Else a
+    label shown at one check, gone at the next while a new one was held, is reported
+    as removed at the check after."""
+    if hint is None:
+        return None
+    now = {container.line_digest(line) for line in article.paragraphs}
+    fresh = container.fresh_lines(earlier)
+    carried = [
+        digest
+        for digest in map(container.line_digest, previous.paragraphs)
+        if digest in fresh and digest not in now
+    ]
+    if not carried:
+        return recheck(hint)
+    kept = [str(digest) for digest in hint.get("fresh") or ()]
+    return recheck({**hint, "fresh": list(dict.fromkeys([*kept, *carried]))})
 
 
 def unmodified(hint: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -211,6 +237,18 @@ def _stayed(earlier: dict[str, Any] | None, article: Article) -> bool:
     return known is None or known.byline == container.line_digest(article.byline)
 
 
+def byline_held(earlier: dict[str, Any] | None, previous: Article, article: Article) -> Article:
+    """A byline that appears from nothing, not read at the check before, is held (see
+    ``settled``) apart from the rest of the change: an edit to the text made at the same
+    check is reported now, under the stored byline, and the byline with the check after,
+    if it stays. Held together, the edit waited for another story's name to go."""
+    if previous.byline or not article.byline or _stayed(earlier, article):
+        return article
+    if (article.title, article.paragraphs) == (previous.title, previous.paragraphs):
+        return article  # the byline alone: ``settled`` holds the whole change
+    return replace(article, byline=previous.byline)
+
+
 def byline_kept(previous: Article, article: Article) -> Article:
     """A byline not found this time is not a byline removed: a byline is found by
     heuristics that chrome moving around can defeat, so the stored one stands."""
@@ -222,7 +260,7 @@ def byline_kept(previous: Article, article: Article) -> Article:
 def container_found(earlier: dict[str, Any] | None, now: dict[str, Any] | None) -> bool:
     """The page was read through the extractor's text at the check before (no container
     was found then) and through a container now."""
-    return earlier is None and confirmable(now)
+    return not confirmable(earlier) and confirmable(now)
 
 
 LOST_CHECKS = 3

@@ -24,6 +24,7 @@ from monitor.extract.chrome import is_chrome
 from monitor.extract.reading import (
     blocks,
     container_lines,
+    owned_up_after,
     placed_lines,
     rescued,
     run_slots,
@@ -43,7 +44,7 @@ _MIN_ARTICLE_WORDS = 20
 _MIN_RECALL = 0.5
 
 
-RULES = 6
+RULES = 7
 """Bumped when the reading of a container changes: a watch read under older rules gets a
 silent new baseline on its next check instead of an alert for the difference."""
 
@@ -153,6 +154,34 @@ class Hint:
             )
         except (KeyError, TypeError, ValueError):
             return None
+
+
+def text_hint(earlier: dict[str, Any] | None, lines: Sequence[str]) -> dict[str, Any]:
+    """What a reading of the extractor's text (no container) keeps for the next check:
+    the lines it read, and those it read for the first time. No container comes of it
+    (``Hint.from_json`` refuses it), but the lines that come and go can be judged as in
+    a container's reading (``confirm.settled``, ``confirm.passing``)."""
+    digests = list(dict.fromkeys(map(line_digest, lines)))
+    before = set(seen_lines(earlier) or ())
+    return {"text": digests, "fresh": [d for d in digests if d not in before]}
+
+
+def seen_lines(hint: dict[str, Any] | None) -> frozenset[str] | None:
+    """The digests of the lines the check that made ``hint`` read (None: unknown)."""
+    known = Hint.from_json(hint)
+    if known is not None:
+        return frozenset(known.lines)
+    if hint is not None and isinstance(text := hint.get("text"), list):
+        return frozenset(map(str, text))
+    return None
+
+
+def fresh_lines(hint: dict[str, Any] | None) -> frozenset[str]:
+    """The digests of the lines that check read for the first time."""
+    if seen_lines(hint) is None:
+        return frozenset()
+    assert hint is not None
+    return frozenset(map(str, hint.get("fresh") or ()))
 
 
 def _digests(data: Any) -> tuple[str, ...] | None:
@@ -441,7 +470,8 @@ def read(
         missing.subtract(line_digest_of(line) for _, line in placed)
         if any(count > 0 for count in missing.values()):
             placed = rescued(found, placed, missing, line_digest_of)
-    for line in [*standfirst_of(tree, title_at, container), *(line for _, line in placed)]:
+    after = owned_up_after(container)
+    for line in [*standfirst_of(tree, title_at, container), *(line for _, line in placed), *after]:
         key = key_of_normalized(line)  # lines come out of ``reading`` normalised
         if key in repeated or any(p.search(line) for p in ignore):
             continue

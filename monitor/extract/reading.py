@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborNode
 
 from monitor.extract import chrome
-from monitor.extract.shapes import META_WORDS, is_date, is_meta, is_notice, is_sentence
+from monitor.extract.shapes import (
+    META_WORDS,
+    is_date,
+    is_meta,
+    is_notice,
+    is_sentence,
+    is_teaser,
+)
 from monitor.extract.signals import names_only
 from monitor.normalize import (
     DECLARATION,
@@ -381,11 +388,15 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     for index, (block, unit) in enumerate(kept):
         at = place[id(block)]
         single = len(members[unit]) <= 1
-        if is_notice(block.text) or (
-            block.tag in odd
-            and block.slot in run
-            and not _is_long(block)  # a long byline line is read for its names
-            and not DECLARATION.search(block.text)
+        if (
+            is_notice(block.text)
+            or is_teaser(block.text)
+            or (
+                block.tag in odd
+                and block.slot in run
+                and not _is_long(block)  # a long byline line is read for its names
+                and not DECLARATION.search(block.text)
+            )
         ):
             continue
         if is_date(block.text) and _unit_tag(block, unit) not in _TABLE_TAGS:
@@ -406,7 +417,10 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
         if single and _is_lone_fragment(kept, index, members):
             continue
         lines.append((at, block.text))
-    return lines
+    # The newsroom's notice of an edit, set apart from the run (after the related links,
+    # below a figure): the story's, as it would be in the run.
+    owned_up = [(place[id(b)], b.text) for b, u in admitted if u < 0 and owns_up(b.text)]
+    return sorted([*lines, *owned_up[:_OWNED_UP_KEPT]]) if owned_up else lines
 
 
 def _odd_tags(found: Found, run: frozenset[Path]) -> frozenset[str]:
@@ -589,3 +603,53 @@ def rescued(
             missing[key] -= 1
             more.append((at, block.text))
     return sorted(placed + more) if more else placed
+
+
+# A newsroom owning up to an edit, as a line opens: narrower than ``DECLARATION``, which
+# also takes "Updated 3:57 PM": outside the article's element that is the page's clock.
+_OWNED_UP = re.compile(
+    r"^\W*(correction\b|corrected\b|clarification\b|editor'?s'? note\b|an earlier version\b|"
+    r"this (story|article) (has been|was) (updated|corrected))",
+    re.IGNORECASE,
+)
+_OWNED_UP_CUE = re.compile(r"correct|clarif|earlier version|editor", re.IGNORECASE)
+_OWNED_UP_KEPT = 3
+
+
+def owned_up_after(container: LexborNode) -> list[str]:
+    """Corrections and editor's notes printed after the article's element, outside it.
+
+    Many sites set a correction apart from the story: in a box of its own after the
+    body, after the related links, after a figure. It is the story's (the one line a
+    newsroom adds when it admits an edit), so it is read with the story's lines. Only
+    lines that open as such a notice and are sentences count, never a comment section's
+    or a hidden element's, and at most a few: a thread of "Correction: …" replies is
+    someone's argument, not the newsroom's.
+    """
+    found: list[str] = []
+    node: LexborNode | None = container
+    while node is not None and node.tag not in ("body", "html") and len(found) < _OWNED_UP_KEPT:
+        sibling = node.next
+        while sibling is not None and len(found) < _OWNED_UP_KEPT:
+            found += _owned_up_in(sibling)
+            sibling = sibling.next
+        node = node.parent
+    return found[:_OWNED_UP_KEPT]
+
+
+def _owned_up_in(node: LexborNode) -> list[str]:
+    tag = node.tag
+    if tag is None or tag.startswith("-") or tag in SKIP_TAGS:
+        return []
+    attrs = node.attributes
+    if attrs and (chrome.is_hidden(attrs) or chrome.is_comments(attrs)):
+        return []
+    if _OWNED_UP_CUE.search(node.text(deep=True)) is None:
+        return []
+    return [block.text for block in blocks(node).blocks if owns_up(block.text)]
+
+
+def owns_up(line: str) -> bool:
+    """A line in which the newsroom owns up to an edit ("Correction: An earlier version of
+    this article misstated …"), as it reads outside the article's run."""
+    return _OWNED_UP.search(line) is not None and _declares(line)

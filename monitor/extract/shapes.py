@@ -43,6 +43,22 @@ def is_notice(line: str) -> bool:
     return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
 
 
+# A teaser's excerpt: text cut short, then the link to the rest ("… Read more").
+_TEASER = re.compile(
+    r"(?:\.\.\.|…)\s*(?:read more|continue reading|read the (?:full|whole) (?:story|article)|"
+    r"full story|more|leer más|lire la suite|weiterlesen|leia mais|continua a leggere|"
+    r"続きを読む|阅读全文)\b[^!?。]{0,60}(?<![.!?。])$",
+    re.IGNORECASE,
+)
+
+
+def is_teaser(line: str) -> bool:
+    """Another story's excerpt, cut short and followed by the link to the rest of it
+    ("But if you want to build wealth, … Read more"): an article's own paragraph is
+    never cut off in the middle to send the reader elsewhere."""
+    return _TEASER.search(line) is not None
+
+
 def is_sentence(line: str) -> bool:
     """Prose: it ends as a sentence does (or opens a list with a colon), or runs long
     enough to be one."""
@@ -94,10 +110,21 @@ _NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 _DATE_WORDS = 10
 
 
+# "Published:" before a date is the page's dateline; "Updated …" is not taken off: a
+# newsroom's update line is the article's (see ``normalize.DECLARATION``).
+_DATELINE = re.compile(
+    r"^\W*(?:first\s+)?(?:published|posted|publié|publicado|veröffentlicht|pubblicato)\b"
+    r"[\s:]*(?:(?:on|le|am|el|em|il)\b[\s:]*)?",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=4096)
 def is_date(line: str) -> bool:
     """A line that is only a date, or a date and a time ("Sunday, May 3, 2016", "3 juin
-    2021 à 14h05", "2016-05-03"): the page's date, not a line of its text."""
+    2021 à 14h05", "2016-05-03"), perhaps under its label ("Published: Nov. 18, 2019"):
+    the page's date, not a line of its text."""
+    line = _DATELINE.sub("", line, count=1)
     words = re.findall(r"[^\s,;|·–—()]+", line.casefold())
     if not words or len(words) > _DATE_WORDS:
         return False

@@ -274,6 +274,7 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]
                     headline = comparison_key(title_of(tree, title_at)[0])
                 declared = bool(headline) and headline in _jsonld_headlines(text)
             yield normalize_text(names), declared
+    below_prose: list[str] = []
     for node in _byline_elements(tree, title_at):
         if _in_card(node):
             continue
@@ -281,9 +282,31 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]
         links = [names_only(_squashed(a)) for a in node.css("a")]
         text = ", ".join(t for t in links if t) or names_only(node.text(deep=True, separator="\n"))
         if text and len(text) < 120:
-            yield text, False
+            if _below_prose(node):
+                below_prose.append(text)
+            else:
+                yield text, False
     for names in _bylines_under_headline(tree, title_at):
         yield names, False
+    for text in below_prose:
+        yield text, False
+
+
+def _below_prose(node: LexborNode) -> bool:
+    """Whether a byline element follows a paragraph of prose (a sentence of eight words or
+    more): it is set among or after the text (another story's author box, a
+    contributor's credit), where the story's own byline, above its text, is not."""
+    for _ in range(_PROSE_LEVELS):
+        before = node.prev
+        while before is not None and (before.tag is None or before.tag.startswith("-")):
+            before = before.prev
+        if before is not None:
+            text = before.text(deep=True)
+            return before.tag == "p" and len(text.split()) >= _PROSE_WORDS and is_sentence(text)
+        if node.parent is None:
+            return False
+        node = node.parent
+    return False
 
 
 def _in_card(node: LexborNode) -> bool:
@@ -457,6 +480,8 @@ def _names_after_by(line: str) -> str:
 _HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _HEADING_SELECTOR = ", ".join(sorted(_HEADINGS))
 _CARD_LEVELS = 3
+_PROSE_LEVELS = 3
+_PROSE_WORDS = 8
 _CARD_CHARS = 600
 _BYLINE_LOOK = 12
 _DATELINE_TEXTS = 3  # a name's role, a separator, then the time

@@ -36,7 +36,7 @@ from monitor.extract.extractor import (
     page_dates,
 )
 from monitor.extract.reading import blocks, boxed_lines
-from monitor.extract.shapes import is_meta, is_notice
+from monitor.extract.shapes import is_meta, is_notice, is_teaser
 from monitor.extract.signals import names_only
 from monitor.extract.verdicts import Kept, remember
 from monitor.models import Article, WatchOptions
@@ -202,7 +202,7 @@ def by_extractor_text(page: Page) -> Extraction:
         for line in page.full.paragraphs
         if comparison_key(line) not in boxed
     )
-    lines = tuple(line for line in read if line and not is_notice(line))
+    lines = tuple(line for line in read if line and not (is_notice(line) or is_teaser(line)))
     title, byline = extractor_metadata(page.html, page.url, page.options, page.tree)
     if lines and comparison_key(lines[0]) == comparison_key(title):
         lines = lines[1:]  # the headline, as the metadata spells it, opening the text
@@ -214,7 +214,7 @@ def by_extractor_text(page: Page) -> Extraction:
         published=published,
         modified=modified,
     )
-    return Extraction(article, None)
+    return Extraction(article, container.text_hint(page.hint, lines))
 
 
 STRATEGIES: tuple[Strategy, ...] = (
