@@ -20,22 +20,28 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    Table,
+    Update,
     and_,
+    bindparam,
     case,
     create_engine,
     delete,
     event,
     func,
+    insert,
     inspect,
     literal,
+    null,
     or_,
     select,
     text,
@@ -520,30 +526,37 @@ class Storage:
         retention = retention or Retention()
         try:
             with self._session() as session:
-                row = session.get(WatchRow, watch_id)
-                if row is None:
+                # Core statements, no ORM objects: most checks store no version and no
+                # alert, and read one row, update it and add another. The writes come in
+                # the order the ORM's flush gave them (the version first): the watch row
+                # is locked (PostgreSQL) only once the version is in.
+                if session.scalar(_WATCH_EXISTS, {"watch_id": watch_id}) is None:
                     return None  # removed while it was being checked
                 number = None
                 if outcome.version is not None:
                     number = _insert_version(session, watch_id, outcome.version, outcome.at)
-                    row.last_change_at = outcome.at
                     _prune_versions(session, watch_id, retention)
-                session.add(
-                    CheckRow(
-                        watch_id=watch_id,
-                        at=outcome.at,
-                        status=outcome.status,
-                        duration_ms=round(outcome.duration_ms, 1),
-                        extract_ms=None
+                values = _bookkeeping(outcome)
+                session.execute(
+                    _bookkeeping_update(tuple(values), outcome.outcome == "error"),
+                    {"watch_id": watch_id, "owner": owner, **_parameters(values)},
+                )
+                session.execute(
+                    insert(_CHECKS),
+                    {
+                        "watch_id": watch_id,
+                        "at": outcome.at,
+                        "status": outcome.status,
+                        "duration_ms": round(outcome.duration_ms, 1),
+                        "extract_ms": None
                         if outcome.extract_ms is None
                         else round(outcome.extract_ms, 1),
-                        outcome=outcome.outcome,
-                        error=outcome.error.replace("\x00", "") if outcome.error else None,
-                        version=number,
-                    )
+                        "outcome": outcome.outcome,
+                        "error": outcome.error.replace("\x00", "") if outcome.error else None,
+                        "version": number,
+                    },
                 )
                 _add_alerts(session, watch_id, number, outcome.at, outcome.alerts, retention)
-                _update_bookkeeping(row, owner, outcome)
                 return number
         except IntegrityError as error:
             raise StorageError(
@@ -1221,23 +1234,56 @@ def _alert_row(watch_id: int, number: int | None, at: datetime, alert: AlertDraf
     )
 
 
-def _update_bookkeeping(row: WatchRow, owner: str, outcome: CheckOutcome) -> None:
-    row.last_check_at = outcome.at
-    row.next_check_at = outcome.next_check_at
-    if row.lease_owner == owner:
-        row.lease_owner, row.lease_until = None, None
-    if outcome.outcome == "error":
-        row.last_error = outcome.error.replace("\x00", "") if outcome.error else None
-        row.error_count += 1
-    else:
-        row.last_error = None
-        row.error_count = 0
+_WATCHES = cast(Table, WatchRow.__table__)
+_CHECKS = cast(Table, CheckRow.__table__)
+_WATCH_EXISTS = select(_WATCHES.c.id).where(_WATCHES.c.id == bindparam("watch_id"))
+
+
+def _bookkeeping(outcome: CheckOutcome) -> dict[str, Any]:
+    """The watch row's columns a check sets, and their new values (the lease and the
+    error count are the UPDATE's: they depend on the row as it was)."""
+    values: dict[str, Any] = {"last_check_at": outcome.at, "next_check_at": outcome.next_check_at}
+    failed = outcome.outcome == "error"
+    values["last_error"] = outcome.error.replace("\x00", "") if failed and outcome.error else None
     if outcome.etag is not None or outcome.last_modified is not None or outcome.status == 200:
-        row.etag, row.last_modified = outcome.etag, outcome.last_modified
+        values["etag"], values["last_modified"] = outcome.etag, outcome.last_modified
     if outcome.state is not None:
-        row.state = outcome.state
+        values["state"] = outcome.state
     if outcome.set_hint:
-        row.hint = outcome.hint
+        values["hint" if outcome.hint is not None else _NO_HINT] = outcome.hint
+    if outcome.version is not None:
+        values["last_change_at"] = outcome.at
+    return values
+
+
+_NO_HINT = "no_hint"
+"""``_bookkeeping``'s column name for a hint cleared: SQL NULL, not JSON's ``null`` (what
+a JSON parameter of None would store)."""
+
+
+def _parameters(values: dict[str, Any]) -> dict[str, Any]:
+    return {f"new_{name}": value for name, value in values.items() if name != _NO_HINT}
+
+
+@cache
+def _bookkeeping_update(columns: tuple[str, ...], failed: bool) -> Update:
+    """The UPDATE writing a check's bookkeeping to its watch row (``_bookkeeping``'s
+    columns, as ``new_*`` parameters), built once per shape: SQLAlchemy then reuses its
+    compiled form instead of building a statement per check."""
+    watch = _WATCHES.c
+    leased = watch.lease_owner == bindparam("owner")
+    sets: dict[str, Any] = {
+        name: bindparam(f"new_{name}", type_=watch[name].type)
+        for name in columns
+        if name != _NO_HINT
+    }
+    if _NO_HINT in columns:
+        sets["hint"] = null()
+    # The lease is given back if this process holds it (another may have taken it since).
+    sets["lease_owner"] = case((leased, null()), else_=watch.lease_owner)
+    sets["lease_until"] = case((leased, null()), else_=watch.lease_until)
+    sets["error_count"] = watch.error_count + 1 if failed else 0
+    return update(_WATCHES).where(watch.id == bindparam("watch_id")).values(sets)
 
 
 def _revision_in(connection: Connection) -> str | None:

@@ -838,6 +838,15 @@ def test_the_extraction_hint_changes_only_when_the_check_sets_it(
     assert storage.get_watch(URL).hint is None
 
 
+def test_a_cleared_hint_is_stored_as_no_hint_at_all(storage: Storage, watch_id: int) -> None:
+    """A hint cleared by a check is SQL NULL, as on a watch never read, not JSON's null."""
+    storage.save_check(watch_id, "d1", unchanged(T0, hint={"lines": ["abc"]}, set_hint=True))
+    storage.save_check(watch_id, "d1", unchanged(T0 + HOUR, hint=None, set_hint=True))
+    with Session(storage.engine) as session:
+        cleared = session.scalar(select(func.count()).where(WatchRow.hint.is_(None)))
+    assert cleared == 1
+
+
 # -- reading versions back ----------------------------------------------------------------
 
 
