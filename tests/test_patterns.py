@@ -76,7 +76,6 @@ AUDIT: dict[str, str] = {
     "monitor.extract.container._SAFE_ID 1ddb278e": ANCHORED + "; at most 101 characters",
     "monitor.extract.container._TOKEN 6cd01245": LINEAR,
     "monitor.extract.reading._OWNED_UP 1ae53dad": ANCHORED,
-    "monitor.extract.reading._OWNED_UP_CUE 16dad1e4": LINEAR + " (alternatives of literals)",
     "monitor.extract.shapes._DATELINE f1d787b4": ANCHORED,
     "monitor.extract.shapes._TEASER 6f62e7fe": LINEAR
     + " (literals, then a tail of at most 60 characters)",
