@@ -628,8 +628,6 @@ _OWNED_UP_CUES = (
     "was updated",
 )
 _OWNED_UP_KEPT = 3
-_OWNED_UP_LEVELS = 3
-_OWNED_UP_SIBLINGS = 12
 
 
 def owned_up_after(container: LexborNode) -> list[str]:
@@ -637,24 +635,17 @@ def owned_up_after(container: LexborNode) -> list[str]:
 
     Many sites set a correction apart from the story: in a box of its own after the
     body, after the related links, after a figure. It is the story's (the one line a
-    newsroom adds when it admits an edit), so it is read with the story's lines: the
-    dozen elements after the article's element, its parent's and its grandparent's. Only
+    newsroom adds when it admits an edit), so it is read with the story's lines. Only
     lines that open as such a notice and are sentences count, never a comment section's
     or a hidden element's, and at most a few: a thread of "Correction: …" replies is
     someone's argument, not the newsroom's.
     """
     found: list[str] = []
     node: LexborNode | None = container
-    # Near the article only (the elements after it, its parent's, its grandparent's):
-    # farther on are the page's footer and comments, and reading them costs every check.
-    for _ in range(_OWNED_UP_LEVELS):
-        if node is None or node.tag in ("body", "html"):
-            break
-        sibling, looked = node.next, 0
-        while sibling is not None and looked < _OWNED_UP_SIBLINGS:
-            if sibling.tag and not sibling.tag.startswith("-"):
-                looked += 1
-                found += _owned_up_in(sibling)
+    while node is not None and node.tag not in ("body", "html") and len(found) < _OWNED_UP_KEPT:
+        sibling = node.next
+        while sibling is not None and len(found) < _OWNED_UP_KEPT:
+            found += _owned_up_in(sibling)
             sibling = sibling.next
         node = node.parent
     return found[:_OWNED_UP_KEPT]
