@@ -33,6 +33,21 @@ T = TypeVar("T")
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
+def _one_line_excepthook(kind: type[BaseException], value: BaseException, _: Any) -> None:
+    """The forkserver's, and so its children's: a worker that cannot start (its owner
+    ended meanwhile, taking the pool's pipes with it) says so in one line on the
+    monitor's stderr, not in a traceback."""
+    print(
+        f"monitor: an extraction worker could not start: {kind.__name__}: {value}", file=sys.stderr
+    )
+
+
+# The forkserver runs as ``python -c …`` and imports this module first (``_PRELOAD``);
+# the monitor's own process, and the tests', keep Python's hook.
+if sys.argv == ["-c"] and "multiprocessing.forkserver" in sys.modules:
+    sys.excepthook = _one_line_excepthook
+
+
 def _worker_start(owner: int) -> None:
     # Pebble's SIGTERM handler is Python code, which cannot run while a regex or lxml
     # holds the thread: a worker past its deadline would outlive it by pebble's 3 s

@@ -255,3 +255,19 @@ def test_a_pool_reading_a_page_is_never_idle() -> None:
             return released
 
     assert run(scenario()) is False
+
+
+def test_a_worker_that_cannot_start_says_so_in_one_line_not_a_traceback() -> None:
+    """The forkserver (``python -c``, monitor.workers imported first) prints an error of a
+    worker it forks in one line: under load, a worker forked as `check --all` ended had
+    printed a traceback on the monitor's stderr."""
+    script = (
+        "import multiprocessing.forkserver, sys; import monitor.workers; "
+        "raise FileNotFoundError(2, 'No such file or directory')"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "Traceback" not in run.stderr
+    assert run.stderr.strip() == (
+        "monitor: an extraction worker could not start: FileNotFoundError: "
+        "[Errno 2] No such file or directory"
+    )
