@@ -419,3 +419,27 @@ def test_nothing_else_after_the_article_is_read(outside: str) -> None:
     a banner that opens with "Update", the page's clock or a hidden element."""
     html = seed_page("v2").replace("</article>", "</article>" + outside, 1)
     assert lines(html) == lines(seed_page("v2"))
+
+
+# morebikes.co.uk's promo, as that site set it among a story's paragraphs, and the
+# notice WordPress prints under a post whose comments are closed.
+PROMO = (
+    '<p>Get <a href="http://www.classicmagazines.co.uk/mcm43">Motor Cycle Monthly</a> '
+    "delivered through your letterbox every month. {issues} issues for £{price}. "
+    '<a href="http://www.classicmagazines.co.uk/mcm43">Click here</a> for more '
+    "information.</p>"
+)
+CLOSED = '<p class="no-comments">Comments are closed.</p>'
+
+
+@pytest.mark.parametrize("closing", ["", CLOSED], ids=["promo", "promo-and-comments-closed"])
+def test_the_sites_prompts_among_the_paragraphs_are_not_read(closing: str) -> None:
+    """A promo that asks the reader to click through, set between two paragraphs as a
+    bare <p>, and "Comments are closed." after the last one are the site's, not the
+    story's: neither is read, whatever its numbers say at this load."""
+    plain = lines(seed_page("v2"))
+    for issues, price in (("12", "11.99"), ("89", "53.31")):
+        html = seed_page("v2", after=closing).replace(
+            "</p>", "</p>" + PROMO.format(issues=issues, price=price), 3
+        )
+        assert lines(html) == plain

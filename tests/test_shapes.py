@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence, is_teaser
+from monitor.extract.shapes import (
+    is_date,
+    is_meta,
+    is_notice,
+    is_sentence,
+    is_site_prompt,
+    is_teaser,
+)
 
 
 @pytest.mark.parametrize(
@@ -106,3 +113,60 @@ def test_an_excerpt_cut_short_before_its_link_is_a_teaser(line: str, teaser: boo
     """Another story's excerpt trails off into "Read more"; an article's own sentences
     are never cut off to send the reader elsewhere."""
     assert is_teaser(line) is teaser
+
+
+@pytest.mark.parametrize(
+    ("line", "meta"),
+    [
+        # PolitiFact's byline line: its last period is the clock's.
+        ("By Louis Jacobson on Monday, November 4th, 2019 at 9:48 a.m.", True),
+        ("By Jane Doe, June 3, 2021, 10:15 a.m.", True),
+        ("By The Associated Press, 4 hours ago.", True),
+        # A sentence that opens with "By" and a time it starts from.
+        ("By Christmas Day, 300 people had died.", False),
+        ("By Tuesday, 40 people had died.", False),
+        ("By 2030 the plan calls for 12 new sites.", False),
+        ("The fire started at 3 a.m.", False),
+        ("By Jane Doe and John Roe, who saw it at 3 p.m.", False),
+    ],
+)
+def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
+    line: str, meta: bool
+) -> None:
+    """A dated byline line ends with "a.m." or "ago." and is still the page's metadata; a
+    sentence opening with "By" and a date is not."""
+    assert is_meta(line) is meta
+
+
+@pytest.mark.parametrize(
+    ("line", "prompt"),
+    [
+        # A magazine's promo set among a story's paragraphs (morebikes.co.uk).
+        (
+            "Get Motor Cycle Monthly delivered through your letterbox every month. "
+            "12 issues for £11.99. Click here for more information.",
+            True,
+        ),
+        ("Click here for the second half of this epic story.", True),
+        ("Pour en savoir plus, cliquez ici.", True),
+        # WordPress's notices under a post.
+        ("Comments are closed.", True),
+        ("Commenting has been disabled for this article.", True),
+        ("Leave a Reply", True),
+        ("Be the first to comment!", True),
+        # The story's own sentences.
+        ("Leave a comment and let us know what your favorite gadget of 2019 was.", False),
+        ("Comments from the minister are closed to the press, her office said.", False),
+        ("The officials said the comments were closed to the public on Monday.", False),
+        (
+            "Residents were told to click here and there on a government site that "
+            "kept crashing, and most gave up before the deadline, which fell on a "
+            "Sunday when the help line was shut, the report into the failed rollout "
+            "found after months of complaints from users in every part of the region.",
+            False,
+        ),
+    ],
+)
+def test_the_site_speaking_to_its_reader_is_a_prompt_not_the_story(line: str, prompt: bool) -> None:
+    """A call to click through, or the comment section's notice, is the site's voice."""
+    assert is_site_prompt(line) is prompt

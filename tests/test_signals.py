@@ -73,10 +73,14 @@ def test_without_declared_dates_there_are_none() -> None:
         ("By Jane Doe | Updated 43 minutes ago", "Jane Doe"),
         ("By Jane Doe and John Roe\n12 min read", "Jane Doe and John Roe"),
         ("Von Anna Schmidt · 3 Kommentare", "Anna Schmidt"),
+        # CNET's byline links the author's name and his handle.
+        ("Steven Musil\n@stevenmusil", "Steven Musil"),
+        ("Troy Smith | tsmith@cleveland.com", "Troy Smith"),
     ],
 )
 def test_a_byline_is_its_names_not_the_counters_beside_them(line: str, names: str) -> None:
-    """Dates, counts and relative times in a byline line are page metadata, not the byline."""
+    """Dates, counts, relative times, handles and addresses in a byline line are page
+    metadata, not the byline."""
     assert names_only(line) == names
 
 

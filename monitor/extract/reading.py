@@ -29,6 +29,7 @@ from monitor.extract.shapes import (
     is_meta,
     is_notice,
     is_sentence,
+    is_site_prompt,
     is_teaser,
 )
 from monitor.extract.signals import names_only
@@ -391,6 +392,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
         if (
             is_notice(block.text)
             or is_teaser(block.text)
+            or is_site_prompt(block.text)
             or (
                 block.tag in odd
                 and block.slot in run

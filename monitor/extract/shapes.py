@@ -25,12 +25,25 @@ _TRAILING_OFF = re.compile(r"(?:\.\.\.|…)[\"'”’»)\]]*$")
 _CJK_CHARS = 25  # CJK scripts say more per character: this many make a sentence
 
 
+# A byline line with its date or time: "By" and a name of two to four capitalised
+# words, then what follows a name ("By Louis Jacobson on Monday, Nov. 6th, 2019 at 9:48
+# a.m."): its last period is the clock's, not a sentence's.
+_DATED_BYLINE = re.compile(
+    r"^(?i:by|von|par|por)\s+"
+    r"(?:(?:[A-ZÀ-ÖØ-Þ][\w'’.-]+|and|&|de|del|da|van|von|der|la|le|y|e)\s+){1,5}"
+    r"[A-ZÀ-ÖØ-Þ][\w'’.-]+\s*(?:,|·|\||—|–|-|\bon\b|\bat\b|\bam\b|\ble\b|\bel\b)"
+)
+
+
 @lru_cache(maxsize=4096)
 def is_meta(line: str) -> bool:
     """A counter, a clock or a byline, not a sentence: a short line that does not end as
-    a sentence and carries a number or a relative time ("56200 views", "Updated 3 minutes
-    ago", "— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", "Jane Doe · 22h")."""
-    if len(line.split()) > META_WORDS or _SENTENCE_END.search(line):
+    a sentence (a dated byline line may) and carries a number or a relative time ("56200
+    views", "Updated 3 minutes ago", "— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", "Jane
+    Doe · 22h", "By Louis Jacobson on Monday, November 6th, 2019 at 9:48 a.m.")."""
+    if len(line.split()) > META_WORDS:
+        return False
+    if _SENTENCE_END.search(line) and not _dated_byline(line):
         return False
     line = _ENUMERATOR.sub("", line)
     return _NUMBER.search(line) is not None or has_relative_time(line)
@@ -57,6 +70,40 @@ def is_teaser(line: str) -> bool:
     ("But if you want to build wealth, … Read more"): an article's own paragraph is
     never cut off in the middle to send the reader elsewhere."""
     return _TEASER.search(line) is not None
+
+
+def _dated_byline(line: str) -> bool:
+    found = _DATED_BYLINE.match(line)
+    if found is None:
+        return False
+    # What follows the name is a date or a time, not the rest of a sentence ("By
+    # Christmas Day, 300 people had died.").
+    rest = line[found.end() :].strip()
+    return is_date(rest) or (has_relative_time(rest) and len(rest.split()) <= 4)
+
+
+# The site speaking to its reader about the site, not the story: a call to click ("Click
+# here for more information", in the languages of the corpus) and the comment section's
+# notices ("Comments are closed.", "Leave a reply"), which content systems print in their
+# templates' words.
+_SITE_PROMPT = re.compile(
+    r"\b(?:click|tap) here\b|\bcliquez ici\b|\bhaga clic aquí\b|\bhaz clic aquí\b"
+    r"|\bklicken sie hier\b|\bclique aqui\b|\bclicca qui\b"
+    r"|^\W*(?:comments?|commenting|discussion)\s+(?:are|is|has been|have been)\s+"
+    r"(?:now\s+)?(?:closed|disabled|turned off)\b"
+    r"|^\W*(?:leave|post|add|write) a (?:reply|comment)\W*$"
+    r"|^\W*be the first to comment\b"
+    r"|^\W*you must be logged in to post a comment\b",
+    re.IGNORECASE,
+)
+_PROMPT_WORDS = 40  # longer, the phrase is a sentence of the text's own
+
+
+def is_site_prompt(line: str) -> bool:
+    """A line where the site, not the story, speaks to the reader: a call to click
+    through ("89 issues for £53.31. Click here for more information.") or a notice of the
+    comment section ("Comments are closed.")."""
+    return len(line.split()) <= _PROMPT_WORDS and _SITE_PROMPT.search(line) is not None
 
 
 def is_sentence(line: str) -> bool:

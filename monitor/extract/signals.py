@@ -160,8 +160,12 @@ _BYLINE_PARTS = re.compile(r"(?:(?<!\s)\s+)?(?:[·•|/—–]|\n|\s-\s)\s*")
 
 def names_only(text: str) -> str:
     """A byline is names: the dates, counters and relative times beside them are page
-    metadata ("The Moscow Times · June 2, 2021 · 56200 views" -> "The Moscow Times")."""
-    parts = (_BY.sub("", part.strip(" ,;")) for part in _BYLINE_PARTS.split(text))
+    metadata ("The Moscow Times · June 2, 2021 · 56200 views" -> "The Moscow Times"), and
+    so are handles and addresses ("Steven Musil, @stevenmusil" -> "Steven Musil")."""
+    parts = (
+        _BY.sub("", " ".join(word for word in part.split() if "@" not in word).strip(" ,;"))
+        for part in _BYLINE_PARTS.split(text)
+    )
     kept = [
         part
         for part in parts

@@ -36,7 +36,7 @@ from monitor.extract.extractor import (
     page_dates,
 )
 from monitor.extract.reading import blocks, boxed_lines
-from monitor.extract.shapes import is_meta, is_notice, is_teaser
+from monitor.extract.shapes import is_meta, is_notice, is_site_prompt, is_teaser
 from monitor.extract.signals import names_only
 from monitor.extract.verdicts import Kept, remember
 from monitor.models import Article, WatchOptions
@@ -191,6 +191,10 @@ def judged(page: Page, reading: container.Reading) -> container.Reading:
     return replace(reading, hint=hint)
 
 
+def _site_not_story(line: str) -> bool:
+    return is_notice(line) or is_teaser(line) or is_site_prompt(line)
+
+
 def by_extractor_text(page: Page) -> Extraction:
     """The extractor's text (no container: every check is a full one), with its counter
     and clock lines read for their names, as a container's are."""
@@ -202,7 +206,7 @@ def by_extractor_text(page: Page) -> Extraction:
         for line in page.full.paragraphs
         if comparison_key(line) not in boxed
     )
-    lines = tuple(line for line in read if line and not (is_notice(line) or is_teaser(line)))
+    lines = tuple(line for line in read if line and not _site_not_story(line))
     title, byline = extractor_metadata(page.html, page.url, page.options, page.tree)
     if lines and comparison_key(lines[0]) == comparison_key(title):
         lines = lines[1:]  # the headline, as the metadata spells it, opening the text
