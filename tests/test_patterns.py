@@ -97,7 +97,9 @@ AUDIT: dict[str, str] = {
     "its repeat stops at the next one",
     "monitor.extract.shapes._DATE_TOKEN 48a51333": ANCHORED + "; bounded repeats, on one word",
     "monitor.extract.shapes._NUMERIC_DATE 56e55a19": ANCHORED + "; bounded repeats, on one word",
-    "monitor.extract.shapes.is_date() a714d9b0": CLASS,
+    "monitor.extract.shapes._is_day() a714d9b0": CLASS,
+    "monitor.extract.shapes._DATE_PARTS 428f32db": LINEAR + " (a separator between spaces)",
+    "monitor.extract.shapes._UPDATED 2e31c787": ANCHORED,
     "monitor.extract.signals._JSONLD_DATE 59da8f8b": LINEAR + "; starts only at a quoted key",
     "monitor.extract.signals._JSONLD_AUTHOR_KEY 3455de70": LINEAR + "; starts only at a "
     "quoted key, at most 8 read",

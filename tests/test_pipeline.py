@@ -1027,7 +1027,7 @@ def test_an_edit_that_lets_the_article_be_found_is_reported_not_swallowed(
     sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
     import pagegen
 
-    (page,) = pagegen.load_corpus(AEB)
+    page = next(p for p in pagegen.load_corpus(AEB) if p.name == "aeb-cc03ddb5ef")
     edited, marker = pagegen.apply_edit(page.html, page, "update", seed=5)
     page_server.set(PATH, page.html)
     config = one_watch(tmp_path, page_server.url(PATH))

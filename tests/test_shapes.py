@@ -86,6 +86,11 @@ def test_a_label_is_short_and_ends_no_sentence() -> None:
         ("Publié le 3 juin 2021 à 14h05", True),
         ("Published by Penguin in 2019", False),
         ("Updated: March 3, 2019", False),  # an update line is the newsroom's, kept
+        # NBC's dateline gives both dates: the page's, as the lines above are
+        ("Published Nov 18, 2019 at 4:07 PM | Updated at 5:36 PM CST on Nov 18, 2019", True),
+        ("Posted on June 3, 2021 · Updated June 4, 2021 at 10:02 am", True),
+        ("Published Nov 18, 2019 | Jane Doe", False),
+        ("Updated at 5:36 PM CST on Nov 18, 2019", False),
     ],
 )
 def test_a_line_that_is_only_a_day_is_a_date(line: str, date: bool) -> None:

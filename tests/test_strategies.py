@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from monitor.extract import container, extract, strategies
@@ -139,3 +140,44 @@ def test_a_reading_without_a_container_keeps_the_lines_it_read() -> None:
     again = extract(html, URL, None, first.hint)
     assert container.seen_lines(again.hint) == lines
     assert container.fresh_lines(again.hint) == frozenset()
+
+
+MOREBIKES = Path(__file__).parent / "fixtures" / "aeb" / "aeb-612cd29826" / "source.html"
+# A comment thread as sites set one above a short review: each comment a box of its
+# author and age, its text, and "Reply · N likes".
+THREAD = (
+    "<section><h3>Comments (492)</h3><ul>"
+    + "".join(
+        f"<li><p><strong>{name}</strong> <span>{age}</span></p><p>{text}</p>"
+        f'<p><a href="#reply">Reply</a> · {likes} likes</p></li>'
+        for name, age, text, likes in (
+            ("Sara Lindqvist", "51h", "Wake me up when something actually changes.", 269),
+            ("Sara Lindqvist", "56 hours ago", "Thanks for explaining it without the jargon.", 127),
+            ("Emma Johansson", "34 days ago", "Subscribed just to say: more of this.", 263),
+        )
+    )
+    + '</ul><a href="#comments">Load more comments</a></section>'
+    + "<div><p><strong>Peter Novak</strong> · 13 days ago</p><p>Wake me up when something "
+    "actually changes.</p><p><a href='#comments'>See all 2,077 comments</a></p></div>"
+)
+POLL = (
+    "<div><p>Poll: Why 'The Mandalorian' cites Fortnite dev Epic Games in its credits?</p>"
+    "<p>Yes 57% · No 43% · 31,896 votes</p></div>"
+)
+
+
+def test_a_short_review_under_a_comment_thread_is_read_through_its_element() -> None:
+    """morebikes.co.uk's four-paragraph review, its classes and ids gone (as build tools
+    leave them), a comment thread set above it and a poll among its paragraphs: the
+    extractor runs each comment into one line of its text, but those lines are a
+    thread's, not the story's. The review is still found in its element, and no comment
+    is read."""
+    page = MOREBIKES.read_text(encoding="utf-8")
+    plain = extract(page, "https://www.morebikes.co.uk/review").article
+    bare = re.sub(r'\s(?:class|id)="[^"]*"', "", page)
+    html = bare.replace("<p>I’ve worked", THREAD + "<p>I’ve worked", 1)
+    html = html.replace("<p>Working on your", POLL + "<p>Working on your", 1)
+    found = extract(html, "https://www.morebikes.co.uk/review")
+    assert found.article is not None and plain is not None
+    assert container.Hint.from_json(found.hint) is not None  # a container, not the text
+    assert found.article.paragraphs == plain.paragraphs

@@ -15,6 +15,7 @@ so the reading does not wobble when chrome grows or shrinks around it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -441,7 +442,18 @@ def boxed_lines(found: Found) -> frozenset[str]:
     a poll), wherever they are: for a page read without a container (see
     ``strategies.by_extractor_text``), the one structure rule that still applies."""
     boxes = _small_boxes(found, frozenset(block.slot for block in found.blocks))
-    return frozenset(block.text for block in found.blocks if not boxes.isdisjoint(block.ids))
+    lines: dict[int, list[str]] = defaultdict(list)
+    for block in found.blocks:
+        for box in boxes.intersection(block.ids):
+            lines[box].append(block.text)
+    # Each line, and the box's lines run together as an extractor may give them ("Emma
+    # Johansson 34 days ago Subscribed just to say: … Reply · 263 likes").
+    return frozenset(
+        itertools.chain(
+            (text for texts in lines.values() for text in texts),
+            (" ".join(texts) for texts in lines.values() if len(texts) > 1),
+        )
+    )
 
 
 def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:

@@ -144,14 +144,13 @@ _CALENDAR = frozenset(
     setiembre octubre noviembre diciembre lunes martes miércoles jueves viernes sábado
     domingo gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre
     janeiro fevereiro março maio junho julho setembro outubro novembro dezembro
-    at um à a de del do of the le der am pm a.m. p.m. utc gmt et est edt pt pst pdt cet cest
-    bst
+    at on um à a de del do of the le der am pm a.m. p.m. utc gmt et est edt ct cst cdt mt mst
+    mdt pt pst pdt cet cest bst
     """.split()
 )
-_JOINERS = frozenset("at um à a de del do of the le der am pm a.m. p.m.".split())
-_MONTHS_AND_DAYS = (
-    _CALENDAR - _JOINERS - frozenset("utc gmt et est edt pt pst pdt cet cest bst".split())
-)
+_JOINERS = frozenset("at on um à a de del do of the le der am pm a.m. p.m.".split())
+_ZONES = frozenset("utc gmt et est edt ct cst cdt mt mst mdt pt pst pdt cet cest bst".split())
+_MONTHS_AND_DAYS = _CALENDAR - _JOINERS - _ZONES
 _DATE_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|\.)?|\d{1,2}[:h.]\d{2}(?:am|pm)?")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 _DATE_WORDS = 10
@@ -166,12 +165,31 @@ _DATELINE = re.compile(
 )
 
 
+# A dateline that gives both dates: "Published Nov 18, 2019 at 4:07 PM | Updated at 5:36
+# PM CST on Nov 18, 2019". (An "Updated …" line alone is the newsroom's, see above.)
+_DATE_PARTS = re.compile(r"\s[|·]\s")
+_UPDATED = re.compile(
+    r"^\W*(?:last\s+)?(?:updated|modified|actualizado|mis à jour|aktualisiert|aggiornato)\b"
+    r"[\s:]*(?:(?:at|on|le|am|el|il)\b[\s:]*)?",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=4096)
 def is_date(line: str) -> bool:
     """A line that is only a date, or a date and a time ("Sunday, May 3, 2016", "3 juin
-    2021 à 14h05", "2016-05-03"), perhaps under its label ("Published: Nov. 18, 2019"):
-    the page's date, not a line of its text."""
-    line = _DATELINE.sub("", line, count=1)
+    2021 à 14h05", "2016-05-03"), perhaps under its label ("Published: Nov. 18, 2019"),
+    perhaps with the date of its last update after it: the page's date, not a line of
+    its text."""
+    first, *more = _DATE_PARTS.split(line) if _DATELINE.match(line) else (line,)
+    if more:
+        return _is_day(_DATELINE.sub("", first, count=1)) and all(
+            _is_day(_UPDATED.sub("", part, count=1)) for part in more
+        )
+    return _is_day(_DATELINE.sub("", line, count=1))
+
+
+def _is_day(line: str) -> bool:
     words = re.findall(r"[^\s,;|·–—()]+", line.casefold())
     if not words or len(words) > _DATE_WORDS:
         return False

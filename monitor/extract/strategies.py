@@ -64,6 +64,7 @@ class Page:
     tree: LexborHTMLParser
     ignore: tuple[re.Pattern[str], ...]
     _full: Article | None = field(default=None, repr=False)
+    _boxed: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def full(self) -> Article:
@@ -71,6 +72,25 @@ class Page:
         if self._full is None:
             self._full = extract_full(self.html, self.url, self.options, self.tree)
         return self._full
+
+    @property
+    def boxed(self) -> frozenset[str]:
+        """The lines of the page's small boxes with a counter (``reading.boxed_lines``),
+        as comparison keys (computed once, on first use)."""
+        if self._boxed is None:
+            body = self.tree.body
+            found = boxed_lines(blocks(body)) if body is not None else frozenset()
+            self._boxed = frozenset(comparison_key(line) for line in found)
+        return self._boxed
+
+    def told_lines(self) -> list[str]:
+        """The extractor's lines less those that are the site's, not a story's: the
+        lines of boxes with a counter (comments, polls), notices, teasers and prompts."""
+        return [
+            line
+            for line in self.full.paragraphs
+            if comparison_key(line) not in self.boxed and not _site_not_story(line)
+        ]
 
 
 Strategy = Callable[[Page], "Extraction | None"]
@@ -144,7 +164,9 @@ def by_extractor_container(page: Page) -> Extraction | None:
     if node is None:
         return None
     reading = container.read(page.tree, node, page.ignore)
-    if _word_recall(page.full.paragraphs, reading.lines) < _SAME_ARTICLE:
+    # Measured against the extractor's text less what no story says (a comment thread
+    # it ran into lines among a short article's paragraphs).
+    if _word_recall(page.told_lines(), reading.lines) < _SAME_ARTICLE:
         return None
     return _through(
         page.tree, page.url, judged(page, reading), *page_dates(page.tree, page.url, node)
@@ -199,14 +221,8 @@ def by_extractor_text(page: Page) -> Extraction:
     """The extractor's text (no container: every check is a full one), with its counter
     and clock lines read for their names, as a container's are."""
     published, modified = page_dates(page.tree, page.url, None)
-    body = page.tree.body
-    boxed = {comparison_key(line) for line in boxed_lines(blocks(body))} if body else set()
-    read = (
-        names_only(line) if is_meta(line) else line
-        for line in page.full.paragraphs
-        if comparison_key(line) not in boxed
-    )
-    lines = tuple(line for line in read if line and not _site_not_story(line))
+    read = (names_only(line) if is_meta(line) else line for line in page.told_lines())
+    lines = tuple(line for line in read if line)
     title, byline = extractor_metadata(page.html, page.url, page.options, page.tree)
     if lines and comparison_key(lines[0]) == comparison_key(title):
         lines = lines[1:]  # the headline, as the metadata spells it, opening the text
