@@ -79,7 +79,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._DATELINE f1d787b4": ANCHORED,
     "monitor.extract.shapes._DATED_BYLINE e94eda95": ANCHORED
     + "; a name of at most 6 words, each a capital or a joiner first (disjoint), then \\s",
-    "monitor.extract.shapes._SITE_PROMPT 2b11f2f7": LINEAR
+    "monitor.extract.shapes._SITE_PROMPT 7944d02d": LINEAR
     + " (literal phrases; the comment notices anchored at the start)",
     "monitor.extract.shapes._TEASER 6f62e7fe": LINEAR
     + " (literals, then a tail of at most 60 characters)",
@@ -100,6 +100,9 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._is_day() a714d9b0": CLASS,
     "monitor.extract.shapes._DATE_PARTS 428f32db": LINEAR + " (a separator between spaces)",
     "monitor.extract.shapes._UPDATED 2e31c787": ANCHORED,
+    "monitor.extract.shapes._ENTRY d36cd842": ANCHORED
+    + " (fullmatch); a head of at most 24 characters tried 22 ways, then one pass",
+    "monitor.extract.shapes.is_entry() 9142c201": CLASS + ", on a head of 24 characters",
     "monitor.extract.signals._JSONLD_DATE 59da8f8b": LINEAR + "; starts only at a quoted key",
     "monitor.extract.signals._JSONLD_AUTHOR_KEY 3455de70": LINEAR + "; starts only at a "
     "quoted key, at most 8 read",

@@ -443,3 +443,23 @@ def test_the_sites_prompts_among_the_paragraphs_are_not_read(closing: str) -> No
             "</p>", "</p>" + PROMO.format(issues=issues, price=price), 3
         )
         assert lines(html) == plain
+
+
+# Rolling Stone's tour dates under a story (2019): one <p>, a date and a venue a line.
+TOUR = (
+    "<p><strong>The Doobie Brothers Tour Dates</strong></p>"
+    "<p>June 9 – West Palm Beach, FL @ Coral Sky Amphitheatre<br>\n"
+    "June 10 – Tampa, FL @ MIDFLORIDA Credit Union Amphitheatre<br>\n"
+    "June 14 – Alpharetta, GA @ Ameris Bank Amphitheatre<br>\n"
+    "June 17 – Nashville, TN @ Bridgestone Arena</p>"
+)
+
+
+def test_a_schedule_in_the_text_is_read_though_its_lines_carry_numbers() -> None:
+    """A list of tour dates carries numbers on every line, as a box of counters does;
+    but each line is a day and what happens on it: the story's data, read, so that a
+    date moved is an edit."""
+    read = lines(seed_page("v2", after=TOUR))
+    assert "June 10 – Tampa, FL @ MIDFLORIDA Credit Union Amphitheatre" in read
+    moved = lines(seed_page("v2", after=TOUR.replace("June 10", "June 11")))
+    assert "June 11 – Tampa, FL @ MIDFLORIDA Credit Union Amphitheatre" in moved

@@ -6,6 +6,7 @@ import pytest
 
 from monitor.extract.shapes import (
     is_date,
+    is_entry,
     is_meta,
     is_notice,
     is_sentence,
@@ -154,6 +155,20 @@ def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
         ),
         ("Click here for the second half of this epic story.", True),
         ("Pour en savoir plus, cliquez ici.", True),
+        # space.com's and GitLab's closing lines, set among other pages' paragraphs.
+        (
+            "Email Tariq Malik at tmalik@space.com or follow him @tariqjmalik. Follow us "
+            "on Twitter @Spacedotcom and on Facebook.",
+            True,
+        ),
+        (
+            "Enjoyed reading this blog post or have questions or feedback? Share your "
+            "thoughts by creating a new topic in the GitLab community forum.",
+            True,
+        ),
+        ("Sign up for our Morning Briefing newsletter.", True),
+        ("She told followers to follow her lead on the vote.", False),
+        ("The paper said it would subscribe to the newsletter's findings.", False),
         # WordPress's notices under a post.
         ("Comments are closed.", True),
         ("Commenting has been disabled for this article.", True),
@@ -175,3 +190,22 @@ def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
 def test_the_site_speaking_to_its_reader_is_a_prompt_not_the_story(line: str, prompt: bool) -> None:
     """A call to click through, or the comment section's notice, is the site's voice."""
     assert is_site_prompt(line) is prompt
+
+
+@pytest.mark.parametrize(
+    ("line", "entry"),
+    [
+        ("June 9 – West Palm Beach, FL @ Coral Sky Amphitheatre", True),
+        ("June 10 -- MIDFLORIDA Credit Union Amphitheatre, Tampa, FL", True),
+        ("Nov. 3: Final in Lyon", True),
+        ("2019-11-03 – Release 1.2 ships", True),
+        ("November 2019 (12)", False),  # an archive's month and its count
+        ("Yuki Tanaka · 22 hours ago", False),
+        ("Reply · 143 likes", False),
+        ("Monday - Closed", False),
+    ],
+)
+def test_a_day_and_what_happens_on_it_is_an_entry_of_a_schedule(line: str, entry: bool) -> None:
+    """A schedule's line opens with a day and says what happens on it; an archive's
+    month with its count, a comment's age and a like count do not."""
+    assert is_entry(line) is entry

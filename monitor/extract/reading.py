@@ -27,6 +27,7 @@ from monitor.extract import chrome
 from monitor.extract.shapes import (
     META_WORDS,
     is_date,
+    is_entry,
     is_meta,
     is_notice,
     is_sentence,
@@ -543,9 +544,18 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
         return True
     if unit in found.linked and not any(is_sentence(b.text) for b in members):
         return True
+    if _is_listing(members):
+        return False  # a schedule in the text: its lines carry numbers as counters do
     if len(members) > 1 and any(is_meta(b.text) or is_notice(b.text) for b in members):
         return True
     return len(members) > 1 and not any(_is_prose_line(block) for block in members)
+
+
+def _is_listing(members: list[Block]) -> bool:
+    """A unit that is a schedule or a timeline: three entries or more (see
+    ``shapes.is_entry``), perhaps under a line that introduces them ("Tour dates:")."""
+    entries = members[1:] if members and not is_entry(members[0].text) else members
+    return len(entries) >= _LIST_RUN and all(is_entry(b.text) for b in entries)
 
 
 def _thread_items(units: set[int], members: dict[int, list[Block]]) -> set[int]:

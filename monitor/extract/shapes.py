@@ -83,12 +83,15 @@ def _dated_byline(line: str) -> bool:
 
 
 # The site speaking to its reader about the site, not the story: a call to click ("Click
-# here for more information", in the languages of the corpus) and the comment section's
-# notices ("Comments are closed.", "Leave a reply"), which content systems print in their
-# templates' words.
+# here for more information", in the languages of the corpus), to follow or subscribe
+# ("Follow us on Twitter", "Sign up for our daily newsletter", "Share your thoughts …")
+# and the comment section's notices ("Comments are closed.", "Leave a reply"), which
+# content systems print in their templates' words.
 _SITE_PROMPT = re.compile(
     r"\b(?:click|tap) here\b|\bcliquez ici\b|\bhaga clic aquí\b|\bhaz clic aquí\b"
     r"|\bklicken sie hier\b|\bclique aqui\b|\bclicca qui\b"
+    r"|\bfollow (?:us|me|him|her|them)\s+(?:on\b|@)|\bshare your thoughts\b"
+    r"|\b(?:sign up|subscribe) (?:for|to) (?:our|the) (?:\w+ ){0,2}newsletters?(?![\w'’])"
     r"|^\W*(?:comments?|commenting|discussion)\s+(?:are|is|has been|have been)\s+"
     r"(?:now\s+)?(?:closed|disabled|turned off)\b"
     r"|^\W*(?:leave|post|add|write) a (?:reply|comment)\W*$"
@@ -201,3 +204,25 @@ def _is_day(line: str) -> bool:
     # A day: a month with its day and year (a month alone, "April 2014", may be a
     # heading of the text), or a date written in numbers alone.
     return numeric >= 1 or (numbers >= 2 and any(w in _MONTHS_AND_DAYS for w in words))
+
+
+# An entry of a listing in the text: a day, a separator, what happens on it ("June 9 –
+# West Palm Beach, FL @ Coral Sky Amphitheatre", "Nov. 3: Final in Lyon").
+_ENTRY = re.compile(r"(.{3,24}?)(?:\s+(?:–|—|--|-|·|\|)|:)\s+(\S.*)")
+_ENTRY_WORDS = 2
+
+
+def is_entry(line: str) -> bool:
+    """A line of a schedule or a timeline: a day (a month or weekday and a number, or a
+    date in numbers), then at least two words of what happens on it. Like a counter it
+    is short and carries numbers; unlike one, it is the text's data."""
+    found = _ENTRY.fullmatch(line)
+    if found is None or len(found.group(2).split()) < _ENTRY_WORDS:
+        return False
+    words = re.findall(r"[^\s,;]+", found.group(1).casefold().replace(".", " "))
+    numeric = sum(1 for word in words if _NUMERIC_DATE.fullmatch(word))
+    numbers = sum(1 for word in words if _DATE_TOKEN.fullmatch(word))
+    named = sum(1 for word in words if word in _MONTHS_AND_DAYS)
+    if numeric + numbers + named != len(words):
+        return False
+    return numeric >= 1 or (numbers >= 1 and named >= 1)
