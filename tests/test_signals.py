@@ -498,3 +498,22 @@ def test_the_head_declares_authors_by_name(meta: str, names: tuple[str, ...]) ->
     """Names only: a profile URL, a handle or an e-mail address names nobody."""
     tree = parse(f"<html><head>{meta}</head><body><p>Text.</p></body></html>")
     assert declared_authors(tree) == names
+
+
+# An agency's credit as AP's dispatches print it, set among another story's paragraphs.
+AP_CREDIT = "<div><div>By DANICA KIRKA and JILL LAWLESS</div><div>Associated Press</div></div>"
+
+
+@pytest.mark.parametrize("after", [1, 3], ids=["after-two-paragraphs", "further-down"])
+def test_a_by_line_after_the_storys_first_paragraphs_is_not_its_byline(after: int) -> None:
+    """La Nación's column names no author under its headline. A "By …" credit set among
+    its paragraphs is another story's (a dispatch's, a transplanted card's): a story's
+    byline comes before its text (after a standfirst at most), so none is read."""
+    html = (CORPUS / "la-nacion" / "source.html").read_text(encoding="utf-8")
+    assert byline_of(parse(html), 0) == ""
+    parts = html.split("</p>")
+    first = next(i for i, part in enumerate(parts) if part.endswith("Imrali."))
+    at = first + 1 + after
+    edited = "</p>".join([*parts[:at], AP_CREDIT + parts[at], *parts[at + 1 :]])
+    assert "DANICA KIRKA" in edited
+    assert byline_of(parse(edited), 0) == ""

@@ -409,7 +409,7 @@ def _bylines_under_headline(tree: LexborHTMLParser, title_at: int) -> Iterator[s
 
 def _byline_after(heading: LexborNode) -> str:
     node: LexborNode | None = heading
-    looked = 0
+    looked = prose = 0
     for _ in range(3):
         if node is None:
             return ""
@@ -419,9 +419,22 @@ def _byline_after(heading: LexborNode) -> str:
                 looked += 1
                 if names := _byline_in(sibling):
                     return names
+                # A story's byline comes before its text (a standfirst may come first):
+                # a "By …" line after its paragraphs is another story's (an agency
+                # dispatch's credit set among them).
+                prose += _is_prose_paragraph(sibling)
+                if prose >= _PROSE_BEFORE_BYLINE:
+                    return ""
             sibling = sibling.next
         node = node.parent
     return ""
+
+
+def _is_prose_paragraph(node: LexborNode) -> bool:
+    if node.tag != "p":
+        return False
+    text = node.text(deep=True)
+    return len(text.split()) >= _PROSE_WORDS and is_sentence(text)
 
 
 def _byline_in(node: LexborNode) -> str:
@@ -429,12 +442,17 @@ def _byline_in(node: LexborNode) -> str:
     before a linked name reads with the name). Only the first few texts are read: a
     byline opens its element, and the element may be the whole article."""
     texts: list[str] = []
+    prose = 0
     for child in node.traverse(include_text=True):
         if _is_teaser_headline(child):
             break  # what follows is another story's card
         if child.tag == "-text" and (text := " ".join((child.text_content or "").split())):
             texts.append(text)
             if len(texts) >= _BYLINE_TEXTS:
+                break
+            # Past the text's first paragraphs, a "By …" line is another story's.
+            prose += len(text.split()) >= _PROSE_WORDS and is_sentence(text)
+            if prose >= _PROSE_BEFORE_BYLINE:
                 break
     for index, text in enumerate(texts):
         if _BYLINE_OPENING.fullmatch(text + " ") and index + 1 < len(texts):
@@ -488,6 +506,7 @@ _PROSE_LEVELS = 3
 _PROSE_WORDS = 8
 _CARD_CHARS = 600
 _BYLINE_LOOK = 12
+_PROSE_BEFORE_BYLINE = 2
 _DATELINE_TEXTS = 3  # a name's role, a separator, then the time
 _DATELINE_WORDS = 6
 _ROLE_WORDS = 3
