@@ -39,6 +39,17 @@ def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_n
     assert not is_notice("© Provided by AP " + "Nintendo shocked the world this week. " * 8)
 
 
+def test_a_licence_or_rights_notice_is_chrome_wherever_it_opens() -> None:
+    """A site's licence line (a wiki's, a blog's footer) is a notice, whatever it opens
+    with; a sentence of the story that mentions a licence is not."""
+    assert is_notice(
+        "This website and all documents on it are licensed under a Creative Commons "
+        "Attribution-Share Alike 3.0 United States License ."
+    )
+    assert is_notice("Text and photos: The Moscow Times, 2021. All rights reserved.")
+    assert not is_notice("The code is licensed under the GPL, the company said on Monday.")
+
+
 @pytest.mark.parametrize(
     ("line", "sentence"),
     [

@@ -49,9 +49,16 @@ def is_meta(line: str) -> bool:
     return _NUMBER.search(line) is not None or has_relative_time(line)
 
 
+# A licence or rights notice wherever it opens: "… are licensed under a Creative Commons
+# Attribution-Share Alike 3.0 United States License.", "… All rights reserved."
+_LICENCE = re.compile(
+    r"\blicen[sc]ed under (?:a|the) creative commons\b|\ball rights reserved\b", re.IGNORECASE
+)
+
+
 def is_notice(line: str) -> bool:
-    """A copyright or legal notice: a site's footer, wherever it was put."""
-    if _NOTICE.match(line) is None:
+    """A copyright, licence or legal notice: a site's footer, wherever it was put."""
+    if _NOTICE.match(line) is None and _LICENCE.search(line) is None:
         return False
     return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
 
