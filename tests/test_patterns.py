@@ -100,6 +100,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._is_day() a714d9b0": CLASS,
     "monitor.extract.shapes._DATE_PARTS 428f32db": LINEAR + " (a separator between spaces)",
     "monitor.extract.shapes._UPDATED 2e31c787": ANCHORED,
+    "monitor.extract.signals._TERM 05388f80": CLASS,
     "monitor.extract.shapes._LICENCE e4ddd523": LINEAR + " (two literal phrases)",
     "monitor.extract.shapes._ENTRY d36cd842": ANCHORED
     + " (fullmatch); a head of at most 24 characters tried 22 ways, then one pass",

@@ -49,6 +49,40 @@ def test_the_headline_is_the_h1_that_agrees_with_the_title_metadata() -> None:
     assert title_of(tree, prefer=1) == ("Mayor resigns over budget", 1)
 
 
+@pytest.mark.parametrize(
+    ("title", "headings", "headline"),
+    [
+        (  # GiveWell's blog: the blog's name in the first <h1>, and in the title too
+            "A grant to Evidence Action Beta to prototype, test, and scale promising "
+            "programs - The GiveWell Blog",
+            [
+                "The GiveWell Blog",
+                "A grant to Evidence Action Beta to prototype, test, and scale promising programs",
+            ],
+            1,
+        ),
+        (  # a diet guide: its last section's heading is the title's last word
+            "Диета Аткинса (14 дней) - потеря веса до 10 кг. Отзывы",
+            [
+                "Диета Аткинса - потеря веса до 10 килограмм за 14 дней",
+                "Недостатки диеты Аткинса",
+                "Отзывы",
+            ],
+            0,
+        ),
+    ],
+    ids=["blog-name-first", "section-heading-last"],
+)
+def test_of_the_h1s_that_agree_with_the_title_the_headline_says_most_of_it(
+    title: str, headings: list[str], headline: int
+) -> None:
+    """An <h1> every word of which is in the title (the blog's name, a "Reviews"
+    section) is not the headline when another <h1> says most of the title."""
+    body = "".join(f"<h1>{heading}</h1><p>Text.</p>" for heading in headings)
+    tree = parse(f"<html><head><title>{title}</title></head><body>{body}</body></html>")
+    assert title_of(tree) == (headings[headline], headline)
+
+
 def test_dates_come_from_metadata_not_from_a_header_clock() -> None:
     """Published and modified dates are read from meta tags and JSON-LD, never from text."""
     tree = parse(

@@ -51,16 +51,28 @@ def title_of(tree: LexborHTMLParser, prefer: int | None = None) -> tuple[str, in
         or _squashed(tree.css_first("title"))
     )
     ref_words = set(comparison_key(reference).lower().split())
-    best, best_score = -1, 0.6
+    ref_terms = set(_TERM.findall(comparison_key(reference).lower()))
+    best, best_key = -1, (0.0, 0.0)
     for index, heading in enumerate(headings):
         words = comparison_key(heading).lower().split()
         if words and len(heading) < 400:
-            score = sum(w in ref_words for w in words) / len(words)
-            if score > best_score or (best < 0 and score >= best_score):
-                best, best_score = index, score
+            agrees = sum(w in ref_words for w in words) / len(words)
+            if agrees < _AGREES:
+                continue
+            # Of the <h1>s that agree with the title, the one that says most of it: a
+            # section's heading ("Reviews") that is one word of the title is not it.
+            terms = _TERM.findall(comparison_key(heading).lower())
+            shared = len(ref_terms.intersection(terms))
+            cover = 2 * shared / (len(ref_terms) + len(set(terms))) if terms else 0.0
+            if (cover, agrees) > best_key:
+                best, best_key = index, (cover, agrees)
     if best >= 0:
         return headings[best], best
     return reference, -1
+
+
+_AGREES = 0.6  # share of an <h1>'s words that the title metadata holds
+_TERM = re.compile(r"\w+")
 
 
 _STANDFIRST_LEVELS = 3  # the headline's siblings, its parent's, its grandparent's
