@@ -101,6 +101,8 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._DATE_PARTS 428f32db": LINEAR + " (a separator between spaces)",
     "monitor.extract.shapes._UPDATED 2e31c787": ANCHORED,
     "monitor.extract.signals._TERM 05388f80": CLASS,
+    "monitor.extract.signals._COUNT 282707ce": ANCHORED + " (fullmatch; the number's class "
+    "and the word's are apart by \\s+)",
     "monitor.extract.shapes._LICENCE e4ddd523": LINEAR + " (two literal phrases)",
     "monitor.extract.shapes._ENTRY d36cd842": ANCHORED
     + " (fullmatch); a head of at most 24 characters tried 22 ways, then one pass",

@@ -174,14 +174,23 @@ def test_a_byline_marked_nowhere_is_the_by_line_under_the_headline() -> None:
             "<span>874 comments</span></div>",
             "Ben Silverman",
         ),
+        (  # yahoo-1 again, a promo box set right after its counter
+            '<div class="css-df40aa"><div class="css-819d77"><a href="/author/ben-silverman">'
+            'Ben Silverman</a><div class="css-550e77">Games Editor</div> · <span>988 '
+            'comments</span></div><aside class="css-3c3bed"><a href="/2017-in-review">'
+            '<img src="r.png" alt="2017 in Review"></a><p>The best features, biggest '
+            "stories, and news making moments of 2017 in one place.</p></aside></div>",
+            "Ben Silverman",
+        ),
     ],
-    ids=["wikia", "yahoo-1"],
+    ids=["wikia", "yahoo-1", "yahoo-1-with-a-promo-after"],
 )
 def test_a_name_over_the_storys_time_under_the_headline_is_the_byline(
     under_headline: str, name: str
 ) -> None:
     """No "By", no byline class: an element under the headline that opens with a person's
-    name, followed by the story's time or counters, is the byline."""
+    name, followed by the story's time or counters, is the byline; a sentence after a
+    count of comments is not what the name wrote (a comment's header has a time)."""
     page = f"<html><body><h1>Talks resume</h1>{under_headline}<p>Story.</p></body></html>"
     assert byline_of(parse(page)) == name
 

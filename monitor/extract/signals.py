@@ -485,12 +485,21 @@ def _name_over_dateline(texts: list[str]) -> str:
         if any(ch.isdigit() for ch in text) or has_relative_time(text):
             if words > _DATELINE_WORDS:
                 return ""
-            # A comment's author and time come right before what they wrote.
+            # A comment's author and time come right before what they wrote; a count
+            # ("874 comments") is the story's, whatever the page put after it.
             said = at + 1 < len(texts) and is_sentence(texts[at + 1])
-            return "" if said else texts[0]
+            return "" if said and not _is_count(text) else texts[0]
         if words > _ROLE_WORDS:
             return ""  # the name opens a sentence ("Liam Murphy is a staff writer…"): a bio
     return ""
+
+
+def _is_count(text: str) -> bool:
+    """A counter and nothing else ("874 comments", "· 1.2K shares"), not a time."""
+    return _COUNT.fullmatch(text) is not None and not has_relative_time(text)
+
+
+_COUNT = re.compile(r"\W*\d[\d.,]*[KkMm]?\s+\w+\W*")
 
 
 def _is_name(text: str) -> bool:
