@@ -365,7 +365,7 @@ class Monitor:
 
         written = 0
         for watch in watches:
-            versions = with_changes(self.storage.history(watch.url))
+            versions = with_changes(_articles(self.storage.history(watch.url)))
             for record in records(str(watch.id), watch.url, versions):
                 out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
                 written += 1
@@ -376,7 +376,8 @@ class Monitor:
 
         for watch in watches:
             for item in self.storage.evidence(watch.url):
-                if item.content is not None:
+                # A reading is the exchange of the version before, read again: one capture.
+                if item.content is not None and item.content.kind != "reading":
                     body = self.storage.page(item.content.body_sha256)
                     yield Capture(watch.url, item, body)
 
@@ -652,3 +653,16 @@ class Monitor:
             detail="This is a test alert from monitor: if you read it, this target works.",
         )
         return self.notifier.deliver(Message(render_alert(ctx)), self.notifier.targets_for(()))
+
+
+def _articles(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
+    """The versions that hold the article: less a first version's quick reading of its
+    page once that page was read in full (the next version, kind 'reading')."""
+    following = [*versions[1:], None]
+    return [
+        version
+        for version, after in zip(versions, following, strict=True)
+        if not (
+            after is not None and after.kind == "reading" and after.number == version.number + 1
+        )
+    ]

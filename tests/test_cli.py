@@ -402,16 +402,18 @@ def test_history_names_the_kinds_of_each_edit(
     rows = json.loads(capsys.readouterr().out)
     assert [[(e["kind"], e["label"]) for e in row["edits"]] for row in rows] == [
         [],
+        [],
         *(list(case.edits) for case in ARS),
     ]
-    assert rows[1]["edits"] == [
+    assert rows[2]["edits"] == [
         {"kind": "number", "old": "39", "new": "45", "label": "mere 39 → 45 kilobytes"}
     ]
 
     assert main(["--config", str(config), "history", url]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("first version")
-    for line, case in zip(lines[1:], ARS, strict=True):
+    assert lines[1].endswith("the article, read in full from the page of version 1 (no alert)")
+    for line, case in zip(lines[2:], ARS, strict=True):
         assert f"  {case.phrase} (+" in line, line
 
 
@@ -429,7 +431,7 @@ def test_diff_names_the_kinds_too(
     capsys.readouterr()
     assert main(["--config", str(config), "diff", url]) == 0
     assert capsys.readouterr().out.startswith(
-        f"{url}: version 1 → 2: mere 39 → 45 kilobytes (+1 / -1 words"
+        f"{url}: version 2 → 3: mere 39 → 45 kilobytes (+1 / -1 words"
     )
     assert main(["--config", str(config), "diff", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["edits"][0]["label"] == "mere 39 → 45 kilobytes"
