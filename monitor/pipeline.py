@@ -318,7 +318,9 @@ class Pipeline:
             article = byline_held(watch.hint, previous.article, article)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
-        if decision.kind == "edit" and previous is not None and previous.number > 1:
+        # The version before a reading is its page's quick reading: no change to take back.
+        changed = previous is not None and previous.number > 1 and previous.kind != "reading"
+        if decision.kind == "edit" and previous is not None and changed:
             # Retention may have forgotten it: then no revert is told from the last change.
             earlier = await asyncio.to_thread(
                 self.storage.version_or_none, watch.url, previous.number - 1
