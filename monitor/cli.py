@@ -226,6 +226,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 2 if missed else 0
 
 
+@command("read")
+def cmd_read(args: argparse.Namespace) -> int:
+    """Read in full the pages that first checks stored with their quick reading, now.
+
+    A first check stores the page and a quick reading of it; the article is read from
+    the stored page later: by `monitor run` when no check is due, else at the next
+    check that fetches the page. This does it at once, for cron setups (at a quiet
+    hour, or after `check --all`). Nothing is fetched and nothing alerts. Exit status 2
+    when a page could not be read (its next check makes a silent baseline).
+    Example: monitor read
+    """
+    with _opened(args) as monitor:
+        read, failed = monitor.read()
+    _echo(f"read {read} page(s) in full" + (f"; {failed} could not be read" if failed else ""))
+    return 2 if failed else 0
+
+
 NOT_CHECKED = ("error", "busy", "stopped")
 """Outcomes of a watch `check` was asked for and could not check: exit status 2."""
 

@@ -123,6 +123,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         "run",
         "migrate",
         "check",
+        "read",
         "add",
         "remove",
         "list",
@@ -1154,3 +1155,22 @@ def test_a_usage_error_is_one_line_pointing_at_help() -> None:
         "monitor diff: error: the following arguments are required: URL; "
         "see `monitor diff --help`\n"
     )
+
+
+def test_read_reads_the_first_pages_in_full_without_fetching_them(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`monitor read` reads in full each page a first check stored with its quick reading
+    (version 2, kind 'reading'), fetching nothing; run again, it has nothing to read."""
+    url = page_server.url("/ars")
+    page_server.set("/ars", corpus_page("ars-1"))
+    main(["--config", str(config), "add", url])
+    assert main(["--config", str(config), "check", url]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(config), "read"]) == 0
+    assert capsys.readouterr().out == "read 1 page(s) in full\n"
+    assert len(page_server.requests) == 1
+    assert main(["--config", str(config), "history", url, "--json"]) == 0
+    assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "reading"]
+    assert main(["--config", str(config), "read"]) == 0
+    assert capsys.readouterr().out == "read 0 page(s) in full\n"
