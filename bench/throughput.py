@@ -766,7 +766,10 @@ def run_once(
                         if pass_name == "read":
                             command = [MONITOR, "--config", str(config), "read"]
                         run = measure([*profiled, *command], env, keep_out)
-                        alerted, errors = _monitor_outcome(run, webhook.count - hooked)
+                        if pass_name == "read":  # "read N page(s) in full": no report
+                            alerted, errors = set(), int(run.returncode != 0)
+                        else:
+                            alerted, errors = _monitor_outcome(run, webhook.count - hooked)
                         disk = disk_mib(database)
                     time.sleep(0.2)  # nginx writes its log line after the response
                     log = nginx.counts_since(offset)
