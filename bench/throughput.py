@@ -867,6 +867,8 @@ def summarise(results: Sequence[PassResult]) -> dict[str, dict[str, dict[str, fl
     )
     summary: dict[str, dict[str, dict[str, float]]] = {}
     for pass_name in PASSES:
+        if not any(r.pass_name == pass_name for r in results):
+            continue  # the read pass, when not asked for
         summary[pass_name] = {}
         for tool in TOOLS:
             mine = [r for r in results if r.pass_name == pass_name and r.tool == tool]

@@ -175,3 +175,14 @@ def test_the_read_pass_is_the_monitors_alone_and_adds_a_cold_plus_read_row() -> 
     assert "| read (monitor only) | – | 25.0 | – | – |" in lines
     # 500 pages: 5 s and 20 s, 20 pages/s in all, 0.40× urlwatch's 50; CPU 3 ÷ 36.
     assert "| cold + read | 50.0 | 20.0 | 0.40× | 0.08× |" in lines
+
+
+def test_without_the_read_pass_the_summary_has_none() -> None:
+    """A run without --read summarises the four passes both tools ran, no empty 'read'."""
+    fields = {name: 0 for name in throughput.PassResult.__dataclass_fields__}
+    results = [
+        throughput.PassResult(**{**fields, "tool": tool, "pass_name": name, "pages": 1})
+        for name in ("cold", "warm", "noise", "edit")
+        for tool in throughput.TOOLS
+    ]
+    assert list(throughput.summarise(results)) == ["cold", "warm", "noise", "edit"]
