@@ -20,7 +20,12 @@ if_modified_since before;``, an access log of status codes that the script count
 
 Passes, each run by both tools on the same bytes (urlwatch first, then the monitor):
 
-- **cold**: the first check of every page;
+- **cold**: the first check of every page (the monitor stores each page and its quick
+  reading; the full reading of the article waits);
+- **read** (``--read``, the monitor alone): ``monitor read``, the full reading of the
+  pages the cold pass stored, as the daemon does while idle; without ``--read`` the
+  noise pass, the next fetch of each page, does it before comparing. The table then adds
+  a "cold + read" row: both passes' time and CPU against urlwatch's cold pass;
 - **warm**: nothing changed; nginx answers 304 to a tool that sends its validators;
 - **noise**: every page's ticker changed (its clock and counter), the article did not;
 - **edit**: every page's ticker changed again, and on every tenth page (10%) one word of
@@ -98,7 +103,9 @@ RESULTS = HERE / "results" / "throughput.json"
 MONITOR = str(Path(sys.executable).with_name("monitor"))
 URLWATCH_VERSION = "2.29"
 URLWATCH_VENV = Path.home() / ".cache" / "monitor-bench" / f"urlwatch-{URLWATCH_VERSION}"
-PASSES = ("cold", "warm", "noise", "edit")
+PASSES = ("cold", "read", "warm", "noise", "edit")
+"""'read' (``--read``, the monitor alone): ``monitor read``, the full reading of the pages
+the cold pass stored with their quick reading, as the daemon does while idle."""
 TOOLS = ("urlwatch", "monitor")
 EDIT_EVERY = 10
 """Every tenth page is edited in the edit pass (10%)."""
@@ -699,9 +706,11 @@ def run_once(
     sources: Sequence[Source],
     urlwatch: Path,
     profile: Path | None = None,
+    read: bool = False,
 ) -> list[PassResult]:
     """Every pass for both tools in a fresh temp dir; one result per tool and pass (with
-    ``profile``, the monitor's main process runs under cProfile, a file per pass there)."""
+    ``profile``, the monitor's main process runs under cProfile, a file per pass there;
+    with ``read``, the 'read' pass runs, the monitor alone)."""
     results: list[PassResult] = []
     with tempfile.TemporaryDirectory(prefix="monitor-throughput-") as tmp_name:
         tmp = Path(tmp_name)
@@ -740,8 +749,10 @@ def run_once(
                 raise BenchError(f"monitor migrate failed: {migrated.stderr.strip()[-300:]}")
             keep_out = {nginx.process.pid}
             for pass_name in PASSES:
-                edits = set(site.prepare(pass_name))
-                for tool in TOOLS:
+                if pass_name == "read" and not read:
+                    continue
+                edits = set() if pass_name == "read" else set(site.prepare(pass_name))
+                for tool in ("monitor",) if pass_name == "read" else TOOLS:
                     offset = nginx.log_offset()
                     hooked = webhook.count
                     load = os.getloadavg()[0]
@@ -751,8 +762,14 @@ def run_once(
                         disk = disk_mib(uw / "cache.db")
                     else:
                         profiled = [] if profile is None else _profiler(profile, pass_name)
-                        run = measure([*profiled, *monitor_command], env, keep_out)
-                        alerted, errors = _monitor_outcome(run, webhook.count - hooked)
+                        command = monitor_command
+                        if pass_name == "read":
+                            command = [MONITOR, "--config", str(config), "read"]
+                        run = measure([*profiled, *command], env, keep_out)
+                        if pass_name == "read":  # "read N page(s) in full": no report
+                            alerted, errors = set(), int(run.returncode != 0)
+                        else:
+                            alerted, errors = _monitor_outcome(run, webhook.count - hooked)
                         disk = disk_mib(database)
                     time.sleep(0.2)  # nginx writes its log line after the response
                     log = nginx.counts_since(offset)
@@ -850,6 +867,8 @@ def summarise(results: Sequence[PassResult]) -> dict[str, dict[str, dict[str, fl
     )
     summary: dict[str, dict[str, dict[str, float]]] = {}
     for pass_name in PASSES:
+        if not any(r.pass_name == pass_name for r in results):
+            continue  # the read pass, when not asked for
         summary[pass_name] = {}
         for tool in TOOLS:
             mine = [r for r in results if r.pass_name == pass_name and r.tool == tool]
@@ -883,9 +902,22 @@ def table(summary: dict[str, dict[str, dict[str, float]]], repeats: int) -> str:
         "|---|--:|--:|--:|--:|",
     ]
     for pass_name, tools in summary.items():
+        if "urlwatch" not in tools:  # the read pass: the monitor's alone
+            lines.append(f"| {pass_name} (monitor only) | – | {rate(tools['monitor'])} | – | – |")
+            continue
         lines.append(
             f"| {pass_name} | {rate(tools['urlwatch'])} | {rate(tools['monitor'])} "
             f"| {_ratio(tools, 'pages_per_s'):.2f}× | {1 / _ratio(tools, 'cpu_s'):.2f}× |"
+        )
+    if "read" in summary and "cold" in summary:
+        # The first checks and their full reading together, against urlwatch's first checks.
+        cold, reading = summary["cold"]["monitor"], summary["read"]["monitor"]
+        both = cold["pages_per_s"] / (1 + cold["pages_per_s"] / reading["pages_per_s"])
+        cpu = cold["cpu_s"] + reading["cpu_s"]
+        uw = summary["cold"]["urlwatch"]
+        lines.append(
+            f"| cold + read | {uw['pages_per_s']:.1f} | {both:.1f} "
+            f"| {both / uw['pages_per_s']:.2f}× | {uw['cpu_s'] / cpu:.2f}× |"
         )
     lines += [
         "",
@@ -947,6 +979,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "pass edits: the middle one (default), or the first (a standfirst, a summary, a "
         "caption: parts of the article the monitor does not always read)",
     )
+    parser.add_argument(
+        "--read",
+        action="store_true",
+        help="after the cold pass, time `monitor read` (the monitor alone): the full reading "
+        "of the pages its first checks stored with their quick reading, which the daemon "
+        "does while idle; without it the noise pass, the next fetch of each page, does it",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON goes")
     parser.add_argument(
         "--profile",
@@ -968,7 +1007,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             results: list[PassResult] = []
             for repeat in range(args.repeats):
                 print(f"run {repeat + 1} of {args.repeats}, {args.pages} pages", file=sys.stderr)
-                results += run_once(args.pages, args.per_host, sources, urlwatch, args.profile)
+                results += run_once(
+                    args.pages, args.per_host, sources, urlwatch, args.profile, args.read
+                )
             load_end = os.getloadavg()
     except BenchError as error:
         print(f"throughput: error: {error}", file=sys.stderr)
@@ -987,6 +1028,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "edit_at": args.edit_at,
         "monitor_per_host": per_host,
         "monitor_per_host_is_default": args.per_host is None,
+        "read_pass": args.read,
         "monitor_commit": _git_commit(),
         "urlwatch": URLWATCH_VERSION,
         "urlwatch_filter": "html2text (method re)",

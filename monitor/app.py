@@ -365,7 +365,7 @@ class Monitor:
 
         written = 0
         for watch in watches:
-            versions = with_changes(self.storage.history(watch.url))
+            versions = with_changes(_articles(self.storage.history(watch.url)))
             for record in records(str(watch.id), watch.url, versions):
                 out.write(json.dumps(record, ensure_ascii=False).encode("utf-8") + b"\n")
                 written += 1
@@ -376,7 +376,8 @@ class Monitor:
 
         for watch in watches:
             for item in self.storage.evidence(watch.url):
-                if item.content is not None:
+                # A reading is the exchange of the version before, read again: one capture.
+                if item.content is not None and item.content.kind != "reading":
                     body = self.storage.page(item.content.body_sha256)
                     yield Capture(watch.url, item, body)
 
@@ -542,6 +543,38 @@ class Monitor:
             with suppress(asyncio.CancelledError):
                 await task
 
+    def read(self) -> tuple[int, int]:
+        """Read in full the pages first checks stored with their quick reading, as the
+        daemon does while idle (every watch waiting for it that no other process holds),
+        ``concurrency`` at a time; returns how many were read, and how many could not be
+        (those make their next version a silent baseline, at their next check)."""
+        return asyncio.run(self._read())
+
+    async def _read(self) -> tuple[int, int]:
+        from monitor.fetch import Fetcher
+        from monitor.storage import REBASELINE
+
+        watches = self.storage.claim_unread(
+            self.owner, self.clock(), lease=self.lease(), limit=_READ_ALL
+        )
+        if not watches:
+            return 0, 0
+        async with Fetcher(self.fetch_settings()) as fetcher:  # the pipeline's; never used
+            with self.extraction_pool(len(watches)) as extraction:
+                pipeline = self.pipeline(fetcher, extraction)
+                limit = asyncio.Semaphore(self.config.daemon.concurrency)
+
+                async def one(watch: Watch) -> bool:
+                    try:
+                        async with limit:
+                            read = await pipeline.read_unread(watch)
+                        return read.hint != REBASELINE
+                    finally:
+                        await asyncio.to_thread(self.storage.release_by_url, watch.url, self.owner)
+
+                done = await asyncio.gather(*(one(watch) for watch in watches))
+        return sum(done), len(done) - sum(done)
+
     def check(self, urls: Sequence[str] | None = None) -> list[CheckReport]:
         """Check the given watches (all enabled ones when None) now, then deliver alerts."""
         return self.check_run(urls).reports
@@ -652,3 +685,20 @@ class Monitor:
             detail="This is a test alert from monitor: if you read it, this target works.",
         )
         return self.notifier.deliver(Message(render_alert(ctx)), self.notifier.targets_for(()))
+
+
+_READ_ALL = 1_000_000_000
+"""``monitor read`` takes every watch waiting for its reading."""
+
+
+def _articles(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
+    """The versions that hold the article: less a first version's quick reading of its
+    page once that page was read in full (the next version, kind 'reading')."""
+    following = [*versions[1:], None]
+    return [
+        version
+        for version, after in zip(versions, following, strict=True)
+        if not (
+            after is not None and after.kind == "reading" and after.number == version.number + 1
+        )
+    ]

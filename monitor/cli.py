@@ -226,6 +226,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 2 if missed else 0
 
 
+@command("read")
+def cmd_read(args: argparse.Namespace) -> int:
+    """Read in full the pages that first checks stored with their quick reading, now.
+
+    A first check stores the page and a quick reading of it; the article is read from
+    the stored page later: by `monitor run` when no check is due, else at the next
+    check that fetches the page. This does it at once, for cron setups (at a quiet
+    hour, or after `check --all`). Nothing is fetched and nothing alerts. Exit status 2
+    when a page could not be read (its next check makes a silent baseline).
+    Example: monitor read
+    """
+    with _opened(args) as monitor:
+        read, failed = monitor.read()
+    _echo(f"read {read} page(s) in full" + (f"; {failed} could not be read" if failed else ""))
+    return 2 if failed else 0
+
+
 NOT_CHECKED = ("error", "busy", "stopped")
 """Outcomes of a watch `check` was asked for and could not check: exit status 2."""
 
@@ -451,6 +468,8 @@ def _change_said(version: StoredVersion) -> str:
     """The change a version made, in one line, as `history` says it."""
     from monitor.render import change_line
 
+    if version.kind == "reading":
+        return f"the article, read in full from the page of version {version.number - 1} (no alert)"
     summary, edits = version.summary, version.edits or ()
     note = _NOTES.get(version.kind, "").format(revert_of=version.revert_of)
     return (change_line(summary, edits) if summary else "first version") + note

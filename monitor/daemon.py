@@ -27,11 +27,15 @@ from monitor.errors import MonitorError
 from monitor.fetch import Fetcher
 from monitor.models import Watch
 from monitor.pipeline import CheckReport, Pipeline
+from monitor.storage import REBASELINE
 
 log = logging.getLogger(__name__)
 
 RELEASE_MEMORY_SECONDS = 60
 """How often the daemon gives the C heap's free pages back (see ``memory``)."""
+READINGS_PER_TICK = 20
+"""At most this many first versions' pages are read in full in one idle tick, one at a
+time (``Daemon._read_unread``)."""
 WORKERS_IDLE_SECONDS = 300
 """Seconds with no page to read (every check answered 304, or failed) after which the
 extraction workers are let go: the next page to read starts them again."""
@@ -61,7 +65,13 @@ class Daemon:
         self._filling = False
         self._background: set[asyncio.Task[None]] = set()
         self.checked = 0
+        self.read = 0
+        """First versions' pages read in full while idle."""
         self._pipeline: Pipeline | None = None
+        self._reading: asyncio.Task[None] | None = None
+        self._reading_url: str | None = None
+        self._unreadable: set[int] = set()
+        """Watches whose page could not be read while idle: left to their next check."""
 
     def run(self) -> None:
         memory.tune_heap()  # before the first thread
@@ -81,8 +91,13 @@ class Daemon:
             ) as pool:
                 pipeline = self.monitor.pipeline(fetcher, pool)
                 self._pipeline = pipeline
-                async with self.monitor.heartbeat(lambda: [t.get_name() for t in self._inflight]):
+                async with self.monitor.heartbeat(self._held):
                     await self._loop(pipeline)
+
+    def _held(self) -> list[str]:
+        """The watches this daemon holds leases on: those it checks, and the one it reads."""
+        held = [task.get_name() for task in self._inflight]
+        return held if self._reading_url is None else [*held, self._reading_url]
 
     async def _loop(self, pipeline: Pipeline) -> None:
         settings = self.monitor.config.daemon
@@ -174,6 +189,8 @@ class Daemon:
 
     async def _tick(self, pipeline: Pipeline) -> None:
         await self._fill(pipeline)
+        if not self._inflight:
+            self._start_reading(pipeline)
         if await pipeline.extraction.release_if_idle():
             log.info(
                 "no page to read for %d s: the extraction workers stopped", WORKERS_IDLE_SECONDS
@@ -217,6 +234,53 @@ class Daemon:
                 task.add_done_callback(partial(self._done, pipeline))
         finally:
             self._filling = False
+
+    def _start_reading(self, pipeline: Pipeline) -> None:
+        """With no check due or in flight, read the pages that first checks stored with
+        their quick reading, in the background (one pass at a time)."""
+        if self._stop.is_set() or (self._reading is not None and not self._reading.done()):
+            return
+        self._reading = asyncio.create_task(self._read_unread(pipeline), name="read")
+
+    async def _read_unread(self, pipeline: Pipeline) -> None:
+        """Read first versions' pages in full, one at a time, at most ``READINGS_PER_TICK``,
+        and only while no check is in flight: a check that comes due is claimed by the
+        next tick as ever, and shares the extraction workers with one reading at most
+        (its deadline bounds it). Each watch is leased while it is read, so no check of
+        it runs meanwhile, here or in another daemon."""
+        storage, owner = self.monitor.storage, self.monitor.owner
+        for _ in range(READINGS_PER_TICK):
+            if self._stop.is_set() or self._inflight:
+                return
+            try:
+                claimed = await asyncio.to_thread(
+                    storage.claim_unread,
+                    owner,
+                    self.monitor.clock(),
+                    lease=self.monitor.lease(),
+                    limit=1,
+                    skip=tuple(self._unreadable),
+                )
+            except MonitorError as error:
+                log.error("cannot claim pages to read: %s", error)
+                return
+            if not claimed:
+                return
+            watch = claimed[0]
+            self._reading_url = watch.url
+            try:
+                read = await pipeline.read_unread(watch)
+                if read.unread_version is None and read.hint == REBASELINE:
+                    self._unreadable.add(watch.id)
+                else:
+                    self.read += 1
+            except MonitorError as error:
+                log.error("cannot read the page of %s: %s", watch.url, error)
+                self._unreadable.add(watch.id)
+            finally:
+                self._reading_url = None
+                with suppress(MonitorError):
+                    await asyncio.to_thread(storage.release_by_url, watch.url, owner)
 
     async def _prune(self) -> None:
         keep = timedelta(seconds=self.monitor.config.daemon.keep_checks_seconds)
@@ -277,6 +341,11 @@ class Daemon:
 
     async def _drain(self) -> None:
         # The delivery pass ends after the alert it is sending (it sees the stop).
+        if self._reading is not None and not self._reading.done():
+            # A reading is one transaction, and waits for the next idle tick or check.
+            self._reading.cancel()
+            with suppress(asyncio.CancelledError, Exception):
+                await self._reading
         delivery = {self._delivery} if self._delivery and not self._delivery.done() else set()
         if not self._inflight and not delivery:
             return

@@ -135,6 +135,9 @@ class Watch:
     """Alerts not (yet) delivered to every target: retrying, or given up."""
     failures: int = 0
     """Checks that failed in a row, up to the last one (0: the last one worked)."""
+    unread_version: int | None = None
+    """The version stored with its page's quick reading, still to be read in full (a
+    first version: see ``Pipeline.read_unread``); None when there is none."""
 
     @property
     def url(self) -> str:
@@ -209,7 +212,8 @@ class StoredVersion:
     content_hash: str
     raw_size: int = 0
     kind: str = "edit"
-    """'first', 'edit', 'revert', 'timestamp' or 'rebaseline' (the settings changed)."""
+    """'first', 'edit', 'revert', 'timestamp', 'rebaseline' (the settings changed) or
+    'reading' (the page of the version before, a first one, read in full)."""
     revert_of: int | None = None
     summary: Summary | None = None
     """The size of the change from the version before; None for a first version, and for
@@ -281,6 +285,9 @@ class NewVersion:
     """The kinds of edit from the previous version (None for a first version)."""
     response: Response | None = None
     """The exchange it was read from; None stores the check's time alone."""
+    quick: bool = False
+    """Its text is the page's quick reading (``extract.quick``): the page is to be read
+    in full later, and the watch says so (``Watch.unread_version``)."""
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from monitor.extract.confirm import (
     settled,
     unmodified,
 )
+from monitor.extract.quick import deferrable, quick_read
 from monitor.fetch import PageFetcher, status_reason
 from monitor.models import (
     AlertDraft,
@@ -65,7 +66,7 @@ from monitor.notify import Delivery, Message, Notifier
 from monitor.render import AlertContext, render_alert, render_digest
 from monitor.retention import Retention
 from monitor.schedule import BACKOFF_CAP, backoff_due, next_due, parse_retry_after
-from monitor.storage import DIGEST, Storage
+from monitor.storage import DIGEST, REBASELINE, Storage
 from monitor.workers import ExtractionPool
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,16 @@ def _rebaselining(watch: Watch) -> bool:
     """The watch's settings, or the monitor's reading rules, changed since its last
     version: the next difference is theirs, not the page's."""
     return bool(watch.hint and watch.hint.get("rebaseline")) or hint_is_stale(watch.hint)
+
+
+_SHOWN = "shown"
+"""The mark of a watch whose page, stored with its quick reading, was shown again (a 304)
+before it was read in full: its reading then counts every line as seen twice."""
+
+
+def _shown_unread(hint: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The hint of a watch not yet read in full after a 304 (None: nothing to change)."""
+    return None if hint and hint.get(_SHOWN) else {**(hint or {}), _SHOWN: True}
 
 
 def _in_place(watch: Watch) -> bool:
@@ -225,6 +236,8 @@ class Pipeline:
                 last_modified=watch.last_modified or result.last_modified,
             )
             shown_again = unmodified(watch.hint)
+            if watch.unread_version is not None:
+                shown_again = _shown_unread(watch.hint)
             return base if shown_again is None else replace(base, hint=shown_again, set_hint=True)
         if result.status >= 400 or not same_page(watch.url, result.final_url):
             previous = await asyncio.to_thread(self.storage.latest_version, watch.id)
@@ -238,6 +251,12 @@ class Pipeline:
                 error=f"the URL serves {result.content_type.split(';')[0]}, not a web page; "
                 "monitor reads HTML, XML, JSON and text",
             )
+        if watch.unread_version is not None:
+            # The page of the first version is read in full (unless the daemon did so
+            # while idle) before this one is compared with that reading.
+            watch = await self.read_unread(watch)
+        elif await self._first(watch):
+            return await self._first_quick(watch, base, result)
         reading = time.perf_counter()
         try:
             extraction = await self._extract(result, watch)
@@ -299,7 +318,9 @@ class Pipeline:
             article = byline_held(watch.hint, previous.article, article)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
-        if decision.kind == "edit" and previous is not None and previous.number > 1:
+        # The version before a reading is its page's quick reading: no change to take back.
+        changed = previous is not None and previous.number > 1 and previous.kind != "reading"
+        if decision.kind == "edit" and previous is not None and changed:
             # Retention may have forgotten it: then no revert is told from the last change.
             earlier = await asyncio.to_thread(
                 self.storage.version_or_none, watch.url, previous.number - 1
@@ -332,6 +353,78 @@ class Pipeline:
             event_alert = self._event_alert(watch, event, previous)
             outcome = replace(outcome, state=event.state, alerts=(*outcome.alerts, event_alert))
         return outcome
+
+    async def _first(self, watch: Watch) -> bool:
+        """This check, whose page answered, makes the watch's first version, and its page
+        may be read in full later (its hint holds no reading yet: a watch that has a
+        version has one, unless a selector reads it)."""
+        if not deferrable(watch.spec.options) or (watch.hint and watch.hint != REBASELINE):
+            return False
+        return await asyncio.to_thread(self.storage.latest_version, watch.id) is None
+
+    async def _first_quick(
+        self, watch: Watch, base: CheckOutcome, result: FetchResult
+    ) -> CheckOutcome:
+        """The first version: the page as fetched and its quick reading, stored at once;
+        the full reading waits (``read_unread``). A first version reports nothing."""
+        reading = time.perf_counter()
+        try:
+            article = await self.extraction.run(
+                quick_read, result.body, result.final_url, watch.spec.options
+            )
+        except ExtractionError as error:
+            return replace(base, outcome="error", error=str(error), etag=None, last_modified=None)
+        base = replace(
+            base, hint=None, set_hint=True, extract_ms=(time.perf_counter() - reading) * 1000
+        )
+        decision = decide(None, article, {}, watch.spec.options)
+        outcome = self._version_outcome(watch, base, decision, article, result, None)
+        assert outcome.version is not None  # a first version is always stored
+        return replace(
+            outcome,
+            version=replace(outcome.version, quick=True),
+            state=first_state(watch.url, result.final_url, article),
+        )
+
+    async def read_unread(self, watch: Watch) -> Watch:
+        """Read in full the page of the version stored with its quick reading (a first
+        version), and store that reading as the next version, a silent baseline of the
+        same fetch, with the hint it gives; returns the watch as it then stands. The
+        watch must be leased to this process.
+
+        A page that cannot be read again (its stored bytes unreadable, the reading past
+        its deadline) leaves the watch marked to make a silent baseline of the next page
+        it reads: compared with the quick reading, every page would look edited.
+        """
+        number = watch.unread_version
+        if number is None:
+            return watch
+        try:
+            html, url = await asyncio.to_thread(self.storage.fetched_page, watch.url, number)
+            extraction = await self.extraction.run(extract, html, url, watch.spec.options, None)
+        except (StorageError, ExtractionError) as error:
+            log.info("%s: could not read the page of version %d: %s", watch.url, number, error)
+            return replace(watch, hint=REBASELINE, unread_version=None)
+        assert extraction.article is not None  # without a hint there is no fast path
+        hint = extraction.hint
+        if watch.hint and watch.hint.get(_SHOWN):
+            # Shown again since (a 304): no line of it is fresh, as after a 304 of a page
+            # read at once (``confirm.unmodified``).
+            hint = unmodified(hint) or hint
+        saved = await asyncio.to_thread(
+            self.storage.save_reading,
+            watch.id,
+            self.owner,
+            number,
+            extraction.article,
+            hint,
+            self.clock(),
+            self.settings.retention,
+        )
+        if saved is None:  # no longer leased to this process, or read by another
+            return replace(watch, hint=REBASELINE, unread_version=None)
+        log.debug("%s: version %d's page read in full as version %d", watch.url, number, saved)
+        return replace(watch, hint=hint, unread_version=None)
 
     async def _extract(self, result: FetchResult, watch: Watch) -> Extraction:
         # Off the fast path while the page is gone or moved, so 'back' is noticed, and

@@ -52,6 +52,7 @@ WATCH = (
     "hint",
     "lease_until",
     "error_count",
+    "unread_version",
 )
 """The columns of ``watch`` a ``Watch`` is made of (``rows.watch_of``)."""
 VERSION = (
@@ -168,7 +169,7 @@ def change_statements(since: bool, watches: int) -> tuple[str, str]:
     versions = (
         f"SELECT {', '.join('version.' + c for c in CHANGE[:-1])}, watch.url FROM version "
         "JOIN watch ON watch.id = version.watch_id "
-        "WHERE version.kind NOT IN ('first', 'rebaseline')"
+        "WHERE version.kind NOT IN ('first', 'rebaseline', 'reading')"
         + where.format(table="version")
         + " ORDER BY version.created_at DESC, version.id DESC"
     )

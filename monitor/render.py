@@ -25,6 +25,7 @@ _KIND_LABEL = {
     "edit": "Edited",
     "revert": "Reverted",
     "timestamp": "Date moved",
+    "reading": "Read in full",
     "gone": "Taken down",
     "moved": "Moved",
     "noindex": "Hidden from search",

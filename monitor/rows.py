@@ -16,7 +16,7 @@ from monitor.options import declared, load
 if TYPE_CHECKING:
     from monitor.diff import Summary
 
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 """The revision of the newest migration (``migrations/versions``): a database at it is
 current, which every command checks at start without loading Alembic. A new migration
 moves it (a test holds it to Alembic's head)."""
@@ -40,6 +40,7 @@ def watch_of(row: Any, versions: int = 0, undelivered: int = 0) -> Watch:
         lease_until=row.lease_until,
         undelivered=undelivered,
         failures=row.error_count,
+        unread_version=row.unread_version,
     )
 
 

@@ -92,8 +92,14 @@ class WatchRow(Base):
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     hint: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """What the last full extraction found, so the next check can take a fast path."""
+    unread_version: Mapped[int | None] = mapped_column(Integer)
+    """The version stored with its page's quick reading, whose full reading is still to
+    do (``Pipeline.read_unread``); NULL when there is none."""
 
-    __table_args__ = (Index("ix_watch_due", "enabled", "next_check_at"),)
+    __table_args__ = (
+        Index("ix_watch_due", "enabled", "next_check_at"),
+        Index("ix_watch_unread", "unread_version"),
+    )
 
 
 class VersionRow(Base):
@@ -104,7 +110,9 @@ class VersionRow(Base):
     number: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(20))
-    """'first', 'edit', 'revert' or 'timestamp' (only the page's own date moved)."""
+    """'first', 'edit', 'revert', 'timestamp' (only the page's own date moved),
+    'rebaseline' (no alert: how the page is read changed) or 'reading' (the page of the
+    version before, a first version stored with its quick reading, read in full)."""
     revert_of: Mapped[int | None] = mapped_column(Integer)
     declared: Mapped[bool | None] = mapped_column(Boolean)
     content_hash: Mapped[str] = mapped_column(String(64))

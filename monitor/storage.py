@@ -71,6 +71,7 @@ from monitor.evidence.chain import GENESIS, Content, field_digests, link_hash
 from monitor.history import index as history_index
 from monitor.models import (
     AlertDraft,
+    Article,
     CheckOutcome,
     CheckRecord,
     CheckTally,
@@ -537,6 +538,9 @@ class Storage:
                     number = _insert_version(session, watch_id, outcome.version, outcome.at)
                     _prune_versions(session, watch_id, retention)
                 values = _bookkeeping(outcome)
+                if outcome.version is not None:
+                    # A quick reading waits for the full one; any other version is one.
+                    values["unread_version"] = number if outcome.version.quick else None
                 session.execute(
                     _bookkeeping_update(tuple(values), outcome.outcome == "error"),
                     {"watch_id": watch_id, "owner": owner, **_parameters(values)},
@@ -564,6 +568,92 @@ class Storage:
                 f"({error.orig}); most likely another process stored a version at the same "
                 "time. Nothing was written; the next check will retry"
             ) from error
+
+    def claim_unread(
+        self,
+        owner: str,
+        now: datetime,
+        *,
+        lease: timedelta,
+        limit: int,
+        skip: Sequence[int] = (),
+    ) -> list[Watch]:
+        """Lease up to ``limit`` watches whose latest version still waits for its page's
+        full reading (``Watch.unread_version``), those due soonest first; ``skip``: ids
+        of watches not to take."""
+        with self._session() as session:
+            free = _lease_free(now, self._dead_owners(session, now))
+            unread = (
+                select(WatchRow.id)
+                .where(
+                    WatchRow.enabled.is_(True),
+                    WatchRow.unread_version.is_not(None),
+                    WatchRow.id.not_in(skip),
+                    free,
+                )
+                .order_by(WatchRow.next_check_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            ids = list(session.scalars(unread))
+            return self._take(session, WatchRow.id.in_(ids), owner, now, lease, free) if ids else []
+
+    def save_reading(
+        self,
+        watch_id: int,
+        owner: str,
+        unread: int,
+        article: Article,
+        hint: dict[str, Any] | None,
+        at: datetime,
+        retention: Retention | None = None,
+    ) -> int | None:
+        """Store the full reading of version ``unread``'s page as the next version (kind
+        'reading', a silent baseline: the same fetch, the same page, read in full) and the hint it
+        gives, in one transaction; returns its number. None, and nothing written, when
+        ``owner`` holds no lease on the watch or the version was read meanwhile.
+
+        Version ``unread`` keeps its quick reading: the chain covers the text, and no
+        stored version is ever changed."""
+        with self._session() as session:
+            done = session.execute(
+                update(WatchRow)
+                .where(
+                    WatchRow.id == watch_id,
+                    WatchRow.unread_version == unread,
+                    WatchRow.lease_owner == owner,
+                )
+                .values(unread_version=None, hint=hint if hint is not None else null())
+            )
+            if not getattr(done, "rowcount", 0):
+                return None
+            source = session.scalar(
+                select(VersionRow).where(
+                    VersionRow.watch_id == watch_id, VersionRow.number == unread
+                )
+            )
+            if source is None:
+                return None  # forgotten by retention meanwhile: nothing to read it from
+            number = _add_version(
+                session,
+                watch_id,
+                VersionRow(
+                    watch_id=watch_id,
+                    created_at=at,
+                    kind="reading",
+                    raw_hash=source.raw_hash,
+                    raw_size=source.raw_size,
+                    fetched_at=source.fetched_at,
+                    status=source.status,
+                    final_url=source.final_url,
+                    headers=source.headers,
+                    request_headers=source.request_headers,
+                    http_version=source.http_version,
+                ),
+                article,
+            )
+            _prune_versions(session, watch_id, retention or Retention())
+            return number
 
     def history(self, url: str) -> list[StoredVersion]:
         with self._session() as session:
@@ -599,6 +689,18 @@ class Storage:
                 f"SHA-256 is not {row.raw_hash}); `monitor verify {url}` says where"
             )
         return raw
+
+    def fetched_page(self, url: str, number: int) -> tuple[bytes, str]:
+        """The page version ``number`` was read from, exactly as fetched (as ``raw_html``),
+        and the URL it was fetched from, after redirects (the watch's URL for versions
+        stored before monitor kept it)."""
+        with self._session() as session:
+            final_url = session.scalar(
+                select(VersionRow.final_url).where(
+                    VersionRow.watch_id == _watch_id(session, url), VersionRow.number == number
+                )
+            )
+        return self.raw_html(url, number), final_url or url
 
     def evidence(self, url: str) -> list[Evidence]:
         """A watch's versions as evidence, oldest first, with those retention forgot."""
@@ -910,33 +1012,45 @@ def _version_row(session: Session, url: str, number: int | None) -> VersionRow:
     return row
 
 
-def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
+def _last_link(session: Session, watch_id: int) -> Row[int, str, str] | None:
+    """The number, chain hash and page hash of the watch's latest version."""
     # Retention never drops the latest version: the previous link is always stored.
-    last = session.execute(
+    return session.execute(
         select(VersionRow.number, VersionRow.chain_hash, VersionRow.raw_hash)
         .where(VersionRow.watch_id == watch_id)
         .order_by(VersionRow.number.desc())
         .limit(1)
     ).first()
-    number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    article = version.article
+
+
+def _add_version(session: Session, watch_id: int, row: VersionRow, article: Article) -> int:
+    """Add ``row`` (its exchange and page set) with ``article`` as the watch's next
+    version, linked into its hash chain and its full-text index; returns its number."""
+    last = _last_link(session, watch_id)
+    row.number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    row.content_hash = article.content_hash()
+    row.title, row.byline = article.title, article.byline
+    row.published, row.modified = article.published, article.modified
+    row.canonical, row.text = article.canonical, "\n".join(article.paragraphs)
+    content = _content_of(row)
+    row.chain_hash, row.digests = link_hash(previous, content), field_digests(content)
+    session.add(row)
+    session.flush()
+    history_index.add_version(session, row.id, row.title, row.byline, row.text)
+    return row.number
+
+
+def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
+    last = _last_link(session, watch_id)
     raw_hash = _store_page(session, version.raw_html, last[2] if last else None)
     response = version.response
     row = VersionRow(
         watch_id=watch_id,
-        number=number,
         created_at=at,
         kind=version.kind,
         revert_of=version.revert_of,
         declared=version.declared,
-        content_hash=article.content_hash(),
         raw_hash=raw_hash,
-        title=article.title,
-        byline=article.byline,
-        published=article.published,
-        modified=article.modified,
-        canonical=article.canonical,
-        text="\n".join(article.paragraphs),
         raw_size=len(version.raw_html),
         summary=asdict(version.summary) if version.summary is not None else None,
         edits=None if version.edits is None else [edit.as_dict() for edit in version.edits],
@@ -947,12 +1061,7 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
         request_headers=[list(h) for h in response.request_headers] if response else None,
         http_version=response.http_version if response else None,
     )
-    content = _content_of(row)
-    row.chain_hash, row.digests = link_hash(previous, content), field_digests(content)
-    session.add(row)
-    session.flush()
-    history_index.add_version(session, row.id, row.title, row.byline, row.text)
-    return number
+    return _add_version(session, watch_id, row, version.article)
 
 
 def _headers_of(data: list[list[str]] | None) -> tuple[tuple[str, str], ...] | None:

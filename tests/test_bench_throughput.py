@@ -156,3 +156,33 @@ def test_the_monitor_config_loads_with_loopback_allowed_and_every_page_watched(
     assert [str(network) for network in config.daemon.allow_internal] == ["127.0.0.1/32"]
     path.write_text(throughput.monitor_config(tmp_path / "monitor.db", 9, urls, per_host=8))
     assert load_config(path).daemon.per_host == 8
+
+
+def test_the_read_pass_is_the_monitors_alone_and_adds_a_cold_plus_read_row() -> None:
+    """With --read the table shows the read pass without urlwatch, and the first checks
+    and their full reading together against urlwatch's cold pass."""
+
+    def costs(pages_per_s: float, cpu_s: float) -> dict[str, float]:
+        others = ("wall_s", "peak_pss_mib", "peak_rss_largest_mib", "requests", "not_modified")
+        others += ("alerts", "false_alerts", "missed", "edited", "errors", "disk_mib", "load_1m")
+        return {"pages_per_s": pages_per_s, "cpu_s": cpu_s, **dict.fromkeys(others, 0.0)}
+
+    summary = {
+        "cold": {"urlwatch": costs(50.0, 3.0), "monitor": costs(100.0, 6.0)},
+        "read": {"monitor": costs(25.0, 30.0)},
+    }
+    lines = throughput.table(summary, 1).splitlines()
+    assert "| read (monitor only) | – | 25.0 | – | – |" in lines
+    # 500 pages: 5 s and 20 s, 20 pages/s in all, 0.40× urlwatch's 50; CPU 3 ÷ 36.
+    assert "| cold + read | 50.0 | 20.0 | 0.40× | 0.08× |" in lines
+
+
+def test_without_the_read_pass_the_summary_has_none() -> None:
+    """A run without --read summarises the four passes both tools ran, no empty 'read'."""
+    fields = {name: 0 for name in throughput.PassResult.__dataclass_fields__}
+    results = [
+        throughput.PassResult(**{**fields, "tool": tool, "pass_name": name, "pages": 1})
+        for name in ("cold", "warm", "noise", "edit")
+        for tool in throughput.TOOLS
+    ]
+    assert list(throughput.summarise(results)) == ["cold", "warm", "noise", "edit"]

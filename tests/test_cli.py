@@ -123,6 +123,7 @@ def test_every_command_has_help_with_an_example(capsys: pytest.CaptureFixture[st
         "run",
         "migrate",
         "check",
+        "read",
         "add",
         "remove",
         "list",
@@ -402,16 +403,18 @@ def test_history_names_the_kinds_of_each_edit(
     rows = json.loads(capsys.readouterr().out)
     assert [[(e["kind"], e["label"]) for e in row["edits"]] for row in rows] == [
         [],
+        [],
         *(list(case.edits) for case in ARS),
     ]
-    assert rows[1]["edits"] == [
+    assert rows[2]["edits"] == [
         {"kind": "number", "old": "39", "new": "45", "label": "mere 39 → 45 kilobytes"}
     ]
 
     assert main(["--config", str(config), "history", url]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("first version")
-    for line, case in zip(lines[1:], ARS, strict=True):
+    assert lines[1].endswith("the article, read in full from the page of version 1 (no alert)")
+    for line, case in zip(lines[2:], ARS, strict=True):
         assert f"  {case.phrase} (+" in line, line
 
 
@@ -429,7 +432,7 @@ def test_diff_names_the_kinds_too(
     capsys.readouterr()
     assert main(["--config", str(config), "diff", url]) == 0
     assert capsys.readouterr().out.startswith(
-        f"{url}: version 1 → 2: mere 39 → 45 kilobytes (+1 / -1 words"
+        f"{url}: version 2 → 3: mere 39 → 45 kilobytes (+1 / -1 words"
     )
     assert main(["--config", str(config), "diff", url, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["edits"][0]["label"] == "mere 39 → 45 kilobytes"
@@ -1152,3 +1155,22 @@ def test_a_usage_error_is_one_line_pointing_at_help() -> None:
         "monitor diff: error: the following arguments are required: URL; "
         "see `monitor diff --help`\n"
     )
+
+
+def test_read_reads_the_first_pages_in_full_without_fetching_them(
+    config: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`monitor read` reads in full each page a first check stored with its quick reading
+    (version 2, kind 'reading'), fetching nothing; run again, it has nothing to read."""
+    url = page_server.url("/ars")
+    page_server.set("/ars", corpus_page("ars-1"))
+    main(["--config", str(config), "add", url])
+    assert main(["--config", str(config), "check", url]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(config), "read"]) == 0
+    assert capsys.readouterr().out == "read 1 page(s) in full\n"
+    assert len(page_server.requests) == 1
+    assert main(["--config", str(config), "history", url, "--json"]) == 0
+    assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "reading"]
+    assert main(["--config", str(config), "read"]) == 0
+    assert capsys.readouterr().out == "read 0 page(s) in full\n"

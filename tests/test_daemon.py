@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 from fixtures.hostile_pages import json_ld_author_bomb
-from fixtures.seed_pages import Chrome, page_v1
+from fixtures.seed_pages import Chrome, page_v1, page_v2
 from servers import PageServer, WebhookReceiver
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.config import Target
+from monitor.extract import extract_article
 from monitor.notify import Notifier
 from monitor.schema import AlertRow, WatchRow
 from monitor.storage import Storage
@@ -319,8 +320,10 @@ def test_sigterm_lets_a_check_in_flight_finish_and_store_its_version(
 def test_a_hostile_page_is_cut_at_its_deadline_while_the_watchdog_hears_the_loop(
     tmp_path: Path, page_server: PageServer, systemd: Systemd
 ) -> None:
-    """Concurrency 1, a page that takes trafilatura 12 s: the watchdog pings go on every
-    0.2 s while it is read, the page fails at the 2 s deadline, the next page is stored."""
+    """Concurrency 1, a page that takes trafilatura 12 s: both first checks store their
+    page at once (the quick reading); reading the hostile page in full, while idle, is
+    cut at the 2 s deadline while the watchdog pings go on every 0.2 s, and the next
+    page is read in full after it. The hostile page's reading waits for its next check."""
     page_server.set("/hostile", json_ld_author_bomb())
     page_server.set("/story", page_v1(Chrome(1)))
     hostile, story = page_server.url("/hostile"), page_server.url("/story")
@@ -331,19 +334,70 @@ def test_a_hostile_page_is_cut_at_its_deadline_while_the_watchdog_hears_the_loop
     process = start_daemon(config, systemd, WATCHDOG_USEC="400000")
     try:
         systemd.wait_for("READY=1")
-        page_server.wait_for(1, "/hostile", timeout=30)
-        # From the fetch on, 3 s: the worker's start and the whole deadline.
-        pings = [time.monotonic(), *systemd.pings(15)]
         page_server.wait_for(1, "/story", timeout=30)
+        # From the fetches on, 5 s: the worker's start, the whole deadline, the story.
+        pings = [time.monotonic(), *systemd.pings(25)]
+        versions = _wait_versions(config, story, 2)
     finally:
         code, err = stop(process)
     assert code == 0, err
     assert "Traceback" not in err
     assert max(later - earlier for earlier, later in itertools.pairwise(pings)) < 1.0
+    assert f"{hostile}: could not read the page of version 1: extraction took longer" in err
     listing = {row["url"]: row for row in json.loads(monitor_cli(config, "list", "--json").stdout)}
-    assert listing[hostile]["error"].startswith("extraction took longer than 2 s")
-    assert listing[hostile]["versions"] == 0
-    assert listing[story]["versions"] == 1 and listing[story]["error"] is None
+    assert (listing[hostile]["versions"], listing[hostile]["error"]) == (1, None)
+    assert versions == 2 and listing[story]["error"] is None
+    assert sorted(seen.path for seen in page_server.requests) == ["/hostile", "/story"]
+
+
+def _wait_versions(config: Path, url: str, wanted: int, timeout: float = 30.0) -> int:
+    """Poll ``monitor list`` until the watch of ``url`` has ``wanted`` versions (or the
+    time is up); returns how many it has."""
+    deadline = time.monotonic() + timeout
+    while True:
+        listing = json.loads(monitor_cli(config, "list", "--json").stdout)
+        versions = next(row["versions"] for row in listing if row["url"] == url)
+        if versions >= wanted or time.monotonic() > deadline:
+            return int(versions)
+        time.sleep(0.2)
+
+
+def test_a_first_version_is_read_in_full_while_the_daemon_is_idle(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd, webhook_receiver: WebhookReceiver
+) -> None:
+    """A first check stores the page and its quick reading (version 1); with no check due,
+    the daemon reads that stored page in full (version 2, kind 'reading', the same fetch)
+    without fetching it again and without an alert; the next check then compares with it,
+    and an edit alerts with the edit."""
+    page = page_v1(Chrome(1))
+    page_server.set("/story", page)
+    url = page_server.url("/story")
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path / "monitor.db"}"\n\n[monitor]\n'
+        f'{ALLOW_LOOPBACK}tick = "1s"\n\n[notify]\nurls = ["json://{webhook_receiver.netloc}/a"]\n'
+        f'\n[[watch]]\nurl = "{url}"\nevery = "1h"\n',
+        encoding="utf-8",
+    )
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        versions = _wait_versions(config, url, 2)
+    finally:
+        code, err = stop(process)
+    assert code == 0, err
+    assert versions == 2 and len(page_server.requests) == 1
+    history = json.loads(monitor_cli(config, "history", url, "--json").stdout)
+    assert [row["kind"] for row in history] == ["first", "reading"]
+    shown = json.loads(monitor_cli(config, "show", url, "--json").stdout)
+    assert shown["paragraphs"] == list(extract_article(page, url).paragraphs)
+
+    page_server.set("/story", page_v2(Chrome(2)))
+    assert monitor_cli(config, "check", "--all").returncode == 0
+    webhook_receiver.wait_for(1, timeout=30)
+    assert "[monitor] " in str(webhook_receiver.posts[0].payload["title"])
+    history = json.loads(monitor_cli(config, "history", url, "--json").stdout)
+    assert [row["kind"] for row in history] == ["first", "reading", "edit"]
 
 
 def test_sigterm_abandons_a_hung_check_after_the_grace_and_writes_nothing(
@@ -431,7 +485,11 @@ def test_two_daemons_share_one_database_and_check_each_page_once(
     assert [code for code, _ in results] == [0, 0], [err for _, err in results]
     assert sorted(seen.path for seen in page_server.requests) == sorted(names)
     listing = json.loads(monitor_cli(config, "list", "--json").stdout)
-    assert [row["versions"] for row in listing] == [1] * len(names)
+    # The first version of each, and its page read in full once, while a daemon was idle.
+    assert {row["versions"] for row in listing} <= {1, 2}
+    for name in names:
+        kinds = json.loads(monitor_cli(config, "history", page_server.url(name), "--json").stdout)
+        assert [row["kind"] for row in kinds] in (["first"], ["first", "reading"])
 
 
 def _wait_status(fake: Systemd) -> None:

@@ -65,7 +65,9 @@ def run(config: Path, *argv: str) -> int:
 
 @pytest.fixture
 def watched(tmp_path: Path, db_url: str, page_server: PageServer) -> tuple[Path, str]:
-    """A watch with three versions, the last served gzipped: (config, URL)."""
+    """A watch with three pages fetched, the last served gzipped: (config, URL). Four
+    versions: the first page's quick reading, then its full reading (at the second
+    check), and one per later page."""
     url = page_server.url(PATH)
     config = configure(tmp_path, db_url, url)
     for number, page in enumerate(PAGES, 1):
@@ -100,16 +102,20 @@ def test_each_version_keeps_the_exchange_it_was_read_from(
         bodies = [storage.page(e.content.body_sha256) for e in evidence if e.content]
     finally:
         storage.close()
-    assert [e.number for e in evidence] == [1, 2, 3]
-    assert bodies == PAGES  # as decoded: the third came gzipped
+    assert [e.number for e in evidence] == [1, 2, 3, 4]
+    assert bodies == [PAGES[0], *PAGES]  # as decoded: the third came gzipped
     first = evidence[0].content
     assert first is not None
     assert (first.status, first.final_url) == (200, url)
     assert ("X-Served", "1") in (first.headers or ())
-    assert ("Content-Encoding", "gzip") in (evidence[2].content.headers or ())  # type: ignore[union-attr]
+    assert ("Content-Encoding", "gzip") in (evidence[3].content.headers or ())  # type: ignore[union-attr]
     assert any(name.lower() == "user-agent" for name, _ in evidence[0].request_headers or ())
     assert first.fetched_at.tzinfo is not None
-    assert first.fetched_at <= evidence[1].content.fetched_at  # type: ignore[union-attr]
+    assert first.fetched_at <= evidence[2].content.fetched_at  # type: ignore[union-attr]
+    # Version 2 is version 1's page read in full: the same exchange, chained after it.
+    reading = evidence[1].content
+    assert reading is not None and reading.kind == "reading"
+    assert (reading.fetched_at, reading.headers) == (first.fetched_at, first.headers)
 
 
 def test_verify_passes_on_an_untouched_history(
@@ -119,7 +125,7 @@ def test_verify_passes_on_an_untouched_history(
     config, url = watched
     assert run(config, "verify", url) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and out[0].startswith("intact: 1 watch(es), 3 versions re-hashed")
+    assert len(out) == 1 and out[0].startswith("intact: 1 watch(es), 4 versions re-hashed")
     assert run(config, "verify") == 0
 
 
@@ -154,39 +160,40 @@ def flip_a_byte(db_url: str, digest: str) -> None:
 def test_verify_finds_a_byte_flipped_in_a_stored_body(
     watched: tuple[Path, str], db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """One byte of version 2's stored page changed (a delta of version 1's): verify names
-    version 2 and says its SHA-256 differs, and exits 1."""
+    """One byte of version 3's stored page changed (a delta of version 1's, the page
+    version 2 read again): verify names version 3 and says its SHA-256 differs, and
+    exits 1."""
     config, url = watched
     storage = Storage(db_url)
-    digest = storage.evidence(url)[1].content.body_sha256  # type: ignore[union-attr]
+    digest = storage.evidence(url)[2].content.body_sha256  # type: ignore[union-attr]
     storage.close()
     flip_a_byte(db_url, digest)
     capsys.readouterr()
     assert run(config, "verify") == 1
     out = capsys.readouterr().out
-    assert f"{url}: broken at version 2: the stored page's SHA-256 is" in out
+    assert f"{url}: broken at version 3: the stored page's SHA-256 is" in out
 
 
 def test_verify_finds_a_byte_flipped_in_the_base_of_a_delta(
     watched: tuple[Path, str], db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """One byte of version 1's page changed, the page version 2's is a delta of: verify
-    breaks at version 1, and version 2's page, rebuilt on the altered bytes, is refused
+    """One byte of version 1's page changed, the page version 3's is a delta of: verify
+    breaks at version 1, and version 3's page, rebuilt on the altered bytes, is refused
     in one line (zstd's checksum), never shown altered."""
     config, url = watched
     storage = Storage(db_url)
-    first, second = (e.content.body_sha256 for e in storage.evidence(url)[:2])  # type: ignore[union-attr]
+    first, second = (e.content.body_sha256 for e in storage.evidence(url)[0:3:2])  # type: ignore[union-attr]
     storage.close()
     with connected(db_url) as connection:
         base = connection.execute(
             sa.text("SELECT base_hash FROM raw_page WHERE hash = :h"), {"h": second}
         ).scalar_one()
-    assert base == first, "version 2's page is stored as a delta of version 1's"
+    assert base == first, "version 3's page is stored as a delta of version 1's"
     flip_a_byte(db_url, first)
     capsys.readouterr()
     assert run(config, "verify") == 1
     assert f"{url}: broken at version 1: the stored page's SHA-256 is" in capsys.readouterr().out
-    assert run(config, "show", url, "--version", "2", "--raw") == 1
+    assert run(config, "show", url, "--version", "3", "--raw") == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"the page {second} is corrupt" in err[0]
     assert "Traceback" not in err[0]
@@ -288,13 +295,14 @@ def test_the_warc_target_is_where_a_redirect_landed(
 def test_the_jsonl_export_has_the_newsedits_layout(
     watched: tuple[Path, str], tmp_path: Path
 ) -> None:
-    """A line per version: id, number, time, sentences, and the sentence operations and
-    edit kinds from the version before."""
+    """A line per version of the article (not the first page's quick reading, once its
+    full reading is version 2): id, number, time, sentences, and the sentence operations
+    and edit kinds from the version before."""
     config, url = watched
     out = tmp_path / "story.jsonl"
     assert run(config, "export", url, "--format", "jsonl", "-o", str(out)) == 0
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert [line["version"] for line in lines] == [1, 2, 3]
+    assert [line["version"] for line in lines] == [2, 3, 4]
     assert len({line["entry_id"] for line in lines}) == 1
     first, second, _ = lines
     assert first["operations"] == [] and first["previous_version"] is None

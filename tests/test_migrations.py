@@ -45,6 +45,7 @@ MIGRATIONS = (
     "versions/0007_versions_keep_their_response_chained_by_hash.py",
     "versions/0008_check_log_extraction_time.py",
     "versions/0009_raw_pages_as_zstd_deltas.py",
+    "versions/0010_watch_unread_version.py",
 )
 
 

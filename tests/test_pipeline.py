@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fetchers import FakeFetcher
@@ -27,6 +28,7 @@ from servers import PageServer, SMTPServer, WebhookReceiver
 
 from monitor.cli import main
 from monitor.config import Target
+from monitor.errors import PageUnreadable
 from monitor.models import AlertDraft, CheckOutcome, Rendered, Watch, WatchSpec
 from monitor.notify import Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
@@ -118,7 +120,8 @@ def test_a_flip_back_is_reported_as_a_revert_to_that_version(
     smtp_server: SMTPServer,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """v1, v2, then v1's text again: version 3 is stored and the alert names version 1."""
+    """v1, v2, then v1's text again: a version is stored and the alert names version 2,
+    the first page read in full (version 1 holds its quick reading)."""
     config, url = setup
     page_server.set(PATH, page_v1(Chrome(1)))
     check(config)
@@ -127,10 +130,11 @@ def test_a_flip_back_is_reported_as_a_revert_to_that_version(
     page_server.set(PATH, page_v1(Chrome(3)))
     check(config)
     assert subjects(smtp_server)[-1] == "[monitor] Reverted: story"
-    assert "again that of version 1" in body(smtp_server)
+    assert "again that of version 2" in body(smtp_server)
     capsys.readouterr()
     main(["--config", str(config), "history", url, "--json"])
-    assert len(json.loads(capsys.readouterr().out)) == 3
+    kinds = [row["kind"] for row in json.loads(capsys.readouterr().out)]
+    assert kinds == ["first", "reading", "edit", "revert"]
 
 
 def test_taking_back_part_of_the_last_change_is_a_revert_of_it(
@@ -152,7 +156,7 @@ def test_taking_back_part_of_the_last_change_is_a_revert_of_it(
     page_server.set(PATH, page("$2.5", "Wanda"))
     check(config)
     assert subjects(smtp_server)[-1].startswith("[monitor] Reverted: ")
-    assert "Reverted: what version 2 changed is again as in version 1." in body(smtp_server)
+    assert "Reverted: what version 3 changed is again as in version 2." in body(smtp_server)
 
 
 def test_a_paragraph_shown_all_along_and_read_only_now_is_no_addition(
@@ -219,7 +223,8 @@ def test_a_date_only_change_is_recorded_without_an_alert(
     assert smtp_server.messages == []
     capsys.readouterr()
     main(["--config", str(config), "history", url, "--json"])
-    assert len(json.loads(capsys.readouterr().out)) == 2
+    kinds = [row["kind"] for row in json.loads(capsys.readouterr().out)]
+    assert kinds == ["first", "reading", "timestamp"]
 
 
 def test_a_taken_down_article_alerts_once_and_keeps_its_last_version(
@@ -368,7 +373,7 @@ def test_a_dead_alert_target_keeps_the_alert_for_a_retry(
 
     storage = Storage(load_config(config).storage_url)
     ((version, kind, state, attempts, error),) = storage.alerts(url)
-    assert (version, kind, state, attempts) == (2, "edit", "pending", 1)
+    assert (version, kind, state, attempts) == (3, "edit", "pending", 1)
     assert error and "127.0.0.1" in error
     assert storage.get_watch(url).undelivered == 1  # `monitor list` tells the user
     assert port
@@ -397,6 +402,8 @@ def test_changing_what_a_watch_watches_rebaselines_without_an_alert(
     config, url = setup
     page_server.set(PATH, page_v1(Chrome(1)))
     check(config)
+    page_server.set(PATH, page_v1(Chrome(4)))
+    check(config)  # version 1's page read in full, with the settings of then
     config.write_text(config.read_text() + "ignore = ['^Russia delivered']\n", encoding="utf-8")
     page_server.set(PATH, page_v1(Chrome(2)))
     check(config)
@@ -404,8 +411,8 @@ def test_changing_what_a_watch_watches_rebaselines_without_an_alert(
     capsys.readouterr()
     main(["--config", str(config), "history", url, "--json"])
     history = json.loads(capsys.readouterr().out)
-    assert [row["kind"] for row in history] == ["first", "rebaseline"]
-    assert "settings changed" in history[1]["summary"]
+    assert [row["kind"] for row in history] == ["first", "reading", "rebaseline"]
+    assert "settings changed" in history[2]["summary"]
     page_server.set(PATH, page_v2(Chrome(3)))
     check(config)
     assert len(smtp_server.messages) == 1  # and edits alert again as before
@@ -647,6 +654,8 @@ def test_an_upgrade_of_the_reading_rules_gives_a_silent_baseline_not_an_alert(
     config, url = setup
     page_server.set(PATH, page_v1(Chrome(1)))
     check(config)
+    page_server.set(PATH, page_v1(Chrome(2)))
+    check(config)  # the page of version 1 read in full: version 2, and a hint
     # What an older monitor stored: a view counter read as a line, and its hint's rules.
     with sqlite3.connect(tmp_path / "m.db") as db:
         db.execute(
@@ -655,12 +664,13 @@ def test_an_upgrade_of_the_reading_rules_gives_a_silent_baseline_not_an_alert(
         hint = json.loads(db.execute("SELECT hint FROM watch").fetchone()[0])
         hint["rules"] = 1
         db.execute("UPDATE watch SET hint = ?", (json.dumps(hint),))
-    page_server.set(PATH, page_v1(Chrome(2)))
+    page_server.set(PATH, page_v1(Chrome(3)))
     check(config)
     assert smtp_server.messages == []
     capsys.readouterr()
     assert main(["--config", str(config), "history", url, "--json"]) == 0
-    assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "rebaseline"]
+    kinds = [row["kind"] for row in json.loads(capsys.readouterr().out)]
+    assert kinds == ["first", "reading", "rebaseline"]
 
 
 def test_a_label_that_comes_and_goes_inside_the_article_never_alerts(
@@ -718,7 +728,8 @@ def test_a_label_read_at_the_first_check_only_goes_without_an_alert(
     assert smtp_server.messages == [], subjects(smtp_server)
     capsys.readouterr()
     assert main(["--config", str(config), "history", url, "--json"]) == 0
-    assert [row["kind"] for row in json.loads(capsys.readouterr().out)] == ["first", "rebaseline"]
+    kinds = [row["kind"] for row in json.loads(capsys.readouterr().out)]
+    assert kinds == ["first", "reading", "rebaseline"]
 
 
 def test_a_subheading_shown_at_two_checks_then_dropped_is_reported(
@@ -784,17 +795,23 @@ def test_a_malformed_response_is_an_error_of_its_watch_logged_in_one_line(
 def test_a_page_past_its_extraction_deadline_is_an_error_read_again_at_its_next_check(
     tmp_path: Path, page_server: PageServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The hostile page fails at the 1 s deadline with a message saying why; no validator
-    is kept, so the next check reads the page again instead of taking a 304."""
-    page_server.set(PATH, json_ld_author_bomb())
+    """The hostile page is stored at its first check (its quick reading is lexbor's
+    alone); its full reading, at the next check that fetches it, fails at the 1 s deadline
+    with a message saying why; no validator is kept, so the check after reads the page
+    again instead of taking a 304."""
+    hostile = json_ld_author_bomb()
+    page_server.set(PATH, hostile)
     config = one_watch(tmp_path, page_server.url(PATH), 'extract_timeout = "1s"\n')
+    assert main(["--config", str(config), "check", "--all"]) == 0
+    page_server.set(PATH, hostile + b"<!-- again -->")
     assert main(["--config", str(config), "check", "--all"]) == 2
     assert main(["--config", str(config), "check", "--all"]) == 2
     capsys.readouterr()
     main(["--config", str(config), "list", "--json"])
     (row,) = json.loads(capsys.readouterr().out)
     assert row["error"].startswith("extraction took longer than 1 s; the page may be hostile")
-    assert [seen.headers.get("if-none-match") for seen in page_server.requests] == [None, None]
+    validators = [seen.headers.get("if-none-match") for seen in page_server.requests]
+    assert (validators[0], validators[2]) == (None, None)
 
 
 @pytest.mark.parametrize(
@@ -909,7 +926,8 @@ def test_a_watch_failing_n_times_in_a_row_says_so_once_then_once_when_it_works_a
         (None, "failing", "sent"),
         (1, "recovered", "sent"),  # written with the first version, in its transaction
     ]
-    assert storage.get_watch(url).versions == 1
+    # The first version, and its page read in full at the check after.
+    assert [v.kind for v in storage.history(url)] == ["first", "reading"]
 
 
 def test_the_number_of_failures_before_an_alert_is_a_setting(
@@ -1010,7 +1028,7 @@ def test_a_revert_past_a_forgotten_version_is_still_checked(
         pages.set(url, tiny_story(n))
         watch = check_at(storage, pages, notifier, url, T0 + n * timedelta(minutes=10), settings)
         assert watch.last_error is None
-    assert [v.number for v in storage.history(url)] == [1, 4]
+    assert [v.number for v in storage.history(url)] == [1, 5]  # 2 is read from 1's page
     assert len(webhook_receiver.posts) == 3
 
 
@@ -1039,3 +1057,138 @@ def test_an_edit_that_lets_the_article_be_found_is_reported_not_swallowed(
     check(config)
     assert len(smtp_server.messages) == 1
     assert marker.split(pagegen.MARKER_OR)[0][:40] in body(smtp_server)
+
+
+# -- a first check stores the page at once; its full reading is done later ----------------
+
+
+class RecordingPool(ExtractionPool):
+    """The extraction workers, recording the name of each job they are given."""
+
+    def __init__(self) -> None:
+        super().__init__(1, deadline=20)
+        self.jobs: list[str] = []
+
+    async def run(self, job: Callable[..., Any], *args: Any) -> Any:
+        self.jobs.append(job.__name__)
+        return await super().run(job, *args)
+
+
+def checked(
+    storage: Storage, pages: FakeFetcher, notifier: Notifier, at: datetime
+) -> tuple[Watch, list[str]]:
+    """One check of ``STORY`` and a delivery pass at ``at``: the watch as stored after, and
+    the extraction jobs the check ran."""
+
+    async def one() -> list[str]:
+        with RecordingPool() as extraction:
+            pipeline = Pipeline(
+                storage, pages, notifier, clock=lambda: at, owner="t", extraction=extraction
+            )
+            (watch,) = storage.claim([STORY], "t", at, lease=timedelta(minutes=1))
+            await pipeline.check(watch)
+            await pipeline.deliver_pending()
+            return extraction.jobs
+
+    jobs = asyncio.run(one())
+    return storage.get_watch(STORY), jobs
+
+
+@pytest.fixture
+def story(storage: Storage, webhook_receiver: WebhookReceiver) -> Notifier:
+    """A watch of ``STORY`` named 'story'; the notifier posting to the webhook."""
+    storage.add_watch(WatchSpec(STORY, name="story", every="10m"), T0)
+    return Notifier([Target(f"json://{webhook_receiver.netloc}/alerts")])
+
+
+def test_a_first_check_stores_the_page_and_its_quick_reading_without_the_full_one(
+    storage: Storage, pages: FakeFetcher, story: Notifier, webhook_receiver: WebhookReceiver
+) -> None:
+    """The first check runs only the quick reading (no extractor): version 1 holds the
+    page's exact bytes and its headings and paragraphs, chrome included; the watch waits
+    for the full reading, and nobody is alerted."""
+    page = page_v1(Chrome(1))
+    pages.set(STORY, page, headers={"ETag": '"v1"'})
+    watch, jobs = checked(storage, pages, story, T0)
+    assert jobs == ["quick_read"]
+    assert (watch.versions, watch.unread_version, watch.hint) == (1, 1, None)
+    version = storage.version(STORY, 1)
+    assert version.kind == "first"
+    assert storage.raw_html(STORY, 1) == page.encode("utf-8")
+    assert any("cookie policy" in line for line in version.article.paragraphs)  # chrome
+    assert webhook_receiver.posts == []
+
+
+def test_a_304_at_the_second_check_leaves_the_page_unread_and_reads_nothing(
+    storage: Storage, pages: FakeFetcher, story: Notifier
+) -> None:
+    """A 304 stays the cheap check it is: no reading, no version; the watch still waits."""
+    pages.set(STORY, page_v1(Chrome(1)), headers={"ETag": '"v1"'})
+    checked(storage, pages, story, T0)
+    watch, jobs = checked(storage, pages, story, T0 + timedelta(minutes=10))
+    assert jobs == []
+    assert (watch.versions, watch.unread_version) == (1, 1)
+
+
+def test_chrome_alone_changed_before_the_second_check_alerts_nobody(
+    storage: Storage, pages: FakeFetcher, story: Notifier, webhook_receiver: WebhookReceiver
+) -> None:
+    """The second check reads the stored page in full first (version 2, 'reading': the
+    same fetch, its exact bytes), then the new page through the container found there:
+    only the chrome changed, so nothing is stored or alerted."""
+    page = page_v1(Chrome(1))
+    pages.set(STORY, page)
+    checked(storage, pages, story, T0)
+    pages.set(STORY, page_v1(Chrome(2)))
+    watch, jobs = checked(storage, pages, story, T0 + timedelta(minutes=10))
+    assert jobs[0] == "extract" and "quick_read" not in jobs
+    assert [v.kind for v in storage.history(STORY)] == ["first", "reading"]
+    assert storage.raw_html(STORY, 2) == page.encode("utf-8")
+    assert watch.unread_version is None and watch.hint is not None
+    assert webhook_receiver.posts == []
+    evidence = storage.evidence(STORY)
+    assert [e.content.fetched_at for e in evidence if e.content] == [T0, T0]
+
+
+def test_an_edit_made_before_the_second_check_is_alerted_with_the_edit(
+    storage: Storage, pages: FakeFetcher, story: Notifier, webhook_receiver: WebhookReceiver
+) -> None:
+    """The article edited between the first check and the second: the edit is reported
+    against the first page's full reading, with the edit in the alert (an edit: the
+    quick reading before is no change for it to take back)."""
+    pages.set(STORY, page_v1(Chrome(1)))
+    checked(storage, pages, story, T0)
+    pages.set(STORY, page_v2(Chrome(2)))
+    checked(storage, pages, story, T0 + timedelta(minutes=10))
+    assert [v.kind for v in storage.history(STORY)] == ["first", "reading", "edit"]
+    assert titles(webhook_receiver) == ["[monitor] Declared edit: 4 sentences added — story"]
+    message = str(webhook_receiver.posts[0].payload["message"])
+    assert "Version 2 (" in message and "→ version 3 (" in message
+    added = set(storage.version(STORY, 3).article.paragraphs) - set(
+        storage.version(STORY, 2).article.paragraphs
+    )
+    assert added and all(line[:40] in message for line in added)
+
+
+def test_a_stored_page_that_cannot_be_read_again_makes_a_silent_baseline(
+    storage: Storage,
+    pages: FakeFetcher,
+    story: Notifier,
+    webhook_receiver: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first page's stored bytes no longer read back as fetched: its full reading is
+    given up, and the next page is stored as a silent baseline, never compared with the
+    quick reading (which would look like an edit of every line)."""
+    pages.set(STORY, page_v1(Chrome(1)))
+    checked(storage, pages, story, T0)
+
+    def unreadable(url: str, number: int) -> tuple[bytes, str]:
+        raise PageUnreadable(f"the page fetched for version {number} of {url} reads back altered")
+
+    monkeypatch.setattr(storage, "fetched_page", unreadable)
+    pages.set(STORY, page_v2(Chrome(2)))
+    watch, _ = checked(storage, pages, story, T0 + timedelta(minutes=10))
+    assert [v.kind for v in storage.history(STORY)] == ["first", "rebaseline"]
+    assert watch.unread_version is None
+    assert webhook_receiver.posts == []

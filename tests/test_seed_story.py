@@ -100,8 +100,8 @@ def test_the_revision_is_caught_and_alerted_once_and_chrome_never(
     capsys.readouterr()
     assert run(config, "history", url, "--json") == 0
     history = json.loads(capsys.readouterr().out)
-    assert [row["version"] for row in history] == [1, 2]
-    assert history[1]["change"]["paragraphs_added"] == 4  # the update line and three paragraphs
+    assert [row["kind"] for row in history] == ["first", "reading", "edit"]
+    assert history[2]["change"]["paragraphs_added"] == 4  # the update line and three paragraphs
 
     assert run(config, "diff", url) == 0
     diff = capsys.readouterr().out
@@ -121,19 +121,20 @@ def test_the_diff_is_available_in_every_format(
     run(config, "check", "--all")
     capsys.readouterr()
 
-    assert run(config, "diff", url, "1", "2", "--format", "html") == 0
+    # Version 1 is the first page's quick reading, version 2 its full reading.
+    assert run(config, "diff", url, "2", "3", "--format", "html") == 0
     assert "<ins" in capsys.readouterr().out
-    assert run(config, "diff", url, "1", "2", "--format", "markdown") == 0
+    assert run(config, "diff", url, "2", "3", "--format", "markdown") == 0
     assert "➕" in capsys.readouterr().out
     assert run(config, "diff", url, "--json") == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["from"], data["to"]) == (1, 2)
+    assert (data["from"], data["to"]) == (2, 3)
     assert data["summary"]["paragraphs_added"] == 4
     assert [block["kind"] for block in data["blocks"]] == ["added"] * 4
 
-    assert run(config, "show", url, "--version", "1", "--json") == 0
+    assert run(config, "show", url, "--version", "2", "--json") == 0
     shown = json.loads(capsys.readouterr().out)
-    assert shown["version"] == 1
+    assert shown["version"] == 2
     assert not any(UPDATED_LINE in p for p in shown["paragraphs"])
 
 

@@ -270,7 +270,9 @@ def test_the_feed_has_an_entry_per_change_with_the_alert_subject_and_the_diff(
     assert "+ The council said a note reading" in entry.content[0].value
     assert entry.content[0].type == "text/plain"
     assert entry.link == filled.story
-    assert entry.id.startswith("tag:127.0.0.1,") and entry.id.endswith("/version/2")
+    assert entry.id.startswith("tag:127.0.0.1,") and entry.id.endswith(
+        "/version/3"
+    )  # 2: the first page read in full
     assert datetime(*entry.updated_parsed[:6], tzinfo=UTC) == edit.created_at.replace(microsecond=0)
 
 
@@ -279,7 +281,7 @@ def test_the_entry_title_is_the_alert_subject(filled: Filled) -> None:
     with reader(filled) as monitor:
         with monitor.storage.engine.connect() as connection:
             subject = connection.execute(
-                text("SELECT subject FROM alert WHERE version_number = 2")
+                text("SELECT subject FROM alert WHERE version_number = 3")
             ).scalar_one()
         with serving(monitor) as base:
             parsed = feedparser.parse(get(f"{base}/feed.atom").content)

@@ -1428,3 +1428,74 @@ def test_two_daemons_storing_one_new_page_at_once_keep_one_readable_copy(
     assert results == [2]
     assert stored_pages(storage)[sha(raws[2])][:2] == ("zstd-delta", sha(raws[0]))
     assert storage.raw_html(URL, 2) == second.raw_html(OTHER, 2) == raws[2]
+
+
+# -- first versions waiting for their page's full reading -----------------------------------
+
+
+def quick_first(storage: Storage, url: str, owner: str = "d1") -> int:
+    """A watch of ``url`` whose first check stored its page's quick reading; its id."""
+    watch = storage.add_watch(spec(url), T0)
+    storage.claim([url], owner, T0, lease=LEASE)
+    outcome = changed(T0, "Menu", "The council met on Monday.", kind="first")
+    assert outcome.version is not None
+    outcome = replace(outcome, version=replace(outcome.version, quick=True))
+    assert storage.save_check(watch.id, owner, outcome) == 1
+    return watch.id
+
+
+def test_a_quick_first_version_marks_the_watch_and_the_next_version_clears_it(
+    storage: Storage,
+) -> None:
+    """A version stored with its quick reading is named by the watch as unread; any other
+    version stored after it is a full reading, and clears the mark."""
+    watch_id = quick_first(storage, URL)
+    assert storage.get_watch(URL).unread_version == 1
+    storage.claim([URL], "d1", T0, lease=LEASE)
+    storage.save_check(watch_id, "d1", changed(T0 + HOUR, "The council met on Tuesday."))
+    assert storage.get_watch(URL).unread_version is None
+
+
+def test_claim_unread_leases_only_free_watches_waiting_for_a_reading(storage: Storage) -> None:
+    """Watches with no unread version, leased to another process, or given to skip are
+    not taken; the others are, up to the limit."""
+    quick_first(storage, URL)
+    skipped = quick_first(storage, OTHER)
+    quick_first(storage, "https://x.example/leased")
+    storage.claim(["https://x.example/leased"], "d2", T0, lease=LEASE)
+    storage.add_watch(spec("https://x.example/never-checked"), T0)
+    claimed = storage.claim_unread("d1", T0, lease=LEASE, limit=10, skip=(skipped,))
+    assert urls(claimed) == [URL]
+
+
+def test_a_reading_is_the_next_version_of_the_same_fetch_chained_after_the_quick_one(
+    storage: Storage,
+) -> None:
+    """``save_reading`` stores the full reading as the next version, kind 'reading', with
+    the first version's exchange and page, sets the hint and clears the mark; version 1
+    keeps its quick text, and the chain verifies."""
+    watch_id = quick_first(storage, URL)
+    storage.claim([URL], "d1", T0, lease=LEASE)
+    full = article("The council met on Monday.")
+    number = storage.save_reading(watch_id, "d1", 1, full, {"k": 1}, T0 + HOUR)
+    assert number == 2
+    first, reading = storage.history(URL)
+    assert (first.kind, reading.kind) == ("first", "reading")
+    assert first.article.paragraphs == ("Menu", "The council met on Monday.")
+    assert reading.article == full
+    assert storage.raw_html(URL, 2) == storage.raw_html(URL, 1)
+    evidence = storage.evidence(URL)
+    assert evidence[1].content is not None and evidence[0].content is not None
+    assert evidence[1].content.fetched_at == evidence[0].content.fetched_at
+    watch = storage.get_watch(URL)
+    assert (watch.unread_version, watch.hint) == (None, {"k": 1})
+
+
+def test_a_reading_is_refused_without_the_lease_or_once_done(storage: Storage) -> None:
+    """Another process's lease, or a reading stored already: nothing is written."""
+    watch_id = quick_first(storage, URL)
+    storage.claim([URL], "d2", T0, lease=LEASE)
+    assert storage.save_reading(watch_id, "d1", 1, article(), None, T0) is None
+    assert storage.save_reading(watch_id, "d2", 1, article(), None, T0) == 2
+    assert storage.save_reading(watch_id, "d2", 1, article(), None, T0) is None
+    assert [v.number for v in storage.history(URL)] == [1, 2]

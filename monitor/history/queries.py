@@ -147,7 +147,7 @@ class Archive:
             select(v.number, v.created_at, v.kind, v.declared, v.summary, v.edits, v.title)
             .add_columns(_WATCH.c.url)
             .join(_WATCH, _WATCH.c.id == v.watch_id)
-            .where(v.kind.not_in(("first", "rebaseline")))
+            .where(v.kind.not_in(("first", "rebaseline", "reading")))
             .order_by(v.created_at.desc(), v.id.desc())
         )
         if since is not None:

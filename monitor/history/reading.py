@@ -111,7 +111,13 @@ def with_changes(versions: Sequence[StoredVersion]) -> list[StoredVersion]:
 
     out: list[StoredVersion] = []
     for before, version in zip([None, *versions], versions, strict=False):
-        if before is not None and (version.summary is None or version.edits is None):
+        # A reading is no change of the page: the same page as the version before, read in full.
+        reading = version.kind == "reading"
+        if (
+            before is not None
+            and not reading
+            and (version.summary is None or version.edits is None)
+        ):
             diff = diff_articles(before.article, version.article)
             version = replace(version, summary=diff.summary, edits=classify(diff))
         out.append(version)

@@ -50,7 +50,8 @@ class Totals:
     checks: Mapping[str, int] = field(default_factory=dict)
     """Checks per outcome."""
     changes: Mapping[str, int] = field(default_factory=dict)
-    """Stored versions per kind of change ('first' versions are not changes)."""
+    """Stored versions per kind of change ('first' versions are not changes, nor their
+    pages read in full: 'reading')."""
     errors: Mapping[str, int] = field(default_factory=dict)
     """Checks that ended in an error, per host of the watched URL."""
     within: tuple[int, ...] = (0,) * len(LATENCY_BUCKETS)
@@ -110,7 +111,9 @@ def fold(
     return replace(
         totals,
         checks=_plus(totals.checks, ((t.outcome, t.count) for t in checks)),
-        changes=_plus(totals.changes, ((k, n) for k, n in changes.items() if k != "first")),
+        changes=_plus(
+            totals.changes, ((k, n) for k, n in changes.items() if k not in ("first", "reading"))
+        ),
         errors=_plus(
             totals.errors,
             ((hosts.get(t.watch_id, "unknown"), t.count) for t in checks if t.outcome == "error"),
