@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.extract.signals import title_of
-from monitor.extract.strategies import _lexbor_signals, open_page
+from monitor.extract.strategies import open_page, page_signals
 from monitor.models import Article, WatchOptions
 from monitor.normalize import normalize_paragraphs, normalize_text
 
@@ -34,7 +34,7 @@ def quick_read(html: bytes | str, url: str, options: WatchOptions | None = None)
     page = open_page(html, url, options or WatchOptions(), None)
     tree = page.tree
     title = title_of(tree)[0]
-    canonical, noindex = _lexbor_signals(tree, url)
+    canonical, noindex = page_signals(tree, url)
     for node in tree.css(_INVISIBLE):
         node.decompose()
     lines = normalize_paragraphs(_block_texts(tree))

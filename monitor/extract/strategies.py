@@ -299,7 +299,7 @@ def _through(
     tree: Any, url: str, reading: container.Reading, published: str | None, modified: str | None
 ) -> Extraction:
     """The article as read through its container."""
-    canonical, noindex = _lexbor_signals(tree, url)
+    canonical, noindex = page_signals(tree, url)
     article = Article(
         title=reading.title,
         byline=reading.byline,
@@ -330,7 +330,8 @@ def _overlap(wanted: Sequence[str], found: Sequence[str]) -> float:
     return sum(1 for line in wanted if line in have) / len(wanted)
 
 
-def _lexbor_signals(tree: Any, url: str) -> tuple[str | None, bool]:
+def page_signals(tree: Any, url: str) -> tuple[str | None, bool]:
+    """The page's canonical URL (absolute) and whether it asks not to be indexed."""
     link = tree.css_first("link[rel='canonical']")
     href = (link.attributes.get("href") or "").strip() if link is not None else ""
     canonical = urljoin(url, href) if href else None
