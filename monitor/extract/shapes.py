@@ -58,7 +58,9 @@ _LICENCE = re.compile(
 
 def is_notice(line: str) -> bool:
     """A copyright, licence or legal notice: a site's footer, wherever it was put."""
-    if _NOTICE.match(line) is None and _LICENCE.search(line) is None:
+    if _NOTICE.match(line) is None and not (
+        _has_cue(line, _LICENCE_CUES) and _LICENCE.search(line)
+    ):
         return False
     return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
 
@@ -107,13 +109,33 @@ _SITE_PROMPT = re.compile(
     re.IGNORECASE,
 )
 _PROMPT_WORDS = 40  # longer, the phrase is a sentence of the text's own
+_PROMPT_CHARS = 600  # no 40 words of any language run longer (a cheap test first)
+
+
+# Plain substrings one of which each pattern's match holds: most lines hold none, and
+# a substring test is ten times cheaper than the patterns' search.
+_PROMPT_CUES = (
+    "click", "tap here", "cliquez", "clic aqu", "klicken", "clique", "clicca", "follow",
+    "share your", "newsletter", "comment", "discussion", "reply",
+)  # fmt: skip
+_LICENCE_CUES = ("reserved", "creative commons")
+
+
+def _has_cue(line: str, cues: tuple[str, ...]) -> bool:
+    lowered = line.lower()
+    return any(cue in lowered for cue in cues)
 
 
 def is_site_prompt(line: str) -> bool:
     """A line where the site, not the story, speaks to the reader: a call to click
     through ("89 issues for £53.31. Click here for more information.") or a notice of the
     comment section ("Comments are closed.")."""
-    return len(line.split()) <= _PROMPT_WORDS and _SITE_PROMPT.search(line) is not None
+    return (
+        len(line) <= _PROMPT_CHARS
+        and _has_cue(line, _PROMPT_CUES)
+        and len(line.split()) <= _PROMPT_WORDS
+        and _SITE_PROMPT.search(line) is not None
+    )
 
 
 def is_sentence(line: str) -> bool:
