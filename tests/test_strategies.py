@@ -181,3 +181,33 @@ def test_a_short_review_under_a_comment_thread_is_read_through_its_element() -> 
     assert found.article is not None and plain is not None
     assert container.Hint.from_json(found.hint) is not None  # a container, not the text
     assert found.article.paragraphs == plain.paragraphs
+
+
+# A comment teaser as sites set one: the commenter and the age, what they said, a count.
+TEASER = (
+    "<div><p><strong>{name}</strong> · {age}</p><p>{said}</p>"
+    '<p><a href="#comments">See all {count} comments</a></p></div>'
+)
+
+
+def test_a_table_layouts_row_is_read_less_the_boxes_run_into_it() -> None:
+    """Tumblr's table layout puts the whole post in one cell, and the extractor writes
+    the cell as one row: a comment teaser set inside the post runs into that row. The
+    teaser is a box with a counter, so it is cut out of the row, and a reload whose
+    teaser says something else reads the same."""
+    html = (WEB / "tumblr" / "reload-1.html").read_text(encoding="utf-8")
+    plain = extract(html, URL).article
+    assert plain is not None
+    for name, age, said, count in (
+        (
+            "Julia Kowalski",
+            "2h",
+            "My neighbour works there and says the real story is different.",
+            566,
+        ),
+        ("Tom Becker", "7m", "Wake me up when something actually changes.", 1204),
+    ):
+        teaser = TEASER.format(name=name, age=age, said=said, count=count)
+        found = extract(html.replace("<p>+ Added Granite", teaser + "<p>+ Added Granite", 1), URL)
+        assert found.article is not None
+        assert found.article.paragraphs == plain.paragraphs

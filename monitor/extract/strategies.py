@@ -40,7 +40,7 @@ from monitor.extract.shapes import is_meta, is_notice, is_site_prompt, is_teaser
 from monitor.extract.signals import names_only
 from monitor.extract.verdicts import Kept, remember
 from monitor.models import Article, WatchOptions
-from monitor.normalize import comparison_key
+from monitor.normalize import comparison_key, normalize_text
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ class Page:
     ignore: tuple[re.Pattern[str], ...]
     _full: Article | None = field(default=None, repr=False)
     _boxed: frozenset[str] | None = field(default=None, repr=False)
+    _boxed_texts: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def full(self) -> Article:
@@ -81,16 +82,29 @@ class Page:
             body = self.tree.body
             found = boxed_lines(blocks(body)) if body is not None else frozenset()
             self._boxed = frozenset(comparison_key(line) for line in found)
+            texts = (normalize_text(line) for line in found)
+            self._boxed_texts = tuple(
+                sorted((t for t in texts if len(t.split()) >= _CUT_WORDS), key=len, reverse=True)
+            )
         return self._boxed
 
     def told_lines(self) -> list[str]:
         """The extractor's lines less those that are the site's, not a story's: the
-        lines of boxes with a counter (comments, polls), notices, teasers and prompts."""
-        return [
+        lines of boxes with a counter (comments, polls), notices, teasers and prompts;
+        and a table's row (a table layout's, the whole page in a cell) less the boxes'
+        lines the extractor ran into it."""
+        lines = (
             line
             for line in self.full.paragraphs
             if comparison_key(line) not in self.boxed and not _site_not_story(line)
-        ]
+        )
+        return [self._less_boxes(line) if line.startswith("|") else line for line in lines]
+
+    def _less_boxes(self, row: str) -> str:
+        cut = row
+        for text in self._boxed_texts:
+            cut = cut.replace(text, " ")
+        return cut if cut is row else " ".join(cut.split())
 
 
 Strategy = Callable[[Page], "Extraction | None"]
@@ -312,6 +326,8 @@ def _through(
     return Extraction(article, _with_dates(reading.hint, published, modified))
 
 
+# A box's line this long is cut out of a table's row where the extractor ran it in.
+_CUT_WORDS = 3
 # A container that still holds half of the article's lines is the same container.
 _SAME_CONTAINER = 0.5
 # A container whose reading has this share of the extractor's words holds the article.
