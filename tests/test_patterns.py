@@ -100,6 +100,8 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._is_day() a714d9b0": CLASS,
     "monitor.extract.shapes._DATE_PARTS 428f32db": LINEAR + " (a separator between spaces)",
     "monitor.extract.shapes._UPDATED 2e31c787": ANCHORED,
+    "monitor.extract.shapes._CITATION 6bc0e677": ANCHORED
+    + " (fullmatch); bounded repeats (160, 300, 60), on lines of at most 540 characters",
     "monitor.extract.signals._TERM 05388f80": CLASS,
     "monitor.extract.signals._COUNT 282707ce": ANCHORED + " (fullmatch; the number's class "
     "and the word's are apart by \\s+)",

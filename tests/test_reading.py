@@ -463,3 +463,19 @@ def test_a_schedule_in_the_text_is_read_though_its_lines_carry_numbers() -> None
     assert "June 10 – Tampa, FL @ MIDFLORIDA Credit Union Amphitheatre" in read
     moved = lines(seed_page("v2", after=TOUR.replace("June 10", "June 11")))
     assert "June 11 – Tampa, FL @ MIDFLORIDA Credit Union Amphitheatre" in moved
+
+
+# PolitiFact's list of sources (2019), one of its entries set among another story's lines.
+SOURCE = (
+    "<p>The Intelligencer/Wheeling News-Register, &quot;Rep. David McKinley Calls for "
+    "Increase in Border Patrol Agent Ranks,&quot; Oct. {day}, 2019</p>"
+)
+
+
+def test_a_source_lists_entry_among_the_paragraphs_is_not_read() -> None:
+    """An entry of another page's list of sources, set between two paragraphs, is not the
+    story's text, whatever date it carries at this load."""
+    plain = lines(seed_page("v2"))
+    for day in (22, 29):
+        html = seed_page("v2").replace("</p>", "</p>" + SOURCE.format(day=day), 3)
+        assert lines(html) == plain

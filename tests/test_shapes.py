@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.extract.shapes import (
+    is_citation,
     is_date,
     is_entry,
     is_meta,
@@ -220,3 +221,35 @@ def test_a_day_and_what_happens_on_it_is_an_entry_of_a_schedule(line: str, entry
     """A schedule's line opens with a day and says what happens on it; an archive's
     month with its count, a comment's age and a like count do not."""
     assert is_entry(line) is entry
+
+
+@pytest.mark.parametrize(
+    ("line", "citation"),
+    [
+        # PolitiFact's sources, set beside other stories' bylines
+        (
+            "Marijuana Policy Group and the Leeds School of Business at the University of "
+            'Colorado-Boulder, "Market Size and Demand for Marijuana in Colorado," 2017 '
+            "market update",
+            True,
+        ),
+        (
+            'The Intelligencer/Wheeling News-Register, "Rep. David McKinley Calls for '
+            'Increase in Border Patrol Agent Ranks," Oct. 22, 2019',
+            True,
+        ),
+        ("The Washington Post, “Trump signs order,” Nov. 3, 2019", True),
+        # The story's sentences quoting a title or a person
+        ('He said, "We will win," and walked away.', False),
+        ('The report, "Market Size and Demand," found that sales rose.', False),
+        (
+            'On the bright side, the second review said, "Go ahead and publish once you fix '
+            'that." So Bob immediately publishes his t',
+            False,
+        ),
+    ],
+)
+def test_a_source_lists_entry_is_a_citation_not_a_sentence(line: str, citation: bool) -> None:
+    """A publisher, a title in quotes closed by its comma, a date: an entry of a list of
+    sources, which a story's own sentences, quoting a title, are not."""
+    assert is_citation(line) is citation

@@ -26,6 +26,7 @@ from selectolax.lexbor import LexborNode
 from monitor.extract import chrome
 from monitor.extract.shapes import (
     META_WORDS,
+    is_citation,
     is_date,
     is_entry,
     is_meta,
@@ -395,6 +396,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
             is_notice(block.text)
             or is_teaser(block.text)
             or is_site_prompt(block.text)
+            or is_citation(block.text)
             or (
                 block.tag in odd
                 and block.slot in run

@@ -138,6 +138,24 @@ def is_site_prompt(line: str) -> bool:
     )
 
 
+# A source list's entry: who, then a quoted title closed by its comma, then a date or a
+# note ("The Intelligencer, "Rep. David McKinley Calls for …," Oct. 22, 2019").
+_CITATION = re.compile(r"[^\"“”]{3,160}, [\"“][^\"“”]{3,300},[\"”](?: [^!?]{1,60})?")
+
+
+def is_citation(line: str) -> bool:
+    """An entry of a list of sources (a fact-check's, a report's): a publisher, a title
+    in quotes and a date, no sentence of its own; a story's sentence quoting a title
+    goes on and ends as a sentence."""
+    if len(line) > _CITATION_CHARS or not any(mark in line for mark in _TITLE_CLOSES):
+        return False  # most lines: no title closed by its comma in quotes
+    return _CITATION.fullmatch(line) is not None and _SENTENCE_END.search(line) is None
+
+
+_CITATION_CHARS = 540  # the pattern's bounds: 160 + 300 + 60 and the marks between
+_TITLE_CLOSES = (',"', ",”")
+
+
 def is_sentence(line: str) -> bool:
     """Prose: it ends as a sentence does (or opens a list with a colon), or runs long
     enough to be one."""

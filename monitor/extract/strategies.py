@@ -36,7 +36,7 @@ from monitor.extract.extractor import (
     page_dates,
 )
 from monitor.extract.reading import blocks, boxed_lines
-from monitor.extract.shapes import is_meta, is_notice, is_site_prompt, is_teaser
+from monitor.extract.shapes import is_citation, is_meta, is_notice, is_site_prompt, is_teaser
 from monitor.extract.signals import names_only
 from monitor.extract.verdicts import Kept, remember
 from monitor.models import Article, WatchOptions
@@ -228,7 +228,7 @@ def judged(page: Page, reading: container.Reading) -> container.Reading:
 
 
 def _site_not_story(line: str) -> bool:
-    return is_notice(line) or is_teaser(line) or is_site_prompt(line)
+    return is_notice(line) or is_teaser(line) or is_site_prompt(line) or is_citation(line)
 
 
 def by_extractor_text(page: Page) -> Extraction:
