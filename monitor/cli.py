@@ -466,10 +466,10 @@ _NOTES = {
 
 def _change_said(version: StoredVersion) -> str:
     """The change a version made, in one line, as `history` says it."""
-    from monitor.render import change_line
+    from monitor.render import change_line, read_in_full
 
     if version.kind == "reading":
-        return f"the article, read in full from the page of version {version.number - 1} (no alert)"
+        return read_in_full(version.number - 1)
     summary, edits = version.summary, version.edits or ()
     note = _NOTES.get(version.kind, "").format(revert_of=version.revert_of)
     return (change_line(summary, edits) if summary else "first version") + note

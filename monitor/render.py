@@ -91,6 +91,12 @@ def subject(ctx: AlertContext) -> str:
     return f"[monitor] {label}: {' '.join(name.split())}"
 
 
+def read_in_full(of: int) -> str:
+    """What a version of kind ``reading`` is, in one line: the article of the page that
+    version ``of`` stored with its quick reading, read in full."""
+    return f"the article, read in full from the page of version {of} (no alert)"
+
+
 def change_line(summary: Summary, edits: Sequence[Edit]) -> str:
     """'4 sentences added (+52 / -0 words; 4 paragraphs added)': the kinds, then the size."""
     size = summary.describe()

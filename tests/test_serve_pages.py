@@ -107,7 +107,8 @@ def test_the_watch_list_shows_each_watch_with_its_state_last_change_and_error(
     rows = chromium.visit(f"{served.base}/", lambda page: cells(page, "tr.watch"))
     by_name = {row[0].splitlines()[0]: row for row in rows}
     story, missing, gone = (by_name[k] for k in (STORY_NAME, served.missing_url, served.gone_url))
-    assert story[1:3] == ["Active", "2"]
+    # Three versions: the first page with its quick reading, that page read in full, v2.
+    assert story[1:3] == ["Active", "3"]
     assert story[3] != "never" and story[4] != "never" and story[5] == ""
     assert missing[2] == "0" and missing[4] == "never"
     assert "404" in missing[5]
@@ -134,10 +135,11 @@ def test_a_watch_page_is_its_timeline_with_the_kinds_of_edit(
         f"{served.base}/watch/{served.story}", look
     )
     assert title == STORY_NAME
-    assert numbers == ["2", "1"]
-    assert labels == ["Edited", "First version"]
-    assert "added" in kinds[0] and kinds[1] == []
-    assert links == [f"/watch/{served.story}/diff?from=1&to=2"]
+    assert numbers == ["3", "2", "1"]
+    assert labels == ["Edited", "Read in full", "First version"]
+    assert "added" in kinds[0] and kinds[1] == [] and kinds[2] == []
+    # The first page read in full is no change of it: nothing to diff.
+    assert links == [f"/watch/{served.story}/diff?from=2&to=3"]
 
 
 def test_the_diff_highlights_the_added_paragraphs_in_the_emails_colours(
@@ -158,7 +160,7 @@ def test_the_diff_highlights_the_added_paragraphs_in_the_emails_colours(
             ),
         }
 
-    shown = chromium.visit(f"{served.base}/watch/{served.story}/diff?from=1&to=2", look)
+    shown = chromium.visit(f"{served.base}/watch/{served.story}/diff?from=2&to=3", look)
     assert shown["new"] == list(ADDED)
     assert shown["inline"] == list(ADDED)
     assert shown["old"] == 0
@@ -169,7 +171,7 @@ def test_the_diff_highlights_the_added_paragraphs_in_the_emails_colours(
 def test_the_diff_shows_the_article_and_no_chrome(chromium: Chromium, served: Served) -> None:
     """Neither side of the diff, nor the inline view, holds any of the page's chrome."""
     text = chromium.visit(
-        f"{served.base}/watch/{served.story}/diff?from=1&to=2",
+        f"{served.base}/watch/{served.story}/diff?from=2&to=3",
         lambda page: page.locator("main").inner_text(),
     )
     assert "Turkey will send home Russian military experts" in text
@@ -206,7 +208,7 @@ def test_every_page_works_without_javascript(chromium: Chromium, served: Served)
     pages = {
         "/": ("Watches", "tr.watch"),
         f"/watch/{served.story}": (STORY_NAME, "li.version"),
-        f"/watch/{served.story}/diff?from=1&to=2": (STORY_NAME, "td.new ins"),
+        f"/watch/{served.story}/diff?from=2&to=3": (STORY_NAME, "td.new ins"),
         "/changes": ("Changes since", "tr.change"),
     }
     for path, (heading, content) in pages.items():

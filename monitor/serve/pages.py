@@ -19,7 +19,7 @@ from monitor.diff import ArticleDiff
 from monitor.edits import classify
 from monitor.history.values import Change
 from monitor.models import StoredVersion, Watch
-from monitor.render import PAGE, change_line, diff_html, event_label, html_sides
+from monitor.render import PAGE, change_line, diff_html, event_label, html_sides, read_in_full
 
 STYLESHEET = files("monitor.serve").joinpath("static/monitor.css").read_bytes()
 CHANGE_LABELS = {
@@ -78,6 +78,10 @@ def timeline(watch: Watch, versions: Sequence[StoredVersion]) -> str:
         summary = change_line(version.summary, edits) if version.summary else "first version"
         if version.kind == "revert" and version.revert_of is not None:
             summary += f" (the text of version {version.revert_of} again)"
+        if version.kind == "reading":
+            # The same page as the version before, read in full: no change of it to diff.
+            summary = read_in_full(version.number - 1)
+            before = None
         steps.append(
             Step(
                 number=version.number,
