@@ -676,6 +676,10 @@ def _headline_nodes(doc: Any, title: str) -> list[Any]:
     return found
 
 
+def _overlap(words: set[str], reference: set[str]) -> float:
+    return len(words & reference) / max(len(words | reference), 1)
+
+
 def _last_text_slot(element: Any) -> tuple[Any, str]:
     """Where text appended to the end of an element's visible text goes."""
     slots = [
@@ -689,7 +693,10 @@ def _last_text_slot(element: Any) -> tuple[Any, str]:
 def _edit_headline(doc: Any, page: CorpusPage, rng: random.Random, seed: int) -> str:
     title = squash(page.metadata.get("title") or "")
     h1s = _headline_nodes(doc, title)
-    old = squash(h1s[0].text_content()) if h1s else title
+    # The headline is the <h1> that says most of the title, not a blog's name before it.
+    reference = _words(title)
+    shown = max(h1s, key=lambda h1: _overlap(_words(h1.text_content()), reference), default=None)
+    old = squash(shown.text_content()) if shown is not None else title
     if not old:
         raise EditNotApplicable("no headline found")
     ending = _NEW_HEADLINE_ENDINGS[seed % len(_NEW_HEADLINE_ENDINGS)]

@@ -141,6 +141,25 @@ def test_a_headline_edit_changes_h1_title_and_metadata(ars: CorpusPage) -> None:
     assert og and all(marker in squash(value) for value in og)
 
 
+def test_a_headline_edit_is_marked_by_the_headline_not_the_blogs_name_before_it() -> None:
+    """GiveWell's blog names itself in an <h1> above the post's: both <h1>s agree with the
+    title, and the marker is the post's headline, the one that says most of the title."""
+    title = "A grant to Evidence Action Beta to prototype, test, and scale promising programs"
+    page = CorpusPage(
+        name="givewell",
+        html=(
+            f"<html><head><title>{title} - The GiveWell Blog</title></head><body>"
+            f"<h1>The GiveWell Blog</h1><article><h1>{title}</h1><p>{'Text. ' * 40}</p>"
+            "</article></body></html>"
+        ),
+        paragraphs=("Text. " * 40,),
+        metadata={"title": f"{title} - The GiveWell Blog"},
+    )
+    html, marker = apply_edit(page.html, page, "headline", 3)
+    assert marker.startswith(title + ", ")
+    assert marker in [squash(h1.text_content()) for h1 in pagegen.parse(html).iter("h1")]
+
+
 def test_a_byline_edit_renames_the_author_in_byline_and_metadata(ars: CorpusPage) -> None:
     """'byline' replaces the author's name in the visible byline and the author metadata."""
     old = ars.metadata["byline"]
