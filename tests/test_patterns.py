@@ -77,10 +77,12 @@ AUDIT: dict[str, str] = {
     "monitor.extract.container._TOKEN 6cd01245": LINEAR,
     "monitor.extract.reading._OWNED_UP 1ae53dad": ANCHORED,
     "monitor.extract.shapes._DATELINE f1d787b4": ANCHORED,
-    "monitor.extract.shapes._DATED_BYLINE e94eda95": ANCHORED
-    + "; a name of at most 6 words, each a capital or a joiner first (disjoint), then \\s",
-    "monitor.extract.shapes._SITE_PROMPT 7944d02d": LINEAR
-    + " (literal phrases; the comment notices anchored at the start)",
+    "monitor.extract.shapes._DATED_BYLINE c6b48865": ANCHORED
+    + "; a name of at most 7 words or commas, each a capital, a comma or a joiner first"
+    + " (disjoint), then \\s",
+    "monitor.extract.shapes._SITE_PROMPT 22c60441": LINEAR
+    + " (literal phrases; the comment notices anchored at the start; an address: a class"
+    + " run, one @, a class run, one dot)",
     "monitor.extract.shapes._TEASER 6f62e7fe": LINEAR
     + " (literals, then a tail of at most 60 characters)",
     "monitor.extract.reading._SEPARATOR 102d4685": ANCHORED + " (fullmatch); on the text "

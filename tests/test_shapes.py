@@ -140,6 +140,7 @@ def test_an_excerpt_cut_short_before_its_link_is_a_teaser(line: str, teaser: boo
         ("By Louis Jacobson on Monday, November 4th, 2019 at 9:48 a.m.", True),
         ("By Jane Doe, June 3, 2021, 10:15 a.m.", True),
         ("By The Associated Press, 4 hours ago.", True),
+        ("By Matthew Digby , Minh Do on Monday, November 4th, 2019 at 9:47 a.m.", True),
         # A sentence that opens with "By" and a time it starts from.
         ("By Christmas Day, 300 people had died.", False),
         ("By Tuesday, 40 people had died.", False),
@@ -179,6 +180,13 @@ def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
             True,
         ),
         ("Sign up for our Morning Briefing newsletter.", True),
+        (  # Sputnik's notice, and a reporter's address
+            "Users can initiate the recovery of their account / unlock access by contacting "
+            "the moderators at moderator@sputniknews.com",
+            True,
+        ),
+        ("Contact the reporter at jdoe@example.com.", True),
+        ("@nytimes said nothing about the leak on Monday.", False),
         ("She told followers to follow her lead on the vote.", False),
         ("The paper said it would subscribe to the newsletter's findings.", False),
         # WordPress's notices under a post.

@@ -30,7 +30,7 @@ _CJK_CHARS = 25  # CJK scripts say more per character: this many make a sentence
 # a.m."): its last period is the clock's, not a sentence's.
 _DATED_BYLINE = re.compile(
     r"^(?i:by|von|par|por)\s+"
-    r"(?:(?:[A-ZÀ-ÖØ-Þ][\w'’.-]+|and|&|de|del|da|van|von|der|la|le|y|e)\s+){1,5}"
+    r"(?:(?:[A-ZÀ-ÖØ-Þ][\w'’.-]+,?|and|&|,|de|del|da|van|von|der|la|le|y|e)\s+){1,6}"
     r"[A-ZÀ-ÖØ-Þ][\w'’.-]+\s*(?:,|·|\||—|–|-|\bon\b|\bat\b|\bam\b|\ble\b|\bel\b)"
 )
 
@@ -92,14 +92,16 @@ def _dated_byline(line: str) -> bool:
 
 
 # The site speaking to its reader about the site, not the story: a call to click ("Click
-# here for more information", in the languages of the corpus), to follow or subscribe
-# ("Follow us on Twitter", "Sign up for our daily newsletter", "Share your thoughts …")
+# here for more information", in the languages of the corpus), to follow, subscribe or
+# write ("Follow us on Twitter", "Sign up for our daily newsletter", "Share your thoughts
+# …", a line giving an e-mail address)
 # and the comment section's notices ("Comments are closed.", "Leave a reply"), which
 # content systems print in their templates' words.
 _SITE_PROMPT = re.compile(
     r"\b(?:click|tap) here\b|\bcliquez ici\b|\bhaga clic aquí\b|\bhaz clic aquí\b"
     r"|\bklicken sie hier\b|\bclique aqui\b|\bclicca qui\b"
     r"|\bfollow (?:us|me|him|her|them)\s+(?:on\b|@)|\bshare your thoughts\b"
+    r"|[\w.+-]@[\w-]+\.[a-z]{2,}\b"
     r"|\b(?:sign up|subscribe) (?:for|to) (?:our|the) (?:\w+ ){0,2}newsletters?(?![\w'’])"
     r"|^\W*(?:comments?|commenting|discussion)\s+(?:are|is|has been|have been)\s+"
     r"(?:now\s+)?(?:closed|disabled|turned off)\b"
@@ -116,7 +118,7 @@ _PROMPT_CHARS = 600  # no 40 words of any language run longer (a cheap test firs
 # a substring test is ten times cheaper than the patterns' search.
 _PROMPT_CUES = (
     "click", "tap here", "cliquez", "clic aqu", "klicken", "clique", "clicca", "follow",
-    "share your", "newsletter", "comment", "discussion", "reply",
+    "share your", "newsletter", "comment", "discussion", "reply", "@",
 )  # fmt: skip
 _LICENCE_CUES = ("reserved", "creative commons")
 
