@@ -479,3 +479,23 @@ def test_a_source_lists_entry_among_the_paragraphs_is_not_read() -> None:
     for day in (22, 29):
         html = seed_page("v2").replace("</p>", "</p>" + SOURCE.format(day=day), 3)
         assert lines(html) == plain
+
+
+# A poll as sites set one after a story: its question (another story's headline), then
+# the votes.
+POLL = (
+    "<div><p>Poll: The Artist and His Muse: Mario Dedivanovic, Kim Kardashian Talk Second "
+    "Beauty Collab Posted on: WWD Posted {hours} hours ago?</p><p>Yes {yes}% · No "
+    "{no}% · {votes} votes</p></div>"
+)
+
+
+def test_a_poll_after_paragraphs_each_in_a_div_is_not_read() -> None:
+    """Reuters sets each paragraph in a <div> of its own, so a poll's <div> after them has
+    their shape. Its question runs long, but a question over a counter line is a poll's
+    box: neither line is read, whatever the votes say."""
+    divided = seed_page("v2").replace("<p>", "<div><p>").replace("</p>", "</p></div>")
+    plain = lines(divided)
+    for hours, yes, votes in ((4, 57, "31,896"), (9, 78, "38,487")):
+        poll = POLL.format(hours=hours, yes=yes, no=100 - yes, votes=votes)
+        assert lines(divided.replace("</article>", poll + "</article>", 1)) == plain

@@ -471,7 +471,8 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
         for parent, members in lines.items()
         if len(members) <= _BOX_LINES
         and any(is_meta(b.text) for b in members)
-        and all(len(b.text.split()) <= META_WORDS for b in members)  # no paragraph in it
+        # No paragraph in it; a poll's question may run longer ("Poll: …?").
+        and all(len(b.text.split()) <= META_WORDS or _is_question(b.text) for b in members)
     }
     # A box holds nothing more below its lines: an element whose own lines are a date
     # and an author, with the whole article in an element below them, is no box.
@@ -481,6 +482,13 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
     for block in found.blocks:
         held.update(element for element in block.ids if element in small)
     return {parent for parent in small if held[parent] == len(lines[parent])}
+
+
+def _is_question(line: str) -> bool:
+    return line.rstrip().endswith("?") and len(line.split()) <= _QUESTION_WORDS
+
+
+_QUESTION_WORDS = 30
 
 
 def _declares(line: str) -> bool:
