@@ -64,8 +64,8 @@ class Page:
     tree: LexborHTMLParser
     ignore: tuple[re.Pattern[str], ...]
     _full: Article | None = field(default=None, repr=False)
-    _boxed: frozenset[str] | None = field(default=None, repr=False)
-    _boxed_texts: tuple[str, ...] = field(default=(), repr=False)
+    _boxes: tuple[frozenset[str], tuple[str, ...]] | None = field(default=None, repr=False)
+    _told: list[str] | None = field(default=None, repr=False)
 
     @property
     def full(self) -> Article:
@@ -74,37 +74,45 @@ class Page:
             self._full = extract_full(self.html, self.url, self.options, self.tree)
         return self._full
 
-    @property
-    def boxed(self) -> frozenset[str]:
-        """The lines of the page's small boxes with a counter (``reading.boxed_lines``),
-        as comparison keys (computed once, on first use)."""
-        if self._boxed is None:
+    def _box_lines(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The lines of the page's small boxes with a counter (``reading.boxed_lines``):
+        as comparison keys, and those long enough to cut out of a table's row, longest
+        first (computed once, on first use)."""
+        if self._boxes is None:
             body = self.tree.body
             found = boxed_lines(blocks(body)) if body is not None else frozenset()
-            self._boxed = frozenset(comparison_key(line) for line in found)
             texts = (normalize_text(line) for line in found)
-            self._boxed_texts = tuple(
-                sorted((t for t in texts if len(t.split()) >= _CUT_WORDS), key=len, reverse=True)
+            self._boxes = (
+                frozenset(comparison_key(line) for line in found),
+                tuple(
+                    sorted(
+                        (t for t in texts if len(t.split()) >= _CUT_WORDS), key=len, reverse=True
+                    )
+                ),
             )
-        return self._boxed
+        return self._boxes
 
     def told_lines(self) -> list[str]:
         """The extractor's lines less those that are the site's, not a story's: the
         lines of boxes with a counter (comments, polls), notices, teasers and prompts;
         and a table's row (a table layout's, the whole page in a cell) less the boxes'
-        lines the extractor ran into it."""
-        lines = (
-            line
-            for line in self.full.paragraphs
-            if comparison_key(line) not in self.boxed and not _site_not_story(line)
-        )
-        return [self._less_boxes(line) if line.startswith("|") else line for line in lines]
+        lines the extractor ran into it (computed once, on first use)."""
+        if self._told is None:
+            boxed, cut = self._box_lines()
+            lines = (
+                line
+                for line in self.full.paragraphs
+                if comparison_key(line) not in boxed and not _site_not_story(line)
+            )
+            self._told = [_less(line, cut) if line.startswith("|") else line for line in lines]
+        return self._told
 
-    def _less_boxes(self, row: str) -> str:
-        cut = row
-        for text in self._boxed_texts:
-            cut = cut.replace(text, " ")
-        return cut if cut is row else " ".join(cut.split())
+
+def _less(row: str, texts: tuple[str, ...]) -> str:
+    cut = row
+    for text in texts:
+        cut = cut.replace(text, " ")
+    return cut if cut is row else " ".join(cut.split())
 
 
 Strategy = Callable[[Page], "Extraction | None"]
