@@ -76,6 +76,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.container._SAFE_ID 1ddb278e": ANCHORED + "; at most 101 characters",
     "monitor.extract.container._TOKEN 6cd01245": LINEAR,
     "monitor.extract.reading._OWNED_UP 1ae53dad": ANCHORED,
+    "monitor.extract.reading._WORD c80c6b3b": LINEAR + "; one class, read lazily (finditer)",
     "monitor.extract.shapes._DATELINE f1d787b4": ANCHORED,
     "monitor.extract.shapes._DATED_BYLINE c6b48865": ANCHORED
     + "; a name of at most 7 words or commas, each a capital, a comma or a joiner first"

@@ -13,6 +13,7 @@ from monitor.extract.shapes import (
     is_sentence,
     is_site_prompt,
     is_teaser,
+    more_words_than,
 )
 
 
@@ -261,3 +262,19 @@ def test_a_source_lists_entry_is_a_citation_not_a_sentence(line: str, citation: 
     """A publisher, a title in quotes closed by its comma, a date: an entry of a list of
     sources, which a story's own sentences, quoting a title, are not."""
     assert is_citation(line) is citation
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["", "one", "one two", " a  b\tc\nd ", "x " * 16, "x " * 17, "word " * 400, "· | ·"],
+)
+@pytest.mark.parametrize("count", [0, 1, 3, 16, 17])
+def test_more_words_than_counts_as_a_full_split_does(line: str, count: int) -> None:
+    assert more_words_than(line, count) == (len(line.split()) > count)
+
+
+def test_a_paragraph_is_no_date_however_it_opens() -> None:
+    # Read without splitting it: the length alone says it is no date.
+    paragraph = "Published June 3, 2021 " + "and the council met again that week " * 20
+    assert not is_date(paragraph)
+    assert is_date("Published June 3, 2021")

@@ -20,6 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from selectolax.lexbor import LexborNode
 
@@ -34,6 +35,7 @@ from monitor.extract.shapes import (
     is_sentence,
     is_site_prompt,
     is_teaser,
+    more_words_than,
 )
 from monitor.extract.signals import names_only
 from monitor.normalize import (
@@ -63,6 +65,7 @@ _LINK_ROW = 3
 # A prose block: a sentence or more (CJK scripts write more per character).
 _PROSE_WORDS = 8
 _PROSE_CJK_CHARS = 25
+_WORD = re.compile(r"\S+")
 # Lists, tables and code are the article's data; headings its own.
 DATA_TAGS = frozenset("ul ol table dl pre li tr td th dt dd".split())
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
@@ -100,11 +103,28 @@ class Block:
     """How many of its links follow another with only a separator between them
     ("Home | News | Contact"): a row of them is navigation, whatever its share of text."""
 
-    @property
+    @cached_property
     def tag(self) -> str:
         return self.path[-1].split(".", 1)[0] if self.path else ""
 
-    @property
+    # A line's shape is asked for by several rules: each is worked out once per reading.
+    @cached_property
+    def meta(self) -> bool:
+        """A counter, clock or byline line (``shapes.is_meta``)."""
+        return is_meta(self.text)
+
+    @cached_property
+    def sentence(self) -> bool:
+        """Prose by its end or its length (``shapes.is_sentence``)."""
+        return is_sentence(self.text)
+
+    @cached_property
+    def prose(self) -> bool:
+        """Long enough to be a paragraph, no line of links, and no counter line: a
+        counter line is never prose, however long ("Yes 38% · No 62% · 28,309 votes")."""
+        return _is_long(self) and not self.meta
+
+    @cached_property
     def slot(self) -> Path:
         """The path of the block's parent: blocks in one slot are siblings in kind."""
         return self.path[:-1]
@@ -237,17 +257,13 @@ def blocks(container: LexborNode) -> Found:
     return Found(kept, frozenset(out.media), frozenset(linked))
 
 
-def _is_prose(block: Block) -> bool:
-    # A counter line is never prose, however long ("Yes 38% · No 62% · 28,309 votes").
-    return _is_long(block) and not is_meta(block.text)
-
-
 def _is_long(block: Block) -> bool:
     """Long enough to be a paragraph, and not a line of links."""
     if block.link_share >= 0.5:
         return False
     words = 0
-    for word in block.text.split():
+    for found in _WORD.finditer(block.text):  # lazily: a paragraph is decided by its start
+        word = found.group()
         # A separator ("·", "|") is no word; a word of three characters or more has a
         # letter or a digit in all but hostile text, so only short ones are looked into.
         if len(word) > 2 or any(ch.isalnum() for ch in word):
@@ -262,7 +278,7 @@ def run_slots(found: Sequence[Block]) -> frozenset[Path]:
     words: dict[Path, int] = defaultdict(int)
     count: dict[Path, int] = defaultdict(int)
     for block in found:
-        if _is_prose(block):
+        if block.prose:
             words[block.slot] += len(block.text)  # characters: fair to every script
             count[block.slot] += 1
     if not words:
@@ -289,9 +305,9 @@ def _boxed_prose(found: Sequence[Block]) -> Counter[Path]:
     perhaps a counters line the page put among them: it is no such box.)"""
     boxed: Counter[Path] = Counter()
     for members in _by_parent(found).values():
-        prose = [b for b in members if _is_prose(b)]
+        prose = [b for b in members if b.prose]
         small = len(prose) == 1 and len(members) <= _BOX_LINES + 1
-        if small and any(is_meta(b.text) for b in members):
+        if small and any(b.meta for b in members):
             boxed[prose[0].slot] += 1
     return boxed
 
@@ -338,9 +354,9 @@ def _unit_of(
     paragraph whose wrapper has one more class; its unit is that wrapper), the prose
     that leads a list page (see ``_lead_slots``), and a correction in a box of its own."""
     path, ids = block.path, block.ids
-    if block.slot in run or (block.slot in lead and _is_prose(block)):
+    if block.slot in run or (block.slot in lead and block.prose):
         return ids[-1] if ids else 0
-    if _is_prose(block) and _shape(block.slot) in shapes:
+    if block.prose and _shape(block.slot) in shapes:
         return ids[-2] if len(ids) > 1 else 0
     for depth in range(len(path) - 2, -1, -1):
         if path[:depth] in run:
@@ -412,7 +428,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
             # the page's, never the data's.
             lines.append((at, without_relative_time(block.text)))
             continue
-        if single and is_meta(block.text):
+        if single and block.meta:
             names = names_only(block.text)
             # A heading is kept whole unless a counter stands beside it ("… · 56200 views").
             if block.tag in HEADING_TAGS:
@@ -433,7 +449,7 @@ def _odd_tags(found: Found, run: frozenset[Path]) -> frozenset[str]:
     """The tags that are odd in the run: where the article's prose is paragraphs (<p>),
     a few words in a bare <div> or <span> between them are the page's ("Ready to
     publish?", "Advertisement", a promo's label), never a paragraph of its."""
-    tags = Counter(block.tag for block in found.blocks if block.slot in run and _is_prose(block))
+    tags = Counter(block.tag for block in found.blocks if block.slot in run and block.prose)
     total = sum(tags.values())
     if not total or tags["p"] < _PARAGRAPH_RUN * total:
         return frozenset()
@@ -470,9 +486,9 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
         parent
         for parent, members in lines.items()
         if len(members) <= _BOX_LINES
-        and any(is_meta(b.text) for b in members)
+        and any(b.meta for b in members)
         # No paragraph in it; a poll's question may run longer ("Poll: …?").
-        and all(len(b.text.split()) <= META_WORDS or _is_question(b.text) for b in members)
+        and all(not more_words_than(b.text, META_WORDS) or _is_question(b.text) for b in members)
     }
     # A box holds nothing more below its lines: an element whose own lines are a date
     # and an author, with the whole article in an element below them, is no box.
@@ -485,7 +501,7 @@ def _small_boxes(found: Found, run: frozenset[Path]) -> set[int]:
 
 
 def _is_question(line: str) -> bool:
-    return line.rstrip().endswith("?") and len(line.split()) <= _QUESTION_WORDS
+    return line.rstrip().endswith("?") and not more_words_than(line, _QUESTION_WORDS)
 
 
 _QUESTION_WORDS = 30
@@ -516,12 +532,12 @@ def _is_lone_fragment(
             return False
         if block.tag in HEADING_TAGS:
             # A subheading introduces paragraphs; above the first one it is a label.
-            above_all = not any(is_sentence(b.text) for b, _ in kept[:at])
-            return above_all and not is_sentence(block.text)
+            above_all = not any(b.sentence for b, _ in kept[:at])
+            return above_all and not block.sentence
         return not (
-            is_sentence(block.text)
+            block.sentence
             or block.tag == "figcaption"  # a photo's caption is the article's
-            or is_meta(block.text)  # read for its names instead
+            or block.meta  # read for its names instead
         )
 
     if not fragment(index):
@@ -542,8 +558,8 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
     at all (a label, a credit, a call to action)."""
     tag = _unit_tag(members[0], unit) if members else ""
     if tag in ("ul", "ol") and (
-        all(is_meta(b.text) for b in members)
-        or (unit in found.linked and not any(is_sentence(b.text) for b in members))
+        all(b.meta for b in members)
+        or (unit in found.linked and not any(b.sentence for b in members))
         or _items_are_boxes(unit, members)
     ):
         return True  # a list of counters (an archive's months), of links and labels, or
@@ -552,11 +568,11 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
         return False
     if unit in found.media:
         return True
-    if unit in found.linked and not any(is_sentence(b.text) for b in members):
+    if unit in found.linked and not any(b.sentence for b in members):
         return True
     if _is_listing(members):
         return False  # a schedule in the text: its lines carry numbers as counters do
-    if len(members) > 1 and any(is_meta(b.text) or is_notice(b.text) for b in members):
+    if len(members) > 1 and any(b.meta or is_notice(b.text) for b in members):
         return True
     return len(members) > 1 and not any(_is_prose_line(block) for block in members)
 
@@ -597,14 +613,12 @@ def _items_are_boxes(unit: int, members: list[Block]) -> bool:
         at = block.ids.index(unit) + 1 if unit in block.ids else len(block.ids)
         if at < len(block.ids):
             items[block.ids[at]].append(block)
-    boxes = sum(
-        1 for lines in items.values() if len(lines) > 1 and any(is_meta(b.text) for b in lines)
-    )
+    boxes = sum(1 for lines in items.values() if len(lines) > 1 and any(b.meta for b in lines))
     return boxes * 2 > len(items) > 0
 
 
 def _is_prose_line(block: Block) -> bool:
-    return is_sentence(block.text) or block.tag in HEADING_TAGS
+    return block.sentence or block.tag in HEADING_TAGS
 
 
 def _unit_tag(block: Block, unit_id: int) -> str:

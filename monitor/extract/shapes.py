@@ -35,13 +35,18 @@ _DATED_BYLINE = re.compile(
 )
 
 
+def more_words_than(line: str, count: int) -> bool:
+    """``len(line.split()) > count``, without splitting the rest of a long paragraph."""
+    return len(line.split(None, count)) > count
+
+
 @lru_cache(maxsize=4096)
 def is_meta(line: str) -> bool:
     """A counter, a clock or a byline, not a sentence: a short line that does not end as
     a sentence (a dated byline line may) and carries a number or a relative time ("56200
     views", "Updated 3 minutes ago", "— Ben Carter (@ben) 12:16 AM · Mar 13, 2022", "Jane
     Doe · 22h", "By Louis Jacobson on Monday, November 6th, 2019 at 9:48 a.m.")."""
-    if len(line.split()) > META_WORDS:
+    if more_words_than(line, META_WORDS):
         return False
     if _SENTENCE_END.search(line) and not _dated_byline(line):
         return False
@@ -78,7 +83,8 @@ def is_teaser(line: str) -> bool:
     """Another story's excerpt, cut short and followed by the link to the rest of it
     ("But if you want to build wealth, … Read more"): an article's own paragraph is
     never cut off in the middle to send the reader elsewhere."""
-    return _TEASER.search(line) is not None
+    # The ellipsis first: a plain substring test, where the pattern scans every position.
+    return ("..." in line or "…" in line) and _TEASER.search(line) is not None
 
 
 def _dated_byline(line: str) -> bool:
@@ -135,7 +141,7 @@ def is_site_prompt(line: str) -> bool:
     return (
         len(line) <= _PROMPT_CHARS
         and _has_cue(line, _PROMPT_CUES)
-        and len(line.split()) <= _PROMPT_WORDS
+        and not more_words_than(line, _PROMPT_WORDS)
         and _SITE_PROMPT.search(line) is not None
     )
 
@@ -161,7 +167,7 @@ _TITLE_CLOSES = (',"', ",”")
 def is_sentence(line: str) -> bool:
     """Prose: it ends as a sentence does (or opens a list with a colon), or runs long
     enough to be one."""
-    if len(line.split()) > _FRAGMENT_WORDS:
+    if more_words_than(line, _FRAGMENT_WORDS):
         return True
     if _SENTENCE_END.search(line):
         # A short line trailing off is a label or a cut teaser ("You may also like...").
@@ -175,7 +181,7 @@ def is_label(line: str) -> bool:
     """A heading or a label ("Explore the BBC", "Let's resynchronize:"): short, and no
     sentence end, or trailing off ("Elsewhere on pv magazine..."). A colon opens a list
     in prose, but closes many a label."""
-    if len(line.split()) > _FRAGMENT_WORDS:
+    if more_words_than(line, _FRAGMENT_WORDS):
         return False
     if _SENTENCE_END.search(line) and _TRAILING_OFF.search(line) is None:
         return False
@@ -206,6 +212,9 @@ _MONTHS_AND_DAYS = _CALENDAR - _JOINERS - _ZONES
 _DATE_TOKEN = re.compile(r"\d{1,4}(?:st|nd|rd|th|er|\.)?|\d{1,2}[:h.]\d{2}(?:am|pm)?")
 _NUMERIC_DATE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
 _DATE_WORDS = 10
+# Ten words of a date are at most 14 characters each ("2019-11-18", "septiembre"), and
+# the separators between them a few: a longer line is no date.
+_DAY_CHARS = 200
 
 
 # "Published:" before a date is the page's dateline; "Updated …" is not taken off: a
@@ -242,6 +251,8 @@ def is_date(line: str) -> bool:
 
 
 def _is_day(line: str) -> bool:
+    if len(line) > _DAY_CHARS:
+        return False  # a paragraph: most lines asked about, and the costliest to split
     words = re.findall(r"[^\s,;|·–—()]+", line.casefold())
     if not words or len(words) > _DATE_WORDS:
         return False
