@@ -309,3 +309,20 @@ def test_a_line_read_while_its_unread_copy_stays_is_an_addition() -> None:
     read = Article(paragraphs=(*STORY, RECAP))
     shown = already_shown(_hint(unread=(RECAP,)), stored, read, _hint(unread=(RECAP,)))
     assert shown.article.paragraphs == (*STORY, RECAP)
+
+
+def test_a_label_closed_by_a_colon_passes_through_as_other_labels_do() -> None:
+    """A colon makes a line a sentence (it opens a list), and a label all the same: read
+    at the first check only ("A user comment will be deleted if it:", a transplanted
+    comment policy's heading, from the open pages at seed 17), it came with the chrome."""
+    label = "A user comment will be deleted if it:"
+    html = _page()
+    end = html.index(b"</p>", html.index(EDITED.encode())) + len(b"</p>")
+    page = html[:end] + f"<p>{label}</p>".encode() + html[end:]
+    first = extract(page, URL)
+    assert first.article is not None and label in first.article.paragraphs
+    labelled, plain = (
+        first.article,
+        replace(first.article, paragraphs=tuple(p for p in first.article.paragraphs if p != label)),
+    )
+    assert passing(first.hint, labelled, plain)

@@ -29,7 +29,7 @@ from monitor.extract.reading import (
     rescued,
     run_slots,
 )
-from monitor.extract.shapes import is_sentence
+from monitor.extract.shapes import is_label, is_sentence
 from monitor.extract.signals import (
     byline_of,
     date_signals,
@@ -95,9 +95,10 @@ class Hint:
     """Digests of lines read but kept out of the text, having moved into the reading
     without being added by the page; they stay out while the page shows them."""
     fresh: tuple[str, ...] = ()
-    """Digests of the lines that are no sentence read now and not at the check before
-    (all of them at a first reading): such a label that is gone at the next check came
-    and went with the chrome (see ``confirm.passing``)."""
+    """Digests of the lines that are no sentence, or a label ("A user comment will be
+    deleted if it:", see ``shapes.is_label``), read now and not at the check before (all
+    of them at a first reading): such a label that is gone at the next check came and
+    went with the chrome (see ``confirm.passing``)."""
     authors: tuple[str, ...] | None = None
     """Digests of the author names the page's <head> declared (``signals.declared_authors``);
     None for a hint made before they were kept: a name new there is a re-credit."""
@@ -464,6 +465,7 @@ def read(
     keys: list[str] = []
     digests: list[str] = []
     short: list[str] = []
+    labels: list[str] = []
     placed = placed_lines(found, slots)
     if seen:
         missing = Counter(seen)
@@ -479,6 +481,9 @@ def read(
         digests.append(digest)
         if not is_sentence(line):
             short.append(digest)
+            labels.append(digest)
+        elif is_label(line):  # a sentence by its colon, and a label all the same
+            labels.append(digest)
         if digest not in volatile:
             lines.append(line)
             keys.append(key)
@@ -497,7 +502,7 @@ def read(
         title_at=title_at,
         run=tuple(sorted(slots)),
         short=tuple(short),
-        fresh=tuple(digest for digest in short if digest not in read_before),
+        fresh=tuple(digest for digest in labels if digest not in read_before),
         authors=tuple(map(line_digest, declared)),
     )
     return Reading(title, byline, tuple(lines), hint)
