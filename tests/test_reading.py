@@ -499,3 +499,39 @@ def test_a_poll_after_paragraphs_each_in_a_div_is_not_read() -> None:
     for hours, yes, votes in ((4, 57, "31,896"), (9, 78, "38,487")):
         poll = POLL.format(hours=hours, yes=yes, no=100 - yes, votes=votes)
         assert lines(divided.replace("</article>", poll + "</article>", 1)) == plain
+
+
+EMBED = (
+    "<blockquote class='sc-ouqx9 CUvfCm'><p>Does anyone know if this applies outside the "
+    "city too?</p><p>— James O'Connor (@plainspoken) <a href='https://x.com/p/1'>12:58 PM · "
+    "Nov 16, 2023</a></p><p>1.5M Likes · 2.0M Retweets · 283 Replies</p></blockquote>"
+)
+PLAYER = (
+    "<figure><video controls></video><figcaption><strong>Watch:</strong> The week in "
+    "review <span>6:49</span> · <span>1.9M views</span></figcaption></figure>"
+)
+
+
+@pytest.mark.parametrize(
+    ("heading", "chrome"),
+    [
+        ("<h2>Most Read</h2>", EMBED),  # over an embedded post and its likes
+        ("<h4>Summary</h4>", PLAYER),  # over a video and its views
+        ("<h3>sustainability</h3>", ""),  # over nothing: the container's last line
+    ],
+)
+def test_a_heading_over_chrome_is_the_chromes_label(heading: str, chrome: str) -> None:
+    """A heading heads what follows it: over an embedded post, a player, or nothing, it
+    is that chrome's label, not a heading of the article (the open pages at seed 17:
+    "Most Read" and "sustainability" over tweets, "Summary" over a player, each read as
+    the article's line and alerting as it came and went)."""
+    plain = lines(seed_page("v2"))
+    assert lines(seed_page("v2", after=heading + chrome)) == plain
+
+
+def test_a_heading_over_the_articles_own_lines_is_read() -> None:
+    """A heading followed by a paragraph, or by a quotation, is the article's."""
+    section = "<h3>What the ministry said</h3><p>The ministry declined to comment further.</p>"
+    assert "What the ministry said" in lines(seed_page("v2", after=section))
+    quoted = "<h3>In his words</h3><blockquote><p>We will not comment on this.</p></blockquote>"
+    assert "In his words" in lines(seed_page("v2", after=quoted))

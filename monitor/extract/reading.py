@@ -438,11 +438,26 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
             continue
         if single and _is_lone_fragment(kept, index, members):
             continue
+        if single and block.tag in HEADING_TAGS and _heads_chrome(at, admitted, widgets, boxes):
+            continue
         lines.append((at, block.text))
     # The newsroom's notice of an edit, set apart from the run (after the related links,
     # below a figure): the story's, as it would be in the run.
     owned_up = [(place[id(b)], b.text) for b, u in admitted if u < 0 and owns_up(b.text)]
     return sorted([*lines, *owned_up[:_OWNED_UP_KEPT]]) if owned_up else lines
+
+
+def _heads_chrome(
+    at: int, admitted: list[tuple[Block, int]], widgets: set[int], boxes: set[int]
+) -> bool:
+    """A heading is the heading of what follows it: over a unit judged chrome (an
+    embedded post, a video, a poll, a box of links: "Most Read" over a tweet and its
+    likes, "Summary" over a player), or over nothing at all, it is that chrome's label,
+    however it changes, not a heading of the article."""
+    if at + 1 >= len(admitted):
+        return True
+    block, unit = admitted[at + 1]
+    return unit in widgets or not boxes.isdisjoint(block.ids)
 
 
 def _odd_tags(found: Found, run: frozenset[Path]) -> frozenset[str]:
