@@ -120,3 +120,29 @@ def test_when_the_extractor_reads_teasers_the_prose_is_watched() -> None:
     )
     node = container.densest_prose(container.parse(html))
     assert node is not None and node.attributes.get("class") == "body"
+
+
+WIKI_LIST = Path(__file__).parent / "fixtures" / "web" / "wikipedia-4" / "dressed.html"
+WIKI_URL = "https://en.wikipedia.org/wiki/List_of_films_featuring_time_loops"
+
+
+def test_a_list_pages_lead_is_read_with_its_table() -> None:
+    """A wiki's list page, dressed in chrome as the detection benchmark served it (seed
+    17): the table is most of the text, and chrome beside the lead made the table alone
+    look like the article. The prose that leads the list is the article's: a paragraph
+    added to it is caught (it was missed)."""
+    page = WIKI_LIST.read_text(encoding="utf-8")
+    first = extract(page, WIKI_URL)
+    assert first.article is not None
+    assert any(
+        line.startswith("This list of films featuring time loops")
+        for line in first.article.paragraphs
+    )
+    added = "<p>Officials confirmed late on Tuesday that more films had been found.</p>"
+    at = page.index("<table")
+    again = extract(page[:at] + added + page[at:], WIKI_URL, None, first.hint)
+    assert again.article is not None
+    assert (
+        "Officials confirmed late on Tuesday that more films had been found."
+        in again.article.paragraphs
+    )

@@ -358,7 +358,9 @@ def locate(tree: LexborHTMLParser, paragraphs: Sequence[str]) -> LexborNode | No
         score = 2 * precision * recall / (precision + recall)
         if score > best_score:
             best, best_score = nodes[mem_id], score
-    return _paragraphs_parent(best) if best is not None else None
+    if best is None:
+        return None
+    return _paragraphs_parent(_with_lead(best, inside))
 
 
 def densest_prose(tree: LexborHTMLParser) -> LexborNode | None:
@@ -382,6 +384,24 @@ def densest_prose(tree: LexborHTMLParser) -> LexborNode | None:
 
 
 _MIN_PROSE_TOKENS = 150
+
+
+_DATA_PARTS = frozenset({"tbody", "thead", "tr"})
+_DATA = frozenset({"table", "ul", "ol", "dl"})
+
+
+def _with_lead(node: LexborNode, inside: dict[int, int]) -> LexborNode:
+    """Widen a container that is a table or a list (a wiki's list page: the table is
+    most of the text) to the element holding it, when that holds more of the
+    extractor's text: the prose that leads the list is the article's, and an edit to it
+    is an edit (see ``reading._lead_slots``, which reads it)."""
+    top = node
+    while top.tag in _DATA_PARTS and top.parent is not None:
+        top = top.parent
+    holder = top.parent
+    if top.tag not in _DATA or holder is None or holder.tag in (None, "body", "html"):
+        return node
+    return holder if inside.get(holder.mem_id, 0) > inside.get(node.mem_id, 0) else node
 
 
 def _paragraphs_parent(node: LexborNode) -> LexborNode:
