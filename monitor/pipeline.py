@@ -43,9 +43,11 @@ from monitor.extract.confirm import (
     container_found,
     container_lost,
     held,
+    labels_held,
     missed,
     needs_previous_page,
     passing,
+    recheck,
     settled,
     unmodified,
 )
@@ -316,6 +318,11 @@ class Pipeline:
         if previous is not None:
             article = byline_kept(previous.article, article)
             article = byline_held(watch.hint, previous.article, article)
+            unheld, article = article, labels_held(watch.hint, previous.article, article)
+            if article is not unheld:
+                # The held labels are on the page: the next check compares it again (no
+                # fast path, no 304), to report them if they stay.
+                base = replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
         # The version before a reading is its page's quick reading: no change to take back.

@@ -17,6 +17,7 @@ from monitor.extract.confirm import (
     container_found,
     container_lost,
     held,
+    labels_held,
     needs_previous_page,
     passing,
     recheck,
@@ -326,3 +327,20 @@ def test_a_label_closed_by_a_colon_passes_through_as_other_labels_do() -> None:
         replace(first.article, paragraphs=tuple(p for p in first.article.paragraphs if p != label)),
     )
     assert passing(first.hint, labelled, plain)
+
+
+def test_a_label_come_from_nothing_beside_another_change_is_held_apart() -> None:
+    """A paragraph restored and a promo's label come at once: the change is the
+    restored paragraph; the label waits for the next check (see ``settled``)."""
+    before, hint = _first()
+    first, second, *rest = before.paragraphs
+    cut = replace(before, paragraphs=(first, *rest))  # the stored version: a paragraph cut
+    restored = replace(before, paragraphs=(first, "Tag Cloud", second, *rest))
+    assert labels_held(hint, cut, restored) == before
+    # The label alone is no other change: ``settled`` holds the whole of it.
+    assert labels_held(hint, before, restored) == restored
+    # A sentence is never held, nor a label read at the check before.
+    said = replace(before, paragraphs=(first, "Der Preis steigt auf 60 Euro.", second, *rest))
+    assert labels_held(hint, cut, said) == said
+    seen = {**(hint or {}), "lines": [*(hint or {})["lines"], _digest("Tag Cloud")]}
+    assert labels_held(seen, cut, restored) == restored

@@ -249,6 +249,36 @@ def byline_held(earlier: dict[str, Any] | None, previous: Article, article: Arti
     return replace(article, byline=previous.byline)
 
 
+def labels_held(earlier: dict[str, Any] | None, previous: Article, article: Article) -> Article:
+    """Labels that appear from nothing (read neither in the stored version nor at the
+    check before) beside another change are held apart from it, as a byline is (see
+    ``byline_held``): the change is reported now without them, and they with the check
+    after, if they stay (see ``settled``). Reported together, a rotating promo's heading
+    turned a revert into an edit ("Tag Cloud" come with a paragraph restored: "1
+    sentence added, 1 paragraph moved" instead of "Reverted")."""
+    seen = container.seen_lines(earlier)
+    if seen is None:
+        return article
+    stored = {container.line_digest(line) for line in previous.paragraphs}
+    new = {
+        line
+        for line in article.paragraphs
+        if (digest := container.line_digest(line)) not in stored
+        and digest not in seen
+        and is_label(line)
+    }
+    if not new:
+        return article
+    rest = tuple(line for line in article.paragraphs if line not in new)
+    if (article.title, article.byline, rest) == (
+        previous.title,
+        previous.byline,
+        previous.paragraphs,
+    ):
+        return article  # the labels alone: ``settled`` holds the whole change
+    return replace(article, paragraphs=rest)
+
+
 def byline_kept(previous: Article, article: Article) -> Article:
     """A byline not found this time is not a byline removed: a byline is found by
     heuristics that chrome moving around can defeat, so the stored one stands."""
