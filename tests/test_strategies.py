@@ -211,3 +211,17 @@ def test_a_table_layouts_row_is_read_less_the_boxes_run_into_it() -> None:
         found = extract(html.replace("<p>+ Added Granite", teaser + "<p>+ Added Granite", 1), URL)
         assert found.article is not None
         assert found.article.paragraphs == plain.paragraphs
+
+
+def test_a_counters_line_run_into_a_table_layouts_row_is_cut_out_of_it() -> None:
+    """A class-less counters line set inside Tumblr's one-cell post runs into the row as
+    the extractor writes it; it is cut out as a box's lines are, and a reload whose
+    counts moved reads the same (the open pages at seed 18 alerted on it, twice)."""
+    html = (WEB / "tumblr" / "reload-1.html").read_text(encoding="utf-8")
+    plain = extract(html, URL).article
+    assert plain is not None
+    for counts in ("1,419 comments · 71,294 views · 3 min read", "1,502 comments · 80,011 views"):
+        line = f'<div class="sc-8c2006">{counts}</div>'
+        found = extract(html.replace("<p>+ Added Granite", line + "<p>+ Added Granite", 1), URL)
+        assert found.article is not None
+        assert found.article.paragraphs == plain.paragraphs

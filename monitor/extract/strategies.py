@@ -76,12 +76,16 @@ class Page:
 
     def _box_lines(self) -> tuple[frozenset[str], tuple[str, ...]]:
         """The lines of the page's small boxes with a counter (``reading.boxed_lines``):
-        as comparison keys, and those long enough to cut out of a table's row, longest
-        first (computed once, on first use)."""
+        as comparison keys, and those long enough to cut out of a table's row (with the
+        page's counter lines), longest first (computed once, on first use)."""
         if self._boxes is None:
             body = self.tree.body
-            found = boxed_lines(blocks(body)) if body is not None else frozenset()
-            texts = (normalize_text(line) for line in found)
+            lines = blocks(body) if body is not None else None
+            found = boxed_lines(lines) if lines is not None else frozenset()
+            # A counters line of its own ("1,419 comments · 71,294 views · 3 min read") is
+            # cut out of a row too: never a story's, however the extractor ran it in.
+            counters = {block.text for block in lines.blocks if block.meta} if lines else set()
+            texts = {normalize_text(line) for line in (*found, *counters)}
             self._boxes = (
                 frozenset(comparison_key(line) for line in found),
                 tuple(
