@@ -535,3 +535,42 @@ def test_a_heading_over_the_articles_own_lines_is_read() -> None:
     assert "What the ministry said" in lines(seed_page("v2", after=section))
     quoted = "<h3>In his words</h3><blockquote><p>We will not comment on this.</p></blockquote>"
     assert "In his words" in lines(seed_page("v2", after=quoted))
+
+
+# Twitter's embedding markup as wccftech.com printed it (an AEB tuning page): the post,
+# then who wrote it and when; no counts.
+QUOTED_POST = (
+    '<div><blockquote data-width="550" data-dnt="true"><p lang="en" dir="ltr">Interesting '
+    "to see Stadia RDR2 capture out there running at an unstable 60fps, while Chrome "
+    'browser output seem to be aiming for 60. <a href="https://t.co/4p7SXk7JPW">'
+    "pic.twitter.com/4p7SXk7JPW</a></p><p>— Digital Foundry (@digitalfoundry) "
+    '<a href="https://twitter.com/digitalfoundry/status/1196551514896162816">November '
+    "18, 2019</a></p></blockquote></div>"
+)
+
+
+def test_a_post_the_story_quotes_is_read_as_its_quotation() -> None:
+    """An embedded post signed and dated, with no likes counted, is the story's
+    quotation, wrapper and all: an edit to it is an edit (seed 19's open pages: the
+    number in Digital Foundry's post was edited, and missed)."""
+    read = lines(seed_page("v2", after=QUOTED_POST))
+    assert read[: len(lines(seed_page("v2")))] == lines(seed_page("v2"))
+    assert read[-2].startswith("Interesting to see Stadia RDR2")
+    assert read[-1] == "— Digital Foundry (@digitalfoundry) November 18, 2019"
+
+
+@pytest.mark.parametrize(
+    ("counted", "day"),
+    [
+        ("<p>1.9M Likes · 3.8M Retweets · 694 Replies</p>", "November 18, 2019"),
+        ("", "12:16 AM · Nov 18, 2019"),  # its time of day: a feed's
+        ("", "3 hours ago"),
+    ],
+    ids=["its-likes-counted", "its-time-of-day", "its-age"],
+)
+def test_a_post_with_its_likes_or_a_clock_is_still_a_widget(counted: str, day: str) -> None:
+    """The same post with its likes counted, or timed as a feed times its posts, is a
+    widget (see test_a_unit_with_a_player_or_a_counter_line_is_not_read)."""
+    post = QUOTED_POST.replace("</blockquote>", counted + "</blockquote>")
+    post = post.replace("November 18, 2019", day)
+    assert lines(seed_page("v2", after=post)) == lines(seed_page("v2"))

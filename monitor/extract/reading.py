@@ -347,6 +347,7 @@ def _unit_of(
     run: frozenset[Path],
     shapes: frozenset[tuple[str, ...]],
     lead: frozenset[Path],
+    quoted: frozenset[int] = frozenset(),
 ) -> int:
     """The id of the block's unit (the element holding it just below the run), or -1
     when the block is not the article. The article is the run, what is below it through
@@ -363,6 +364,8 @@ def _unit_of(
             below = path[depth:]
             content = all(step.split(".", 1)[0] in CONTENT_TAGS for step in below)
             kept = content or block.tag == "pre" or _declares(block.text)
+            # A post the story quotes, in the wrapper its embedding code gives it.
+            kept = kept or not quoted.isdisjoint(ids[depth:])
             return ids[depth] if kept else -1
     return -1
 
@@ -386,7 +389,8 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
         return list(enumerate(block.text for block in found.blocks))
     shapes = frozenset(map(_shape, run))
     lead = _lead_slots(run)
-    admitted = [(block, _unit_of(block, run, shapes, lead)) for block in found.blocks]
+    quoted = _quoted_posts(found)
+    admitted = [(block, _unit_of(block, run, shapes, lead, quoted)) for block in found.blocks]
     place = {id(block): index for index, block in enumerate(found.blocks)}
     # Every line of a unit counts in judging it, admitted or not (a teaser's name line).
     units = {unit for _, unit in admitted if unit >= 0}
@@ -395,7 +399,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
         for element in block.ids:
             if element in units:
                 members[element].append(block)
-    widgets = {unit for unit in units if _is_widget(unit, members[unit], found)}
+    widgets = {unit for unit in units if _is_widget(unit, members[unit], found, quoted)}
     widgets |= _thread_items(units, members)
     boxes = _small_boxes(found, run)
     kept = [
@@ -567,7 +571,9 @@ def _is_lone_fragment(
     return end - start + 1 < _LIST_RUN
 
 
-def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
+def _is_widget(
+    unit: int, members: list[Block], found: Found, quoted: frozenset[int] = frozenset()
+) -> bool:
     """A unit that is page chrome: a player or a form; several lines with a counter or
     a clock among them; a heading over links (a box of other stories); or no sentence
     at all (a label, a credit, a call to action)."""
@@ -587,9 +593,52 @@ def _is_widget(unit: int, members: list[Block], found: Found) -> bool:
         return True
     if _is_listing(members):
         return False  # a schedule in the text: its lines carry numbers as counters do
+    if members and all(not quoted.isdisjoint(b.ids) for b in members):
+        return False  # a post the story quotes (see ``_quoted_posts``)
     if len(members) > 1 and any(b.meta or is_notice(b.text) for b in members):
         return True
     return len(members) > 1 and not any(_is_prose_line(block) for block in members)
+
+
+def _quoted_posts(found: Found) -> frozenset[int]:
+    """The quotation elements (<blockquote>) that hold a post the story quotes (see
+    ``_is_quoted_post``), each by its id."""
+    lines: dict[int, list[Block]] = defaultdict(list)
+    for block in found.blocks:
+        for step, element in zip(block.path, block.ids, strict=False):
+            if step.split(".", 1)[0] == "blockquote":
+                lines[element].append(block)
+                break
+    return frozenset(quote for quote, members in lines.items() if _is_quoted_post(members))
+
+
+def _is_quoted_post(members: list[Block]) -> bool:
+    """A post the story quotes, as embedding code gives it: what was said, then who said
+    it and on what day (see ``_is_attribution``), and no other counter or clock. It is
+    the story's quotation; a post with its likes and reposts counted ("1.9M Likes · 3.8M
+    Retweets") or its time of day is a feed's or a widget's."""
+    meta = [b for b in members if b.meta]
+    return (
+        bool(meta)
+        and all(_is_attribution(b.text) for b in meta)
+        and any(b.sentence for b in members if not b.meta)
+    )
+
+
+def _is_attribution(line: str) -> bool:
+    """Who wrote a quoted post and on what day, as the embedding code a newsroom pastes
+    prints it ("— Digital Foundry (@digitalfoundry) November 18, 2019"). A time of day
+    ("12:16 AM · Mar 13, 2022") or an age ("3 hours ago") is how a feed or a widget
+    shows its posts, not how a story quotes one."""
+    return (
+        _ATTRIBUTION.match(line) is not None
+        and _CLOCK.search(line) is None
+        and not has_relative_time(line)
+    )
+
+
+_ATTRIBUTION = re.compile(r"[—–―-] ?\w")  # a dash, then the name
+_CLOCK = re.compile(r"\d:\d\d")
 
 
 def _is_listing(members: list[Block]) -> bool:
