@@ -83,9 +83,10 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._DATED_BYLINE c6b48865": ANCHORED
     + "; a name of at most 7 words or commas, each a capital, a comma or a joiner first"
     + " (disjoint), then \\s",
-    "monitor.extract.shapes._SITE_PROMPT 22c60441": LINEAR
+    "monitor.extract.shapes._SITE_PROMPT 5f08cecc": LINEAR
     + " (literal phrases; the comment notices anchored at the start; an address: a class"
-    + " run, one @, a class run, one dot)",
+    + " run, one @, a class run, one dot; a call to share starts only at a line's start or"
+    + " after a terminator and a space)",
     "monitor.extract.shapes._TEASER 6f62e7fe": LINEAR
     + " (literals, then a tail of at most 60 characters)",
     "monitor.extract.reading._SEPARATOR 102d4685": ANCHORED + " (fullmatch); on the text "

@@ -181,6 +181,10 @@ def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
             True,
         ),
         ("Sign up for our Morning Briefing newsletter.", True),
+        # Calls to share (the open pages at seed 19: both came and went between paragraphs).
+        ("Like this story? Share it with a friend!", True),
+        ("Sharing is caring!", True),
+        ("She did not share it with a friend until the vote was over.", False),
         (  # Sputnik's notice, and a reporter's address
             "Users can initiate the recovery of their account / unlock access by contacting "
             "the moderators at moderator@sputniknews.com",

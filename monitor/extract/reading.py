@@ -568,7 +568,9 @@ def _is_lone_fragment(
     end = index
     while end + 1 < len(kept) and kept[end + 1][0].path == path and fragment(end + 1):
         end += 1
-    return end - start + 1 < _LIST_RUN
+    # A list's items differ: labels repeated ("Advertisement", "Sponsored", twice) are
+    # the slots they label, however many.
+    return len({kept[at][0].text for at in range(start, end + 1)}) < _LIST_RUN
 
 
 def _is_widget(

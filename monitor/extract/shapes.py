@@ -107,6 +107,9 @@ _SITE_PROMPT = re.compile(
     r"\b(?:click|tap) here\b|\bcliquez ici\b|\bhaga clic aquí\b|\bhaz clic aquí\b"
     r"|\bklicken sie hier\b|\bclique aqui\b|\bclicca qui\b"
     r"|\bfollow (?:us|me|him|her|them)\s+(?:on\b|@)|\bshare your thoughts\b"
+    r"|(?:^|[.!?]\s)\W*share (?:it|this(?: story| article| post| page)?) with"
+    r" (?:a friend|your friends)\b"
+    r"|^\W*sharing is caring\W*$"
     r"|[\w.+-]@[\w-]+\.[a-z]{2,}\b"
     r"|\b(?:sign up|subscribe) (?:for|to) (?:our|the) (?:\w+ ){0,2}newsletters?(?![\w'’])"
     r"|^\W*(?:comments?|commenting|discussion)\s+(?:are|is|has been|have been)\s+"
@@ -124,7 +127,8 @@ _PROMPT_CHARS = 600  # no 40 words of any language run longer (a cheap test firs
 # a substring test is ten times cheaper than the patterns' search.
 _PROMPT_CUES = (
     "click", "tap here", "cliquez", "clic aqu", "klicken", "clique", "clicca", "follow",
-    "share your", "newsletter", "comment", "discussion", "reply", "@",
+    "share your", "share it", "share this", "sharing is", "newsletter", "comment",
+    "discussion", "reply", "@",
 )  # fmt: skip
 _LICENCE_CUES = ("reserved", "creative commons")
 
