@@ -9,6 +9,7 @@ through Apprise.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import logging
 import socketserver
@@ -162,6 +163,25 @@ def test_a_revert_with_a_new_label_beside_it_is_a_revert_and_the_label_waits(
     check(config)
     assert len(smtp_server.messages) == 3
     assert "+ Tag Cloud" in body(smtp_server)
+
+
+MOZILLA_ROUNDS = Path(__file__).parent / "fixtures" / "web" / "mozilla-1-dressed"
+
+
+def test_a_new_baseline_keeps_the_labels_it_reads(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """A new baseline holds back nothing, labels included. Seed 17's open pages: a
+    product page read through the extractor's text until its container was found (a
+    silent new baseline), whose section headings ("Add-ons", "Awesome Bar") were held
+    out of that baseline as labels from nowhere, and reported as added at the next
+    check, though only chrome had changed in all four rounds."""
+    config, _ = setup
+    for round_ in range(4):
+        page = gzip.decompress((MOZILLA_ROUNDS / f"r{round_:02d}.html.gz").read_bytes())
+        page_server.set(PATH, page.decode("utf-8"))
+        check(config)
+    assert subjects(smtp_server) == []
 
 
 def test_taking_back_part_of_the_last_change_is_a_revert_of_it(
