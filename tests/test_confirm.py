@@ -344,3 +344,14 @@ def test_a_label_come_from_nothing_beside_another_change_is_held_apart() -> None
     assert labels_held(hint, cut, said) == said
     seen = {**(hint or {}), "lines": [*(hint or {})["lines"], _digest("Tag Cloud")]}
     assert labels_held(seen, cut, restored) == restored
+
+
+def test_a_heading_over_a_section_added_with_it_is_reported_with_it() -> None:
+    """A new section, its heading and its paragraph, is one edit: the heading is not held
+    for the next check (that would make two alerts of one revision)."""
+    before, hint = _first()
+    first, *rest = before.paragraphs
+    section = replace(
+        before, paragraphs=(first, "Was sich ändert", "Der Preis steigt auf 60 Euro.", *rest)
+    )
+    assert labels_held(hint, before, section) == section

@@ -255,21 +255,26 @@ def labels_held(earlier: dict[str, Any] | None, previous: Article, article: Arti
     ``byline_held``): the change is reported now without them, and they with the check
     after, if they stay (see ``settled``). Reported together, a rotating promo's heading
     turned a revert into an edit ("Tag Cloud" come with a paragraph restored: "1
-    sentence added, 1 paragraph moved" instead of "Reverted")."""
+    sentence added, 1 paragraph moved" instead of "Reverted"). A heading over lines
+    added with it is no such label: it heads the new section, reported with it."""
     seen = container.seen_lines(earlier)
     if seen is None:
         return article
     stored = {container.line_digest(line) for line in previous.paragraphs}
+    lines = article.paragraphs
+    fresh = [container.line_digest(line) not in stored for line in lines]
     new = {
         line
-        for line in article.paragraphs
-        if (digest := container.line_digest(line)) not in stored
-        and digest not in seen
+        for at, line in enumerate(lines)
+        if fresh[at]
+        and container.line_digest(line) not in seen
         and is_label(line)
+        # A heading over lines added with it heads a new section: one edit, one alert.
+        and not (at + 1 < len(lines) and fresh[at + 1] and not is_label(lines[at + 1]))
     }
     if not new:
         return article
-    rest = tuple(line for line in article.paragraphs if line not in new)
+    rest = tuple(line for line in lines if line not in new)
     if (article.title, article.byline, rest) == (
         previous.title,
         previous.byline,
