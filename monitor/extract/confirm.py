@@ -262,12 +262,13 @@ def labels_held(earlier: dict[str, Any] | None, previous: Article, article: Arti
         return article
     stored = {container.line_digest(line) for line in previous.paragraphs}
     lines = article.paragraphs
-    fresh = [container.line_digest(line) not in stored for line in lines]
+    digests = [container.line_digest(line) for line in lines]
+    fresh = [digest not in stored for digest in digests]
     new = {
         line
         for at, line in enumerate(lines)
         if fresh[at]
-        and container.line_digest(line) not in seen
+        and digests[at] not in seen
         and is_label(line)
         # A heading over lines added with it heads a new section: one edit, one alert.
         and not (at + 1 < len(lines) and fresh[at + 1] and not is_label(lines[at + 1]))

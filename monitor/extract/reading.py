@@ -347,7 +347,7 @@ def _unit_of(
     run: frozenset[Path],
     shapes: frozenset[tuple[str, ...]],
     lead: frozenset[Path],
-    quoted: frozenset[int] = frozenset(),
+    quoted: frozenset[int],
 ) -> int:
     """The id of the block's unit (the element holding it just below the run), or -1
     when the block is not the article. The article is the run, what is below it through
@@ -573,9 +573,7 @@ def _is_lone_fragment(
     return len({kept[at][0].text for at in range(start, end + 1)}) < _LIST_RUN
 
 
-def _is_widget(
-    unit: int, members: list[Block], found: Found, quoted: frozenset[int] = frozenset()
-) -> bool:
+def _is_widget(unit: int, members: list[Block], found: Found, quoted: frozenset[int]) -> bool:
     """A unit that is page chrome: a player or a form; several lines with a counter or
     a clock among them; a heading over links (a box of other stories); or no sentence
     at all (a label, a credit, a call to action)."""
