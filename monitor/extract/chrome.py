@@ -53,7 +53,10 @@ def is_hidden(attrs: Attributes) -> bool:
     """Hidden from readers: the ``hidden`` attribute, aria-hidden, or an inline style."""
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return True
-    style = (attrs.get("style") or "").replace(" ", "").lower()
+    style = attrs.get("style")
+    if not style:
+        return False
+    style = style.replace(" ", "").lower()
     return "display:none" in style or "visibility:hidden" in style
 
 

@@ -481,23 +481,32 @@ def read(
     repeated = {comparison_key(title), comparison_key(byline)}
     found = blocks(container)
     slots = frozenset(run) if run is not None else run_slots(found.blocks)
+    # A line's key and digest are worked out once per reading (a line is asked for up
+    # to three times: missing from the last check's, read, or left unread).
+    memo: dict[str, tuple[str, str]] = {}
+
+    def keyed(line: str) -> tuple[str, str]:
+        known = memo.get(line)
+        if known is None:
+            key = key_of_normalized(line)  # lines come out of ``reading`` normalised
+            known = memo[line] = (key, _key_digest(key))
+        return known
+
+    placed = placed_lines(found, slots)
+    if seen:  # (Counters built in C: ``subtract`` over an iterable loops in Python)
+        missing = Counter(seen) - Counter([keyed(line)[1] for _, line in placed])
+        if missing:
+            placed = rescued(found, placed, missing, lambda line: keyed(line)[1])
     lines: list[str] = []
     keys: list[str] = []
     digests: list[str] = []
     short: list[str] = []
     labels: list[str] = []
-    placed = placed_lines(found, slots)
-    if seen:
-        missing = Counter(seen)
-        missing.subtract(line_digest_of(line) for _, line in placed)
-        if any(count > 0 for count in missing.values()):
-            placed = rescued(found, placed, missing, line_digest_of)
     after = owned_up_after(container)
     for line in [*standfirst_of(tree, title_at, container), *(line for _, line in placed), *after]:
-        key = key_of_normalized(line)  # lines come out of ``reading`` normalised
+        key, digest = keyed(line)
         if key in repeated or any(p.search(line) for p in ignore):
             continue
-        digest = _key_digest(key)
         digests.append(digest)
         if not is_sentence(line):
             short.append(digest)
@@ -509,14 +518,12 @@ def read(
             keys.append(key)
     taken = {at for at, _ in placed}
     read_before = set(seen)
-    unread = [
-        line_digest_of(block.text) for at, block in enumerate(found.blocks) if at not in taken
-    ]
+    unread = [keyed(block.text)[1] for at, block in enumerate(found.blocks) if at not in taken]
     hint = Hint(
         path=node_path(container),
         lines=tuple(digests),
         unread=tuple(unread)[:UNREAD_KEPT],
-        content=content_digest(title, byline, lines),
+        content=_content_digest(title, byline, keys),
         byline=line_digest(byline),
         dates=date_signals(tree, container),
         title_at=title_at,
@@ -530,7 +537,10 @@ def read(
 
 def content_digest(title: str, byline: str, lines: Sequence[str]) -> str:
     """``Hint.content`` of a reading: its headline, byline and (normalised) lines."""
-    keys = (key_of_normalized(line) for line in lines)
+    return _content_digest(title, byline, [key_of_normalized(line) for line in lines])
+
+
+def _content_digest(title: str, byline: str, keys: Sequence[str]) -> str:
     return _digest((comparison_key(title), comparison_key(byline), *keys))
 
 

@@ -20,7 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Any, Generic, TypeVar
 
 from selectolax.lexbor import LexborNode
 
@@ -83,13 +83,29 @@ _GENERIC_TAGS = frozenset({"div", "span"})
 _TABLE_TAGS = frozenset({"table", "tr", "td", "th"})  # a date in a table is its data
 
 Path = tuple[str, ...]
+_T = TypeVar("_T")
 Restore = tuple[Path, tuple[int, ...]]
 """Where the walk was before it entered a block element."""
 """Block elements from the container down: 'tag.class1.class2' (ids left out: they
 number repeated parts, which would split a run in as many slots as it has parts)."""
 
 
-@dataclass(frozen=True)
+class _once(Generic[_T]):
+    """``functools.cached_property`` without Python 3.11's lock on each first access (a
+    reading is one thread's; the lock was a tenth of a reading's time in shapes)."""
+
+    def __init__(self, compute: Callable[[Any], _T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, block: Any, owner: type | None = None) -> _T:
+        value = block.__dict__[self.name] = self.compute(block)
+        return value  # a non-data descriptor: the instance's value is found first from now
+
+
+# Not frozen: a page makes a hundred and more, and a frozen dataclass sets each field
+# through ``object.__setattr__`` (four times the cost); nothing changes one once made.
+@dataclass(eq=False)
 class Block:
     """One line of a container, where it sits, and how much of it is link text."""
 
@@ -103,28 +119,28 @@ class Block:
     """How many of its links follow another with only a separator between them
     ("Home | News | Contact"): a row of them is navigation, whatever its share of text."""
 
-    @cached_property
+    @_once
     def tag(self) -> str:
         return self.path[-1].split(".", 1)[0] if self.path else ""
 
     # A line's shape is asked for by several rules: each is worked out once per reading.
-    @cached_property
+    @_once
     def meta(self) -> bool:
         """A counter, clock or byline line (``shapes.is_meta``)."""
         return is_meta(self.text)
 
-    @cached_property
+    @_once
     def sentence(self) -> bool:
         """Prose by its end or its length (``shapes.is_sentence``)."""
         return is_sentence(self.text)
 
-    @cached_property
+    @_once
     def prose(self) -> bool:
         """Long enough to be a paragraph, no line of links, and no counter line: a
         counter line is never prose, however long ("Yes 38% · No 62% · 28,309 votes")."""
         return _is_long(self) and not self.meta
 
-    @cached_property
+    @_once
     def slot(self) -> Path:
         """The path of the block's parent: blocks in one slot are siblings in kind."""
         return self.path[:-1]
@@ -157,10 +173,11 @@ class _Collector:
         self.ids: tuple[int, ...] = ()
         self.media: set[int] = set()
         self._next_id = 0
-        self._parts: list[str] = []
-        self._link_chars = 0
+        # The block being read, filled by ``_walk`` (inlined there: one step per text).
+        self.parts: list[str] = []  # emptied in place, never replaced
+        self.link_chars = 0
+        self.since_link: list[str] | None = None  # the text since the last link ended
         self._link_row = 0
-        self._since_link: list[str] | None = None  # the text since the last link ended
 
     def enter(self, step: str) -> Restore:
         outer = self.path, self.ids
@@ -168,30 +185,24 @@ class _Collector:
         self.path, self.ids = (*self.path, step), (*self.ids, self._next_id)
         return outer
 
-    def text(self, text: str, in_link: bool) -> None:
-        self._parts.append(text)
-        if in_link:
-            self._link_chars += len(text.strip())
-        elif self._since_link is not None:
-            self._since_link.append(text)
-
     def link_starts(self) -> None:
-        if self._since_link is not None and _SEPARATOR.fullmatch("".join(self._since_link)):
+        if self.since_link is not None and _SEPARATOR.fullmatch("".join(self.since_link)):
             self._link_row += 1
-        self._since_link = None
+        self.since_link = None
 
     def link_ends(self) -> None:
-        self._since_link = []
+        self.since_link = []
 
     def flush(self) -> None:
-        if not self._parts:
+        if not self.parts:
             return
-        line = " ".join("".join(self._parts).split())
+        line = " ".join("".join(self.parts).split())
         if line:
             line = normalize_line(line)
-            share = self._link_chars / max(len(line), 1)
+            share = self.link_chars / max(len(line), 1)
             self.blocks.append(Block(line, self.path, share, self.ids, self._link_row))
-        self._parts, self._link_chars, self._link_row, self._since_link = [], 0, 0, None
+        self.parts.clear()
+        self.link_chars, self._link_row, self.since_link = 0, 0, None
 
 
 def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
@@ -205,6 +216,7 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
     stack: list[tuple[Iterator[LexborNode], bool, Restore | None, bool]] = [
         (root.iter(include_text=True), False, None, False)
     ]
+    parts = out.parts  # the text of the block being read (``_Collector.text``, inlined)
     while stack:
         children, in_link, outer, link = stack[-1]
         child = next(children, None)
@@ -218,7 +230,13 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
             continue
         tag = child.tag
         if tag == "-text":
-            out.text(child.text_content or "", in_link)
+            text = child.text_content
+            if text:
+                if in_link:
+                    out.link_chars += len(text.strip())
+                elif out.since_link is not None:
+                    out.since_link.append(text)
+                parts.append(text)
             continue
         if tag is None or tag.startswith("-"):
             continue

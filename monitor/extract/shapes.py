@@ -134,8 +134,7 @@ _LICENCE_CUES = ("reserved", "creative commons")
 
 
 def _has_cue(line: str, cues: tuple[str, ...]) -> bool:
-    lowered = line.lower()
-    return any(cue in lowered for cue in cues)
+    return any(map(line.lower().__contains__, cues))  # (a generator: a third slower)
 
 
 def is_site_prompt(line: str) -> bool:
@@ -219,6 +218,7 @@ _DATE_WORDS = 10
 # Ten words of a date are at most 14 characters each ("2019-11-18", "septiembre"), and
 # the separators between them a few: a longer line is no date.
 _DAY_CHARS = 200
+_DIGIT = re.compile(r"\d")
 
 
 # "Published:" before a date is the page's dateline; "Updated …" is not taken off: a
@@ -246,6 +246,8 @@ def is_date(line: str) -> bool:
     2021 à 14h05", "2016-05-03"), perhaps under its label ("Published: Nov. 18, 2019"),
     perhaps with the date of its last update after it: the page's date, not a line of
     its text."""
+    if _DIGIT.search(line) is None:
+        return False  # a day is written with a number (``_is_day``): most lines have none
     first, *more = _DATE_PARTS.split(line) if _DATELINE.match(line) else (line,)
     if more:
         return _is_day(_DATELINE.sub("", first, count=1)) and all(
