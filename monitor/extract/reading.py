@@ -211,22 +211,25 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
     A loop over a stack of children, not recursion: a hostile page nests thousands of
     elements deep, past Python's recursion limit.
     """
-    # Each frame: the children still to read, inside a link?, the path to restore on
-    # leaving a block element (None for an inline one), is it a link's own frame?
-    stack: list[tuple[Iterator[LexborNode], bool, Restore | None, bool]] = [
-        (root.iter(include_text=True), False, None, False)
-    ]
+    # A frame: the children still to read, inside a link?, the path to restore on leaving
+    # a block element (None for an inline one), is it a link's own frame? The current
+    # frame is held in locals, the outer ones on the stack.
+    stack: list[tuple[Iterator[LexborNode], bool, Restore | None, bool]] = []
+    children: Iterator[LexborNode] = root.iter(include_text=True)
+    in_link, outer, link = False, None, False
     parts = out.parts  # the text of the block being read (``_Collector.text``, inlined)
-    while stack:
-        children, in_link, outer, link = stack[-1]
+    while True:
         child = next(children, None)
         if child is None:
-            stack.pop()
             if link:
                 out.link_ends()
             if outer is not None:
-                out.flush()
+                if parts:
+                    out.flush()
                 out.path, out.ids = outer
+            if not stack:
+                return
+            children, in_link, outer, link = stack.pop()
             continue
         tag = child.tag
         if tag == "-text":
@@ -247,14 +250,17 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
         attrs = child.attributes
         if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
             continue
+        stack.append((children, in_link, outer, link))
+        children = child.iter(include_text=True)
         if tag not in BLOCK_TAGS:
-            link = tag == "a" and not in_link
+            outer, link = None, tag == "a" and not in_link
             if link:
+                in_link = True
                 out.link_starts()
-            stack.append((child.iter(include_text=True), in_link or link, None, link))
             continue
-        out.flush()
-        stack.append((child.iter(include_text=True), in_link, out.enter(_step(tag, attrs)), False))
+        if parts:
+            out.flush()
+        outer, link = out.enter(_step(tag, attrs)), False
 
 
 def blocks(container: LexborNode) -> Found:
@@ -788,8 +794,7 @@ def _owned_up_in(node: LexborNode) -> list[str]:
     attrs = node.attributes
     if attrs and (chrome.is_hidden(attrs) or chrome.is_comments(attrs)):
         return []
-    text = node.text(deep=True).lower()
-    if not any(cue in text for cue in _OWNED_UP_CUES):
+    if not any(map(node.text(deep=True).lower().__contains__, _OWNED_UP_CUES)):
         return []
     return [block.text for block in blocks(node).blocks if owns_up(block.text)]
 
