@@ -778,6 +778,37 @@ def test_reading_commands_load_no_extractor_apprise_or_alembic(
     assert loaded & set(HEAVY) == set()
 
 
+def test_a_check_of_pages_that_need_no_reading_loads_no_extractor(
+    page_server: PageServer, tmp_path: Path
+) -> None:
+    """`check --all` over pages whose servers answer 304 reads no page: its process
+    imports neither trafilatura nor htmldate nor lxml (the extraction workers import
+    them, when a page is to be read), though the first check of the same pages, run by
+    this process's forebear, had them read."""
+    page_server.set("/story", page_v1(Chrome(1)))
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        f'[storage]\nurl = "sqlite:///{tmp_path}/monitor.db"\n'
+        '[monitor]\nallow_internal = ["127.0.0.1"]\n\n'
+        f'[[watch]]\nurl = "{page_server.url("/story")}"\n',
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "check", "--all"]) == 0
+    assert main(["--config", str(config), "read"]) == 0  # the page's full reading, now
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_OF, "--config", str(config), "check", "--all"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "if-none-match" in page_server.requests[-1].headers  # answered 304
+    loaded = set(done.stderr.splitlines()[-1].split()[1:])
+    assert "monitor" in loaded
+    assert loaded & {"trafilatura", "htmldate", "lxml"} == set()
+
+
 FAST = (
     ["search", "council met"],
     ["search", "--regex", "council", "--since", "1d", "--json"],

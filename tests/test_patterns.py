@@ -69,9 +69,9 @@ AUDIT: dict[str, str] = {
     "monitor.extract.chrome._alternation() 0db644b0": "literal words from trafilatura, no "
     "repeat (test_the_chrome_patterns_taken_from_trafilatura_repeat_nothing)",
     "monitor.extract.chrome._SLUG_PARTS 3d57f064": CLASS,
-    "monitor.extract.chrome._COMMENTS 2d57268e": "trafilatura's comment classes: literal "
+    "monitor.extract.chrome._read_vocabulary() 2d57268e": "trafilatura's comment classes: literal "
     "words and one lookahead, no repeat; on class attributes",
-    "monitor.extract.chrome._COMMENTS_ID 17ac8bf5": ANCHORED + "; trafilatura's comment ids, "
+    "monitor.extract.chrome._read_vocabulary() 17ac8bf5": ANCHORED + "; trafilatura's comment ids, "
     "no repeat",
     "monitor.extract.container._SAFE_ID 1ddb278e": ANCHORED + "; at most 101 characters",
     "monitor.extract.container._TOKEN 6cd01245": LINEAR,
@@ -208,5 +208,5 @@ def test_every_regular_expression_in_monitor_has_been_audited() -> None:
 def test_the_chrome_patterns_taken_from_trafilatura_repeat_nothing() -> None:
     """The class and id patterns built from trafilatura's word lists hold no repeat, so a
     newer trafilatura cannot bring backtracking into them unseen."""
-    for pattern in (chrome._CLASS.pattern, chrome._ID.pattern):
+    for pattern in (chrome.vocabulary().classes.pattern, chrome.vocabulary().ids.pattern):
         assert not set("*+{") & set(pattern), pattern

@@ -1,6 +1,10 @@
 """The full reading of a page, on lxml: trafilatura's article, a watched selector, the
 whole visible text, and the dates htmldate finds. Slow (~20 ms a page), so used on a
 page's first check and when its container is lost, never on the fast path.
+
+trafilatura, htmldate and lxml are imported at first use: the daemon's main process
+imports this module (its functions name the extraction workers' jobs) but reads no page
+itself, and a command that never reads one should not pay for them (~0.2 s at start).
 """
 
 from __future__ import annotations
@@ -10,12 +14,6 @@ import re
 from copy import deepcopy
 from typing import Any
 from urllib.parse import urljoin
-
-import htmldate
-import trafilatura
-from cssselect import SelectorError
-from lxml import etree
-from lxml.cssselect import CSSSelector
 
 from monitor.errors import ExtractionError
 from monitor.extract import signals
@@ -32,7 +30,9 @@ _BLOCK_TAGS = frozenset(
 
 def parse_html(html: bytes | str) -> Any:
     """Parse a page into an lxml tree, whatever its encoding or brokenness."""
-    tree = trafilatura.utils.load_html(html)
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
     if tree is None:
         raise ExtractionError(
             "the page could not be parsed as HTML; check that the URL serves a web page"
@@ -124,6 +124,8 @@ def _trafilatura(tree: Any, url: str | None) -> Any:
     """trafilatura's document for ``tree`` (which it prunes), its text only: its metadata
     (a third of its time, htmldate's search included) is read where it is used, by
     ``extractor_metadata``."""
+    import trafilatura
+
     return trafilatura.bare_extraction(
         tree,
         url=url,
@@ -155,7 +157,9 @@ def extractor_metadata(
 ) -> tuple[str, str]:
     """The headline and byline trafilatura reads in the page's metadata, else the page's
     own (``page``: the page parsed by lexbor); for the pages read by its text alone."""
-    document = trafilatura.extract_metadata(_less_removed(html, options), url)
+    from trafilatura import extract_metadata
+
+    document = extract_metadata(_less_removed(html, options), url)
     title = getattr(document, "title", None) or signals.title_of(page)[0]
     byline = getattr(document, "author", None) or signals.byline_of(page, signals.title_of(page)[1])
     return normalize_text(title), normalize_text(byline)
@@ -218,6 +222,8 @@ def _page_signals(tree: Any, url: str) -> tuple[str | None, bool]:
 
 
 def htmldate_dates(tree: Any, url: str) -> tuple[str | None, str | None]:
+    import htmldate
+
     try:
         # No extensive search: free text is where header clocks and "today" dates live.
         published = htmldate.find_date(
@@ -232,6 +238,10 @@ def htmldate_dates(tree: Any, url: str) -> tuple[str | None, str | None]:
 
 
 def _select(tree: Any, selector: str) -> list[Any]:
+    from cssselect import SelectorError
+    from lxml import etree
+    from lxml.cssselect import CSSSelector
+
     try:
         if selector.startswith(("/", "(")):
             found = tree.xpath(selector)
