@@ -615,13 +615,15 @@ def _is_widget(unit: int, members: list[Block], found: Found, quoted: frozenset[
         return True
     if unit in found.linked and not any(b.sentence for b in members):
         return True
+    if len(members) <= 1:
+        return False  # one line: not a box of lines (a one-line counter keeps its names)
     if _is_listing(members):
         return False  # a schedule in the text: its lines carry numbers as counters do
     if members and all(not quoted.isdisjoint(b.ids) for b in members):
         return False  # a post the story quotes (see ``_quoted_posts``)
-    if len(members) > 1 and any(b.meta or is_notice(b.text) for b in members):
+    if any(b.meta or is_notice(b.text) for b in members):
         return True
-    return len(members) > 1 and not any(_is_prose_line(block) for block in members)
+    return not any(_is_prose_line(block) for block in members)
 
 
 def _quoted_posts(found: Found) -> frozenset[int]:
@@ -668,7 +670,9 @@ _CLOCK = re.compile(r"\d:\d\d")
 def _is_listing(members: list[Block]) -> bool:
     """A unit that is a schedule or a timeline: three entries or more (see
     ``shapes.is_entry``), perhaps under a line that introduces them ("Tour dates:")."""
-    entries = members[1:] if members and not is_entry(members[0].text) else members
+    if len(members) < _LIST_RUN:
+        return False
+    entries = members[1:] if not is_entry(members[0].text) else members
     return len(entries) >= _LIST_RUN and all(is_entry(b.text) for b in entries)
 
 

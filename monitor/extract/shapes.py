@@ -248,7 +248,10 @@ def is_date(line: str) -> bool:
     its text."""
     if _DIGIT.search(line) is None:
         return False  # a day is written with a number (``_is_day``): most lines have none
-    first, *more = _DATE_PARTS.split(line) if _DATELINE.match(line) else (line,)
+    dateline = _DATELINE.match(line) is not None
+    if not dateline and len(line) > _DAY_CHARS:
+        return False  # (as ``_is_day`` would say, without copying a paragraph first)
+    first, *more = _DATE_PARTS.split(line) if dateline else (line,)
     if more:
         return _is_day(_DATELINE.sub("", first, count=1)) and all(
             _is_day(_UPDATED.sub("", part, count=1)) for part in more
