@@ -84,10 +84,13 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._DATED_BYLINE c6b48865": ANCHORED
     + "; a name of at most 7 words or commas, each a capital, a comma or a joiner first"
     + " (disjoint), then \\s",
-    "monitor.extract.shapes._SITE_PROMPT 5f08cecc": LINEAR
+    "monitor.extract.shapes._SITE_PROMPT 72e493c1": LINEAR
     + " (literal phrases; the comment notices anchored at the start; an address: a class"
     + " run, one @, a class run, one dot; a call to share starts only at a line's start or"
-    + " after a terminator and a space)",
+    + " after a terminator and a space; the error message anchored at the start, its"
+    + " trailing runs of spaces each given up once; on lines of 600 characters at most)",
+    "monitor.extract.shapes._DISCLOSURE b3915433": ANCHORED
+    + " (each alternative at the line's start, literal words and one \\w+)",
     "monitor.extract.shapes._TEASER 6f62e7fe": LINEAR
     + " (literals, then a tail of at most 60 characters)",
     "monitor.extract.reading._SEPARATOR 102d4685": ANCHORED + " (fullmatch); on the text "

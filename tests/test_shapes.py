@@ -41,6 +41,26 @@ def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_n
     assert not is_notice("© Provided by AP " + "Nintendo shocked the world this week. " * 8)
 
 
+@pytest.mark.parametrize(
+    ("line", "notice"),
+    [
+        # A blog's disclosure above its post (theantijunecleaver.com, in the AEB pages).
+        (
+            "This post may contain affiliate and/or referral links. Please see my disclosure page.",
+            True,
+        ),
+        ("We may earn a commission from links on this page.", True),
+        ("As an Amazon Associate I earn from qualifying purchases.", True),
+        ("The company uses affiliate links to sell its products, analysts said.", False),
+        ("He said we may earn a commission if the deal closes, the broker told investors.", False),
+    ],
+)
+def test_an_affiliate_disclosure_is_the_sites_notice(line: str, notice: bool) -> None:
+    """A seller's site discloses its affiliate links as a legal notice, however it is
+    placed; a sentence about affiliate links or commissions is the story's."""
+    assert is_notice(line) is notice
+
+
 def test_a_licence_or_rights_notice_is_chrome_wherever_it_opens() -> None:
     """A site's licence line (a wiki's, a blog's footer) is a notice, whatever it opens
     with; a sentence of the story that mentions a licence is not."""
@@ -199,6 +219,15 @@ def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
         ("Commenting has been disabled for this article.", True),
         ("Leave a Reply", True),
         ("Be the first to comment!", True),
+        # MSN's promo, and a sharing form's error message (the open pages at seed 21: each
+        # came and went at a chrome-only reload).
+        ("Found the story interesting?", True),
+        ("Like us on Facebook to see similar stories", True),
+        ("An error has occurred, please try again later.", True),
+        ("Something went wrong. Please try again.", True),
+        ("Investigators found the story interesting? Hardly.", False),
+        ("People like us on the front line were never consulted.", False),
+        ("An error occurred in the plant's control system on Monday, officials said.", False),
         # The story's own sentences.
         ("Leave a comment and let us know what your favorite gadget of 2019 was.", False),
         ("Comments from the minister are closed to the press, her office said.", False),

@@ -61,10 +61,26 @@ _LICENCE = re.compile(
 )
 
 
+# A disclosure of affiliate links, as sellers' sites print it above or below each post
+# ("This post may contain affiliate and/or referral links. Please see my disclosure
+# page.", "We may earn a commission from links on this page."): the site's legal notice.
+_DISCLOSURE = re.compile(
+    r"^\W*(?:this (?:post|article|page|story|site|website)|we|our \w+) (?:may )?"
+    r"(?:contains?|includes?|uses?) affiliate (?:and/or referral |or referral )?links\b"
+    r"|^\W*we (?:may )?(?:earn|receive) (?:a )?(?:small )?(?:commission|compensation)\b"
+    r"|^\W*as an amazon associate\b",
+    re.IGNORECASE,
+)
+_DISCLOSURE_CUES = ("affiliate", "commission", "compensation", "amazon associate")
+
+
 def is_notice(line: str) -> bool:
-    """A copyright, licence or legal notice: a site's footer, wherever it was put."""
-    if _NOTICE.match(line) is None and not (
-        _has_cue(line, _LICENCE_CUES) and _LICENCE.search(line)
+    """A copyright, licence or legal notice (an affiliate disclosure too): a site's
+    footer, wherever it was put."""
+    if (
+        _NOTICE.match(line) is None
+        and not (_has_cue(line, _LICENCE_CUES) and _LICENCE.search(line))
+        and not (_has_cue(line, _DISCLOSURE_CUES) and _DISCLOSURE.search(line))
     ):
         return False
     return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
@@ -116,7 +132,16 @@ _SITE_PROMPT = re.compile(
     r"(?:now\s+)?(?:closed|disabled|turned off)\b"
     r"|^\W*(?:leave|post|add|write) a (?:reply|comment)\W*$"
     r"|^\W*be the first to comment\b"
-    r"|^\W*you must be logged in to post a comment\b",
+    r"|^\W*you must be logged in to post a comment\b"
+    # A question to the reader about the story, as the site's promo opens (MSN's
+    # "Found the story interesting?" over "Like us on Facebook …").
+    r"|^\W*(?:did you )?(?:find|found) (?:this|the) (?:story|article|post) "
+    r"(?:interesting|useful|helpful)\?"
+    r"|\blike us on (?:facebook|twitter|instagram|linkedin)\b"
+    # A widget's error message, the whole line ("An error has occurred, please try
+    # again later.": a sharing form's, hidden by its class until it fails).
+    r"|^\W*(?:an? (?:unexpected )?error (?:has )?occurred|something went wrong)[,.!]*"
+    r"(?:\s+please try again(?: later)?[.!]?)?\s*$",
     re.IGNORECASE,
 )
 _PROMPT_WORDS = 40  # longer, the phrase is a sentence of the text's own
@@ -128,7 +153,8 @@ _PROMPT_CHARS = 600  # no 40 words of any language run longer (a cheap test firs
 _PROMPT_CUES = (
     "click", "tap here", "cliquez", "clic aqu", "klicken", "clique", "clicca", "follow",
     "share your", "share it", "share this", "sharing is", "newsletter", "comment",
-    "discussion", "reply", "@",
+    "discussion", "reply", "@", "interesting?", "useful?", "helpful?", "like us on",
+    "error", "went wrong",
 )  # fmt: skip
 _LICENCE_CUES = ("reserved", "creative commons")
 
