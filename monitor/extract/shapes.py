@@ -77,12 +77,13 @@ _DISCLOSURE_CUES = ("affiliate", "commission", "compensation", "amazon associate
 def is_notice(line: str) -> bool:
     """A copyright, licence or legal notice (an affiliate disclosure too): a site's
     footer, wherever it was put."""
-    if (
-        _NOTICE.match(line) is None
-        and not (_has_cue(line, _LICENCE_CUES) and _LICENCE.search(line))
-        and not (_has_cue(line, _DISCLOSURE_CUES) and _DISCLOSURE.search(line))
-    ):
-        return False
+    if _NOTICE.match(line) is None:
+        lowered = line.lower()  # (once for both lists of cues)
+        if not (
+            (any(map(lowered.__contains__, _LICENCE_CUES)) and _LICENCE.search(line))
+            or (any(map(lowered.__contains__, _DISCLOSURE_CUES)) and _DISCLOSURE.search(line))
+        ):
+            return False
     return sum(1 for word in line.split() if any(ch.isalnum() for ch in word)) <= _NOTICE_WORDS
 
 
@@ -154,7 +155,7 @@ _PROMPT_CUES = (
     "click", "tap here", "cliquez", "clic aqu", "klicken", "clique", "clicca", "follow",
     "share your", "share it", "share this", "sharing is", "newsletter", "comment",
     "discussion", "reply", "@", "interesting?", "useful?", "helpful?", "like us on",
-    "error", "went wrong",
+    "error occurred", "error has occurred", "went wrong",
 )  # fmt: skip
 _LICENCE_CUES = ("reserved", "creative commons")
 
@@ -169,8 +170,8 @@ def is_site_prompt(line: str) -> bool:
     comment section ("Comments are closed.")."""
     return (
         len(line) <= _PROMPT_CHARS
+        and not more_words_than(line, _PROMPT_WORDS)  # (cheaper than the cues on a paragraph)
         and _has_cue(line, _PROMPT_CUES)
-        and not more_words_than(line, _PROMPT_WORDS)
         and _SITE_PROMPT.search(line) is not None
     )
 

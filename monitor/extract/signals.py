@@ -539,35 +539,21 @@ _BYLINE_WORDS = 10
 
 def meta_tags(tree: LexborHTMLParser) -> list[tuple[str, str]]:
     """(name, content) of each <meta>, named by property, name or itemprop, lower-cased."""
-    return [_named(meta) for meta in tree.css("meta")]
-
-
-def _named(meta: LexborNode) -> tuple[str, str]:
-    attrs = meta.attributes
-    name = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
-    return name.lower(), attrs.get("content") or ""
-
-
-# The <meta>s that may be date signals, picked by lexbor (most of a page's are not): a
-# superset of those ``date_signals`` keeps, each then judged as before.
-_DATE_METAS = ", ".join(
-    f"meta[{attribute}{test} i]"
-    for attribute in ("property", "name", "itemprop")
-    for test in ("*=time", "*=date", "*=modified", "=robots")
-)
+    tags = []
+    for meta in tree.css("meta"):
+        attrs = meta.attributes
+        name = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or ""
+        tags.append((name.lower(), attrs.get("content") or ""))
+    return tags
 
 
 def date_signals(tree: LexborHTMLParser, container: LexborNode | None) -> str:
     """The raw date strings the page gives about itself (not clocks in the chrome)."""
-    found: list[str] = []
-    seen: set[int] = set()
-    for meta in tree.css(_DATE_METAS):
-        if meta.mem_id in seen:
-            continue  # (a <meta> that two of the selectors match comes twice)
-        seen.add(meta.mem_id)
-        name, content = _named(meta)
-        if "time" in name or "date" in name or "modified" in name or name == "robots":
-            found.append(f"{name}={content}")
+    found: list[str] = [
+        f"{name}={content}"
+        for name, content in meta_tags(tree)
+        if "time" in name or "date" in name or "modified" in name or name == "robots"
+    ]
     for script in tree.css("script[type='application/ld+json']"):
         found.extend(f"{k}={v}" for k, v in _JSONLD_DATE.findall(script.text()))
     if container is not None:
