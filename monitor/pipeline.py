@@ -642,6 +642,18 @@ class Pipeline:
                 results.extend(await self._deliver(alert))
             after = batch[-1].id
 
+    def _send(self, alert: PendingAlert, message: Message) -> list[Delivery]:
+        """Send to each target in turn, recording each one told before the next is tried
+        (the last one is recorded with the attempt): a process killed between two targets
+        leaves one at most that hears the alert twice."""
+        deliveries: list[Delivery] = []
+        for at, target in enumerate(alert.targets):
+            (delivery,) = self.notifier.deliver(message, (target,))
+            if delivery.ok and at < len(alert.targets) - 1:
+                self.storage.delivered_to(alert.id, target)
+            deliveries.append(delivery)
+        return deliveries
+
     async def _deliver(self, alert: PendingAlert) -> list[Delivery]:
         if not alert.targets:
             # Nobody to tell: the alert stays undelivered (``monitor list`` counts it),
@@ -662,7 +674,7 @@ class Pipeline:
             label = alert.watch_name or alert.watch_url
             rendered = render_digest(label, alert.watch_url, folded, self.settings.max_alert_chars)
             message = Message(rendered, alert.watch_url)
-        deliveries = await asyncio.to_thread(self.notifier.deliver, message, alert.targets)
+        deliveries = await asyncio.to_thread(self._send, alert, message)
         failed = [d.target for d in deliveries if not d.ok]
         errors = "; ".join(f"{d.display}: {d.error}" for d in deliveries if not d.ok)
         attempts = alert.attempts + 1

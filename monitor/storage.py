@@ -806,6 +806,14 @@ class Storage:
                 for alert, url, name in rows
             ]
 
+    def delivered_to(self, alert_id: int, target: str) -> None:
+        """Record that ``target`` accepted the alert, before its other targets are tried: a
+        process killed meanwhile sends it again to those not told yet, not to this one."""
+        with self._session() as session:
+            row = session.get(AlertRow, alert_id)
+            if row is not None and row.targets and target in row.targets:
+                row.targets = [t for t in row.targets if t != target]
+
     def mark_alert(
         self,
         alert_id: int,

@@ -16,7 +16,7 @@ import socketserver
 import sqlite3
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from monitor.cli import main
 from monitor.config import Target
 from monitor.errors import PageUnreadable
 from monitor.models import AlertDraft, CheckOutcome, Rendered, Watch, WatchSpec
-from monitor.notify import Notifier
+from monitor.notify import Delivery, Message, Notifier
 from monitor.pipeline import Pipeline, PipelineSettings
 from monitor.retention import Retention
 from monitor.storage import Storage
@@ -672,6 +672,42 @@ def test_one_pass_delivers_every_due_alert_batch_after_batch(
     )
     assert deliver(storage, notifier, clock, settings) == 0
     assert {watch.undelivered for watch in storage.list_watches()} == {0}
+
+
+class _Killed(BaseException):
+    """The process dying where it is (no handler of the monitor's catches it)."""
+
+
+class _DiesBeforeTheSecondTarget(Notifier):
+    """A notifier whose process dies once, after the first target accepted an alert and
+    before the second is tried (where SIGKILL landed in tests/test_crash.py)."""
+
+    died = False
+
+    def deliver(self, message: Message, keys: Sequence[str]) -> list[Delivery]:
+        if keys and keys[0] == self.targets_for(())[1] and not self.died:
+            self.died = True
+            raise _Killed
+        return super().deliver(message, keys)
+
+
+def test_a_process_killed_between_two_targets_tells_the_first_one_once(
+    storage: Storage, webhook_receiver: WebhookReceiver
+) -> None:
+    """The desk accepted the alert, then the process died before the night shift was told:
+    the next pass (once the alert's hold is over) tells the night shift only, so each
+    target hears of the edit once."""
+    notifier = _DiesBeforeTheSecondTarget(
+        [Target(f"json://{webhook_receiver.netloc}{path}") for path in ("/desk", "/night")]
+    )
+    clock = stepping_clock(timedelta(hours=1))  # past the alert's hold at each reading
+    outbox(storage, notifier, clock, 1)
+    with pytest.raises(_Killed):
+        deliver(storage, notifier, clock)
+    assert [p.path for p in webhook_receiver.posts] == ["/desk"]
+    assert deliver(storage, notifier, clock) == 1
+    assert [p.path for p in webhook_receiver.posts] == ["/desk", "/night"]
+    assert [state for _, _, state, _, _ in storage.alerts("https://news.example/0")] == ["sent"]
 
 
 def test_an_alert_that_fails_is_tried_once_per_pass_not_again_and_again(
