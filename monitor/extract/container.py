@@ -213,11 +213,6 @@ def line_digest(line: str) -> str:
     return _key_digest(comparison_key(line))
 
 
-def line_digest_of(line: str) -> str:
-    """``line_digest`` of a line already normalised (as ``reading`` gives them)."""
-    return _key_digest(key_of_normalized(line))
-
-
 # -- finding a container ----------------------------------------------------------------
 
 
