@@ -318,6 +318,35 @@ def test_an_author_link_holding_a_sentence_is_no_byline(marked: str) -> None:
     assert byline_of(parse(page), 0) == "Erin Cunningham"
 
 
+# A reader's comment as a Russian site marks it up (a Vue app's build-hash attributes,
+# schema.org microdata), set above a blog post on the open pages at seed 21: its
+# author's name ("Гость", a guest) had been read as the post's byline.
+COMMENT = (
+    '<ul data-v-37e09092=""><li data-v-37e09092=""><div itemscope="itemscope" '
+    'itemprop="comment" itemtype="https://schema.org/Comment" data-v-f8095efa="">'
+    '<div data-v-f8095efa=""><div data-v-f8095efa=""><span itemprop="author" '
+    'data-v-f8095efa="">Гость</span><span itemprop="datePublished" data-v-f8095efa="">'
+    '57:90 28.53.58</span></div></div><div itemprop="text" data-v-f8095efa=""><span '
+    'data-v-f8095efa="">Красивые девочки хотят познакомиться</span></div></div></li></ul>'
+)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_commenters_name_marked_as_author_is_no_byline(where: str) -> None:
+    """An ``itemprop="author"`` inside a comment that microdata marks as one is the
+    commenter's name: the post's own author link is the byline, wherever the comment is."""
+    post = (
+        '<div class="post"><h3 class="post-title">Open Verilog flow</h3>'
+        '<span itemprop="author" itemscope itemtype="http://schema.org/Person">'
+        '<a href="https://www.blogger.com/profile/1" rel="author">Andrew Zonenberg</a></span>'
+        "<p>The toolchain now places and routes a design.</p></div>"
+    )
+    body = COMMENT + post if where == "before" else post + COMMENT
+    assert byline_of(parse(f"<html><head></head><body>{body}</body></html>")) == (
+        "Andrew Zonenberg"
+    )
+
+
 @pytest.mark.parametrize(
     "names",
     ["Ana de la Cruz and Jan van Dijk", "Jane Doe, staff writer", "John Roe Jr.", "记者 张三"],

@@ -292,7 +292,7 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]
             yield normalize_text(names), declared
     below_prose: list[str] = []
     for node in _byline_elements(tree, title_at):
-        if _in_card(node):
+        if _in_card(node) or _in_comment(node):
             continue
         # Names are links in most bylines; the text around them holds dates and 'By'.
         links = [names_only(_squashed(a)) for a in node.css("a")]
@@ -322,6 +322,21 @@ def _below_prose(node: LexborNode) -> bool:
         if node.parent is None:
             return False
         node = node.parent
+    return False
+
+
+def _in_comment(node: LexborNode) -> bool:
+    """Whether a byline element is a commenter's name: inside an element that microdata
+    marks as a reader's comment (schema.org's ``Comment``, or ``itemprop="comment"``),
+    where an ``itemprop="author"`` names who wrote the comment, not the story."""
+    box = node.parent
+    while box is not None and box.tag not in ("body", "html"):
+        attrs = box.attributes
+        if attrs.get("itemprop") == "comment" or (attrs.get("itemtype") or "").lower().endswith(
+            "/comment"
+        ):
+            return True
+        box = box.parent
     return False
 
 
