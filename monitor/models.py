@@ -167,14 +167,22 @@ class Article:
         return "\n\n".join(self.paragraphs)
 
     def content_hash(self) -> str:
-        """Hash of what an edit can change: headline, byline and body (not dates)."""
+        """Hash of what an edit can change: headline, byline and body (not dates).
+
+        Worked out once per value and kept with it, pickling included: an extraction
+        worker works it out, so the process that stores the version does not."""
+        known: str | None = self.__dict__.get("_content_hash")
+        if known is not None:
+            return known
         from monitor.normalize import comparison_key
 
         digest = hashlib.sha256()
         for key in map(comparison_key, (self.title, self.byline, *self.paragraphs)):
             digest.update(key.encode("utf-8"))
             digest.update(b"\x00")
-        return digest.hexdigest()
+        known = digest.hexdigest()
+        object.__setattr__(self, "_content_hash", known)  # a memo, not a field
+        return known
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -494,12 +494,8 @@ class Storage:
 
     def latest_version(self, watch_id: int) -> StoredVersion | None:
         with self._session() as session:
-            row = session.scalar(
-                select(VersionRow)
-                .where(VersionRow.watch_id == watch_id)
-                .order_by(VersionRow.number.desc())
-                .limit(1)
-            )
+            # A Core row (no ORM object): every check that fetched new bytes reads one.
+            row = session.execute(_LATEST_VERSION, {"watch_id": watch_id}).first()
             return version_of(row) if row else None
 
     def version_numbers_by_hash(self, watch_id: int) -> dict[str, int]:
@@ -634,24 +630,21 @@ class Storage:
             )
             if source is None:
                 return None  # forgotten by retention meanwhile: nothing to read it from
-            number = _add_version(
-                session,
-                watch_id,
-                VersionRow(
-                    watch_id=watch_id,
-                    created_at=at,
-                    kind="reading",
-                    raw_hash=source.raw_hash,
-                    raw_size=source.raw_size,
-                    fetched_at=source.fetched_at,
-                    status=source.status,
-                    final_url=source.final_url,
-                    headers=source.headers,
-                    request_headers=source.request_headers,
-                    http_version=source.http_version,
-                ),
-                article,
-            )
+            # No summary, no edits: SQL NULL, as a version of this kind always had.
+            values = {
+                "created_at": at,
+                "kind": "reading",
+                "raw_hash": source.raw_hash,
+                "raw_size": source.raw_size,
+                "fetched_at": source.fetched_at,
+                "status": source.status,
+                "final_url": source.final_url,
+                "headers": source.headers,
+                "request_headers": source.request_headers,
+                "http_version": source.http_version,
+            }
+            last = _last_link(session, watch_id)
+            number = _add_version(session, watch_id, values, article, last)
             _prune_versions(session, watch_id, retention or Retention())
             return number
 
@@ -1023,53 +1016,79 @@ def _version_row(session: Session, url: str, number: int | None) -> VersionRow:
 def _last_link(session: Session, watch_id: int) -> Row[int, str, str] | None:
     """The number, chain hash and page hash of the watch's latest version."""
     # Retention never drops the latest version: the previous link is always stored.
-    return session.execute(
-        select(VersionRow.number, VersionRow.chain_hash, VersionRow.raw_hash)
-        .where(VersionRow.watch_id == watch_id)
-        .order_by(VersionRow.number.desc())
-        .limit(1)
-    ).first()
+    return session.execute(_LAST_LINK, {"watch_id": watch_id}).first()
 
 
-def _add_version(session: Session, watch_id: int, row: VersionRow, article: Article) -> int:
-    """Add ``row`` (its exchange and page set) with ``article`` as the watch's next
-    version, linked into its hash chain and its full-text index; returns its number."""
-    last = _last_link(session, watch_id)
-    row.number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    row.content_hash = article.content_hash()
-    row.title, row.byline = article.title, article.byline
-    row.published, row.modified = article.published, article.modified
-    row.canonical, row.text = article.canonical, "\n".join(article.paragraphs)
-    content = _content_of(row)
-    row.chain_hash, row.digests = link_hash(previous, content), field_digests(content)
-    session.add(row)
-    session.flush()
-    history_index.add_version(session, row.id, row.title, row.byline, row.text)
-    return row.number
+def _add_version(
+    session: Session,
+    watch_id: int,
+    values: dict[str, Any],
+    article: Article,
+    last: Row[int, str, str] | None,
+) -> int:
+    """Insert a version (``values``: its exchange and page) with ``article``, after
+    ``last`` (the watch's latest version, ``_last_link``), linked into its hash chain and
+    its full-text index; returns its number.
+
+    A Core INSERT, no ORM object: most first checks and edits store one, and the unit
+    of work (an object, its attribute events, a flush) cost more than the row."""
+    number, previous = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    text = "\n".join(article.paragraphs)
+    row = {
+        **values,
+        "watch_id": watch_id,
+        "number": number,
+        "content_hash": article.content_hash(),
+        "title": article.title,
+        "byline": article.byline,
+        "published": article.published,
+        "modified": article.modified,
+        "canonical": article.canonical,
+        "text": text,
+    }
+    content = Content(
+        number=number,
+        fetched_at=row["fetched_at"],
+        status=row["status"],
+        final_url=row["final_url"],
+        headers=_headers_of(row["headers"]),
+        body_sha256=row["raw_hash"],
+        kind=row["kind"],
+        title=article.title,
+        byline=article.byline,
+        published=article.published,
+        modified=article.modified,
+        canonical=article.canonical,
+        text=text,
+    )
+    row["chain_hash"], row["digests"] = link_hash(previous, content), field_digests(content)
+    result = cast("CursorResult[Any]", session.execute(insert(_VERSIONS), row))
+    inserted = result.inserted_primary_key
+    assert inserted is not None
+    history_index.add_version(session, inserted[0], article.title, article.byline, text)
+    return number
 
 
 def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
     last = _last_link(session, watch_id)
-    raw_hash = _store_page(session, version.raw_html, last[2] if last else None)
     response = version.response
-    row = VersionRow(
-        watch_id=watch_id,
-        created_at=at,
-        kind=version.kind,
-        revert_of=version.revert_of,
-        declared=version.declared,
-        raw_hash=raw_hash,
-        raw_size=len(version.raw_html),
-        summary=asdict(version.summary) if version.summary is not None else None,
-        edits=None if version.edits is None else [edit.as_dict() for edit in version.edits],
-        fetched_at=response.fetched_at if response else at,
-        status=response.status if response else None,
-        final_url=response.final_url if response else None,
-        headers=[list(h) for h in response.headers] if response else None,
-        request_headers=[list(h) for h in response.request_headers] if response else None,
-        http_version=response.http_version if response else None,
-    )
-    return _add_version(session, watch_id, row, version.article)
+    values = {
+        "created_at": at,
+        "kind": version.kind,
+        "revert_of": version.revert_of,
+        "declared": version.declared,
+        "raw_hash": _store_page(session, version.raw_html, last[2] if last else None),
+        "raw_size": len(version.raw_html),
+        "summary": asdict(version.summary) if version.summary is not None else None,
+        "edits": None if version.edits is None else [edit.as_dict() for edit in version.edits],
+        "fetched_at": response.fetched_at if response else at,
+        "status": response.status if response else None,
+        "final_url": response.final_url if response else None,
+        "headers": [list(h) for h in response.headers] if response else None,
+        "request_headers": [list(h) for h in response.request_headers] if response else None,
+        "http_version": response.http_version if response else None,
+    }
+    return _add_version(session, watch_id, values, version.article, last)
 
 
 def _headers_of(data: list[list[str]] | None) -> tuple[tuple[str, str], ...] | None:
@@ -1099,7 +1118,7 @@ def _store_page(session: Session, raw: bytes, previous: str | None) -> str:
     """Keep a fetched page once, by its hash (a page fetched again costs nothing more): as
     a delta of ``previous``, the page of the watch's version before, when it can be."""
     digest = hashlib.sha256(raw).hexdigest()
-    if session.scalar(select(RawPageRow.hash).where(RawPageRow.hash == digest)) is None:
+    if session.scalar(_PAGE_STORED, {"digest": digest}) is None:
         encoded = rawpages.encode(raw, _base(session, previous))
         values = {
             "hash": digest,
@@ -1111,16 +1130,21 @@ def _store_page(session: Session, raw: bytes, previous: str | None) -> str:
         }
         # Another process may store the same page at the same moment (two watches of one
         # page): the second insert is a no-op, not a conflict.
-        # Each dialect's insert is imported with its dialect: SQLite never loads PostgreSQL's.
-        if session.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            session.execute(pg_insert(RawPageRow).values(values).on_conflict_do_nothing())
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            session.execute(sqlite_insert(RawPageRow).values(values).on_conflict_do_nothing())
+        session.execute(_page_insert(session.get_bind().dialect.name), values)
     return digest
+
+
+@cache
+def _page_insert(dialect: str) -> Any:
+    """An INSERT of a page that does nothing if the page is there, built once per dialect
+    (each dialect's insert imported with it: SQLite never loads PostgreSQL's)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(RawPageRow).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(RawPageRow).on_conflict_do_nothing()
 
 
 def _base(session: Session, previous: str | None) -> rawpages.Base | None:
@@ -1128,7 +1152,7 @@ def _base(session: Session, previous: str | None) -> rawpages.Base | None:
     the depth limit, or it cannot be read (then the new page is a keyframe, and readable)."""
     if previous is None:
         return None
-    depth = session.scalar(select(RawPageRow.depth).where(RawPageRow.hash == previous))
+    depth = session.scalar(_PAGE_DEPTH, {"digest": previous})
     if depth is None or depth >= rawpages.MAX_DEPTH:
         return None
     try:
@@ -1203,10 +1227,18 @@ def _chain(session: Session, digest: str) -> list[Row[str, str, int, bytes, str 
     """The page and the pages it is a delta of, down to its keyframe, in one query (a
     recursive CTE, on SQLite as on PostgreSQL). It ends early at a missing page (its last
     row then names a base) or past ``rawpages.LONGEST_CHAIN`` rows (a cycle)."""
+    return list(session.execute(_chain_query(), {"digest": digest}))
+
+
+@cache
+def _chain_query() -> Any:
+    """``_chain``'s statement, built once (every edit stored reads its base's chain)."""
     page = RawPageRow.__table__
     columns = (page.c.hash, page.c.codec, page.c.size, page.c.data, page.c.base_hash)
     chain = (
-        select(*columns, literal(0).label("step")).where(page.c.hash == digest).cte(recursive=True)
+        select(*columns, literal(0).label("step"))
+        .where(page.c.hash == bindparam("digest"))
+        .cte(recursive=True)
     )
     older = page.alias("older")
     chain = chain.union_all(
@@ -1221,10 +1253,9 @@ def _chain(session: Session, digest: str) -> list[Row[str, str, int, bytes, str 
         .join_from(chain, older, older.c.hash == chain.c.base_hash)
         .where(chain.c.step < rawpages.LONGEST_CHAIN)
     )
-    query = select(
+    return select(
         chain.c.hash, chain.c.codec, chain.c.size, chain.c.data, chain.c.base_hash
     ).order_by(chain.c.step)
-    return list(session.execute(query))
 
 
 def _drop_unused_pages(session: Session, hashes: set[str]) -> None:
@@ -1354,6 +1385,21 @@ def _alert_row(watch_id: int, number: int | None, at: datetime, alert: AlertDraf
 _WATCHES = cast(Table, WatchRow.__table__)
 _CHECKS = cast(Table, CheckRow.__table__)
 _WATCH_EXISTS = select(_WATCHES.c.id).where(_WATCHES.c.id == bindparam("watch_id"))
+_VERSIONS = cast(Table, VersionRow.__table__)
+_LAST_LINK = (
+    select(_VERSIONS.c.number, _VERSIONS.c.chain_hash, _VERSIONS.c.raw_hash)
+    .where(_VERSIONS.c.watch_id == bindparam("watch_id"))
+    .order_by(_VERSIONS.c.number.desc())
+    .limit(1)
+)
+_LATEST_VERSION = (
+    select(_VERSIONS)
+    .where(_VERSIONS.c.watch_id == bindparam("watch_id"))
+    .order_by(_VERSIONS.c.number.desc())
+    .limit(1)
+)
+_PAGE_STORED = select(RawPageRow.hash).where(RawPageRow.hash == bindparam("digest"))
+_PAGE_DEPTH = select(RawPageRow.depth).where(RawPageRow.hash == bindparam("digest"))
 
 
 def _bookkeeping(outcome: CheckOutcome) -> dict[str, Any]:

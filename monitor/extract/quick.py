@@ -41,12 +41,14 @@ def quick_read(html: bytes | str, url: str, options: WatchOptions | None = None)
     kept = tuple(
         line for line in dict.fromkeys(lines) if not any(p.search(line) for p in page.ignore)
     )
-    return Article(
+    article = Article(
         title=normalize_text(title),
         paragraphs=kept,
         canonical=canonical,
         noindex=noindex,
     )
+    article.content_hash()  # worked out here, in the worker, and kept with the value
+    return article
 
 
 def _block_texts(tree: Any) -> list[str]:

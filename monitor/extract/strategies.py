@@ -284,6 +284,8 @@ def extract(
     for strategy in STRATEGIES:
         found = strategy(page)
         if found is not None:
+            if found.article is not None:
+                found.article.content_hash()  # worked out in the worker, kept with it
             return found
     raise AssertionError("by_extractor_text always answers")  # pragma: no cover
 
