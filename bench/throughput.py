@@ -14,9 +14,10 @@ Pages: the 79 real pages of ``/work/shared/corpus`` (news-pages and web-pages, e
 article, holds too, the middle one; ``--edit-at first``: the first; on a page without
 one, it follows the longest text they share), and a ticker (a clock and a
 readers-online counter) opens its ``<body>``, outside the article. They are
-written to a temp dir and served by a real nginx on 127.0.0.1 (Debian's ``nginx``; the
-config is generated in the temp dir, run as the current user with ``-p``, ``etag on;
-if_modified_since before;``, an access log of status codes that the script counts).
+written to a temp dir and served by a real nginx on 127.0.0.1 (Debian's ``nginx``,
+installed with apt-get when missing and the script runs as root; the config is generated
+in the temp dir, run as the current user with ``-p``, ``etag on; if_modified_since
+before;``, an access log of status codes that the script counts).
 
 Passes, each run by both tools on the same bytes (urlwatch first, then the monitor):
 
@@ -298,18 +299,36 @@ def count_log(lines: Sequence[str]) -> LogCounts:
     return LogCounts(sum(statuses.values()), dict(sorted(statuses.items())))
 
 
+def _nginx_binary() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
+def _install_nginx() -> str:
+    """Debian's nginx, installed once (as root, with apt-get), as CI installs Chromium."""
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise BenchError(
+            "nginx is not installed: install Debian's package with "
+            "`apt-get install -y nginx` (as root), then run this again"
+        )
+    print("installing Debian's nginx (once)", file=sys.stderr, flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "nginx"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0 and command[1] == "install":
+            raise BenchError(f"apt-get could not install nginx: {done.stderr.strip()[-300:]}")
+    binary = _nginx_binary()
+    if binary is None:
+        raise BenchError("apt-get installed nginx, but no nginx binary is on the PATH")
+    return binary
+
+
 class Nginx:
     """A real nginx serving ``root`` on 127.0.0.1, from a config in ``prefix``."""
 
     def __init__(self, prefix: Path, root: Path) -> None:
-        binary = shutil.which("nginx") or next(
-            (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
-        )
-        if binary is None:
-            raise BenchError(
-                "nginx is not installed: install Debian's package with "
-                "`apt-get install -y nginx` (as root), then run this again"
-            )
+        binary = _nginx_binary() or _install_nginx()
         self.prefix = prefix
         self.port = _free_port()
         user = None
