@@ -369,6 +369,8 @@ class Pipeline:
         version has one, unless a selector reads it)."""
         if not deferrable(watch.spec.options) or (watch.hint and watch.hint != REBASELINE):
             return False
+        if watch.last_check_at is None:
+            return True  # never checked: no version (only a check stores one); no query
         return await asyncio.to_thread(self.storage.latest_version, watch.id) is None
 
     async def _first_quick(
