@@ -524,23 +524,25 @@ class Storage:
         try:
             with self._session() as session:
                 # Core statements, no ORM objects: most checks store no version and no
-                # alert, and read one row, update it and add another. The writes come in
-                # the order the ORM's flush gave them (the version first): the watch row
-                # is locked (PostgreSQL) only once the version is in.
-                if session.scalar(_WATCH_EXISTS, {"watch_id": watch_id}) is None:
-                    return None  # removed while it was being checked
+                # alert, and update one row and add another. With a version, the writes
+                # come in the order the ORM's flush gave them (the version first): the
+                # watch row is locked (PostgreSQL) only once the version is in.
                 number = None
                 if outcome.version is not None:
+                    if session.scalar(_WATCH_EXISTS, {"watch_id": watch_id}) is None:
+                        return None  # removed while it was being checked
                     number = _insert_version(session, watch_id, outcome.version, outcome.at)
                     _prune_versions(session, watch_id, retention)
                 values = _bookkeeping(outcome)
                 if outcome.version is not None:
                     # A quick reading waits for the full one; any other version is one.
                     values["unread_version"] = number if outcome.version.quick else None
-                session.execute(
+                updated = session.execute(
                     _bookkeeping_update(tuple(values), outcome.outcome == "error"),
                     {"watch_id": watch_id, "owner": owner, **_parameters(values)},
                 )
+                if not getattr(updated, "rowcount", 1):
+                    return None  # removed while it was being checked: nothing to log
                 session.execute(
                     insert(_CHECKS),
                     {

@@ -739,9 +739,11 @@ def test_a_version_saved_concurrently_makes_the_other_save_fail_cleanly(
 
 
 def test_save_check_for_a_removed_watch_stores_nothing(storage: Storage, watch_id: int) -> None:
-    """A watch removed while it was being checked gets no rows and no error."""
+    """A watch removed while it was being checked gets no rows and no error, whether the
+    check found a version or nothing new (a 304: no log row for a watch that is gone)."""
     storage.remove_watch(URL)
     assert storage.save_check(watch_id, "d1", changed(T0, alerts=(alert(),))) is None
+    assert storage.save_check(watch_id, "d1", unchanged(T0)) is None
     assert [count(storage, table) for table in (VersionRow, CheckRow, AlertRow)] == [0, 0, 0]
 
 
