@@ -25,7 +25,6 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from monitor import memory
 from monitor.errors import ExtractionError
 
 T = TypeVar("T")
@@ -54,26 +53,7 @@ def _worker_start(owner: int) -> None:
     # holds the thread: a worker past its deadline would outlive it by pebble's 3 s
     # grace. The default action ends it at once (it holds nothing worth cleaning up).
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    memory.tune_heap()
     _die_with_owner(owner)
-
-
-TRIM_AFTER_CPU_SECONDS = 0.010
-"""A job that took this much CPU or more (a full reading, a confirmation: tens of MiB of
-lxml trees and strings, freed) gives the heap's free pages back when it ends: measured on
-the 79 corpus pages read in full in turn, a worker held 157 MiB after them, 108 MiB when
-trimmed after each (0.9 ms a trim in the median, against ~60 ms a reading). A
-fast-path check (~3 ms) frees little, and is not trimmed after."""
-
-
-def _job(job: Callable[..., T], *args: Any) -> T:
-    """``job(*args)`` in a worker, then the heap trimmed if the job was a heavy one."""
-    started = time.process_time()
-    try:
-        return job(*args)
-    finally:
-        if time.process_time() - started >= TRIM_AFTER_CPU_SECONDS:
-            memory.release_free_memory()
 
 
 def _die_with_owner(owner: int) -> None:
@@ -247,13 +227,9 @@ class ExtractionPool:
 
     async def _run(self, job: Callable[..., T], args: tuple[Any, ...]) -> T:
         try:
-            future = (await self._running_pool()).schedule(
-                _job, [job, *args], timeout=self.deadline
-            )
+            future = (await self._running_pool()).schedule(job, list(args), timeout=self.deadline)
         except RuntimeError:  # the pool broke between the look and the schedule
-            future = (await self._running_pool()).schedule(
-                _job, [job, *args], timeout=self.deadline
-            )
+            future = (await self._running_pool()).schedule(job, list(args), timeout=self.deadline)
         try:
             return await asyncio.wrap_future(future)
         except TimeoutError as error:

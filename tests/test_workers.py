@@ -18,7 +18,6 @@ from typing import TypeVar
 import psutil
 import pytest
 from fixtures.hostile_pages import json_ld_author_bomb
-from fixtures.jobs import fragment_the_heap
 from fixtures.seed_pages import Chrome, page_v1
 
 from monitor.errors import ExtractionError
@@ -85,23 +84,6 @@ def test_a_single_job_runs_in_a_worker_process() -> None:
             return await pool.run(os.getpid)
 
     assert run(scenario()) != os.getpid()
-
-
-def test_a_worker_gives_back_the_memory_a_heavy_job_freed() -> None:
-    """A job that took real work (a full reading) leaves its worker no larger than what
-    it still holds: the ~200 MiB it freed between blocks it kept go back to the system
-    (without the trim, the worker would hold them, as one read page after another made
-    workers of 150 MiB and more)."""
-
-    async def scenario() -> tuple[int, int]:
-        with ExtractionPool(1, deadline=20) as pool:
-            pid = await pool.run(os.getpid)
-            before = psutil.Process(pid).memory_info().rss
-            assert await pool.run(fragment_the_heap) == pid
-            return before, psutil.Process(pid).memory_info().rss
-
-    before, after = run(scenario())
-    assert after - before < 40 * 2**20, (before >> 20, after >> 20)
 
 
 def test_a_page_past_its_deadline_is_a_clear_error_and_the_next_page_is_read() -> None:
