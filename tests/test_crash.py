@@ -1,6 +1,6 @@
 """Crashes: `monitor check --all` and `monitor run` killed with SIGKILL at random points,
 over and over, while the pages change between runs, lose nothing, invent nothing and
-alert once.
+alert at least once (twice only in the at-least-once window).
 
 Each cycle serves a new revision of every page, then runs the real command (a
 subprocess; `check` and `run` in turn) and kills it after a random delay (seeded, so a
@@ -9,7 +9,8 @@ are made due, as time would. Then, one lease period later (an injected clock, no
 check recovers what the killed runs held, and the database and the webhook receiver
 are compared with what was served: version numbers without a gap, each version a
 revision that was served, in order, none twice, every version a finished run reported
-still there, and every alert delivered exactly once to each target.
+still there, and every alert delivered to each target, once (twice only where a run was
+killed between a target's answer and its record).
 
 MONITOR_CRASH_CYCLES sets the number of cycles (CI runs a few; run more by hand:
 ``MONITOR_CRASH_CYCLES=200 .venv/bin/python -m pytest tests/test_crash.py``), and
@@ -145,12 +146,13 @@ def served_revision(text: str) -> int:
     return int(match.group(1))
 
 
-def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
+def test_sigkill_loses_no_version_invents_none_and_alerts_each_target_once_or_in_the_window(
     db_url: str, tmp_path: Path, page_server: PageServer, webhook_receiver: WebhookReceiver
 ) -> None:
     """Killing `monitor check` at random points while pages change leaves gap-free
     versions, each a served revision in order, none lost or invented, and each alert
-    delivered once to each target."""
+    delivered to each target once, or twice when the process was killed between the
+    target's answer and its record (the README's at-least-once window)."""
     url = db_url
     urls = [page_server.url(f"/story-{n}") for n in range(PAGES)]
     targets = ", ".join(f'"json://{webhook_receiver.netloc}{path}"' for path in TARGETS)
@@ -160,6 +162,8 @@ def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
         f"[notify]\nurls = [{targets}]\n"
         # The page server is on loopback; a short lease so killed runs hold watches briefly.
         '[monitor]\nallow_internal = ["127.0.0.1"]\nlease = "1s"\ntimeout = "5s"\ntick = "1s"\n'
+        # Every revision an alert of its own, however many cycles (not folded in a digest).
+        f"alerts_per_hour = {CYCLES + 10}\n"
         + "".join(f'[[watch]]\nurl = "{u}"\nname = "story-{n}"\n' for n, u in enumerate(urls)),
         encoding="utf-8",
     )
@@ -172,6 +176,9 @@ def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
     span = time.monotonic() - started
     assert first is not None and sorted(first) == sorted(urls)
     finished = [Finished(0, first)]
+    # Where each killed run's posts begin in the receiver's list (they end where the next
+    # run's begin): an alert told twice to a target was told first in one of them.
+    killed_from: list[int] = []
     for revision in range(1, CYCLES + 1):
         for n in range(PAGES):
             page_server.set(f"/story-{n}", page(n, revision))
@@ -179,16 +186,21 @@ def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
             make_due(url)
             # The daemon starts like a check, then ticks every second: it is killed
             # anywhere from its start to well after its first checks.
+            killed_from.append(len(webhook_receiver.posts))
             run_daemon(config, rng.uniform(0.05, span * 1.5))
             continue
         kill_after = rng.uniform(0.05, span) if rng.random() < KILL_SHARE else None
+        posted = len(webhook_receiver.posts)
         versions = run_check(config, kill_after)
         if versions is not None:
             finished.append(Finished(revision, versions))
+        else:
+            killed_from.append(posted)
 
     # One lease period (and the alerts' hold) later, whatever the killed runs held is free.
     later = datetime.now(UTC) + timedelta(hours=1)
     recovery = Monitor(load_config(config), clock=lambda: later)
+    runs_end = len(webhook_receiver.posts)
     try:
         reports = recovery.check()
     finally:
@@ -222,11 +234,28 @@ def test_sigkill_loses_no_version_invents_none_and_alerts_once_per_target(
         storage.close()
 
     posts = webhook_receiver.posts
-    by_target = Counter(post.path for post in posts)
     alerts_made = sum(len(storage_alerts) for storage_alerts in _alert_counts(url, urls))
-    assert by_target == dict.fromkeys(TARGETS, alerts_made), by_target
-    sent = Counter((post.path, json.dumps(post.payload, sort_keys=True)) for post in posts)
-    assert max(sent.values()) == 1, [key for key, count in sent.items() if count > 1]
+    first_told: dict[tuple[str, str], int] = {}
+    told_again: list[int] = []  # where each alert told twice to a target was told first
+    for index, post in enumerate(posts):
+        key = (post.path, json.dumps(post.payload, sort_keys=True))
+        if key in first_told:
+            told_again.append(first_told[key])
+        else:
+            first_told[key] = index
+    # Every alert reached every target.
+    assert Counter(path for path, _ in first_told) == dict.fromkeys(TARGETS, alerts_made)
+    # At least once, and twice only in the README's window: a process killed after a
+    # target accepted the alert and before the database recorded it. So an alert told
+    # twice was first told in a run that was then killed, and a killed run leaves one
+    # such at most.
+    bounds = [*killed_from, runs_end]
+    runs = [
+        next((k for k in range(len(killed_from)) if bounds[k] <= i < bounds[k + 1]), None)
+        for i in told_again
+    ]
+    assert None not in runs, (told_again, killed_from, runs_end)
+    assert len(runs) == len(set(runs)), (told_again, killed_from, runs_end)
 
 
 def _alert_counts(url: str, urls: list[str]) -> list[list[object]]:
