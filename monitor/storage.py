@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -1048,21 +1049,7 @@ def _add_version(
         "canonical": article.canonical,
         "text": text,
     }
-    content = Content(
-        number=number,
-        fetched_at=row["fetched_at"],
-        status=row["status"],
-        final_url=row["final_url"],
-        headers=_headers_of(row["headers"]),
-        body_sha256=row["raw_hash"],
-        kind=row["kind"],
-        title=article.title,
-        byline=article.byline,
-        published=article.published,
-        modified=article.modified,
-        canonical=article.canonical,
-        text=text,
-    )
+    content = _content_of(SimpleNamespace(**row))  # the chain's fields, named once
     row["chain_hash"], row["digests"] = link_hash(previous, content), field_digests(content)
     result = cast("CursorResult[Any]", session.execute(insert(_VERSIONS), row))
     inserted = result.inserted_primary_key
@@ -1097,8 +1084,9 @@ def _headers_of(data: list[list[str]] | None) -> tuple[tuple[str, str], ...] | N
     return None if data is None else tuple((name, value) for name, value in data)
 
 
-def _content_of(row: VersionRow) -> Content:
-    """What the version's chain hash covers."""
+def _content_of(row: Any) -> Content:
+    """What the version's chain hash covers (``row``: a version's row, or its columns
+    as attributes)."""
     return Content(
         number=row.number,
         fetched_at=row.fetched_at,
