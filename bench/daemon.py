@@ -83,6 +83,16 @@ def memory(pid: int) -> dict[str, float]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) a process has used so far, from /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command's ")": state is field 3, utime and stime fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def progress(database: Path, now: datetime) -> dict[str, float]:
     """Checks done, watches read at least once, and the schedule lag, from the database."""
     if not database.exists():
@@ -152,6 +162,7 @@ def run(args: argparse.Namespace, log: Any) -> dict[str, Any]:
                     "t": round(elapsed, 1),
                     **progress(database, datetime.now(UTC)),
                     **memory(daemon.pid),
+                    "cpu_daemon_s": cpu_seconds(daemon.pid),
                 }
                 samples.append(point)
                 log(
@@ -225,6 +236,10 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         lags = [s["lag_s"] for s in steady]
         out["lag_median_s"] = statistics.median(lags)
         out["lag_max_s"] = max(lags)
+        # The main process's CPU per check (the GIL-bound part: claims, fetches, saves).
+        checks = steady[-1]["checks"] - steady[0]["checks"]
+        spent = steady[-1]["cpu_daemon_s"] - steady[0]["cpu_daemon_s"]
+        out["daemon_cpu_ms_per_check"] = 1000 * spent / checks if checks else None
         hours = [s["t"] / 3600 for s in steady]
         for key in ("rss_daemon_mib", "rss_all_mib", "pss_all_mib"):
             values = [s[key] for s in steady]
@@ -269,7 +284,8 @@ def report(result: dict[str, Any], summarised: dict[str, Any]) -> str:
     if "steady_checks_per_s" in summarised:
         lines.append(
             f"After them: {summarised['steady_checks_per_s']:.1f} checks/s, schedule lag "
-            f"median {summarised['lag_median_s']:.1f} s, max {summarised['lag_max_s']:.1f} s."
+            f"median {summarised['lag_median_s']:.1f} s, max {summarised['lag_max_s']:.1f} s; "
+            f"the daemon process's CPU {summarised['daemon_cpu_ms_per_check']:.2f} ms a check."
         )
         for key in ("rss_daemon_mib", "rss_all_mib", "pss_all_mib"):
             s = summarised[key]

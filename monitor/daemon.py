@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from datetime import timedelta
@@ -36,6 +37,13 @@ RELEASE_MEMORY_SECONDS = 60
 READINGS_PER_TICK = 20
 """At most this many first versions' pages are read in full in one idle tick, one at a
 time (``Daemon._read_unread``)."""
+CLAIM_AHEAD = 4
+"""With a backlog (the last claim found as many due watches as it asked for), a claim
+takes, beyond the free slots, up to this many times the concurrency in due watches,
+queued (leased, and renewed by the heartbeat like the checks in flight) until a slot
+frees: a finished check starts the next one without a query, and a claim's transaction
+is shared by dozens of checks rather than made for each. Without one, a claim takes
+only what the free slots can start, leaving the rest to other daemons."""
 WORKERS_IDLE_SECONDS = 300
 """Seconds with no page to read (every check answered 304, or failed) after which the
 extraction workers are let go: the next page to read starts them again."""
@@ -60,6 +68,10 @@ class Daemon:
         self.reload_config = reload_config
         self.systemd = systemd or sdnotify.Notifier()
         self._inflight: set[asyncio.Task[CheckReport]] = set()
+        self._queued: deque[Watch] = deque()
+        """Due watches claimed for this daemon and not started yet (see ``CLAIM_AHEAD``)."""
+        self._backlog = False
+        """Did the last claim find as many due watches as it asked for?"""
         self._stop = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
         self._filling = False
@@ -95,8 +107,10 @@ class Daemon:
                     await self._loop(pipeline)
 
     def _held(self) -> list[str]:
-        """The watches this daemon holds leases on: those it checks, and the one it reads."""
+        """The watches this daemon holds leases on: those it checks, those claimed and
+        queued, and the one it reads."""
         held = [task.get_name() for task in self._inflight]
+        held += [watch.url for watch in self._queued]
         return held if self._reading_url is None else [*held, self._reading_url]
 
     async def _loop(self, pipeline: Pipeline) -> None:
@@ -189,7 +203,7 @@ class Daemon:
 
     async def _tick(self, pipeline: Pipeline) -> None:
         await self._fill(pipeline)
-        if not self._inflight:
+        if not self._inflight and not self._queued:
             self._start_reading(pipeline)
         if await pipeline.extraction.release_if_idle():
             log.info(
@@ -200,40 +214,59 @@ class Daemon:
         self._start_delivery(pipeline)
 
     async def _fill(self, pipeline: Pipeline) -> None:
-        """Claim due watches for every free slot, and start checking them."""
+        """Start queued watches in every free slot; claim more due watches (and some to
+        queue) for the slots still free."""
         if self._stop.is_set() or self._filling:
             return
         self._filling = True
         try:
-            free = self.monitor.config.daemon.concurrency - len(self._inflight)
+            self._start_queued(pipeline)
+            concurrency = self.monitor.config.daemon.concurrency
+            free = concurrency - len(self._inflight)
             if free <= 0:
                 return
+            limit = free + (CLAIM_AHEAD * concurrency if self._backlog else 0)
             try:
                 due = await asyncio.to_thread(
                     self.monitor.storage.claim_due,
                     self.monitor.owner,
                     self.monitor.clock(),
                     lease=self.monitor.lease(),
-                    limit=free,
+                    limit=limit,
                 )
             except MonitorError as error:
                 log.error("cannot claim due watches: %s", error)
                 return
+            self._backlog = len(due) >= limit
+            queued = {watch.url for watch in self._queued}
+            self._queued.extend(watch for watch in due if watch.url not in queued)
             if self._stop.is_set():  # stopped while claiming: hand the watches back
-                for watch in due:
-                    self.monitor.storage.release_by_url(watch.url, self.monitor.owner)
+                self._release_queued()
                 return
-            running = {task.get_name() for task in self._inflight}
-            for watch in due:
-                if watch.url in running:
-                    # Its check outlasted the lease: a second one beside it would store
-                    # the same page twice. The running check's save releases the row.
-                    continue
-                task = asyncio.create_task(pipeline.check(watch), name=watch.url)
-                self._inflight.add(task)
-                task.add_done_callback(partial(self._done, pipeline))
+            self._start_queued(pipeline)
         finally:
             self._filling = False
+
+    def _start_queued(self, pipeline: Pipeline) -> None:
+        """Start checks of queued watches while a slot is free."""
+        concurrency = self.monitor.config.daemon.concurrency
+        running = {task.get_name() for task in self._inflight}
+        while self._queued and len(self._inflight) < concurrency:
+            watch = self._queued.popleft()
+            if watch.url in running:
+                # Its check outlasted the lease: a second one beside it would store
+                # the same page twice. The running check's save releases the row.
+                continue
+            task = asyncio.create_task(pipeline.check(watch), name=watch.url)
+            self._inflight.add(task)
+            running.add(watch.url)
+            task.add_done_callback(partial(self._done, pipeline))
+
+    def _release_queued(self) -> None:
+        """Hand back the leases of the watches claimed and not started."""
+        while self._queued:
+            with suppress(MonitorError):
+                self.monitor.storage.release_by_url(self._queued.popleft().url, self.monitor.owner)
 
     def _start_reading(self, pipeline: Pipeline) -> None:
         """With no check due or in flight, read the pages that first checks stored with
@@ -304,9 +337,11 @@ class Daemon:
         if not self._stop.is_set():
             # A freed slot takes the next due watch now, not at the next tick: with a
             # backlog, throughput is bounded by the concurrency, not by the tick interval.
-            refill = asyncio.get_running_loop().create_task(self._fill(pipeline))
-            self._background.add(refill)
-            refill.add_done_callback(self._background.discard)
+            self._start_queued(pipeline)
+            if not self._queued:
+                refill = asyncio.get_running_loop().create_task(self._fill(pipeline))
+                self._background.add(refill)
+                refill.add_done_callback(self._background.discard)
         self.checked += 1
         error = task.exception()
         if error is not None:
@@ -340,6 +375,7 @@ class Daemon:
             log.exception("delivering alerts failed unexpectedly")
 
     async def _drain(self) -> None:
+        self._release_queued()
         # The delivery pass ends after the alert it is sending (it sees the stop).
         if self._reading is not None and not self._reading.done():
             # A reading is one transaction, and waits for the next idle tick or check.

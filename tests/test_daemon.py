@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -520,6 +520,84 @@ def test_a_backlog_is_worked_through_without_waiting_for_ticks(
     finally:
         code, err = stop(process)
     assert code == 0, err
+
+
+def leases(db: Path) -> dict[str, datetime]:
+    """The watches leased right now, each with its lease's end."""
+    store = Storage(f"sqlite:///{db}")
+    try:
+        with Session(store.engine) as session:
+            rows = session.execute(
+                select(WatchRow.url, WatchRow.lease_until).where(WatchRow.lease_owner.is_not(None))
+            )
+            return {url: until for url, until in rows}
+    finally:
+        store.close()
+
+
+def test_with_a_backlog_a_claim_takes_watches_ahead_keeps_them_leased_and_hands_them_back(
+    tmp_path: Path, page_server: PageServer, systemd: Systemd
+) -> None:
+    """One slot, seven due watches. The first claim finds as many as it asked for, so the
+    next, when that check ends, takes the slot's watch and four more to queue: leased
+    (the heartbeat renews them past the one-second lease like the check in flight), and
+    started without another claim. A stop hands the queued ones back unchecked."""
+    names = [f"/q{n}" for n in range(7)]
+    holds = {}
+    for n, name in enumerate(names):
+        page_server.set(name, page_v1(Chrome(n)))
+        holds[name] = page_server.hold(name, stage="headers")
+    config = tmp_path / "monitor.toml"
+    db = tmp_path / "monitor.db"
+    daemon_config(
+        config,
+        db,
+        [page_server.url(n) for n in names],
+        concurrency="1",
+        per_host="4",
+        lease='"1s"',
+    )
+    config.write_text(config.read_text().replace('tick = "1s"', 'tick = "1h"'))
+    process = start_daemon(config, systemd)
+    try:
+        systemd.wait_for("READY=1")
+        (first,) = page_server.wait_for(1, timeout=30)
+        assert len(leases(db)) == 1  # no backlog known yet: the free slot's watch only
+        holds[first.path].set()
+        second = page_server.wait_for(2, timeout=30)[1]
+        held = leases(db)
+        assert len(held) == 5 and page_server.url(first.path) not in held
+        # Two lease periods later every queued watch is still leased: renewed, not lapsed.
+        ends = lease_ends_of(db, held, each=3)
+        assert min(ends.values()) >= 3, ends
+        process.send_signal(signal.SIGTERM)
+        systemd.wait_for("STOPPING=1")
+        holds[second.path].set()  # the check in flight finishes within the grace
+        _, err = process.communicate(timeout=60)
+        code = process.returncode
+    finally:
+        for event in holds.values():
+            event.set()
+        if process.poll() is None:
+            code, err = stop(process)
+    assert code == 0, err
+    assert sorted(seen.path for seen in page_server.requests) == sorted([first.path, second.path])
+    assert leases(db) == {}  # handed back at once, not left to run out
+    listing = json.loads(monitor_cli(config, "list", "--json").stdout)
+    assert sorted(row["versions"] for row in listing) == [0, 0, 0, 0, 0, 1, 1]
+
+
+def lease_ends_of(db: Path, urls: Iterable[str], each: int, timeout: float = 30) -> dict[str, int]:
+    """How many different lease ends each of ``urls`` had, watched until each had
+    ``each`` (or the timeout)."""
+    seen: dict[str, set[datetime]] = {url: set() for url in urls}
+    deadline = time.monotonic() + timeout
+    while min(map(len, seen.values())) < each and time.monotonic() < deadline:
+        for url, until in leases(db).items():
+            if url in seen:
+                seen[url].add(until)
+        time.sleep(0.05)  # a row has no event to wait on
+    return {url: len(ends) for url, ends in seen.items()}
 
 
 def test_every_waiting_alert_goes_out_at_the_first_tick(
