@@ -31,7 +31,6 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.cookiejar import CookieJar, DefaultCookiePolicy
 from importlib import metadata
 from types import TracebackType
 from typing import Literal, Protocol, Self
@@ -329,6 +328,33 @@ class PageFetcher(Protocol):
         ...
 
 
+class _NoCookies(httpx.Cookies):
+    """A jar that holds no cookie: each check is a first visit, so a cookie from one
+    watch's site must not change what another check sees (A/B buckets, paywall counters,
+    consent state). Set-Cookie is not even read: httpx builds urllib's request and
+    response for every answer to offer the jar its cookies (a twentieth of a 304's CPU)."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        return None
+
+
+class _Client(httpx.AsyncClient):
+    """httpx's client with ``_NoCookies`` for its jar."""
+
+    _no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise TypeError("the monitor's client keeps no cookies")
+
+
 class Fetcher:
     """A ``PageFetcher`` over httpx: conditional GETs through one shared client, at most
     ``per_host`` per host."""
@@ -344,11 +370,8 @@ class Fetcher:
         if transport is None:
             transport = make_transport(settings, resolver=resolver)
         self._guard = _Guard(settings.policy, resolver)
-        self._client = httpx.AsyncClient(
+        self._client = _Client(
             transport=transport,
-            # Each check is a first visit: a cookie from one watch's site must not change
-            # what another check sees (A/B buckets, paywall counters, consent state).
-            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
             headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
             timeout=httpx.Timeout(
                 settings.timeout,
@@ -394,18 +417,18 @@ class Fetcher:
         falls back to the one sent when the server does not repeat it. Raises
         ``FetchError`` when no complete answer arrives.
         """
-        host = _checked_host(url)
+        target = _checked_url(url)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         # Waiting for a slot is queueing, not slowness: the timeout starts after it.
-        async with self._host_slot(host), self._total_slot():
+        async with self._host_slot(target.host), self._total_slot():
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(self.settings.timeout):
-                    status, final_url, response, body = await self._get(url, headers)
+                    status, final_url, response, body = await self._get(url, target, headers)
             except TimeoutError as exc:
                 raise FetchError(url, self._timed_out("total")) from exc
             except (httpx.HTTPError, aiohttp.ClientError) as exc:
@@ -433,9 +456,10 @@ class Fetcher:
         )
 
     async def _get(
-        self, url: str, headers: dict[str, str]
+        self, url: str, target: httpx.URL, headers: dict[str, str]
     ) -> tuple[int, str, httpx.Response, bytes]:
-        async with self._client.stream("GET", url, headers=headers) as response:
+        # ``target`` is ``url`` parsed once (httpx would parse the string again).
+        async with self._client.stream("GET", target, headers=headers) as response:
             # httpx normalises the URL; only a redirect should make final_url differ.
             final_url = str(response.url) if response.history else url
             if response.status_code == 304:
@@ -597,7 +621,7 @@ def _as_sent(headers: httpx.Headers) -> tuple[tuple[str, str], ...]:
     return tuple((name.decode("latin-1"), value.decode("latin-1")) for name, value in headers.raw)
 
 
-def _checked_host(url: str) -> str:
+def _checked_url(url: str) -> httpx.URL:
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -606,7 +630,7 @@ def _checked_host(url: str) -> str:
         raise FetchError(
             url, "invalid URL; use an absolute http:// or https:// URL with a host name"
         )
-    return parsed.host
+    return parsed
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -392,15 +392,24 @@ def test_settings_reject_a_zero_per_host_limit() -> None:
 def test_cookies_a_site_sets_are_not_sent_back(
     page_server: PageServer, transport: TransportKind
 ) -> None:
-    """Every check is a first visit: a Set-Cookie never comes back on the next request."""
+    """Every check is a first visit: a Set-Cookie never comes back, on the next request
+    nor on the redirect that it came with."""
     page_server.set("/c", "<p>hi</p>", headers={"Set-Cookie": "bucket=B; Path=/"})
+    page_server.set(
+        "/gate",
+        "",
+        status=302,
+        headers={"Location": page_server.url("/c"), "Set-Cookie": "consent=1; Path=/"},
+    )
 
-    async def twice(fetcher: Fetcher) -> None:
+    async def thrice(fetcher: Fetcher) -> None:
         await fetcher.fetch(page_server.url("/c"))
         await fetcher.fetch(page_server.url("/c"))
+        assert (await fetcher.fetch(page_server.url("/gate"))).body == b"<p>hi</p>"
 
-    run(transport, twice)
-    assert [seen.headers.get("cookie") for seen in page_server.requests] == [None, None]
+    run(transport, thrice)
+    assert [seen.path for seen in page_server.requests] == ["/c", "/c", "/gate", "/c"]
+    assert [seen.headers.get("cookie") for seen in page_server.requests] == [None] * 4
 
 
 # -- internal addresses (SSRF) --------------------------------------------------------------
