@@ -182,9 +182,21 @@ class Storage:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        with self._errors(), self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A transaction on a bare connection, for Core statements alone: the ORM's
+        session costs more than the two statements of an unchanged check."""
+        with self._errors(), self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """The database's errors, said as the monitor's."""
         try:
-            with self._sessions.begin() as session:
-                yield session
+            yield
         except OperationalError as error:
             raise StorageError(
                 f"the database {self.engine.url.render_as_string(hide_password=True)} "
@@ -523,9 +535,14 @@ class Storage:
         """
         retention = retention or Retention()
         try:
+            if outcome.version is None and not outcome.alerts:
+                # Most checks (a 304, an unchanged page, an error): one row updated and
+                # one added, on a bare connection.
+                with self._connection() as connection:
+                    _log_check(connection, watch_id, owner, outcome, None)
+                return None
             with self._session() as session:
-                # Core statements, no ORM objects: most checks store no version and no
-                # alert, and update one row and add another. With a version, the writes
+                # Core statements, no ORM objects for the version and the log. The writes
                 # come in the order the ORM's flush gave them (the version first): the
                 # watch row is locked (PostgreSQL) only once the version is in.
                 number = None
@@ -534,31 +551,8 @@ class Storage:
                         return None  # removed while it was being checked
                     number = _insert_version(session, watch_id, outcome.version, outcome.at)
                     _prune_versions(session, watch_id, retention)
-                values = _bookkeeping(outcome)
-                if outcome.version is not None:
-                    # A quick reading waits for the full one; any other version is one.
-                    values["unread_version"] = number if outcome.version.quick else None
-                updated = session.execute(
-                    _bookkeeping_update(tuple(values), outcome.outcome == "error"),
-                    {"watch_id": watch_id, "owner": owner, **_parameters(values)},
-                )
-                if not getattr(updated, "rowcount", 1):
+                if not _log_check(session, watch_id, owner, outcome, number):
                     return None  # removed while it was being checked: nothing to log
-                session.execute(
-                    insert(_CHECKS),
-                    {
-                        "watch_id": watch_id,
-                        "at": outcome.at,
-                        "status": outcome.status,
-                        "duration_ms": round(outcome.duration_ms, 1),
-                        "extract_ms": None
-                        if outcome.extract_ms is None
-                        else round(outcome.extract_ms, 1),
-                        "outcome": outcome.outcome,
-                        "error": outcome.error.replace("\x00", "") if outcome.error else None,
-                        "version": number,
-                    },
-                )
                 _add_alerts(session, watch_id, number, outcome.at, outcome.alerts, retention)
                 return number
         except IntegrityError as error:
@@ -1056,6 +1050,37 @@ def _add_version(
     assert inserted is not None
     history_index.add_version(session, inserted[0], article.title, article.byline, text)
     return number
+
+
+def _log_check(
+    db: Session | Connection, watch_id: int, owner: str, outcome: CheckOutcome, number: int | None
+) -> bool:
+    """Update the watch's row after a check (its lease ended) and log the check; False
+    when the watch is gone (removed while it was being checked), and nothing written."""
+    values = _bookkeeping(outcome)
+    if outcome.version is not None:
+        # A quick reading waits for the full one; any other version is one.
+        values["unread_version"] = number if outcome.version.quick else None
+    updated = db.execute(
+        _bookkeeping_update(tuple(values), outcome.outcome == "error"),
+        {"watch_id": watch_id, "owner": owner, **_parameters(values)},
+    )
+    if not getattr(updated, "rowcount", 1):
+        return False
+    db.execute(
+        insert(_CHECKS),
+        {
+            "watch_id": watch_id,
+            "at": outcome.at,
+            "status": outcome.status,
+            "duration_ms": round(outcome.duration_ms, 1),
+            "extract_ms": None if outcome.extract_ms is None else round(outcome.extract_ms, 1),
+            "outcome": outcome.outcome,
+            "error": outcome.error.replace("\x00", "") if outcome.error else None,
+            "version": number,
+        },
+    )
+    return True
 
 
 def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
