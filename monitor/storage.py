@@ -405,7 +405,7 @@ class Storage:
 
     def claim_due(self, owner: str, now: datetime, *, lease: timedelta, limit: int) -> list[Watch]:
         """Lease up to ``limit`` due watches to ``owner``; others skip them until it ends."""
-        with self._session() as session:
+        with self._connection() as session:
             free = _lease_free(now, self._dead_owners(session, now))
             due = (
                 select(WatchRow.id)
@@ -426,7 +426,7 @@ class Storage:
 
         A watch a daemon is checking right now is left to it (``leased_to_others``).
         """
-        with self._session() as session:
+        with self._connection() as session:
             if urls is None:
                 which = WatchRow.enabled.is_(True)
             else:
@@ -444,7 +444,7 @@ class Storage:
         """The given watches (None: every enabled one) that ``owner`` holds no lease on,
         each with the end of the lease another process holds (in one query)."""
         which = WatchRow.enabled.is_(True) if urls is None else WatchRow.url.in_(urls)
-        with self._session() as session:
+        with self._connection() as session:
             rows = session.execute(
                 select(WatchRow.url, WatchRow.lease_until)
                 .where(which, or_(WatchRow.lease_owner.is_(None), WatchRow.lease_owner != owner))
@@ -452,7 +452,7 @@ class Storage:
             )
             return {url: until for url, until in rows}
 
-    def _dead_owners(self, session: Session, now: datetime) -> list[str]:
+    def _dead_owners(self, session: Session | Connection, now: datetime) -> list[str]:
         """The owners of running leases that were processes on this host and died."""
         owners = session.scalars(
             select(WatchRow.lease_owner)
@@ -462,7 +462,13 @@ class Storage:
         return leases.dead_owners((o for o in owners if o), self.host)
 
     def _take(
-        self, session: Session, which: Any, owner: str, now: datetime, lease: timedelta, free: Any
+        self,
+        session: Session | Connection,
+        which: Any,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        free: Any,
     ) -> list[Watch]:
         # Compare-and-set: the UPDATE itself re-checks that the lease is free, so of two
         # racing claimers (two daemons, or a daemon and `monitor check`) only one wins a row,
@@ -486,7 +492,7 @@ class Storage:
         the checks it is running); returns how many it still held."""
         if not urls:
             return 0
-        with self._session() as session:
+        with self._connection() as session:
             result = session.execute(
                 update(WatchRow)
                 .where(WatchRow.url.in_(urls), WatchRow.lease_owner == owner)
@@ -496,7 +502,7 @@ class Storage:
 
     def release_by_url(self, url: str, owner: str) -> None:
         """End ``owner``'s lease on a watch it gave up checking."""
-        with self._session() as session:
+        with self._connection() as session:
             session.execute(
                 update(WatchRow)
                 .where(WatchRow.url == url, WatchRow.lease_owner == owner)
@@ -506,7 +512,7 @@ class Storage:
     # -- versions --------------------------------------------------------------
 
     def latest_version(self, watch_id: int) -> StoredVersion | None:
-        with self._session() as session:
+        with self._connection() as session:
             # A Core row (no ORM object): every check that fetched new bytes reads one.
             row = session.execute(_LATEST_VERSION, {"watch_id": watch_id}).first()
             return version_of(row) if row else None
@@ -574,7 +580,7 @@ class Storage:
         """Lease up to ``limit`` watches whose latest version still waits for its page's
         full reading (``Watch.unread_version``), those due soonest first; ``skip``: ids
         of watches not to take."""
-        with self._session() as session:
+        with self._connection() as session:
             free = _lease_free(now, self._dead_owners(session, now))
             unread = (
                 select(WatchRow.id)
