@@ -24,6 +24,11 @@ class Retention:
     alerts_per_hour: int | None = None
     """Alerts sent on their own in any hour; the rest go out folded into one digest."""
 
+    @property
+    def limits_versions(self) -> bool:
+        """Are versions forgotten past a limit?"""
+        return self.versions is not None or self.version_bytes is not None
+
 
 def versions_to_drop(sizes: Sequence[tuple[int, int]], retention: Retention) -> list[int]:
     """The numbers of the versions to forget, oldest first.

@@ -541,25 +541,23 @@ class Storage:
         """
         retention = retention or Retention()
         try:
-            if outcome.version is None and not outcome.alerts:
-                # Most checks (a 304, an unchanged page, an error): one row updated and
-                # one added, on a bare connection.
-                with self._connection() as connection:
-                    _log_check(connection, watch_id, owner, outcome, None)
-                return None
-            with self._session() as session:
-                # Core statements, no ORM objects for the version and the log. The writes
-                # come in the order the ORM's flush gave them (the version first): the
-                # watch row is locked (PostgreSQL) only once the version is in.
+            # Alerts and forgetting versions are written through the ORM's session; all
+            # else by Core statements on a bare connection (no unit of work to run).
+            needs_orm = bool(outcome.alerts) or retention.limits_versions
+            with self._session() if needs_orm else self._connection() as db:
+                # The writes come in the order the ORM's flush gave them (the version
+                # first): the watch row is locked (PostgreSQL) only once the version is in.
                 number = None
                 if outcome.version is not None:
-                    if session.scalar(_WATCH_EXISTS, {"watch_id": watch_id}) is None:
+                    if db.scalar(_WATCH_EXISTS, {"watch_id": watch_id}) is None:
                         return None  # removed while it was being checked
-                    number = _insert_version(session, watch_id, outcome.version, outcome.at)
-                    _prune_versions(session, watch_id, retention)
-                if not _log_check(session, watch_id, owner, outcome, number):
+                    number = _insert_version(db, watch_id, outcome.version, outcome.at)
+                    if isinstance(db, Session):
+                        _prune_versions(db, watch_id, retention)
+                if not _log_check(db, watch_id, owner, outcome, number):
                     return None  # removed while it was being checked: nothing to log
-                _add_alerts(session, watch_id, number, outcome.at, outcome.alerts, retention)
+                if isinstance(db, Session):
+                    _add_alerts(db, watch_id, number, outcome.at, outcome.alerts, retention)
                 return number
         except IntegrityError as error:
             raise StorageError(
@@ -1016,14 +1014,14 @@ def _version_row(session: Session, url: str, number: int | None) -> VersionRow:
     return row
 
 
-def _last_link(session: Session, watch_id: int) -> Row[int, str, str] | None:
+def _last_link(session: Session | Connection, watch_id: int) -> Row[int, str, str] | None:
     """The number, chain hash and page hash of the watch's latest version."""
     # Retention never drops the latest version: the previous link is always stored.
     return session.execute(_LAST_LINK, {"watch_id": watch_id}).first()
 
 
 def _add_version(
-    session: Session,
+    session: Session | Connection,
     watch_id: int,
     values: dict[str, Any],
     article: Article,
@@ -1054,7 +1052,8 @@ def _add_version(
     result = cast("CursorResult[Any]", session.execute(insert(_VERSIONS), row))
     inserted = result.inserted_primary_key
     assert inserted is not None
-    history_index.add_version(session, inserted[0], article.title, article.byline, text)
+    if _dialect(session) == "postgresql":  # (SQLite's triggers index it)
+        history_index.add_version(session, inserted[0], article.title, article.byline, text)
     return number
 
 
@@ -1089,7 +1088,9 @@ def _log_check(
     return True
 
 
-def _insert_version(session: Session, watch_id: int, version: NewVersion, at: datetime) -> int:
+def _insert_version(
+    session: Session | Connection, watch_id: int, version: NewVersion, at: datetime
+) -> int:
     last = _last_link(session, watch_id)
     response = version.response
     values = {
@@ -1109,6 +1110,10 @@ def _insert_version(session: Session, watch_id: int, version: NewVersion, at: da
         "http_version": response.http_version if response else None,
     }
     return _add_version(session, watch_id, values, version.article, last)
+
+
+def _dialect(db: Session | Connection) -> str:
+    return db.dialect.name if isinstance(db, Connection) else db.get_bind().dialect.name
 
 
 def _headers_of(data: list[list[str]] | None) -> tuple[tuple[str, str], ...] | None:
@@ -1135,7 +1140,7 @@ def _content_of(row: Any) -> Content:
     )
 
 
-def _store_page(session: Session, raw: bytes, previous: str | None) -> str:
+def _store_page(session: Session | Connection, raw: bytes, previous: str | None) -> str:
     """Keep a fetched page once, by its hash (a page fetched again costs nothing more): as
     a delta of ``previous``, the page of the watch's version before, when it can be."""
     digest = hashlib.sha256(raw).hexdigest()
@@ -1151,7 +1156,7 @@ def _store_page(session: Session, raw: bytes, previous: str | None) -> str:
         }
         # Another process may store the same page at the same moment (two watches of one
         # page): the second insert is a no-op, not a conflict.
-        session.execute(_page_insert(session.get_bind().dialect.name), values)
+        session.execute(_page_insert(_dialect(session)), values)
     return digest
 
 
@@ -1162,13 +1167,13 @@ def _page_insert(dialect: str) -> Any:
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(RawPageRow).on_conflict_do_nothing()
+        return pg_insert(_PAGES).on_conflict_do_nothing()
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-    return sqlite_insert(RawPageRow).on_conflict_do_nothing()
+    return sqlite_insert(_PAGES).on_conflict_do_nothing()
 
 
-def _base(session: Session, previous: str | None) -> rawpages.Base | None:
+def _base(session: Session | Connection, previous: str | None) -> rawpages.Base | None:
     """The page a new one may be a delta of: ``previous``, unless there is none, it is at
     the depth limit, or it cannot be read (then the new page is a keyframe, and readable)."""
     if previous is None:
@@ -1208,7 +1213,9 @@ class _PageCache:
                 self._pages.popitem(last=False)
 
 
-def _read_page(session: Session, digest: str, cache: _PageCache | None = None) -> bytes:
+def _read_page(
+    session: Session | Connection, digest: str, cache: _PageCache | None = None
+) -> bytes:
     """A stored page's bytes, rebuilt through its chain of deltas (unchecked against its
     hash); ``PageUnreadable`` when a page of the chain is missing or corrupt."""
     cached = cache.get(digest) if cache is not None else None
@@ -1244,7 +1251,9 @@ def _read_page(session: Session, digest: str, cache: _PageCache | None = None) -
     return base
 
 
-def _chain(session: Session, digest: str) -> list[Row[str, str, int, bytes, str | None]]:
+def _chain(
+    session: Session | Connection, digest: str
+) -> list[Row[str, str, int, bytes, str | None]]:
     """The page and the pages it is a delta of, down to its keyframe, in one query (a
     recursive CTE, on SQLite as on PostgreSQL). It ends early at a missing page (its last
     row then names a base) or past ``rawpages.LONGEST_CHAIN`` rows (a cycle)."""
@@ -1301,7 +1310,7 @@ def _drop_unused_pages(session: Session, hashes: set[str]) -> None:
 
 
 def _prune_versions(session: Session, watch_id: int, retention: Retention) -> None:
-    if retention.versions is None and retention.version_bytes is None:
+    if not retention.limits_versions:
         return
     session.flush()
     sizes = session.execute(
@@ -1407,6 +1416,7 @@ _WATCHES = cast(Table, WatchRow.__table__)
 _CHECKS = cast(Table, CheckRow.__table__)
 _WATCH_EXISTS = select(_WATCHES.c.id).where(_WATCHES.c.id == bindparam("watch_id"))
 _VERSIONS = cast(Table, VersionRow.__table__)
+_PAGES = cast(Table, RawPageRow.__table__)
 _LAST_LINK = (
     select(_VERSIONS.c.number, _VERSIONS.c.chain_hash, _VERSIONS.c.raw_hash)
     .where(_VERSIONS.c.watch_id == bindparam("watch_id"))

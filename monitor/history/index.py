@@ -74,10 +74,8 @@ def lexemes(title: str, byline: str, body: str) -> list[str]:
 
 
 def add_version(connection: Any, version_id: int, title: str, byline: str, body: str) -> None:
-    """Index a version just stored (on PostgreSQL; SQLite's triggers did it already).
+    """Index a version just stored on PostgreSQL (SQLite's triggers do it themselves).
     ``connection``: a SQLAlchemy Session or Connection, in the storing transaction."""
-    if connection.get_bind().dialect.name != "postgresql":
-        return
     from sqlalchemy import text  # the search's fast path reads this module without it
 
     connection.execute(
