@@ -84,11 +84,13 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._DATED_BYLINE c6b48865": ANCHORED
     + "; a name of at most 7 words or commas, each a capital, a comma or a joiner first"
     + " (disjoint), then \\s",
-    "monitor.extract.shapes._SITE_PROMPT 72e493c1": LINEAR
+    "monitor.extract.shapes._SITE_PROMPT c0fa8bb4": LINEAR
     + " (literal phrases; the comment notices anchored at the start; an address: a class"
-    + " run, one @, a class run, one dot; a call to share starts only at a line's start or"
-    + " after a terminator and a space; the error message anchored at the start, its"
-    + " trailing runs of spaces each given up once; on lines of 600 characters at most)",
+    + " run, one @, a class run, one dot; a call to share, follow or visit starts only at"
+    + " a line's start or after a terminator and a space, its name at most three words"
+    + " each closed by a space, or one run closed by an apostrophe, which the run's class"
+    + " does not hold; the error message anchored at the start, its trailing runs of"
+    + " spaces each given up once; on lines of 600 characters at most)",
     "monitor.extract.shapes._DISCLOSURE b3915433": ANCHORED
     + " (each alternative at the line's start, literal words and one \\w+)",
     "monitor.extract.shapes._TEASER 6f62e7fe": LINEAR

@@ -487,6 +487,40 @@ def test_a_disclosure_a_promo_and_a_widgets_error_are_the_sites(
     assert lines(html) == lines(seed_page("v2"))
 
 
+# Two sites' calls to follow them, as their pages have them (the open pages at seed 23:
+# each came or went at a chrome-only reload): BBC Newsbeat's under its stories, and
+# Breitbart's over its comments (here without their wrapper, as a build-hash page, or
+# a page whose comment section is not marked, would give it).
+NEWSBEAT = (
+    '<p><i>Follow Newsbeat on </i><a href="https://www.instagram.com/bbcnewsbeat/" '
+    'class="story-body__link-external">Instagram</a><i>, </i><a href="https://www.'
+    'facebook.com/bbcnewsbeat/" class="story-body__link-external">Facebook</a><i>, </i>'
+    '<a href="https://twitter.com/BBCNewsbeat" class="story-body__link-external">Twitter</a>'
+    '<i> and </i><a href="https://www.youtube.com/bbcnewsbeat" class="story-body__link-'
+    'external">YouTube</a><i>.</i></p>'
+)
+BREITBART_COMMENTS = (
+    "<p><br />Comment count on this article reflects comments made on Breitbart.com and "
+    'Facebook. Visit <a href="https://www.facebook.com/Breitbart" target="_blank" '
+    'rel="noopener" class=" x5l">Breitbart\'s Facebook Page</a>.</p>'
+)
+
+
+@pytest.mark.parametrize(
+    ("between", "after"),
+    [(NEWSBEAT, ""), ("", BREITBART_COMMENTS), (NEWSBEAT, BREITBART_COMMENTS)],
+    ids=["newsbeat", "breitbart", "both"],
+)
+def test_a_call_to_follow_the_site_on_a_social_network_is_the_sites(
+    between: str, after: str
+) -> None:
+    """A line that tells the reader to follow or visit the site on a social network,
+    set between the paragraphs or after the last one, is not read: it comes and goes
+    with the site's templates, not with the story."""
+    html = seed_page("v2", after=after).replace("</p>", "</p>" + between, 2)
+    assert lines(html) == lines(seed_page("v2"))
+
+
 # Rolling Stone's tour dates under a story (2019): one <p>, a date and a venue a line.
 TOUR = (
     "<p><strong>The Doobie Brothers Tour Dates</strong></p>"

@@ -225,6 +225,20 @@ def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
         ("Like us on Facebook to see similar stories", True),
         ("An error has occurred, please try again later.", True),
         ("Something went wrong. Please try again.", True),
+        # Calls to follow or visit the site on a social network (the open pages at seed
+        # 23: BBC Newsbeat's line and Breitbart's, each came or went at a chrome-only
+        # reload).
+        ("Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.", True),
+        (
+            "Comment count on this article reflects comments made on Breitbart.com and "
+            "Facebook. Visit Breitbart's Facebook Page.",
+            True,
+        ),
+        ("Follow BBC News on X for the latest updates.", True),
+        ("Visit our YouTube channel", True),
+        ("Residents can visit Trump's Facebook page to see the post, officials said.", False),
+        ("Officers did not follow the suspect on Twitter, police said.", False),
+        ("Follow-on effects on Facebook's advertising revenue were small.", False),
         ("Investigators found the story interesting? Hardly.", False),
         ("People like us on the front line were never consulted.", False),
         ("An error occurred in the plant's control system on Monday, officials said.", False),

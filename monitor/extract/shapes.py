@@ -120,6 +120,7 @@ def _dated_byline(line: str) -> bool:
 # …", a line giving an e-mail address)
 # and the comment section's notices ("Comments are closed.", "Leave a reply"), which
 # content systems print in their templates' words.
+_NETWORKS = r"(?:instagram|facebook|twitter|x|youtube|tiktok|linkedin|threads|bluesky)\b"
 _SITE_PROMPT = re.compile(
     r"\b(?:click|tap) here\b|\bcliquez ici\b|\bhaga clic aquí\b|\bhaz clic aquí\b"
     r"|\bklicken sie hier\b|\bclique aqui\b|\bclicca qui\b"
@@ -139,6 +140,13 @@ _SITE_PROMPT = re.compile(
     r"|^\W*(?:did you )?(?:find|found) (?:this|the) (?:story|article|post) "
     r"(?:interesting|useful|helpful)\?"
     r"|\blike us on (?:facebook|twitter|instagram|linkedin)\b"
+    # A call to follow or visit the site (or its show, its writer) on a social network,
+    # opening a sentence: "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+    # "Visit Breitbart's Facebook Page." (a sentence of the story does not tell the
+    # reader to).
+    rf"|(?:^|[.!?]\s)\W*follow (?:[\w.&'’-]+ ){{1,3}}on {_NETWORKS}"
+    rf"|(?:^|[.!?]\s)\W*visit (?:us|our|[\w.&-]+['’]s) (?:official )?{_NETWORKS} "
+    r"(?:page|channel|account|profile)\b"
     # A widget's error message, the whole line ("An error has occurred, please try
     # again later.": a sharing form's, hidden by its class until it fails).
     r"|^\W*(?:an? (?:unexpected )?error (?:has )?occurred|something went wrong)[,.!]*"
@@ -155,7 +163,7 @@ _PROMPT_CUES = (
     "click", "tap here", "cliquez", "clic aqu", "klicken", "clique", "clicca", "follow",
     "share your", "share it", "share this", "sharing is", "newsletter", "comment",
     "discussion", "reply", "@", "interesting?", "useful?", "helpful?", "like us on",
-    "error occurred", "error has occurred", "went wrong",
+    "error occurred", "error has occurred", "went wrong", "visit ",
 )  # fmt: skip
 _LICENCE_CUES = ("reserved", "creative commons")
 
