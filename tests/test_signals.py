@@ -420,6 +420,9 @@ def test_a_dateline_under_the_headline_is_no_standfirst() -> None:
         "March 3, 2019 10:41",
         "479 comments · 8,814 views",
         "Read more: the mayor's budget",
+        # BBC Newsbeat's call (the open pages at seed 23: set beside a byline, it came and
+        # went at a reload, read as a standfirst).
+        "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
     ],
 )
 def test_bylines_dates_counters_and_labels_under_the_headline_are_no_standfirst(
