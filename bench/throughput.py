@@ -6,6 +6,11 @@ Run from the checkout, with the venv's python (Linux: it reads /proc)::
     .venv/bin/python bench/throughput.py --pages 500 --repeats 3
     .venv/bin/python bench/throughput.py --pages 200 --per-host 8
     .venv/bin/python bench/throughput.py --pages 500 --profile /tmp/prof   # cProfile files
+    .venv/bin/python bench/throughput.py --daemon --watches 10000 --minutes 60
+
+``--daemon`` is the second mode: ``monitor run`` at N watches of these pages for a set
+time, reporting checks per second, schedule lag, memory and CPU over time (``daemon.py``,
+which takes the rest of the arguments; ``--daemon --help`` lists them).
 
 Pages: the 79 real pages of ``/work/shared/corpus`` (news-pages and web-pages, each
 ``source.html``), page i being corpus page i mod 79, made unique: its ``<h1>`` and
@@ -981,6 +986,11 @@ def _interrupts_end_the_run() -> Iterator[None]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["--daemon"]:  # the second mode: the daemon over time
+        import daemon
+
+        return daemon.main(arguments[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=2000, help="pages served (default 2000)")
     parser.add_argument("--repeats", type=int, default=1, help="fresh runs, medians (default 1)")
@@ -1013,7 +1023,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run the monitor's main process under cProfile, writing DIR/monitor-PASS.prof "
         "(slower: for finding where the time goes, not for the figures)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     if args.pages < 1 or args.repeats < 1:
         parser.error("--pages and --repeats must be at least 1")
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from monitor.config import DaemonSettings, load_config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -186,3 +188,13 @@ def test_without_the_read_pass_the_summary_has_none() -> None:
         for tool in throughput.TOOLS
     ]
     assert list(throughput.summarise(results)) == ["cold", "warm", "noise", "edit"]
+
+
+def test_the_second_mode_runs_the_daemon_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--daemon`` hands the rest of the arguments to ``daemon.py``: `monitor run` over
+    time at N watches (its options, here its help)."""
+    with pytest.raises(SystemExit) as ended:
+        throughput.main(["--daemon", "--help"])
+    assert ended.value.code == 0
+    shown = capsys.readouterr().out
+    assert "--watches" in shown and "--minutes" in shown
