@@ -52,6 +52,7 @@ from monitor.extract.confirm import (
     unmodified,
 )
 from monitor.extract.quick import deferrable, quick_read
+from monitor.extract.signals import owned_up_since
 from monitor.fetch import PageFetcher, status_reason
 from monitor.models import (
     AlertDraft,
@@ -348,10 +349,11 @@ class Pipeline:
         if (
             previous is not None
             and decision.kind in ("edit", "revert")
-            and not settled(watch.hint, previous.article, article)
+            and await self._unsettled(watch, result, decision, previous, article)
         ):
-            # Labels that came or went since the last check: reported if they stay. The
-            # next fetch is unconditional, so that a 304 cannot hide that they stayed.
+            # Labels, or sentences the page does not own up to, that came or went since
+            # the last check: reported if they stay. The next fetch is unconditional, so
+            # that a 304 cannot hide that they stayed.
             hint = held(base.hint, watch.hint, previous.article, article)
             return replace(base, hint=hint, etag=None, last_modified=None)
         outcome = self._version_outcome(watch, base, decision, article, result, previous)
@@ -461,6 +463,31 @@ class Pipeline:
         if again.article is None:
             return None  # the same reading: the difference was the reading's alone
         return replace(previous, article=again.article, content_hash=again.article.content_hash())
+
+    async def _unsettled(
+        self,
+        watch: Watch,
+        result: FetchResult,
+        decision: Decision,
+        previous: StoredVersion,
+        article: Article,
+    ) -> bool:
+        """The change must wait for the next check (see ``confirm.settled``): labels that
+        came or went, or sentences come from nothing on a page that does not own up to an
+        edit. Whether it owns up is asked of both pages (an update line the reading does
+        not hold, set above the article's element), only when that alone would hold it."""
+        if not settled(watch.hint, previous.article, article):
+            return True
+        silent = decision.kind == "edit" and not decision.declared
+        if not silent or settled(watch.hint, previous.article, article, silent=True):
+            return False
+        try:
+            before = await asyncio.to_thread(self.storage.raw_html, watch.url, previous.number)
+            owned = await self.extraction.run(owned_up_since, before, result.body)
+        except (StorageError, ExtractionError) as error:  # reported now, as before
+            log.info("%s: could not compare the pages' update lines: %s", watch.url, error)
+            return False
+        return not owned
 
     async def _confirm(
         self,

@@ -174,12 +174,50 @@ def test_paragraphs_moved_beside_a_new_label_are_reported_at_once() -> None:
     assert settled(hint, before, swapped)
 
 
-def test_sentences_headlines_and_bylines_are_never_held() -> None:
+def test_sentences_headlines_and_bylines_are_not_held_when_the_page_owns_up() -> None:
+    """An update line or a moved date says the newsroom edited: nothing waits."""
     before, hint = _first()
     sentence = replace(before, paragraphs=(*before.paragraphs, "Der Preis steigt auf 60 Euro."))
     assert settled(hint, before, sentence)
     headline = replace(before, title="1Password 5.3 ist da")
     assert settled(hint, before, headline)
+    assert settled(hint, before, headline, silent=True), "a new headline is news at once"
+
+
+# BBC Newsbeat's radio plug, which a benchmark round set inside another site's article for
+# one load: a sentence, with nothing of the article's in it.
+PLUG = "Listen to Newsbeat live at 12:45 and 17:45 weekdays - or listen back here."
+
+
+def test_a_sentence_from_nothing_on_a_silent_page_waits_for_the_next_check() -> None:
+    """A rotating insert is shown at one load and gone at the next; a paragraph the
+    newsroom added stays. So a sentence come from nothing, the page owning up to no
+    edit, is reported when the page shows it at two checks in a row."""
+    before, hint = _first()
+    first, *rest = before.paragraphs
+    plugged = replace(before, paragraphs=(first, PLUG, *rest))
+    assert not settled(hint, before, plugged, silent=True), "new since the last check: held"
+    assert hint is not None
+    seen = {**hint, "lines": [*hint["lines"], _digest(PLUG)]}
+    assert settled(seen, before, plugged, silent=True), "shown at the last check too: reported"
+
+
+def test_a_rewritten_or_removed_sentence_is_reported_at_once_on_a_silent_page() -> None:
+    """An edit comes from the words it changes: a sentence that keeps most of a line gone
+    beside it is that line rewritten, and a removal is never held."""
+    before, hint = _first()
+    edited = tuple(
+        line.replace(EDITED, "AgileBits hat die Version 5.3 seines") for line in before.paragraphs
+    )
+    assert edited != before.paragraphs
+    assert settled(hint, before, replace(before, paragraphs=edited), silent=True)
+    longest = max(before.paragraphs, key=len)
+    at = before.paragraphs.index(longest)
+    cut = (*before.paragraphs[:at], *before.paragraphs[at + 1 :])
+    assert settled(hint, before, replace(before, paragraphs=cut), silent=True)
+    split = (*before.paragraphs[:at], *longest.split(". ", 1), *before.paragraphs[at + 1 :])
+    assert len(split) == len(before.paragraphs) + 1, "the paragraph splits in two"
+    assert settled(hint, before, replace(before, paragraphs=split), silent=True)
 
 
 def test_recheck_sends_the_next_check_past_the_fast_path() -> None:

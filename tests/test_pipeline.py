@@ -818,6 +818,82 @@ def test_a_label_read_at_the_first_check_only_goes_without_an_alert(
     assert kinds == ["first", "reading", "rebaseline"]
 
 
+# BBC Newsbeat's radio plug and another story's headline, as benchmark rounds set them
+# inside other sites' articles for one load: sentences, with nothing of the story in them.
+PLUG = "<p>Listen to Newsbeat live at 12:45 and 17:45 weekdays - or listen back here.</p>"
+OTHER_HEADLINE = "<p>Did Schiff Unfairly Squelch Stefanik at Impeachment Hearing?</p>"
+ADDED = (
+    "<p>The ministry said on Thursday that a further 40 of the experts had been flown to "
+    "Moscow for treatment, and that none of them was in a serious condition.</p>"
+)
+
+
+def _after_first_paragraph(page: str, markup: str) -> str:
+    body = page.index('<div class="article__content"')
+    at = page.index("</p>", body) + len("</p>")
+    return page[:at] + "\n" + markup + page[at:]
+
+
+def test_a_sentence_shown_at_one_check_only_never_alerts(
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A rotating insert set among the paragraphs for one load, the page owning up to no
+    edit, is held and then gone: nothing is reported, nothing stored."""
+    config, url = setup
+    plain = page_v1(Chrome(1))
+    for html in (
+        plain,
+        _after_first_paragraph(plain, PLUG),
+        plain,
+        _after_first_paragraph(plain, OTHER_HEADLINE),
+        plain,
+    ):
+        page_server.set(PATH, html)
+        check(config)
+    assert smtp_server.messages == [], subjects(smtp_server)
+    capsys.readouterr()
+    assert main(["--config", str(config), "history", url, "--json"]) == 0
+    kinds = [row["kind"] for row in json.loads(capsys.readouterr().out)]
+    assert kinds == ["first", "reading"]
+
+
+def test_a_silent_paragraph_that_stays_is_reported_at_the_next_check(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    config, _ = setup
+    plain = page_v1(Chrome(1))
+    page_server.set(PATH, plain)
+    check(config)
+    page_server.set(PATH, _after_first_paragraph(plain, ADDED))
+    check(config)
+    assert smtp_server.messages == [], "held: new since the last check"
+    check(config)
+    assert subjects(smtp_server) == ["[monitor] Silent edit: 1 sentence added — story"]
+    assert "a further 40 of the experts" in body(smtp_server)
+    check(config)
+    assert len(smtp_server.messages) == 1
+
+
+def test_a_paragraph_added_under_an_update_line_outside_the_article_is_reported_at_once(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """The update line sits in the page's header, where the reading takes it for the
+    site's clock; the page still owns up to an edit, so nothing waits."""
+    config, _ = setup
+    plain = page_v1(Chrome(1))
+    page_server.set(PATH, plain)
+    check(config)
+    main_at = plain.index('<main class="col-main" id="content">')
+    stamped = plain[:main_at] + "<p>Updated at 3:40 p.m. on June 3, 2021.</p>\n" + plain[main_at:]
+    page_server.set(PATH, _after_first_paragraph(stamped, ADDED))
+    check(config)
+    assert len(smtp_server.messages) == 1, "reported at once"
+    assert "a further 40 of the experts" in body(smtp_server)
+
+
 def test_a_subheading_shown_at_two_checks_then_dropped_is_reported(
     setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
 ) -> None:

@@ -14,6 +14,7 @@ from monitor.extract.signals import (
     declared_authors,
     declared_dates,
     names_only,
+    owned_up_since,
     standfirst_of,
     title_of,
 )
@@ -592,3 +593,36 @@ def test_a_by_line_after_the_storys_first_paragraphs_is_not_its_byline(after: in
     edited = "</p>".join([*parts[:at], AP_CREDIT + parts[at], *parts[at + 1 :]])
     assert "DANICA KIRKA" in edited
     assert byline_of(parse(edited), 0) == ""
+
+
+def _heise(before_body: str = "") -> str:
+    html = (CORPUS / "heise" / "source.html").read_text(encoding="utf-8")
+    at = html.index(">", html.index("<body")) + 1
+    return html[:at] + before_body + html[at:]
+
+
+def test_an_update_line_anywhere_on_the_page_owns_up_to_the_edit() -> None:
+    """Set above the article's element, an update line is the page's clock to the reading,
+    and still the newsroom's word that the story changed."""
+    note = "<p><em>Updated at 3:40 p.m. on March 17, 2024.</em></p>"
+    assert owned_up_since(_heise(), _heise(note))
+    assert not owned_up_since(_heise(note), _heise(note)), "the same line: nothing new"
+    assert not owned_up_since(_heise(note), _heise()), "a note gone owns up to nothing"
+    assert owned_up_since(
+        _heise(), _heise("<div>Correction: An earlier version misstated it.</div>")
+    )
+
+
+def test_an_update_stamp_that_moves_is_a_new_note() -> None:
+    """The stamp is often an element of its own: "Updated <time>…</time>"."""
+    stamped = "<p class=dateline>Updated <time>June 2, 2021 7:04 p.m.</time></p>"
+    moved = stamped.replace("June 2, 2021 7:04", "June 3, 2021 2:15")
+    assert owned_up_since(_heise(stamped), _heise(moved))
+    assert not owned_up_since(_heise(stamped), _heise(stamped))
+
+
+def test_an_update_word_in_a_script_or_in_a_sentence_owns_up_to_nothing() -> None:
+    script = "<script>var s = 'Updated at 3:40 p.m.';</script>"
+    assert not owned_up_since(_heise(), _heise(script))
+    prose = "<p>Officials updated the figures on Tuesday.</p>"
+    assert not owned_up_since(_heise(), _heise(prose)), "a line must open with it"

@@ -23,6 +23,7 @@ from monitor.extract.extractor import extractor_text
 from monitor.extract.shapes import is_label
 from monitor.extract.verdicts import Kept, remember, verdict
 from monitor.models import Article, WatchOptions
+from monitor.normalize import comparison_key
 
 
 def confirmable(hint: dict[str, Any] | None) -> bool:
@@ -145,13 +146,22 @@ def already_shown(
     return Shown(replace(article, paragraphs=kept), learnt.to_json())
 
 
-def settled(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:
+def settled(
+    earlier: dict[str, Any] | None, previous: Article, article: Article, *, silent: bool = False
+) -> bool:
     """Whether a change may be reported now.
 
     A change made only of labels (short lines with no sentence end) appearing or going, with
     the headline, byline and every sentence as they were, is a rotating promo or ad
     label until it stays: it is reported when the page read the same way at the check
     before (``earlier``: that check's hint), and held until then.
+
+    ``silent``: the page does not own up to the change (no "Updated …" or correction line,
+    no moved date). Then sentences that appear from nothing are held the same way: a
+    rotating insert (another story's headline, a promo, a radio plug) is shown at one load
+    and gone at the next, while a paragraph the newsroom added is still there at the next
+    check. A sentence that comes from a line gone beside it (a word edited, a paragraph
+    split) is an edit, reported at once; so is every removal.
     """
     if article.title != previous.title:
         return True
@@ -160,9 +170,12 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
         return bool(previous.byline) or _stayed(earlier, article)
     now = {container.line_digest(line): line for line in article.paragraphs}
     before = {container.line_digest(line): line for line in previous.paragraphs}
-    changed = [now[d] for d in now.keys() - before.keys()]
-    changed += [before[d] for d in before.keys() - now.keys()]
-    if not changed or not all(is_label(line) for line in changed):
+    came = [now[d] for d in now.keys() - before.keys()]
+    gone = [before[d] for d in before.keys() - now.keys()]
+    if not (came or gone) or not all(is_label(line) for line in gone):
+        return True
+    source = {word for line in gone for word in container.tokens(comparison_key(line))}
+    if not all(is_label(line) or (silent and _from_nothing(line, source)) for line in came):
         return True
     if [d for d in before if d in now] != [d for d in now if d in before]:
         return True  # paragraphs moved too: that is no label's doing
@@ -170,8 +183,15 @@ def settled(earlier: dict[str, Any] | None, previous: Article, article: Article)
     if seen is None:
         return True
     return all(
-        (digest in seen) == (digest in now) for digest in map(container.line_digest, changed)
+        (digest in seen) == (digest in now) for digest in map(container.line_digest, [*came, *gone])
     )
+
+
+def _from_nothing(line: str, source: set[str]) -> bool:
+    """``line`` is no rewrite of the lines gone beside it: fewer than half its words are
+    theirs. (An edited, split or joined paragraph keeps most of its words.)"""
+    words = container.tokens(comparison_key(line))
+    return sum(1 for word in words if word in source) * 2 < len(words)
 
 
 def passing(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:

@@ -17,7 +17,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.extract.chrome import is_chrome
 from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence, is_site_prompt
-from monitor.normalize import comparison_key, has_relative_time, normalize_text
+from monitor.normalize import DECLARATION, comparison_key, has_relative_time, normalize_text
 
 _JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
 
@@ -645,3 +645,33 @@ def declared_dates(
         times = [_as_date(n.attributes.get("datetime")) for n in container.css("time[datetime]")]
         published = next((t for t in times if t), None)
     return published, modified or published
+
+
+_NOTE_PARTS = 3  # an update line's stamp is often an element of its own: "Updated <time>…"
+_NOTE_CHARS = 160
+
+
+def update_notes(html: bytes | str) -> frozenset[str]:
+    """The lines anywhere in the page's body in which it owns up to an edit ("Updated at
+    3:40 p.m. on June 3", "Correction: …"), read as the article or not: an update line
+    above the article's element is the page's clock to the reading, and still the
+    newsroom's word that the story changed. Each with the text that follows it in the
+    next few text nodes (its stamp), so that a stamp that moved is a new note."""
+    tree = LexborHTMLParser(html)
+    tree.strip_tags(["script", "style", "noscript", "template"])
+    body = tree.body
+    if body is None:
+        return frozenset()
+    parts = [part.strip() for part in body.text(deep=True, separator="\n").split("\n")]
+    parts = [part for part in parts if part]
+    return frozenset(
+        comparison_key(" ".join(parts[at : at + _NOTE_PARTS]))[:_NOTE_CHARS]
+        for at, part in enumerate(parts)
+        if DECLARATION.match(part)
+    )
+
+
+def owned_up_since(before: bytes | str, now: bytes | str) -> bool:
+    """The page ``now`` holds an update or correction line that the page ``before`` did
+    not (see ``update_notes``)."""
+    return not update_notes(now) <= update_notes(before)
