@@ -626,3 +626,32 @@ def test_an_update_word_in_a_script_or_in_a_sentence_owns_up_to_nothing() -> Non
     assert not owned_up_since(_heise(), _heise(script))
     prose = "<p>Officials updated the figures on Tuesday.</p>"
     assert not owned_up_since(_heise(), _heise(prose)), "a line must open with it"
+
+
+def test_an_h1_of_the_chrome_set_above_the_headline_does_not_take_its_place() -> None:
+    """The next checks read the <h1> the headline was found in, by its place: an <h1> of
+    the chrome set above it ("Kinja", a benchmark round's transplant) moves it down, and
+    the headline is found again as the <h1> that agrees with the title."""
+    page = _heise()
+    first = extract(page.encode(), "https://www.heise.de/a")
+    assert first.article is not None and first.hint is not None
+    assert int(first.hint["title_at"]) >= 0, "read from an <h1>"
+    moved = _heise("<header><h1>Kinja</h1></header>")
+    again = extract(moved.encode(), "https://www.heise.de/a", None, first.hint)
+    title = (again.article or first.article).title
+    assert title == first.article.title
+    tree = parse(moved)
+    assert title_of(tree, int(first.hint["title_at"]))[0] == first.article.title
+
+
+def test_an_edited_headline_is_still_read_where_the_old_one_was() -> None:
+    """The <h1> no longer agrees with the title metadata, which the newsroom left as it
+    was, and no other does: it is the headline, edited."""
+    page = _heise()
+    first = extract(page.encode(), "https://www.heise.de/a")
+    assert first.article is not None and first.hint is not None
+    old = first.article.title
+    h1 = page.index(old, page.index("<h1"))
+    edited = page[:h1] + "Passwort-Manager: Version 5.3 erzeugt TOTP-Codes" + page[h1 + len(old) :]
+    at = int(first.hint["title_at"])
+    assert title_of(parse(edited), at) == ("Passwort-Manager: Version 5.3 erzeugt TOTP-Codes", at)

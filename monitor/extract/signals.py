@@ -39,26 +39,24 @@ def title_of(tree: LexborHTMLParser, prefer: int | None = None) -> tuple[str, in
     """The headline, and which <h1> it came from (-1: the page's metadata).
 
     The headline is the <h1> that agrees with the page's own title metadata (a logo
-    in an <h1> does not); the next checks read the same <h1>, so an edited headline
-    is read where the old one was.
+    in an <h1> does not); the next checks read the same <h1> (``prefer``), so an edited
+    headline is read where the old one was, unless it no longer agrees with the title
+    while another <h1> does: an <h1> of the chrome set above it ("Kinja") moved it down.
     """
     headings = [_squashed(node) for node in tree.css("h1")]
-    if prefer is not None and 0 <= prefer < len(headings) and headings[prefer]:
-        return headings[prefer], prefer
     reference = (
         _meta(tree, "meta[property='og:title']")
         or _meta(tree, "meta[name='twitter:title']")
         or _squashed(tree.css_first("title"))
     )
     ref_words = set(comparison_key(reference).lower().split())
+    at = prefer if prefer is not None and 0 <= prefer < len(headings) else -1
+    if at >= 0 and headings[at] and _agreement(headings[at], ref_words) >= _AGREES:
+        return headings[at], at
     ref_terms = set(_TERM.findall(comparison_key(reference).lower()))
     best, best_key = -1, (0.0, 0.0)
     for index, heading in enumerate(headings):
-        words = comparison_key(heading).lower().split()
-        if words and len(heading) < 400:
-            agrees = sum(w in ref_words for w in words) / len(words)
-            if agrees < _AGREES:
-                continue
+        if len(heading) < 400 and (agrees := _agreement(heading, ref_words)) >= _AGREES:
             # Of the <h1>s that agree with the title, the one that says most of it: a
             # section's heading ("Reviews") that is one word of the title is not it.
             terms = _TERM.findall(comparison_key(heading).lower())
@@ -68,7 +66,15 @@ def title_of(tree: LexborHTMLParser, prefer: int | None = None) -> tuple[str, in
                 best, best_key = index, (cover, agrees)
     if best >= 0:
         return headings[best], best
+    if at >= 0 and headings[at]:
+        return headings[at], at
     return reference, -1
+
+
+def _agreement(heading: str, ref_words: set[str]) -> float:
+    """The share of ``heading``'s words that the title metadata holds."""
+    words = comparison_key(heading).lower().split()
+    return sum(w in ref_words for w in words) / len(words) if words else 0.0
 
 
 _AGREES = 0.6  # share of an <h1>'s words that the title metadata holds
