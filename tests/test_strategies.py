@@ -11,6 +11,7 @@ from monitor.models import Article, WatchOptions
 WEB = Path(__file__).parent / "fixtures" / "web"
 SEED = Path(__file__).parent / "fixtures" / "seed" / "pages"
 URL = "https://example.org/page"
+CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 
 
 def test_the_strategies_are_tried_from_the_cheapest_and_surest() -> None:
@@ -225,3 +226,37 @@ def test_a_counters_line_run_into_a_table_layouts_row_is_cut_out_of_it() -> None
         found = extract(html.replace("<p>+ Added Granite", line + "<p>+ Added Granite", 1), URL)
         assert found.article is not None
         assert found.article.paragraphs == plain.paragraphs
+
+
+def test_a_chrome_element_of_the_containers_shape_set_before_it_does_not_take_its_place() -> None:
+    """A page without classes or ids finds its container by place ("the sixth <div> of
+    the <article>"): a chrome element of the same shape set before it takes that place.
+    It reads nothing of its own, and the correction printed in the article, now after
+    it, as a correction printed apart: one line of the article's, the rest gone. Most
+    of what was read there before is no longer read, so it is not the article's
+    element, and the article is found again."""
+    bare = re.sub(r'\s(?:class|id)="[^"]*"', "", (CORPUS / "lwn-1" / "source.html").read_text())
+    tree = container.parse(bare)
+    first = extract(bare.encode(), URL)
+    assert first.hint is not None
+    known = container.Hint.from_json(first.hint)
+    assert known is not None and all(step[1] == "" for step in known.path), "by place"
+    node = container.follow_path(tree, known.path)
+    assert node is not None
+    node.insert_child(container.parse(f"<p>{CORRECTION}</p>").css_first("p"))
+    corrected = tree.html
+    assert corrected is not None
+    first = extract(corrected.encode(), URL)
+    assert first.article is not None and CORRECTION in first.article.paragraphs
+    tree = container.parse(corrected)
+    node = container.follow_path(tree, known.path)
+    assert node is not None and node.tag is not None
+    share = f"<{node.tag}><a href='/share'>Share</a></{node.tag}>"
+    node.insert_before(container.parse(share).css_first(node.tag))
+    moved = tree.html
+    assert moved is not None
+    again = extract(moved.encode(), URL, None, first.hint)
+    assert again.article is None or again.article.paragraphs == first.article.paragraphs
+
+
+CORRECTION = "Correction: An earlier version of this article misstated the year. It was 1987."

@@ -175,7 +175,14 @@ def by_known_container(page: Page) -> Extraction | None:
     reading = replace(reading, hint=kept)
     if (reading.hint.content, reading.hint.dates) == (known.content, known.dates):
         return Extraction(None, _with_dates(reading.hint, known.published, known.modified))
-    if _overlap(reading.hint.lines, known.lines) < _SAME_CONTAINER:
+    # Still the article's element: most of what it reads was read there before, and most
+    # of what was read there before is still read. A chrome element of the same shape
+    # set before it takes its place by the path (a class-less page's "div 5"), and may
+    # read a line or two of the article's (a correction printed after it).
+    if (
+        min(_overlap(reading.hint.lines, known.lines), _overlap(known.lines, reading.hint.lines))
+        < _SAME_CONTAINER
+    ):
         return None
     if reading.hint.dates == known.dates:
         published, modified = known.published, known.modified
