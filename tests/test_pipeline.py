@@ -894,6 +894,29 @@ def test_a_paragraph_added_under_an_update_line_outside_the_article_is_reported_
     assert "a further 40 of the experts" in body(smtp_server)
 
 
+def test_a_stored_page_that_cannot_be_read_again_holds_nothing_back(
+    tmp_path: Path,
+    setup: tuple[Path, str],
+    page_server: PageServer,
+    smtp_server: SMTPServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Whether the page owns up to an edit is asked of the stored page too: damaged in the
+    database, it cannot say, and a sentence come from nothing is reported at once."""
+    config, _ = setup
+    plain = page_v1(Chrome(1))
+    page_server.set(PATH, plain)
+    check(config)
+    assert main(["--config", str(config), "read"]) == 0  # the full reading, stored
+    with sqlite3.connect(tmp_path / "m.db") as db:
+        db.execute("UPDATE raw_page SET data = x'00', codec = 'zlib'")
+    page_server.set(PATH, _after_first_paragraph(plain, ADDED))
+    with caplog.at_level(logging.INFO, logger="monitor.pipeline"):
+        check(config)
+    assert len(smtp_server.messages) == 1, "reported at once"
+    assert "could not compare the pages' update lines" in caplog.text
+
+
 def test_a_subheading_shown_at_two_checks_then_dropped_is_reported(
     setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
 ) -> None:

@@ -621,6 +621,14 @@ def test_an_update_stamp_that_moves_is_a_new_note() -> None:
     assert not owned_up_since(_heise(stamped), _heise(stamped))
 
 
+def test_a_clock_that_says_updated_owns_up_to_nothing() -> None:
+    """ "Updated 3 minutes ago" moves on its own, edit or none (as a site's byline box
+    has it, set beside another page's article by a benchmark round)."""
+    clock = "<span>Updated <time>3 minutes ago</time></span>"
+    later = clock.replace("3 minutes", "48 minutes")
+    assert not owned_up_since(_heise(clock), _heise(later))
+
+
 def test_an_update_word_in_a_script_or_in_a_sentence_owns_up_to_nothing() -> None:
     script = "<script>var s = 'Updated at 3:40 p.m.';</script>"
     assert not owned_up_since(_heise(), _heise(script))

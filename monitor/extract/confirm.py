@@ -147,7 +147,11 @@ def already_shown(
 
 
 def settled(
-    earlier: dict[str, Any] | None, previous: Article, article: Article, *, silent: bool = False
+    earlier: dict[str, Any] | None,
+    previous: Article,
+    article: Article,
+    *,
+    silent: bool = False,
 ) -> bool:
     """Whether a change may be reported now.
 
@@ -174,7 +178,7 @@ def settled(
     gone = [before[d] for d in before.keys() - now.keys()]
     if not (came or gone) or not all(is_label(line) for line in gone):
         return True
-    source = {word for line in gone for word in container.tokens(comparison_key(line))}
+    source = {word for line in gone for word in _words(line)}
     if not all(is_label(line) or (silent and _from_nothing(line, source)) for line in came):
         return True
     if [d for d in before if d in now] != [d for d in now if d in before]:
@@ -190,8 +194,12 @@ def settled(
 def _from_nothing(line: str, source: set[str]) -> bool:
     """``line`` is no rewrite of the lines gone beside it: fewer than half its words are
     theirs. (An edited, split or joined paragraph keeps most of its words.)"""
-    words = container.tokens(comparison_key(line))
+    words = _words(line)
     return sum(1 for word in words if word in source) * 2 < len(words)
+
+
+def _words(line: str) -> list[str]:
+    return container.tokens(comparison_key(line))
 
 
 def passing(earlier: dict[str, Any] | None, previous: Article, article: Article) -> bool:

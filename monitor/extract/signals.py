@@ -662,7 +662,8 @@ def update_notes(html: bytes | str) -> frozenset[str]:
     3:40 p.m. on June 3", "Correction: …"), read as the article or not: an update line
     above the article's element is the page's clock to the reading, and still the
     newsroom's word that the story changed. Each with the text that follows it in the
-    next few text nodes (its stamp), so that a stamp that moved is a new note."""
+    next few text nodes (its stamp), so that a stamp that moved is a new note; none that
+    tells a relative time ("Updated 3 minutes ago": a clock)."""
     tree = LexborHTMLParser(html)
     tree.strip_tags(["script", "style", "noscript", "template"])
     body = tree.body
@@ -670,10 +671,14 @@ def update_notes(html: bytes | str) -> frozenset[str]:
         return frozenset()
     parts = [part.strip() for part in body.text(deep=True, separator="\n").split("\n")]
     parts = [part for part in parts if part]
-    return frozenset(
-        comparison_key(" ".join(parts[at : at + _NOTE_PARTS]))[:_NOTE_CHARS]
+    notes = (
+        " ".join(parts[at : at + _NOTE_PARTS])
         for at, part in enumerate(parts)
         if DECLARATION.match(part)
+    )
+    # "Updated 3 minutes ago" is a clock, which moves on its own (as the reading has it).
+    return frozenset(
+        comparison_key(note)[:_NOTE_CHARS] for note in notes if not has_relative_time(note)
     )
 
 
