@@ -328,6 +328,19 @@ class Pipeline:
                 base = replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
+        apart = article
+        if previous is not None and decision.kind == "edit":
+            apart = labels_held(watch.hint, previous.article, article, silent=True)
+        if apart is not article:
+            assert previous is not None
+            held_apart = decide(previous, apart, known, watch.spec.options)
+            if held_apart.kind == "revert" or (  # the page as it was, and chrome come with it
+                not decision.declared and not await self._owned_up(watch, result, previous)
+            ):
+                # Sentences from nothing beside a silent edit or a revert: the change now,
+                # they if they stay (as labels above).
+                article, decision = apart, held_apart
+                base = replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
         # The version before a reading is its page's quick reading: no change to take back.
         changed = previous is not None and previous.number > 1 and previous.kind != "reading"
         if decision.kind == "edit" and previous is not None and changed:
@@ -481,13 +494,18 @@ class Pipeline:
         silent = decision.kind == "edit" and not decision.declared
         if not silent or settled(watch.hint, previous.article, article, silent=True):
             return False
+        return not await self._owned_up(watch, result, previous)
+
+    async def _owned_up(self, watch: Watch, result: FetchResult, previous: StoredVersion) -> bool:
+        """The page owns up to an edit since the stored version: an update line the reading
+        does not hold, set above the article's element (``signals.owned_up_since``). When
+        the pages cannot be compared, it is taken to: the change is reported now."""
         try:
             before = await asyncio.to_thread(self.storage.raw_html, watch.url, previous.number)
-            owned = await self.extraction.run(owned_up_since, before, result.body)
-        except (StorageError, ExtractionError) as error:  # reported now, as before
+            return bool(await self.extraction.run(owned_up_since, before, result.body))
+        except (StorageError, ExtractionError) as error:
             log.info("%s: could not compare the pages' update lines: %s", watch.url, error)
-            return False
-        return not owned
+            return True
 
     async def _confirm(
         self,

@@ -377,11 +377,33 @@ def test_a_label_come_from_nothing_beside_another_change_is_held_apart() -> None
     assert labels_held(hint, cut, restored) == before
     # The label alone is no other change: ``settled`` holds the whole of it.
     assert labels_held(hint, before, restored) == restored
-    # A sentence is never held, nor a label read at the check before.
+    # A sentence is not held where the page owns up to the edit, nor a label read at the
+    # check before.
     said = replace(before, paragraphs=(first, "Der Preis steigt auf 60 Euro.", second, *rest))
     assert labels_held(hint, cut, said) == said
     seen = {**(hint or {}), "lines": [*(hint or {})["lines"], _digest("Tag Cloud")]}
     assert labels_held(seen, cut, restored) == restored
+
+
+def test_a_sentence_from_nothing_beside_a_silent_edit_is_held_apart() -> None:
+    """On a page that owns up to nothing, a rotating insert that came with a real edit
+    waits for the next check, as a label does; the edit, a rewrite of a line gone beside
+    it, is reported now."""
+    before, hint = _first()
+    edited = tuple(
+        line.replace(EDITED, "AgileBits hat die Version 5.3 seines") for line in before.paragraphs
+    )
+    first, *rest = edited
+    plugged = replace(before, paragraphs=(first, PLUG, *rest))
+    assert labels_held(hint, before, plugged, silent=True) == replace(before, paragraphs=edited)
+    assert labels_held(hint, before, plugged) == plugged, "owned up to: all reported at once"
+    # The insert alone: ``settled`` holds the whole change.
+    alone = replace(before, paragraphs=(before.paragraphs[0], PLUG, *before.paragraphs[1:]))
+    assert labels_held(hint, before, alone, silent=True) == alone
+    # Read at the check before, it stayed: reported with the edit.
+    assert hint is not None
+    seen = {**hint, "lines": [*hint["lines"], _digest(PLUG)]}
+    assert labels_held(seen, before, plugged, silent=True) == plugged
 
 
 def test_a_heading_over_a_section_added_with_it_is_reported_with_it() -> None:

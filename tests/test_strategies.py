@@ -260,3 +260,30 @@ def test_a_chrome_element_of_the_containers_shape_set_before_it_does_not_take_it
 
 
 CORRECTION = "Correction: An earlier version of this article misstated the year. It was 1987."
+
+
+def test_an_edited_line_is_read_when_the_container_is_found_again_by_its_lines() -> None:
+    """A class-less wiki page had a chrome box set before the article's element at the
+    first check ("the second <div>"); gone at the next, the element is found again by
+    its lines. Its wrapper holds the very same lines: the element is the inner one,
+    where the article's run is, and a word edited in the lead is read as edited."""
+    source = (CORPUS / "wikipedia-4" / "source.html").read_text()
+    bare = re.sub(r'\s(?:class|id)="[^"]*"', "", source)
+    tree = container.parse(bare)
+    known = container.Hint.from_json(extract(bare.encode(), URL).hint)
+    assert known is not None
+    node = container.follow_path(tree, known.path)
+    assert node is not None and node.tag is not None
+    box = f"<{node.tag}><nav><span>Hot Topics</span><ul></ul></nav></{node.tag}>"
+    node.insert_before(container.parse(box).css_first(node.tag))
+    boxed = tree.html
+    assert boxed is not None
+    first = extract(boxed.encode(), URL)
+    assert first.article is not None
+    lead = "For a list of films that include any kind of time travel (including time loops)"
+    assert any(line.startswith(lead) for line in first.article.paragraphs)
+    edited = bare.replace("any kind of time travel", "any kind of time evidently", 1)
+    again = extract(edited.encode(), URL, None, first.hint)
+    assert again.article is not None
+    assert any("any kind of time evidently" in line for line in again.article.paragraphs)
+    assert not any(line.startswith(lead) for line in again.article.paragraphs)

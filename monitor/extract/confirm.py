@@ -277,14 +277,25 @@ def byline_held(earlier: dict[str, Any] | None, previous: Article, article: Arti
     return replace(article, byline=previous.byline)
 
 
-def labels_held(earlier: dict[str, Any] | None, previous: Article, article: Article) -> Article:
+def labels_held(
+    earlier: dict[str, Any] | None,
+    previous: Article,
+    article: Article,
+    *,
+    silent: bool = False,
+) -> Article:
     """Labels that appear from nothing (read neither in the stored version nor at the
     check before) beside another change are held apart from it, as a byline is (see
     ``byline_held``): the change is reported now without them, and they with the check
     after, if they stay (see ``settled``). Reported together, a rotating promo's heading
     turned a revert into an edit ("Tag Cloud" come with a paragraph restored: "1
     sentence added, 1 paragraph moved" instead of "Reverted"). A heading over lines
-    added with it is no such label: it heads the new section, reported with it."""
+    added with it is no such label: it heads the new section, reported with it.
+
+    ``silent``: the page does not own up to the change. Then sentences from nothing (no
+    rewrite of a line gone beside them) are held apart the same way: a rotating insert
+    that came with a real edit rode in its alert, and its going was reported at the
+    next check as a removal nobody made."""
     seen = container.seen_lines(earlier)
     if seen is None:
         return article
@@ -292,14 +303,25 @@ def labels_held(earlier: dict[str, Any] | None, previous: Article, article: Arti
     lines = article.paragraphs
     digests = [container.line_digest(line) for line in lines]
     fresh = [digest not in stored for digest in digests]
+    source: set[str] = set()
+    if silent:
+        present = set(digests)
+        gone = [line for line in previous.paragraphs if container.line_digest(line) not in present]
+        source = {word for line in gone for word in _words(line)}
+
+    def apart(line: str) -> bool:
+        return is_label(line) or (silent and _from_nothing(line, source))
+
     new = {
         line
         for at, line in enumerate(lines)
         if fresh[at]
         and digests[at] not in seen
-        and is_label(line)
+        and apart(line)
         # A heading over lines added with it heads a new section: one edit, one alert.
-        and not (at + 1 < len(lines) and fresh[at + 1] and not is_label(lines[at + 1]))
+        and not (
+            is_label(line) and at + 1 < len(lines) and fresh[at + 1] and not apart(lines[at + 1])
+        )
     }
     if not new:
         return article
@@ -309,7 +331,7 @@ def labels_held(earlier: dict[str, Any] | None, previous: Article, article: Arti
         previous.byline,
         previous.paragraphs,
     ):
-        return article  # the labels alone: ``settled`` holds the whole change
+        return article  # the held lines alone: ``settled`` holds the whole change
     return replace(article, paragraphs=rest)
 
 

@@ -44,7 +44,7 @@ _MIN_ARTICLE_WORDS = 20
 _MIN_RECALL = 0.5
 
 
-RULES = 22
+RULES = 23
 """Bumped when the reading of a container changes: a watch read under older rules gets a
 silent new baseline on its next check instead of an alert for the difference."""
 
@@ -425,14 +425,15 @@ def find_again(tree: LexborHTMLParser, hint: Hint) -> LexborNode | None:
     if tag == "#":
         return None  # an anchored container that is gone: let the extractor look again
     known = set(hint.lines)
-    best, best_key = None, (0.0, 0)
+    best, best_key = None, (0.0, 0, 0)
     for candidate in tree.css(tag):
         if _signature(candidate) != sig:
             continue
         digests = [line_digest(line) for line in container_lines(candidate)]
         overlap = len(set(digests) & known) / max(len(known), 1)
-        # Equal overlap: the tighter element, not an ancestor that adds other lines.
-        key = (overlap, -len(digests))
+        # Equal overlap: the tighter element, not an ancestor that adds other lines, nor
+        # a wrapper that adds none (the run's paths start at the element itself).
+        key = (overlap, -len(digests), len(_chain(candidate)))
         if key > best_key:
             best, best_key = candidate, key
     return best if best_key[0] >= 0.5 else None
@@ -475,7 +476,12 @@ def read(
     byline = byline_of(tree, title_at, known_byline, declared, declared_before)
     repeated = {comparison_key(title), comparison_key(byline)}
     found = blocks(container)
-    slots = frozenset(run) if run is not None else run_slots(found.blocks)
+    slots = frozenset(run) if run is not None else frozenset()
+    if not any(block.slot in slots for block in found.blocks):
+        # The run found before is not in this element (found again by its lines, a
+        # level above or below): its own, found afresh, else every line is rescued as
+        # seen before and a line edited is lost.
+        slots = run_slots(found.blocks)
     # A line's key and digest are worked out once per reading (a line is asked for up
     # to three times: missing from the last check's, read, or left unread).
     memo: dict[str, tuple[str, str]] = {}

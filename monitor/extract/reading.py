@@ -234,7 +234,9 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
         tag = child.tag
         if tag == "-text":
             text = child.text_content
-            if text:
+            # Indentation before a block's first word is no part of it (most text nodes
+            # of a page are that): left out, the block's reading is the same.
+            if text and (parts or not text.isspace() or out.since_link is not None):
                 if in_link:
                     out.link_chars += len(text.strip())
                 elif out.since_link is not None:
@@ -285,6 +287,12 @@ def _is_long(block: Block) -> bool:
     """Long enough to be a paragraph, and not a line of links."""
     if block.link_share >= 0.5:
         return False
+    # Most lines are decided by their first words, split in C.
+    first = block.text.split(None, _PROSE_WORDS)[:_PROSE_WORDS]
+    if len(first) == _PROSE_WORDS and all(
+        len(word) > 2 or any(ch.isalnum() for ch in word) for word in first
+    ):
+        return True
     words = 0
     for found in _WORD.finditer(block.text):  # lazily: a paragraph is decided by its start
         word = found.group()
@@ -449,9 +457,10 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
             )
         ):
             continue
-        if is_date(block.text) and _unit_tag(block, unit) not in _TABLE_TAGS:
+        unit_tag = _unit_tag(block, unit)
+        if is_date(block.text) and unit_tag not in _TABLE_TAGS:
             continue  # the page's date (a blog's date header): dates are read as dates
-        if _unit_tag(block, unit) in DATA_TAGS:
+        if unit_tag in DATA_TAGS:
             # The article's data, as it is; but a clock in it ("updated 5 minutes ago") is
             # the page's, never the data's.
             lines.append((at, without_relative_time(block.text)))
