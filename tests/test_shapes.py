@@ -6,6 +6,7 @@ import pytest
 
 from monitor.extract.shapes import (
     is_citation,
+    is_counters,
     is_date,
     is_entry,
     is_meta,
@@ -33,6 +34,28 @@ from monitor.extract.shapes import (
 def test_a_counter_clock_or_byline_line_is_told_from_a_sentence(line: str, meta: bool) -> None:
     """Short, unpunctuated, with a standalone number or a relative time: page metadata."""
     assert is_meta(line) is meta
+
+
+@pytest.mark.parametrize(
+    ("line", "counters"),
+    [
+        ("1,419 comments · 71,294 views · 3 min read", True),
+        ("3.4M Likes · 3.9M Retweets · 674 Replies", True),
+        ("Last updated: 8 hours ago", True),
+        ("Updated 9:46 AM ET", True),
+        ("56200 views", True),
+        ("* Max render distance has been increased to 32 chunks (512 blocks)", False),
+        ("+ Added a spectator game mode (game mode 3)", False),
+        ("The death toll rose to 15.", False),
+    ],
+)
+def test_a_counters_line_stands_apart_from_a_list_item_with_a_figure(
+    line: str, counters: bool
+) -> None:
+    """Counts set apart by separators, a relative time, or a few words: a line of the
+    page's counters, cut out wherever the extractor ran it (Tumblr's changelog items,
+    meta by their shape, are the post's)."""
+    assert is_counters(line) is counters
 
 
 def test_a_copyright_notice_is_chrome_but_a_paragraph_opening_with_a_credit_is_not() -> None:

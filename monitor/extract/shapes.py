@@ -54,6 +54,23 @@ def is_meta(line: str) -> bool:
     return _NUMBER.search(line) is not None or has_relative_time(line)
 
 
+_COUNTER_WORDS = 4
+_COUNTER_SEPARATORS = (" · ", " • ", " | ")
+
+
+def is_counters(line: str) -> bool:
+    """A line of counts or a clock standing alone ("1,419 comments · 71,294 views · 3 min
+    read", "Updated 9:46 AM ET", "Last updated: 8 hours ago"): a meta line whose counts are
+    set apart by separators, that tells a relative time, or of a few words. A list item
+    with a figure in it ("* Max render distance has been increased to 32 chunks (512
+    blocks)") is meta by its shape, and no such line."""
+    return is_meta(line) and (
+        any(separator in line for separator in _COUNTER_SEPARATORS)
+        or has_relative_time(line)
+        or not more_words_than(line, _COUNTER_WORDS)
+    )
+
+
 # A licence or rights notice wherever it opens: "… are licensed under a Creative Commons
 # Attribution-Share Alike 3.0 United States License.", "… All rights reserved."
 _LICENCE = re.compile(

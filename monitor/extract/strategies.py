@@ -36,7 +36,14 @@ from monitor.extract.extractor import (
     page_dates,
 )
 from monitor.extract.reading import blocks, boxed_lines
-from monitor.extract.shapes import is_citation, is_meta, is_notice, is_site_prompt, is_teaser
+from monitor.extract.shapes import (
+    is_citation,
+    is_counters,
+    is_meta,
+    is_notice,
+    is_site_prompt,
+    is_teaser,
+)
 from monitor.extract.signals import names_only
 from monitor.extract.verdicts import Kept, remember
 from monitor.models import Article, WatchOptions
@@ -84,7 +91,11 @@ class Page:
             found = boxed_lines(lines) if lines is not None else frozenset()
             # A counters line of its own ("1,419 comments · 71,294 views · 3 min read") is
             # cut out of a row too: never a story's, however the extractor ran it in.
-            counters = {block.text for block in lines.blocks if block.meta} if lines else set()
+            counters = (
+                {block.text for block in lines.blocks if block.meta and is_counters(block.text)}
+                if lines
+                else set()
+            )
             texts = {normalize_text(line) for line in (*found, *counters)}
             self._boxes = (
                 frozenset(comparison_key(line) for line in found),
