@@ -46,13 +46,13 @@ from monitor.extract.confirm import (
     labels_held,
     missed,
     needs_previous_page,
+    owned_up_since,
     passing,
     recheck,
     settled,
     unmodified,
 )
 from monitor.extract.quick import deferrable, quick_read
-from monitor.extract.signals import owned_up_since
 from monitor.fetch import PageFetcher, status_reason
 from monitor.models import (
     AlertDraft,
@@ -498,11 +498,11 @@ class Pipeline:
 
     async def _owned_up(self, watch: Watch, result: FetchResult, previous: StoredVersion) -> bool:
         """The page owns up to an edit since the stored version: an update line the reading
-        does not hold, set above the article's element (``signals.owned_up_since``). When
+        does not hold, set above the article's element (``confirm.owned_up_since``). When
         the pages cannot be compared, it is taken to: the change is reported now."""
         try:
             before = await asyncio.to_thread(self.storage.raw_html, watch.url, previous.number)
-            return bool(await self.extraction.run(owned_up_since, before, result.body))
+            return await self.extraction.run(owned_up_since, before, result.body, watch.hint)
         except (StorageError, ExtractionError) as error:
             log.info("%s: could not compare the pages' update lines: %s", watch.url, error)
             return True

@@ -19,6 +19,7 @@ from monitor.extract.confirm import (
     held,
     labels_held,
     needs_previous_page,
+    owned_up_since,
     passing,
     recheck,
     settled,
@@ -415,3 +416,66 @@ def test_a_heading_over_a_section_added_with_it_is_reported_with_it() -> None:
         before, paragraphs=(first, "Was sich ändert", "Der Preis steigt auf 60 Euro.", *rest)
     )
     assert labels_held(hint, before, section) == section
+
+
+def _heise(before_body: str = "") -> str:
+    html = HEISE.read_text(encoding="utf-8")
+    at = html.index(">", html.index("<body")) + 1
+    return html[:at] + before_body + html[at:]
+
+
+def _owns_up(before: str, now: str) -> bool:
+    """``owned_up_since`` with no hint: the whole page is looked at."""
+    return owned_up_since(before, now, None)
+
+
+def test_an_update_line_above_the_article_owns_up_to_the_edit() -> None:
+    """Set above the article's element, an update line is the page's clock to the reading,
+    and still the newsroom's word that the story changed."""
+    note = "<p><em>Updated at 3:40 p.m. on March 17, 2024.</em></p>"
+    assert _owns_up(_heise(), _heise(note))
+    assert not _owns_up(_heise(note), _heise(note)), "the same line: nothing new"
+    assert not _owns_up(_heise(note), _heise()), "a note gone owns up to nothing"
+    assert _owns_up(_heise(), _heise("<div>Correction: An earlier version misstated it.</div>"))
+
+
+def test_an_update_stamp_that_moves_is_a_new_note() -> None:
+    """The stamp is often an element of its own: "Updated <time>…</time>"."""
+    stamped = "<p class=dateline>Updated <time>June 2, 2021 7:04 p.m.</time></p>"
+    moved = stamped.replace("June 2, 2021 7:04", "June 3, 2021 2:15")
+    assert _owns_up(_heise(stamped), _heise(moved))
+    assert not _owns_up(_heise(stamped), _heise(stamped))
+
+
+def test_a_clock_that_says_updated_owns_up_to_nothing() -> None:
+    """ "Updated 3 minutes ago" moves on its own, edit or none (as a site's byline box
+    has it, set beside another page's article by a benchmark round)."""
+    clock = "<span>Updated <time>3 minutes ago</time></span>"
+    later = clock.replace("3 minutes", "48 minutes")
+    assert not _owns_up(_heise(clock), _heise(later))
+
+
+def test_an_update_word_in_a_script_or_in_a_sentence_owns_up_to_nothing() -> None:
+    script = "<script>var s = 'Updated at 3:40 p.m.';</script>"
+    assert not _owns_up(_heise(), _heise(script))
+    prose = "<p>Officials updated the figures on Tuesday.</p>"
+    assert not _owns_up(_heise(), _heise(prose)), "a line must open with it"
+
+
+def test_a_stamp_after_the_articles_element_owns_up_to_nothing() -> None:
+    """A box of other stories after the article, each with its stamp, rotates on its own:
+    only the lines up to the end of the article's element are the story's word. Where
+    the element is not found, the whole page is looked at, as before."""
+    _, hint = _first()
+    html = _heise()
+    end = html.rindex("</body>")
+
+    def boxed(stamp: str) -> str:
+        box = f"<aside><p>Most read</p><p><em>Updated {stamp}</em></p></aside>"
+        return html[:end] + box + html[end:]
+
+    before, now = boxed("9:46 AM ET"), boxed("4:12 PM ET")
+    assert not owned_up_since(before, now, hint)
+    assert _owns_up(before, now), "the whole page, without the article's element"
+    note = "<p><em>Updated at 3:40 p.m. on March 17, 2024.</em></p>"
+    assert owned_up_since(html, _heise(note), hint), "above the article: the story's"

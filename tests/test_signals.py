@@ -14,7 +14,6 @@ from monitor.extract.signals import (
     declared_authors,
     declared_dates,
     names_only,
-    owned_up_since,
     standfirst_of,
     title_of,
 )
@@ -599,41 +598,6 @@ def _heise(before_body: str = "") -> str:
     html = (CORPUS / "heise" / "source.html").read_text(encoding="utf-8")
     at = html.index(">", html.index("<body")) + 1
     return html[:at] + before_body + html[at:]
-
-
-def test_an_update_line_anywhere_on_the_page_owns_up_to_the_edit() -> None:
-    """Set above the article's element, an update line is the page's clock to the reading,
-    and still the newsroom's word that the story changed."""
-    note = "<p><em>Updated at 3:40 p.m. on March 17, 2024.</em></p>"
-    assert owned_up_since(_heise(), _heise(note))
-    assert not owned_up_since(_heise(note), _heise(note)), "the same line: nothing new"
-    assert not owned_up_since(_heise(note), _heise()), "a note gone owns up to nothing"
-    assert owned_up_since(
-        _heise(), _heise("<div>Correction: An earlier version misstated it.</div>")
-    )
-
-
-def test_an_update_stamp_that_moves_is_a_new_note() -> None:
-    """The stamp is often an element of its own: "Updated <time>…</time>"."""
-    stamped = "<p class=dateline>Updated <time>June 2, 2021 7:04 p.m.</time></p>"
-    moved = stamped.replace("June 2, 2021 7:04", "June 3, 2021 2:15")
-    assert owned_up_since(_heise(stamped), _heise(moved))
-    assert not owned_up_since(_heise(stamped), _heise(stamped))
-
-
-def test_a_clock_that_says_updated_owns_up_to_nothing() -> None:
-    """ "Updated 3 minutes ago" moves on its own, edit or none (as a site's byline box
-    has it, set beside another page's article by a benchmark round)."""
-    clock = "<span>Updated <time>3 minutes ago</time></span>"
-    later = clock.replace("3 minutes", "48 minutes")
-    assert not owned_up_since(_heise(clock), _heise(later))
-
-
-def test_an_update_word_in_a_script_or_in_a_sentence_owns_up_to_nothing() -> None:
-    script = "<script>var s = 'Updated at 3:40 p.m.';</script>"
-    assert not owned_up_since(_heise(), _heise(script))
-    prose = "<p>Officials updated the figures on Tuesday.</p>"
-    assert not owned_up_since(_heise(), _heise(prose)), "a line must open with it"
 
 
 def test_an_h1_of_the_chrome_set_above_the_headline_does_not_take_its_place() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 from monitor.extract import container
 from monitor.extract.extractor import extractor_text
 from monitor.extract.shapes import is_label
+from monitor.extract.signals import update_notes
 from monitor.extract.verdicts import Kept, remember, verdict
 from monitor.models import Article, WatchOptions
 from monitor.normalize import comparison_key
@@ -367,6 +368,21 @@ def missed(earlier: dict[str, Any] | None, lost: int) -> dict[str, Any]:
     """The earlier hint kept for the next check, with how often its container was missed
     (see ``container_lost``)."""
     return {**(earlier or {}), "lost": lost}
+
+
+def owned_up_since(before: bytes | str, now: bytes | str, hint: dict[str, Any] | None) -> bool:
+    """The page ``now`` holds an update or correction line that the page ``before`` did
+    not (``signals.update_notes``), up to the end of the article's element (the hint's;
+    the whole page where it is not found): a box of other stories after it, each with
+    its stamp ("Updated 9:46 AM ET"), rotates on its own, and owns up to nothing."""
+    known = container.Hint.from_json(hint)
+
+    def notes(html: bytes | str) -> frozenset[str]:
+        tree = container.parse(html)
+        node = container.follow_path(tree, known.path) if known is not None else None
+        return update_notes(tree, node)
+
+    return not notes(now) <= notes(before)
 
 
 def recheck(hint: dict[str, Any] | None) -> dict[str, Any] | None:

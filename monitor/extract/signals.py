@@ -657,19 +657,24 @@ _NOTE_PARTS = 3  # an update line's stamp is often an element of its own: "Updat
 _NOTE_CHARS = 160
 
 
-def update_notes(html: bytes | str) -> frozenset[str]:
-    """The lines anywhere in the page's body in which it owns up to an edit ("Updated at
-    3:40 p.m. on June 3", "Correction: …"), read as the article or not: an update line
-    above the article's element is the page's clock to the reading, and still the
-    newsroom's word that the story changed. Each with the text that follows it in the
-    next few text nodes (its stamp), so that a stamp that moved is a new note; none that
-    tells a relative time ("Updated 3 minutes ago": a clock)."""
-    tree = LexborHTMLParser(html)
+def update_notes(tree: LexborHTMLParser, until: LexborNode | None = None) -> frozenset[str]:
+    """The lines in the page's body in which it owns up to an edit ("Updated at 3:40 p.m.
+    on June 3", "Correction: …"), read as the article or not: an update line above the
+    article's element is the page's clock to the reading, and still the newsroom's word
+    that the story changed. Each with the text that follows it in the next few text nodes
+    (its stamp), so that a stamp that moved is a new note; none that tells a relative
+    time ("Updated 3 minutes ago": a clock).
+
+    ``until``: the article's element; the lines after it are a sidebar's or a footer's (a
+    box of other stories, each with its stamp), not this story's. The tree is changed."""
     tree.strip_tags(["script", "style", "noscript", "template"])
     body = tree.body
     if body is None:
         return frozenset()
-    parts = [part.strip() for part in body.text(deep=True, separator="\n").split("\n")]
+    if until is not None:
+        until.insert_after(_END)
+    text = body.text(deep=True, separator="\n")
+    parts = [part.strip() for part in text.split(_END, 1)[0].split("\n")]
     parts = [part for part in parts if part]
     notes = (
         " ".join(parts[at : at + _NOTE_PARTS])
@@ -682,7 +687,4 @@ def update_notes(html: bytes | str) -> frozenset[str]:
     )
 
 
-def owned_up_since(before: bytes | str, now: bytes | str) -> bool:
-    """The page ``now`` holds an update or correction line that the page ``before`` did
-    not (see ``update_notes``)."""
-    return not update_notes(now) <= update_notes(before)
+_END = "\x00end of the article\x00"  # no page's text holds a NUL: lexbor replaces them
