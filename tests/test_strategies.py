@@ -280,7 +280,7 @@ def test_an_edited_line_is_read_when_the_container_is_found_again_by_its_lines()
     first check ("the second <div>"); gone at the next, the element is found again by
     its lines. Its wrapper holds the very same lines: the element is the inner one,
     where the article's run is, and a word edited in the lead is read as edited."""
-    source = (CORPUS / "wikipedia-4" / "source.html").read_text()
+    source = (WEB / "wikipedia-4" / "source.html").read_text(encoding="utf-8")
     bare = re.sub(r'\s(?:class|id)="[^"]*"', "", source)
     tree = container.parse(bare)
     known = container.Hint.from_json(extract(bare.encode(), URL).hint)
