@@ -211,6 +211,26 @@ def test_a_list_written_as_paragraphs_is_read() -> None:
     assert [line for line in read if line[0].isdigit()] == ["0. Fiji", "1. Peru", "2. Chad"]
 
 
+def test_an_element_with_one_image_is_a_figure_and_one_with_several_is_not() -> None:
+    """A caption's ``<div>`` holds its one image; a box of teasers ("Most popular
+    diets", a picture per story) holds several, and is no figure (its lines stay out of
+    an article's list item)."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    html = (
+        '<div><div id="figure"><img src="a.png"><p>The new menu.</p></div>'
+        '<div id="box"><h2>Most popular</h2><div><img src="b.png"><a href="/b">B</a></div>'
+        '<div><img src="c.png"><a href="/c">C</a></div></div></div>'
+    )
+    root = LexborHTMLParser(html).css_first("div")
+    assert root is not None
+    found = blocks(root)
+    figure, box = found.blocks[0].ids[0], found.blocks[1].ids[0]
+    assert found.blocks[0].text == "The new menu."
+    assert figure in found.figures
+    assert box not in found.figures
+
+
 def test_a_page_nested_thousands_deep_is_read_without_recursion() -> None:
     """A hostile page nests 5,000 spans: the walk is a loop, not recursion."""
     from selectolax.lexbor import LexborHTMLParser

@@ -44,9 +44,12 @@ def test_a_counter_clock_or_byline_line_is_told_from_a_sentence(line: str, meta:
         ("Last updated: 8 hours ago", True),
         ("Updated 9:46 AM ET", True),
         ("56200 views", True),
+        ("1,349 people are reading this", True),
+        ("2.3K people watching this video now", True),
         ("* Max render distance has been increased to 32 chunks (512 blocks)", False),
         ("+ Added a spectator game mode (game mode 3)", False),
         ("The death toll rose to 15.", False),
+        ("12 people were hurt when the roof of the station gave way", False),
     ],
 )
 def test_a_counters_line_stands_apart_from_a_list_item_with_a_figure(

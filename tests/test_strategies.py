@@ -221,7 +221,12 @@ def test_a_counters_line_run_into_a_table_layouts_row_is_cut_out_of_it() -> None
     html = (WEB / "tumblr" / "reload-1.html").read_text(encoding="utf-8")
     plain = extract(html, URL).article
     assert plain is not None
-    for counts in ("1,419 comments · 71,294 views · 3 min read", "1,502 comments · 80,011 views"):
+    for counts in (
+        "1,419 comments · 71,294 views · 3 min read",
+        "1,502 comments · 80,011 views",
+        "1,349 people are reading this",
+        "2,077 people are reading this",
+    ):
         line = f'<div class="sc-8c2006">{counts}</div>'
         found = extract(html.replace("<p>+ Added Granite", line + "<p>+ Added Granite", 1), URL)
         assert found.article is not None
@@ -300,3 +305,22 @@ def test_an_edited_line_is_read_when_the_container_is_found_again_by_its_lines()
     assert again.article is not None
     assert any("any kind of time evidently" in line for line in again.article.paragraphs)
     assert not any(line.startswith(lead) for line in again.article.paragraphs)
+
+
+def test_an_images_caption_in_the_div_set_around_the_two_is_read_and_its_edit_seen() -> None:
+    """A blog's editor sets each screenshot and its caption in a ``<div>`` of their own,
+    inside a list item of the post (the Firefox Nightly blog, classes stripped): the
+    caption is the post's ("Marionette … is now Fission compatible too!"), read on the
+    first check and on the next, and a word edited in it is seen (the open pages missed
+    it at seed 28). A box of several images is no figure: its lines stay out."""
+    source = (WEB / "firefox-nightly-blog" / "source.html").read_text(encoding="utf-8")
+    bare = re.sub(r'\s(?:class|id)="[^"]*"', "", source)
+    caption = "Marionette, the framework that allows Firefox to be tested with automation"
+    first = extract(bare.encode(), URL)
+    assert first.article is not None
+    assert any(line.startswith(caption) for line in first.article.paragraphs)
+    edited = bare.replace("tested with automation", "tested with evidently", 1)
+    again = extract(edited.encode(), URL, None, first.hint)
+    assert again.article is not None
+    assert any("tested with evidently" in line for line in again.article.paragraphs)
+    assert not any(line.startswith(caption) for line in again.article.paragraphs)

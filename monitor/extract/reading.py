@@ -70,6 +70,7 @@ _WORD = re.compile(r"\S+")
 DATA_TAGS = frozenset("ul ol table dl pre li tr td th dt dd".split())
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # Players and forms: a unit holding one is a widget, not the article.
+_PICTURE_TAGS = frozenset(("img", "picture"))
 MEDIA_TAGS = frozenset("video audio iframe embed object button form input select canvas".split())
 # A list written as paragraphs: three fragments in a row are items, not chrome.
 _LIST_RUN = 3
@@ -155,6 +156,8 @@ class Found:
     media: frozenset[int]
     linked: frozenset[int] = frozenset()
     """Block elements holding a line that is mostly links (left out of ``blocks``)."""
+    figures: frozenset[int] = frozenset()
+    """Block elements holding one image (an ``<img>`` or a ``<picture>``)."""
 
 
 def _step(tag: str, attrs: chrome.Attributes) -> str:
@@ -172,6 +175,7 @@ class _Collector:
         self.path: Path = ()
         self.ids: tuple[int, ...] = ()
         self.media: set[int] = set()
+        self.pictures: Counter[int] = Counter()
         self._next_id = 0
         # The block being read, filled by ``_walk`` (inlined there: one step per text).
         self.parts: list[str] = []  # emptied in place, never replaced
@@ -248,6 +252,8 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
         if tag in SKIP_TAGS:
             if tag in MEDIA_TAGS:
                 out.media.update(out.ids)
+            elif tag in _PICTURE_TAGS:
+                out.pictures.update(out.ids)
             continue
         attrs = child.attributes
         if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
@@ -280,7 +286,9 @@ def blocks(container: LexborNode) -> Found:
             linked.update(block.ids)
         elif any(ch.isalnum() for ch in block.text):
             kept.append(block)
-    return Found(kept, frozenset(out.media), frozenset(linked))
+    # An element with one image is a figure; with several, a gallery or a box of teasers.
+    figures = frozenset(element for element, count in out.pictures.items() if count == 1)
+    return Found(kept, frozenset(out.media), frozenset(linked), figures)
 
 
 def _is_long(block: Block) -> bool:
@@ -380,10 +388,12 @@ def _unit_of(
     shapes: frozenset[tuple[str, ...]],
     lead: frozenset[Path],
     quoted: frozenset[int],
+    figures: frozenset[int] = frozenset(),
 ) -> int:
     """The id of the block's unit (the element holding it just below the run), or -1
     when the block is not the article. The article is the run, what is below it through
-    the article's own structures only, prose in a slot of the run's shape (a lead
+    the article's own structures only (and a figure's wrapper: an image's caption, in
+    the ``<div>`` a blog's editor sets around the two), prose in a slot of the run's shape (a lead
     paragraph whose wrapper has one more class; its unit is that wrapper), the prose
     that leads a list page (see ``_lead_slots``), and a correction in a box of its own."""
     path, ids = block.path, block.ids
@@ -393,8 +403,10 @@ def _unit_of(
         return ids[-2] if len(ids) > 1 else 0
     for depth in range(len(path) - 2, -1, -1):
         if path[:depth] in run:
-            below = path[depth:]
-            content = all(step.split(".", 1)[0] in CONTENT_TAGS for step in below)
+            content = all(
+                tag in CONTENT_TAGS or (tag == "div" and element in figures)
+                for tag, element in zip(_shape(path[depth:]), ids[depth:], strict=True)
+            )
             kept = content or block.tag == "pre" or _declares(block.text)
             # A post the story quotes, in the wrapper its embedding code gives it.
             kept = kept or not quoted.isdisjoint(ids[depth:])
@@ -422,7 +434,10 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     shapes = frozenset(map(_shape, run))
     lead = _lead_slots(run)
     quoted = _quoted_posts(found)
-    admitted = [(block, _unit_of(block, run, shapes, lead, quoted)) for block in found.blocks]
+    figures = found.figures
+    admitted = [
+        (block, _unit_of(block, run, shapes, lead, quoted, figures)) for block in found.blocks
+    ]
     place = {id(block): index for index, block in enumerate(found.blocks)}
     # Every line of a unit counts in judging it, admitted or not (a teaser's name line).
     units = {unit for _, unit in admitted if unit >= 0}

@@ -56,18 +56,26 @@ def is_meta(line: str) -> bool:
 
 _COUNTER_WORDS = 4
 _COUNTER_SEPARATORS = (" · ", " • ", " | ")
+# A count that opens the line, read as one: "1,349 people are reading this", "37,433 reads".
+_OPENING_COUNT = re.compile(r"\d[\d.,]*[KkMm]?\s")
+_COUNT_PHRASE_WORDS = 6
 
 
 def is_counters(line: str) -> bool:
     """A line of counts or a clock standing alone ("1,419 comments · 71,294 views · 3 min
     read", "Updated 9:46 AM ET", "Last updated: 8 hours ago"): a meta line whose counts are
-    set apart by separators, that tells a relative time, or of a few words. A list item
-    with a figure in it ("* Max render distance has been increased to 32 chunks (512
-    blocks)") is meta by its shape, and no such line."""
+    set apart by separators, that tells a relative time, or of a few words, or that opens
+    with its count ("1,349 people are reading this"). A list item with a figure in it ("*
+    Max render distance has been increased to 32 chunks (512 blocks)") is meta by its
+    shape, and no such line."""
     return is_meta(line) and (
         any(separator in line for separator in _COUNTER_SEPARATORS)
         or has_relative_time(line)
         or not more_words_than(line, _COUNTER_WORDS)
+        or (
+            _OPENING_COUNT.match(line) is not None
+            and not more_words_than(line, _COUNT_PHRASE_WORDS)
+        )
     )
 
 
