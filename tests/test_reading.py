@@ -211,24 +211,33 @@ def test_a_list_written_as_paragraphs_is_read() -> None:
     assert [line for line in read if line[0].isdigit()] == ["0. Fiji", "1. Peru", "2. Chad"]
 
 
-def test_an_element_with_one_image_is_a_figure_and_one_with_several_is_not() -> None:
-    """A caption's ``<div>`` holds its one image; a box of teasers ("Most popular
-    diets", a picture per story) holds several, and is no figure (its lines stay out of
-    an article's list item)."""
+def test_a_figures_caption_is_its_first_line_after_its_one_image() -> None:
+    """A caption's ``<div>`` holds one image, then the caption: that line is the
+    figure's, and stays so when chrome is set before or after it in the same ``<div>``
+    (an embedded post between the image and its caption). A box of
+    teasers ("Most popular", a picture per story) is no figure, though each card in it
+    is (the box's own ``<div>`` keeps its cards out of an article read through it); an
+    embedded post's picture comes with a counter line, and a line before the image is
+    no caption."""
     from selectolax.lexbor import LexborHTMLParser
 
     html = (
-        '<div><div id="figure"><img src="a.png"><p>The new menu.</p></div>'
-        '<div id="box"><h2>Most popular</h2><div><img src="b.png"><a href="/b">B</a></div>'
-        '<div><img src="c.png"><a href="/c">C</a></div></div></div>'
+        '<div><div><img src="a.png"><blockquote><p>Finally some good news this week.</p>'
+        "<p>— Fatima Zahra (@old_hand) 5:04 AM · Mar 16, 2021</p></blockquote>"
+        "<p>The new menu, opened from the toolbar.</p><div>3,850 readers right now</div></div>"
+        '<div><h2>Most popular</h2><div><img src="b.png"><p>Protein diet for 14 days.</p></div>'
+        '<div><img src="c.png"><p>Atkins diet, the whole menu.</p></div></div>'
+        '<div><img src="avatar.png"><p>Fatima Zahra · 9 minutes ago</p></div>'
+        '<div><p>Read this before you look at the picture.</p><img src="d.png"></div></div>'
     )
     root = LexborHTMLParser(html).css_first("div")
     assert root is not None
-    found = blocks(root)
-    figure, box = found.blocks[0].ids[0], found.blocks[1].ids[0]
-    assert found.blocks[0].text == "The new menu."
-    assert figure in found.figures
-    assert box not in found.figures
+    captions = [block.text for block in blocks(root).blocks if block.figure]
+    assert captions == [
+        "The new menu, opened from the toolbar.",
+        "Protein diet for 14 days.",
+        "Atkins diet, the whole menu.",
+    ]
 
 
 def test_a_page_nested_thousands_deep_is_read_without_recursion() -> None:

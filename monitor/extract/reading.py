@@ -119,6 +119,8 @@ class Block:
     link_row: int = 0
     """How many of its links follow another with only a separator between them
     ("Home | News | Contact"): a row of them is navigation, whatever its share of text."""
+    figure: int = 0
+    """The element of the figure whose caption it is (0: none; ``_mark_captions``)."""
 
     @_once
     def tag(self) -> str:
@@ -156,8 +158,6 @@ class Found:
     media: frozenset[int]
     linked: frozenset[int] = frozenset()
     """Block elements holding a line that is mostly links (left out of ``blocks``)."""
-    figures: frozenset[int] = frozenset()
-    """Block elements holding one image (an ``<img>`` or a ``<picture>``)."""
 
 
 def _step(tag: str, attrs: chrome.Attributes) -> str:
@@ -175,7 +175,7 @@ class _Collector:
         self.path: Path = ()
         self.ids: tuple[int, ...] = ()
         self.media: set[int] = set()
-        self.pictures: Counter[int] = Counter()
+        self.pictures: dict[int, int] = {}  # see ``_mark_captions``
         self._next_id = 0
         # The block being read, filled by ``_walk`` (inlined there: one step per text).
         self.parts: list[str] = []  # emptied in place, never replaced
@@ -253,7 +253,9 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
             if tag in MEDIA_TAGS:
                 out.media.update(out.ids)
             elif tag in _PICTURE_TAGS:
-                out.pictures.update(out.ids)
+                at = len(out.blocks) + (1 if parts else 0)  # the next line after it
+                for element in out.ids:
+                    out.pictures[element] = -1 if element in out.pictures else at
             continue
         attrs = child.attributes
         if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
@@ -279,6 +281,8 @@ def blocks(container: LexborNode) -> Found:
     budget = max(len(container.text(deep=True)) * 3 // 10, 1)
     _walk(container, out, budget)
     out.flush()
+    if out.pictures:
+        _mark_captions(out.pictures, out.blocks)
     kept: list[Block] = []
     linked: set[int] = set()
     for block in out.blocks:
@@ -286,9 +290,27 @@ def blocks(container: LexborNode) -> Found:
             linked.update(block.ids)
         elif any(ch.isalnum() for ch in block.text):
             kept.append(block)
-    # An element with one image is a figure; with several, a gallery or a box of teasers.
-    figures = frozenset(element for element, count in out.pictures.items() if count == 1)
-    return Found(kept, frozenset(out.media), frozenset(linked), figures)
+    return Found(kept, frozenset(out.media), frozenset(linked))
+
+
+def _mark_captions(pictures: dict[int, int], lines: list[Block]) -> None:
+    """Mark each figure's caption: in an element that holds one image (with several, a
+    gallery or a box of teasers), the first line after the image that is a sentence, no
+    counter line, and the element's own (its text, or a child's: not a line of a box set
+    inside it). Chrome set inside the figure's element, before or after the caption,
+    changes neither the caption nor whether it is read.
+
+    ``pictures``: per element holding an image, where in ``lines`` its image came (-1:
+    it holds several)."""
+    figures = {element for element, at in pictures.items() if at >= 0}
+    for at, block in enumerate(lines):
+        ids = block.ids
+        if not ids:
+            continue
+        figure = ids[-1] if ids[-1] in figures else ids[-2] if len(ids) > 1 else 0
+        if figure in figures and pictures[figure] <= at and block.sentence and not block.meta:
+            block.figure = figure
+            figures.discard(figure)
 
 
 def _is_long(block: Block) -> bool:
@@ -388,14 +410,14 @@ def _unit_of(
     shapes: frozenset[tuple[str, ...]],
     lead: frozenset[Path],
     quoted: frozenset[int],
-    figures: frozenset[int] = frozenset(),
 ) -> int:
     """The id of the block's unit (the element holding it just below the run), or -1
     when the block is not the article. The article is the run, what is below it through
-    the article's own structures only (and a figure's wrapper: an image's caption, in
-    the ``<div>`` a blog's editor sets around the two), prose in a slot of the run's shape (a lead
-    paragraph whose wrapper has one more class; its unit is that wrapper), the prose
-    that leads a list page (see ``_lead_slots``), and a correction in a box of its own."""
+    the article's own structures only (and a figure's caption, in the ``<div>`` a blog's
+    editor sets around an image and its caption: ``_mark_captions``), prose in a slot of
+    the run's shape (a lead paragraph whose wrapper has one more class; its unit is that
+    wrapper), the prose that leads a list page (see ``_lead_slots``), and a correction in
+    a box of its own."""
     path, ids = block.path, block.ids
     if block.slot in run or (block.slot in lead and block.prose):
         return ids[-1] if ids else 0
@@ -404,7 +426,7 @@ def _unit_of(
     for depth in range(len(path) - 2, -1, -1):
         if path[:depth] in run:
             content = all(
-                tag in CONTENT_TAGS or (tag == "div" and element in figures)
+                tag in CONTENT_TAGS or (tag == "div" and element == block.figure)
                 for tag, element in zip(_shape(path[depth:]), ids[depth:], strict=True)
             )
             kept = content or block.tag == "pre" or _declares(block.text)
@@ -434,10 +456,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     shapes = frozenset(map(_shape, run))
     lead = _lead_slots(run)
     quoted = _quoted_posts(found)
-    figures = found.figures
-    admitted = [
-        (block, _unit_of(block, run, shapes, lead, quoted, figures)) for block in found.blocks
-    ]
+    admitted = [(block, _unit_of(block, run, shapes, lead, quoted)) for block in found.blocks]
     place = {id(block): index for index, block in enumerate(found.blocks)}
     # Every line of a unit counts in judging it, admitted or not (a teaser's name line).
     units = {unit for _, unit in admitted if unit >= 0}
