@@ -324,3 +324,35 @@ def test_an_images_caption_in_the_div_set_around_the_two_is_read_and_its_edit_se
     assert again.article is not None
     assert any("tested with evidently" in line for line in again.article.paragraphs)
     assert not any(line.startswith(caption) for line in again.article.paragraphs)
+
+
+def _embedded_post(comment: str, likes: str) -> str:
+    return (
+        f"<blockquote><p>{comment}</p><p>— Hannah Schmidt (@old_hand) "
+        '<a href="https://x.com/old_hand/status/1">12:19 PM · Nov 24, 2020</a></p>'
+        f"<p>{likes} Likes · 4.0M Reposts · 452 Replies</p></blockquote>"
+    )
+
+
+def test_an_embedded_post_set_in_a_tables_cell_is_not_the_tables_data() -> None:
+    """A list or a table is the article's data, kept as it is; an embedded post and its
+    likes set in one of its cells (the Dropbox blog's table of task states) is not
+    (the open pages alerted when it came with a correction and went at the next
+    check). The table's own cells are still read, and a cell edited is seen."""
+    source = (WEB / "dropbox-blog" / "source.html").read_text(encoding="utf-8")
+    cell = '<span class="dr-code">enqueue_timeout</span>'
+    assert source.count(cell) == 1
+    plain = extract(source.encode(), URL)
+    assert plain.article is not None
+    assert any("enqueued_timestamp + enqueue_timeout" in line for line in plain.article.paragraphs)
+    for comment, likes in (
+        ("I disagree with the premise but the numbers are interesting.", "3.1M"),
+        ("Finally some good news this week.", "438.8K"),
+    ):
+        dressed = source.replace(cell, cell + _embedded_post(comment, likes))
+        found = extract(dressed.encode(), URL, None, plain.hint)
+        assert found.article is None or found.article.paragraphs == plain.article.paragraphs
+    edited = source.replace(cell, '<span class="dr-code">dequeue_timeout</span>')
+    again = extract(edited.encode(), URL, None, plain.hint)
+    assert again.article is not None
+    assert any("enqueued_timestamp + dequeue_timeout" in line for line in again.article.paragraphs)

@@ -28,6 +28,7 @@ from monitor.extract import chrome
 from monitor.extract.shapes import (
     META_WORDS,
     is_citation,
+    is_counters,
     is_date,
     is_entry,
     is_meta,
@@ -467,7 +468,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
                 members[element].append(block)
     widgets = {unit for unit in units if _is_widget(unit, members[unit], found, quoted)}
     widgets |= _thread_items(units, members)
-    boxes = _small_boxes(found, run)
+    boxes = _small_boxes(found, run) | _boxes_in_data(units, members)
     kept = [
         (b, u)
         for b, u in admitted
@@ -529,6 +530,34 @@ def _heads_chrome(
         return True
     block, unit = admitted[at + 1]
     return unit in widgets or not boxes.isdisjoint(block.ids)
+
+
+def _boxes_in_data(units: set[int], members: dict[int, list[Block]]) -> set[int]:
+    """Boxes set inside the article's data: in a list or a table (kept as it is, never
+    judged chrome as a whole), a ``<div>`` or ``<blockquote>`` of several lines with a
+    counters line among them (an embedded post and its likes in a table's cell, a
+    comment teaser in a list item) is not the data's."""
+    boxes: set[int] = set()
+    for unit in units:
+        lines = members[unit]
+        if not lines or _unit_tag(lines[0], unit) not in DATA_TAGS:
+            continue
+        held: dict[int, list[Block]] = defaultdict(list)
+        for block in lines:
+            below = block.ids.index(unit) + 1
+            for tag, element in zip(_shape(block.path[below:]), block.ids[below:], strict=True):
+                if tag in _BOX_TAGS:
+                    held[element].append(block)
+                    break
+        boxes.update(
+            element
+            for element, inside in held.items()
+            if len(inside) > 1 and any(is_counters(block.text) for block in inside)
+        )
+    return boxes
+
+
+_BOX_TAGS = frozenset(("div", "blockquote", "section", "aside", "article"))
 
 
 def _odd_tags(found: Found, run: frozenset[Path]) -> frozenset[str]:
