@@ -479,3 +479,26 @@ def test_a_stamp_after_the_articles_element_owns_up_to_nothing() -> None:
     assert _owns_up(before, now), "the whole page, without the article's element"
     note = "<p><em>Updated at 3:40 p.m. on March 17, 2024.</em></p>"
     assert owned_up_since(html, _heise(note), hint), "above the article: the story's"
+
+
+WIKI = Path(__file__).parent / "fixtures" / "web" / "wikipedia" / "source.html"
+
+
+def test_the_old_headline_still_shown_in_the_body_after_a_rewrite_was_not_added() -> None:
+    """Wikipedia's "Mozilla" is the headline and, again, the infobox's name, which the
+    reading leaves out as the headline's echo. When the headline is rewritten, the
+    infobox's line no longer echoes it and moves into the reading: the page did not
+    add it (the open pages reported "1 sentence added: Mozilla" a check after the
+    headline edit). The rewritten headline is read."""
+    source = WIKI.read_text(encoding="utf-8")
+    first = extract(source.encode(), "https://en.wikipedia.org/wiki/Mozilla")
+    assert first.article is not None and first.article.title == "Mozilla"
+    assert "Mozilla" not in first.article.paragraphs
+    rewritten = source.replace(">Mozilla</h1>", ">Mozilla, in a reversal announced overnight</h1>")
+    now = extract(rewritten.encode(), "https://en.wikipedia.org/wiki/Mozilla", None, first.hint)
+    assert now.article is not None
+    assert now.article.title == "Mozilla, in a reversal announced overnight"
+    assert "Mozilla" in now.article.paragraphs  # the infobox's name, read now
+    shown = already_shown(first.hint, first.article, now.article, now.hint)
+    assert "Mozilla" not in shown.article.paragraphs
+    assert shown.article.title == "Mozilla, in a reversal announced overnight"

@@ -503,10 +503,14 @@ def read(
     digests: list[str] = []
     short: list[str] = []
     labels: list[str] = []
+    echoes: list[str] = []  # the headline or byline again in the body (an infobox's name)
     after = owned_up_after(container)
     for line in [*standfirst_of(tree, title_at, container), *(line for _, line in placed), *after]:
         key, digest = keyed(line)
-        if key in repeated or any(p.search(line) for p in ignore):
+        if key in repeated:
+            echoes.append(digest)
+            continue
+        if any(p.search(line) for p in ignore):
             continue
         digests.append(digest)
         if not is_sentence(line):
@@ -519,7 +523,12 @@ def read(
             keys.append(key)
     taken = {at for at, _ in placed}
     read_before = set(seen)
-    unread = [keyed(block.text)[1] for at, block in enumerate(found.blocks) if at not in taken]
+    # An echo is on the page and unread as well: when the headline is rewritten, the old
+    # one still shown in the body moved into the reading, and was not added by the page.
+    unread = [
+        *echoes,
+        *(keyed(block.text)[1] for at, block in enumerate(found.blocks) if at not in taken),
+    ]
     hint = Hint(
         path=node_path(container),
         lines=tuple(digests),
