@@ -70,8 +70,8 @@ _WORD = re.compile(r"\S+")
 # Lists, tables and code are the article's data; headings its own.
 DATA_TAGS = frozenset("ul ol table dl pre li tr td th dt dd".split())
 HEADING_TAGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_PICTURE_TAGS = frozenset(("img", "picture"))  # a figure holds one (``_mark_captions``)
 # Players and forms: a unit holding one is a widget, not the article.
-_PICTURE_TAGS = frozenset(("img", "picture"))
 MEDIA_TAGS = frozenset("video audio iframe embed object button form input select canvas".split())
 # A list written as paragraphs: three fragments in a row are items, not chrome.
 _LIST_RUN = 3
