@@ -79,8 +79,10 @@ _BOX_LINES = 3
 # A slot joins the run with this share of the best slot's prose words, and two blocks.
 _RUN_SHARE = 0.1
 _RUN_BLOCKS = 2
-# A run whose prose is this share of <p> elements is written in paragraphs.
-_PARAGRAPH_RUN = 0.8
+# A run whose prose is this many <p> elements to each other line (a share of 0.8) is
+# written in paragraphs.
+_PARAGRAPHS_PER_OTHER = 4
+_ALNUM = re.compile(r"[^\W_]")  # a letter or a digit (``str.isalnum``)
 _GENERIC_TAGS = frozenset({"div", "span"})
 _TABLE_TAGS = frozenset({"table", "tr", "td", "th"})  # a date in a table is its data
 
@@ -259,7 +261,11 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
                     out.pictures[element] = -1 if element in out.pictures else at
             continue
         attrs = child.attributes
-        if attrs and chrome.is_chrome(child, attrs) and len(child.text(deep=True)) < budget:
+        if (
+            attrs
+            and (chrome.is_hidden(attrs) or chrome.is_boilerplate(attrs))  # ``is_chrome``
+            and len(child.text(deep=True)) < budget
+        ):
             continue
         stack.append((children, in_link, outer, link))
         children = child.iter(include_text=True)
@@ -289,7 +295,7 @@ def blocks(container: LexborNode) -> Found:
     for block in out.blocks:
         if block.link_share >= _LINK_DENSE or block.link_row >= _LINK_ROW:
             linked.update(block.ids)
-        elif any(ch.isalnum() for ch in block.text):
+        elif _ALNUM.search(block.text):
             kept.append(block)
     return Found(kept, frozenset(out.media), frozenset(linked))
 
@@ -564,14 +570,25 @@ def _odd_tags(found: Found, run: frozenset[Path]) -> frozenset[str]:
     """The tags that are odd in the run: where the article's prose is paragraphs (<p>),
     a few words in a bare <div> or <span> between them are the page's ("Ready to
     publish?", "Advertisement", a promo's label), never a paragraph of its."""
-    total = paragraphs = 0
-    for block in found.blocks:  # (a loop: a Counter over a generator costs twice as much)
-        if block.slot in run and block.prose:
-            total += 1
-            paragraphs += block.tag == "p"
-    if not total or paragraphs < _PARAGRAPH_RUN * total:
-        return frozenset()
-    return _GENERIC_TAGS
+    # At least four prose paragraphs to each other prose line (a share of 0.8): the other
+    # lines are judged first, then only as many paragraphs as that takes (telling a line
+    # prose is most of what this costs, and a check reads the run's paragraphs for nothing
+    # else).
+    paragraphs: list[Block] = []
+    others = 0
+    for block in found.blocks:
+        if block.slot in run:
+            if block.tag == "p":
+                paragraphs.append(block)
+            elif block.prose:
+                others += 1
+    wanted = max(_PARAGRAPHS_PER_OTHER * others, 1)
+    for block in paragraphs:
+        if block.prose:
+            wanted -= 1
+            if not wanted:
+                return _GENERIC_TAGS
+    return frozenset()
 
 
 def boxed_lines(found: Found) -> frozenset[str]:
@@ -842,6 +859,9 @@ _OWNED_UP_CUES = (
     "has been updated",
     "was updated",
 )
+# The stems of those cues, looked for first: the text after an article is most of a
+# page's, and each scan of it costs (half as many scans; on a hit, the cues decide).
+_OWNED_UP_STEMS = ("correct", "clarific", "earlier version", "editor", "updated")
 _OWNED_UP_KEPT = 3
 
 
@@ -873,7 +893,10 @@ def _owned_up_in(node: LexborNode) -> list[str]:
     attrs = node.attributes
     if attrs and (chrome.is_hidden(attrs) or chrome.is_comments(attrs)):
         return []
-    if not any(map(node.text(deep=True).lower().__contains__, _OWNED_UP_CUES)):
+    text = node.text(deep=True).lower()
+    if not any(map(text.__contains__, _OWNED_UP_STEMS)):
+        return []
+    if not any(map(text.__contains__, _OWNED_UP_CUES)):
         return []
     return [block.text for block in blocks(node).blocks if owns_up(block.text)]
 
