@@ -334,6 +334,38 @@ def _embedded_post(comment: str, likes: str) -> str:
     )
 
 
+def test_a_post_set_in_the_figures_of_a_lists_items_leaves_the_items_and_captions() -> None:
+    """An embedded post and its likes slipped into the figure of each item of the
+    article's list (Firefox Nightly's "Developer Tools" items, each a line and a
+    captioned screenshot) is a box of its own, cut as one: the items are no comment
+    thread for it, their lines stay, and so do the figures' captions (the open pages lost
+    both items, and a caption at seed 30, and so missed a word edited in them)."""
+    source = (WEB / "firefox-nightly-blog" / "source.html").read_text(encoding="utf-8")
+    captions = ('<p id="caption-attachment-995"', '<p id="caption-attachment-996"')
+    assert all(source.count(caption) == 1 for caption in captions)
+    plain = extract(source.encode(), URL)
+    assert plain.article is not None
+    kept = (
+        "DevTools Fission M2 – Making DevTools Fission compatible DONE.",
+        "Our DevTools are ready for Fission (out-of-process iframes)!",
+        "Marionette Fission – Making Marionette Fission compatible DONE",
+    )
+    assert all(line in plain.article.paragraphs for line in kept)
+    dressed = source
+    for caption, (comment, likes) in zip(
+        captions,
+        (
+            ("I disagree with the premise but the numbers are interesting.", "3.1M"),
+            ("Finally some good news this week.", "438.8K"),
+        ),
+        strict=True,
+    ):
+        dressed = dressed.replace(caption, _embedded_post(comment, likes) + caption)
+    for hint in (None, plain.hint):
+        found = extract(dressed.encode(), URL, None, hint)
+        assert found.article is None or found.article.paragraphs == plain.article.paragraphs
+
+
 def test_an_embedded_post_set_in_a_tables_cell_is_not_the_tables_data() -> None:
     """A list or a table is the article's data, kept as it is; an embedded post and its
     likes set in one of its cells (the Dropbox blog's table of task states) is not

@@ -472,13 +472,21 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
         for element in block.ids:
             if element in units:
                 members[element].append(block)
-    widgets = {unit for unit in units if _is_widget(unit, members[unit], found, quoted)}
-    widgets |= _thread_items(units, members)
-    boxes = _small_boxes(found, run) | _boxes_in_data(units, members)
+    # The boxes set in the article's lists and tables first: their counters are theirs,
+    # not the items' (an item of the article's list holding an embedded post is no
+    # comment of a thread).
+    in_data = _boxes_in_data(units, members)
+    widgets = {unit for unit in units if _is_widget(unit, members[unit], found, quoted, in_data)}
+    widgets |= _thread_items(units, members, in_data)
+    boxes = _small_boxes(found, run) | in_data
     kept = [
         (b, u)
         for b, u in admitted
-        if u >= 0 and ((u not in widgets and boxes.isdisjoint(b.ids)) or _declares(b.text))
+        if u >= 0
+        and (
+            (u not in widgets and (boxes.isdisjoint(b.ids) or _captions_box(b, boxes)))
+            or _declares(b.text)
+        )
     ]
     odd = _odd_tags(found, run)
     lines: list[tuple[int, str]] = []
@@ -523,6 +531,12 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     # below a figure): the story's, as it would be in the run.
     owned_up = [(place[id(b)], b.text) for b, u in admitted if u < 0 and owns_up(b.text)]
     return sorted([*lines, *owned_up[:_OWNED_UP_KEPT]]) if owned_up else lines
+
+
+def _captions_box(block: Block, boxes: set[int]) -> bool:
+    """The block is the caption of a figure cut as a box for the chrome set in it: the
+    caption is the figure's own line, and stays (see ``_mark_captions``)."""
+    return block.figure in boxes and boxes.isdisjoint(set(block.ids) - {block.figure})
 
 
 def _heads_chrome(
@@ -689,15 +703,22 @@ def _is_lone_fragment(
     return len({kept[at][0].text for at in range(start, end + 1)}) < _LIST_RUN
 
 
-def _is_widget(unit: int, members: list[Block], found: Found, quoted: frozenset[int]) -> bool:
+def _is_widget(
+    unit: int,
+    members: list[Block],
+    found: Found,
+    quoted: frozenset[int],
+    in_data: set[int],
+) -> bool:
     """A unit that is page chrome: a player or a form; several lines with a counter or
     a clock among them; a heading over links (a box of other stories); or no sentence
-    at all (a label, a credit, a call to action)."""
+    at all (a label, a credit, a call to action). ``in_data``: the boxes set in the
+    article's lists and tables (``_boxes_in_data``)."""
     tag = _unit_tag(members[0], unit) if members else ""
     if tag in ("ul", "ol") and (
         all(b.meta for b in members)
         or (unit in found.linked and not any(b.sentence for b in members))
-        or _items_are_boxes(unit, members)
+        or _items_are_boxes(unit, members, in_data)
     ):
         return True  # a list of counters (an archive's months), of links and labels, or
         # of comments
@@ -768,7 +789,7 @@ def _is_listing(members: list[Block]) -> bool:
     return len(entries) >= _LIST_RUN and all(is_entry(b.text) for b in entries)
 
 
-def _thread_items(units: set[int], members: dict[int, list[Block]]) -> set[int]:
+def _thread_items(units: set[int], members: dict[int, list[Block]], in_data: set[int]) -> set[int]:
     """Units that are the items of a comment thread: list items (the list itself in the
     run, as a list page's is) whose list is mostly boxes with a clock or a counter (see
     ``_items_are_boxes``)."""
@@ -782,18 +803,22 @@ def _thread_items(units: set[int], members: dict[int, list[Block]]) -> set[int]:
     return {
         unit
         for parent, lines in lists.items()
-        if _items_are_boxes(parent, lines)
+        if _items_are_boxes(parent, lines, in_data)
         for unit in units
         if members[unit] and parent in members[unit][0].ids
     }
 
 
-def _items_are_boxes(unit: int, members: list[Block]) -> bool:
+def _items_are_boxes(unit: int, members: list[Block], in_data: set[int]) -> bool:
     """Most items of the list are boxes of several lines with a counter or a clock among
     them: a comment thread ("Fatima Zahra 29h", what she wrote, "Reply · 287 likes"), not
-    the article's list, whose items are lines of its text."""
+    the article's list, whose items are lines of its text. The lines of a box set inside
+    an item (``in_data``: an embedded post, a figure with a counter slipped into it) are
+    that box's, cut on their own, and not the item's."""
     items: dict[int, list[Block]] = defaultdict(list)
     for block in members:
+        if not in_data.isdisjoint(block.ids):
+            continue
         at = block.ids.index(unit) + 1 if unit in block.ids else len(block.ids)
         if at < len(block.ids):
             items[block.ids[at]].append(block)
