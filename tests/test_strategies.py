@@ -366,6 +366,31 @@ def test_a_post_set_in_the_figures_of_a_lists_items_leaves_the_items_and_caption
         assert found.article is None or found.article.paragraphs == plain.article.paragraphs
 
 
+def test_another_storys_card_among_the_paragraphs_is_no_paragraph() -> None:
+    """A card of another story (the Herald Sun's "story-block": a kicker and the
+    story's linked headline, a thumbnail, its standfirst) set between an article's
+    paragraphs is chrome as a whole: its standfirst is a sentence like the article's,
+    but it sits under another page's headline (the open pages alerted on one when it
+    came at seed 31). The article's own lines all stay."""
+    donor = (WEB / "herald-sun-1" / "source.html").read_text(encoding="utf-8")
+    cards = re.findall(r'<div class="story-block.*?<!-- // \.story-block[^>]*-->', donor, re.S)
+    assert len(cards) >= 4
+    for name in ("ars-1", "lwn-1", "medicalnewstoday", "tmz-1"):
+        html = (CORPUS / name / "source.html").read_text(encoding="utf-8")
+        plain = extract(html.encode(), URL)
+        assert plain.article is not None
+        # After the paragraph that holds the article's fourth line.
+        fourth = plain.article.paragraphs[3][:40]
+        at = html.index("</p>", html.index(fourth.split("’")[0].split("'")[0][:25])) + 4
+        for card in cards:
+            dressed = html[:at] + card + html[at:]
+            for hint in (None, plain.hint):
+                found = extract(dressed.encode(), URL, None, hint)
+                assert found.article is None or (
+                    found.article.paragraphs == plain.article.paragraphs
+                ), (name, card[:80])
+
+
 def test_an_embedded_post_set_in_a_tables_cell_is_not_the_tables_data() -> None:
     """A list or a table is the article's data, kept as it is; an embedded post and its
     likes set in one of its cells (the Dropbox blog's table of task states) is not

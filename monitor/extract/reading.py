@@ -63,6 +63,7 @@ _LINK_DENSE = 0.7
 # Links one after another with only a bar or a bullet between them: a menu, a footer.
 _SEPARATOR = re.compile(r"\s*[|｜·•/»>–—]\s*")
 _LINK_ROW = 3
+_HEADLINE_LINKS = 0.5  # a heading this much link is a headline of another page
 # A prose block: a sentence or more (CJK scripts write more per character).
 _PROSE_WORDS = 8
 _PROSE_CJK_CHARS = 25
@@ -161,6 +162,9 @@ class Found:
     media: frozenset[int]
     linked: frozenset[int] = frozenset()
     """Block elements holding a line that is mostly links (left out of ``blocks``)."""
+    headlined: frozenset[int] = frozenset()
+    """Block elements holding a heading that is mostly a link (another story's headline,
+    perhaps under its kicker: "Editorial <a>Fraser's lasting legacy</a>")."""
 
 
 def _step(tag: str, attrs: chrome.Attributes) -> str:
@@ -292,12 +296,15 @@ def blocks(container: LexborNode) -> Found:
         _mark_captions(out.pictures, out.blocks)
     kept: list[Block] = []
     linked: set[int] = set()
+    headlined: set[int] = set()
     for block in out.blocks:
+        if block.link_share >= _HEADLINE_LINKS and block.tag in HEADING_TAGS:
+            headlined.update(block.ids)
         if block.link_share >= _LINK_DENSE or block.link_row >= _LINK_ROW:
             linked.update(block.ids)
         elif _ALNUM.search(block.text):
             kept.append(block)
-    return Found(kept, frozenset(out.media), frozenset(linked))
+    return Found(kept, frozenset(out.media), frozenset(linked), frozenset(headlined))
 
 
 def _mark_captions(pictures: dict[int, int], lines: list[Block]) -> None:
@@ -727,6 +734,10 @@ def _is_widget(
     if unit in found.media:
         return True
     if unit in found.linked and not any(b.sentence for b in members):
+        return True
+    if unit in found.headlined and len(members) <= _BOX_LINES:
+        # A card: another story's linked headline over a few lines of its standfirst,
+        # set among the paragraphs (a section of the article heads many more lines).
         return True
     if len(members) <= 1:
         return False  # one line: not a box of lines (a one-line counter keeps its names)
