@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from monitor.extract import container, extract, strategies
 from monitor.models import Article, WatchOptions
 
@@ -389,6 +391,37 @@ def test_another_storys_card_among_the_paragraphs_is_no_paragraph() -> None:
                 assert found.article is None or (
                     found.article.paragraphs == plain.article.paragraphs
                 ), (name, card[:80])
+
+
+@pytest.mark.parametrize(
+    ("page", "quotation"),
+    [
+        (CORPUS / "medicalnewstoday", "Essentially, the act of becoming consciously aware"),
+        (WEB / "wikipedia", "The Mozilla Foundation pledges to support the Mozilla Manifesto"),
+    ],
+    ids=["medicalnewstoday", "wikipedia"],
+)
+def test_a_box_set_in_the_articles_quotation_leaves_the_quotation(
+    page: Path, quotation: str
+) -> None:
+    """A box with a counter slipped into the article's quotation (Medical News Today's
+    pull quote, Wikipedia's quoted pledge: an embedded post and its likes after its
+    first paragraph) is cut on its own: the quotation is the article's, and stays (the
+    open pages dropped such a quotation whole at seed 32, and so missed it when it was
+    deleted)."""
+    source = (page / "source.html").read_text(encoding="utf-8")
+    plain = extract(source.encode(), URL)
+    assert plain.article is not None
+    assert any(quotation in line for line in plain.article.paragraphs)
+    closing = source.index("</p>", source.index(quotation)) + len("</p>")
+    for comment, likes in (
+        ("I disagree with the premise but the numbers are interesting.", "3.1M"),
+        ("Finally some good news this week.", "438.8K"),
+    ):
+        dressed = source[:closing] + _embedded_post(comment, likes) + source[closing:]
+        for hint in (None, plain.hint):
+            found = extract(dressed.encode(), URL, None, hint)
+            assert found.article is None or found.article.paragraphs == plain.article.paragraphs
 
 
 def test_an_embedded_post_set_in_a_tables_cell_is_not_the_tables_data() -> None:

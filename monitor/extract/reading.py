@@ -561,13 +561,14 @@ def _heads_chrome(
 
 def _boxes_in_data(units: set[int], members: dict[int, list[Block]]) -> set[int]:
     """Boxes set inside the article's data: in a list or a table (kept as it is, never
-    judged chrome as a whole), a ``<div>`` or ``<blockquote>`` of several lines with a
-    counters line among them (an embedded post and its likes in a table's cell, a
-    comment teaser in a list item) is not the data's."""
+    judged chrome as a whole) or in a quotation, a ``<div>`` or ``<blockquote>`` of
+    several lines with a counters line among them (an embedded post and its likes in a
+    table's cell, a comment teaser in a list item, an author's box in a quotation) is not
+    the data's."""
     boxes: set[int] = set()
     for unit in units:
         lines = members[unit]
-        if not lines or _unit_tag(lines[0], unit) not in DATA_TAGS:
+        if not lines or _unit_tag(lines[0], unit) not in _HOLDS_BOXES:
             continue
         held: dict[int, list[Block]] = defaultdict(list)
         for block in lines:
@@ -584,6 +585,7 @@ def _boxes_in_data(units: set[int], members: dict[int, list[Block]]) -> set[int]
     return boxes
 
 
+_HOLDS_BOXES = DATA_TAGS | {"blockquote"}
 _BOX_TAGS = frozenset(("div", "blockquote", "section", "aside", "article"))
 
 
@@ -722,6 +724,9 @@ def _is_widget(
     at all (a label, a credit, a call to action). ``in_data``: the boxes set in the
     article's lists and tables (``_boxes_in_data``)."""
     tag = _unit_tag(members[0], unit) if members else ""
+    if tag == "blockquote":
+        # A box set in the quotation is judged on its own (``_boxes_in_data``).
+        members = [b for b in members if in_data.isdisjoint(b.ids)] or members
     if tag in ("ul", "ol") and (
         all(b.meta for b in members)
         or (unit in found.linked and not any(b.sentence for b in members))
