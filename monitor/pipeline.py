@@ -328,6 +328,15 @@ class Pipeline:
                 base = replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
         known = await asyncio.to_thread(self.storage.version_numbers_by_hash, watch.id)
         decision = decide(previous, article, known, watch.spec.options, rebaseline=rebaseline)
+        if previous is not None and decision.kind == "edit":
+            # Labels from nothing beside a paragraph restored: the restoring is a revert,
+            # reported now; the labels wait, as below (the restored sentence is no
+            # sentence from nothing to hold with them: the page had it before).
+            unlabelled = labels_held(watch.hint, previous.article, article, sections=False)
+            back = decide(previous, unlabelled, known, watch.spec.options)
+            if unlabelled is not article and back.kind == "revert":
+                article, decision = unlabelled, back
+                base = replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
         apart = article
         if previous is not None and decision.kind == "edit":
             apart = labels_held(watch.hint, previous.article, article, silent=True)

@@ -165,6 +165,33 @@ def test_a_revert_with_a_new_label_beside_it_is_a_revert_and_the_label_waits(
     assert "+ Tag Cloud" in body(smtp_server)
 
 
+def _without_last_paragraph(page: str) -> str:
+    end = page.index("</p>\n</div>\n</article>") + len("</p>")
+    return page[: page.rindex("<p", 0, end)] + page[end:]
+
+
+def test_a_paragraph_restored_under_a_new_label_is_a_revert(
+    setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
+) -> None:
+    """v1, v1 less its last paragraph, then v1 again with a promo's heading come from
+    nothing right over the restored paragraph: the alert says "Reverted" at once. The
+    heading does not make the paragraph a new section, nor the restored paragraph a
+    sentence from nothing to hold: the page had it (seed 32's open pages: "Gmail:
+    Predictable, Scriptable Responses from Humans" over a restored quotation held the
+    revert, and it was never reported)."""
+    config, _ = setup
+    page_server.set(PATH, page_v1(Chrome(1)))
+    check(config)
+    page_server.set(PATH, _without_last_paragraph(page_v1(Chrome(2))))
+    check(config)
+    assert len(smtp_server.messages) == 1
+    page_server.set(PATH, _with_label_over_last_paragraph(page_v1(Chrome(3)), "Tag Cloud"))
+    check(config)
+    assert len(smtp_server.messages) == 2
+    assert subjects(smtp_server)[-1] == "[monitor] Reverted: story"
+    assert "Tag Cloud" not in body(smtp_server)
+
+
 def test_a_revert_with_a_sentence_from_nothing_beside_it_is_a_revert(
     setup: tuple[Path, str], page_server: PageServer, smtp_server: SMTPServer
 ) -> None:

@@ -284,6 +284,7 @@ def labels_held(
     article: Article,
     *,
     silent: bool = False,
+    sections: bool = True,
 ) -> Article:
     """Labels that appear from nothing (read neither in the stored version nor at the
     check before) beside another change are held apart from it, as a byline is (see
@@ -296,7 +297,10 @@ def labels_held(
     ``silent``: the page does not own up to the change. Then sentences from nothing (no
     rewrite of a line gone beside them) are held apart the same way: a rotating insert
     that came with a real edit rode in its alert, and its going was reported at the
-    next check as a removal nobody made."""
+    next check as a removal nobody made.
+
+    ``sections``: whether a label over lines added with it heads them (False: it is
+    held apart all the same, to tell whether the lines alone restore a stored version)."""
     seen = container.seen_lines(earlier)
     if seen is None:
         return article
@@ -321,7 +325,11 @@ def labels_held(
         and apart(line)
         # A heading over lines added with it heads a new section: one edit, one alert.
         and not (
-            is_label(line) and at + 1 < len(lines) and fresh[at + 1] and not apart(lines[at + 1])
+            sections
+            and is_label(line)
+            and at + 1 < len(lines)
+            and fresh[at + 1]
+            and not apart(lines[at + 1])
         )
     }
     if not new:
