@@ -748,6 +748,8 @@ def _is_widget(
         return False  # one line: not a box of lines (a one-line counter keeps its names)
     if _is_listing(members):
         return False  # a schedule in the text: its lines carry numbers as counters do
+    if tag == "p" and _is_broken_paragraph(members):
+        return False  # a paragraph of lines set apart by <br>, not a box of them
     if members and all(not quoted.isdisjoint(b.ids) for b in members):
         return False  # a post the story quotes (see ``_quoted_posts``)
     if any(b.meta or is_notice(b.text) for b in members):
@@ -794,6 +796,19 @@ def _is_attribution(line: str) -> bool:
 
 _ATTRIBUTION = re.compile(r"[—–―-] ?\w")  # a dash, then the name
 _CLOCK = re.compile(r"\d:\d\d")
+
+
+def _is_broken_paragraph(members: list[Block]) -> bool:
+    """A paragraph's many lines, split by <br> (a post's list of changes, a poem, an
+    address): more lines than a box holds, few of them counters or clocks. A comment
+    set in one paragraph ("Jane Doe<br>2 hours ago<br>Great piece") is a few lines."""
+    if len(members) <= _BOX_LINES * 2:
+        return False
+    return sum(1 for b in members if b.meta) * _META_SHARE < len(members)
+
+
+# At most one line in this many of a paragraph split by <br> is a counter or a clock.
+_META_SHARE = 4
 
 
 def _is_listing(members: list[Block]) -> bool:
