@@ -100,6 +100,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.extractor._drop_ignored() 1fd38d5c": USER,
     "monitor.extract.shapes._NOTICE 86df627f": ANCHORED,
     "monitor.extract.shapes._ENUMERATOR feac372e": ANCHORED,
+    "monitor.extract.reading._ALNUM d797a003": CLASS,
     "monitor.extract.shapes._OPENING_COUNT bebcad92": LINEAR + "; used with .match only, "
     "on lines of at most 16 words (is_meta first)",
     "monitor.extract.shapes._NUMBER 7a7c73e4": LINEAR + "; (?<![\\w-]) starts a number at "
