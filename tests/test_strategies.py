@@ -331,6 +331,13 @@ def test_an_images_caption_in_the_div_set_around_the_two_is_read_and_its_edit_se
     assert not any(line.startswith(caption) for line in again.article.paragraphs)
 
 
+# Two embedded posts as a reload re-rolls them: what was said, and the likes.
+POSTS = (
+    ("I disagree with the premise but the numbers are interesting.", "3.1M"),
+    ("Finally some good news this week.", "438.8K"),
+)
+
+
 def _embedded_post(comment: str, likes: str) -> str:
     return (
         f"<blockquote><p>{comment}</p><p>— Hannah Schmidt (@old_hand) "
@@ -359,10 +366,7 @@ def test_a_post_set_in_the_figures_of_a_lists_items_leaves_the_items_and_caption
     dressed = source
     for caption, (comment, likes) in zip(
         captions,
-        (
-            ("I disagree with the premise but the numbers are interesting.", "3.1M"),
-            ("Finally some good news this week.", "438.8K"),
-        ),
+        POSTS,
         strict=True,
     ):
         dressed = dressed.replace(caption, _embedded_post(comment, likes) + caption)
@@ -417,10 +421,7 @@ def test_a_box_set_in_the_articles_quotation_leaves_the_quotation(
     assert plain.article is not None
     assert any(quotation in line for line in plain.article.paragraphs)
     closing = source.index("</p>", source.index(quotation)) + len("</p>")
-    for comment, likes in (
-        ("I disagree with the premise but the numbers are interesting.", "3.1M"),
-        ("Finally some good news this week.", "438.8K"),
-    ):
+    for comment, likes in POSTS:
         dressed = source[:closing] + _embedded_post(comment, likes) + source[closing:]
         for hint in (None, plain.hint):
             found = extract(dressed.encode(), URL, None, hint)
@@ -440,10 +441,7 @@ def test_a_paragraph_split_by_line_breaks_is_read_line_by_line() -> None:
     assert "+ Added Slime Block" in plain.article.paragraphs
     assert len(plain.article.paragraphs) > 50
     closing = source.index("</p>", source.index("<br />+ Added Slime Block<br />")) + len("</p>")
-    for comment, likes in (
-        ("I disagree with the premise but the numbers are interesting.", "3.1M"),
-        ("Finally some good news this week.", "438.8K"),
-    ):
+    for comment, likes in POSTS:
         dressed = source[:closing] + _embedded_post(comment, likes) + source[closing:]
         found = extract(dressed.encode(), URL, None, plain.hint)
         assert found.article is None or found.article.paragraphs == plain.article.paragraphs
@@ -464,10 +462,7 @@ def test_an_embedded_post_set_in_a_tables_cell_is_not_the_tables_data() -> None:
     plain = extract(source.encode(), URL)
     assert plain.article is not None
     assert any("enqueued_timestamp + enqueue_timeout" in line for line in plain.article.paragraphs)
-    for comment, likes in (
-        ("I disagree with the premise but the numbers are interesting.", "3.1M"),
-        ("Finally some good news this week.", "438.8K"),
-    ):
+    for comment, likes in POSTS:
         dressed = source.replace(cell, cell + _embedded_post(comment, likes))
         found = extract(dressed.encode(), URL, None, plain.hint)
         assert found.article is None or found.article.paragraphs == plain.article.paragraphs
