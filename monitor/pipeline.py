@@ -333,10 +333,11 @@ class Pipeline:
             # reported now; the labels wait, as below (the restored sentence is no
             # sentence from nothing to hold with them: the page had it before).
             unlabelled = labels_held(watch.hint, previous.article, article, sections=False)
-            back = decide(previous, unlabelled, known, watch.spec.options)
-            if unlabelled is not article and back.kind == "revert":
-                article, decision = unlabelled, back
-                base = replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
+            if unlabelled is not article:
+                back = decide(previous, unlabelled, known, watch.spec.options)
+                if back.kind == "revert":
+                    article, decision = unlabelled, back
+                    base = replace(base, hint=recheck(base.hint), etag=None, last_modified=None)
         apart = article
         if previous is not None and decision.kind == "edit":
             apart = labels_held(watch.hint, previous.article, article, silent=True)

@@ -479,9 +479,9 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
         for element in block.ids:
             if element in units:
                 members[element].append(block)
-    # The boxes set in the article's lists and tables first: their counters are theirs,
-    # not the items' (an item of the article's list holding an embedded post is no
-    # comment of a thread).
+    # The boxes set in the article's lists, tables and quotations first: their counters
+    # are theirs, not the items' (an item of the article's list holding an embedded post
+    # is no comment of a thread).
     in_data = _boxes_in_data(units, members)
     widgets = {unit for unit in units if _is_widget(unit, members[unit], found, quoted, in_data)}
     widgets |= _thread_items(units, members, in_data)
@@ -722,7 +722,7 @@ def _is_widget(
     """A unit that is page chrome: a player or a form; several lines with a counter or
     a clock among them; a heading over links (a box of other stories); or no sentence
     at all (a label, a credit, a call to action). ``in_data``: the boxes set in the
-    article's lists and tables (``_boxes_in_data``)."""
+    article's lists, tables and quotations (``_boxes_in_data``)."""
     tag = _unit_tag(members[0], unit) if members else ""
     if tag == "blockquote":
         # A box set in the quotation is judged on its own (``_boxes_in_data``).
@@ -798,6 +798,10 @@ _ATTRIBUTION = re.compile(r"[—–―-] ?\w")  # a dash, then the name
 _CLOCK = re.compile(r"\d:\d\d")
 
 
+# At most one line in this many of a paragraph split by <br> is a counter or a clock.
+_META_SHARE = 4
+
+
 def _is_broken_paragraph(members: list[Block]) -> bool:
     """A paragraph's many lines, split by <br> (a post's list of changes, a poem, an
     address): more lines than a box holds, few of them counters or clocks. A comment
@@ -805,10 +809,6 @@ def _is_broken_paragraph(members: list[Block]) -> bool:
     if len(members) <= _BOX_LINES * 2:
         return False
     return sum(1 for b in members if b.meta) * _META_SHARE < len(members)
-
-
-# At most one line in this many of a paragraph split by <br> is a counter or a clock.
-_META_SHARE = 4
 
 
 def _is_listing(members: list[Block]) -> bool:
