@@ -84,7 +84,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.shapes._DATED_BYLINE c6b48865": ANCHORED
     + "; a name of at most 7 words or commas, each a capital, a comma or a joiner first"
     + " (disjoint), then \\s",
-    "monitor.extract.shapes._SITE_PROMPT c0fa8bb4": LINEAR
+    "monitor.extract.shapes._SITE_PROMPT df201360": LINEAR
     + " (literal phrases; the comment notices anchored at the start; an address: a class"
     + " run, one @, a class run, one dot; a call to share, follow or visit starts only at"
     + " a line's start or after a terminator and a space, its name at most three words"
@@ -93,6 +93,8 @@ AUDIT: dict[str, str] = {
     + " spaces each given up once; on lines of 600 characters at most)",
     "monitor.extract.shapes._DISCLOSURE b3915433": ANCHORED
     + " (each alternative at the line's start, literal words and one \\w+)",
+    "monitor.extract.shapes._COOKIES 4aabfb8e": LINEAR
+    + " (literal words and no repeat but the anchored \\W* at the line's start)",
     "monitor.extract.shapes._TEASER 6f62e7fe": LINEAR
     + " (literals, then a tail of at most 60 characters)",
     "monitor.extract.reading._SEPARATOR 102d4685": ANCHORED + " (fullmatch); on the text "

@@ -87,6 +87,37 @@ def test_an_affiliate_disclosure_is_the_sites_notice(line: str, notice: bool) ->
     assert is_notice(line) is notice
 
 
+@pytest.mark.parametrize(
+    ("line", "notice"),
+    [
+        # A cookie banner's two lines, as an AEB page prints them (the probe of the open
+        # pages' chrome: placed before another story, it was read as the story's).
+        (
+            "We use cookies and other tracking technologies to improve your browsing "
+            "experience on our site, show personalized content and targeted ads, analyze "
+            "site traffic, and understand where our audience is coming from. To find out "
+            "more or to opt-out, please read our Cookie Policy. In addition, please read our "
+            "Privacy Policy, which has also been updated and became effective May 23rd, 2018.",
+            True,
+        ),
+        (
+            "By choosing I Accept, you consent to our use of cookies and other tracking "
+            "technologies.",
+            True,
+        ),
+        ("Ce site utilise des cookies pour améliorer votre expérience.", True),
+        ("Wir verwenden Cookies, um unsere Website zu verbessern.", True),
+        # The story's sentences about cookies.
+        ("The regulator found the site uses cookies to track readers without consent.", False),
+        ("Users who agree to the use of cookies see fewer prompts, the study found.", False),
+    ],
+)
+def test_a_cookie_banners_notice_is_the_sites(line: str, notice: bool) -> None:
+    """Data-protection law makes every site print its cookie notice in much the same
+    words: a notice, whatever markup holds it; a sentence about cookies is the story's."""
+    assert is_notice(line) is notice
+
+
 def test_a_licence_or_rights_notice_is_chrome_wherever_it_opens() -> None:
     """A site's licence line (a wiki's, a blog's footer) is a notice, whatever it opens
     with; a sentence of the story that mentions a licence is not."""
@@ -261,6 +292,13 @@ def test_a_byline_line_with_its_date_is_meta_though_it_ends_with_a_period(
             True,
         ),
         ("Follow BBC News on X for the latest updates.", True),
+        # BBC Newsbeat's schedule, set under its stories (an AEB page's; the probe of the
+        # open pages' chrome: placed in another story, its re-rolled times alerted).
+        ("Listen to Newsbeat live at 12:45 and 17:45 weekdays - or listen back here.", True),
+        ("Tune in to Radio 4 live every weekday at 6am.", True),
+        ("You can listen again on BBC Sounds.", True),
+        ("Residents could listen to the mayor live on the radio, officials said.", False),
+        ("Listen to what the witnesses said, the judge told the jury.", False),
         ("Visit our YouTube channel", True),
         ("Residents can visit Trump's Facebook page to see the post, officials said.", False),
         ("Officers did not follow the suspect on Twitter, police said.", False),

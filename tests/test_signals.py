@@ -423,6 +423,10 @@ def test_a_dateline_under_the_headline_is_no_standfirst() -> None:
         # BBC Newsbeat's call (the open pages at seed 23: set beside a byline, it came and
         # went at a reload, read as a standfirst).
         "Follow Newsbeat on Instagram, Facebook, Twitter and YouTube.",
+        # A fact-check's source entry (an AEB page's; the probe of the open pages' chrome:
+        # set under another story's headline, its re-rolled date alerted).
+        'Federal Reserve Bank of San Francisco, "<a href="https://www.frbsf.org/l">'
+        'Inflationary Effects of Trade Disputes with China</a>," Feb. 25, 2019',
     ],
 )
 def test_bylines_dates_counters_and_labels_under_the_headline_are_no_standfirst(

@@ -97,13 +97,31 @@ _DISCLOSURE = re.compile(
     re.IGNORECASE,
 )
 _DISCLOSURE_CUES = ("affiliate", "commission", "compensation", "amazon associate")
+# A cookie banner's notice, which data-protection law makes every site print in much the
+# same words ("We use cookies and other tracking technologies to improve your browsing
+# experience …", "By choosing I Accept, you consent to our use of cookies …", "Ce site
+# utilise des cookies …"): the site's, wherever a page's markup puts it.
+_COOKIES = re.compile(
+    r"^\W*(?:we|this (?:site|website|page)|our (?:site|website)) (?:use|uses|are using|is using)"
+    r" cookies\b"
+    r"|\byou (?:agree|consent) to (?:our|the) use of cookies\b"
+    r"|^\W*(?:nous utilisons|ce site(?: web)? utilise) des cookies\b"
+    r"|^\W*(?:wir verwenden|diese (?:website|webseite|seite) verwendet) cookies\b"
+    r"|^\W*(?:utilizamos|usamos|este sitio(?: web)? (?:utiliza|usa)|este site (?:utiliza|usa))"
+    r" cookies\b"
+    r"|^\W*(?:utilizziamo|questo sito(?: web)? utilizza) (?:i )?cookie\b",
+    re.IGNORECASE,
+)
+_COOKIE_WORDS = 90  # a banner says what the cookies are for, and where to opt out
 
 
 def is_notice(line: str) -> bool:
-    """A copyright, licence or legal notice (an affiliate disclosure too): a site's
-    footer, wherever it was put."""
+    """A copyright, licence or legal notice (an affiliate disclosure, a cookie banner's
+    notice too): a site's footer, wherever it was put."""
     if _NOTICE.match(line) is None:
-        lowered = line.lower()  # (once for both lists of cues)
+        lowered = line.lower()  # (once for every list of cues)
+        if "cookie" in lowered and _COOKIES.search(line):
+            return not more_words_than(line, _COOKIE_WORDS)
         if not (
             (any(map(lowered.__contains__, _LICENCE_CUES)) and _LICENCE.search(line))
             or (any(map(lowered.__contains__, _DISCLOSURE_CUES)) and _DISCLOSURE.search(line))
@@ -172,6 +190,10 @@ _SITE_PROMPT = re.compile(
     rf"|(?:^|[.!?]\s)\W*follow (?:[\w.&'’-]+ ){{1,3}}on {_NETWORKS}"
     rf"|(?:^|[.!?]\s)\W*visit (?:us|our|[\w.&-]+['’]s) (?:official )?{_NETWORKS} "
     r"(?:page|channel|account|profile)\b"
+    # A broadcaster's call to listen, set under its stories ("Listen to Newsbeat live at
+    # 12:45 and 17:45 weekdays - or listen back here."): a schedule, not the story's.
+    r"|(?:^|[.!?]\s)\W*(?:listen|tune in) to (?:[\w.&'’-]+ ){1,3}live (?:at|on|every)\b"
+    r"|\blisten (?:back|again) (?:here|now|on)\b"
     # A widget's error message, the whole line ("An error has occurred, please try
     # again later.": a sharing form's, hidden by its class until it fails).
     r"|^\W*(?:an? (?:unexpected )?error (?:has )?occurred|something went wrong)[,.!]*"
@@ -188,7 +210,7 @@ _PROMPT_CUES = (
     "click", "tap here", "cliquez", "clic aqu", "klicken", "clique", "clicca", "follow",
     "share your", "share it", "share this", "sharing is", "newsletter", "comment",
     "discussion", "reply", "@", "interesting?", "useful?", "helpful?", "like us on",
-    "error occurred", "error has occurred", "went wrong", "visit ",
+    "error occurred", "error has occurred", "went wrong", "visit ", "listen", "tune in",
 )  # fmt: skip
 _LICENCE_CUES = ("reserved", "creative commons")
 

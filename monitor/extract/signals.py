@@ -16,7 +16,14 @@ from email.utils import parsedate_to_datetime
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from monitor.extract.chrome import is_chrome
-from monitor.extract.shapes import is_date, is_meta, is_notice, is_sentence, is_site_prompt
+from monitor.extract.shapes import (
+    is_citation,
+    is_date,
+    is_meta,
+    is_notice,
+    is_sentence,
+    is_site_prompt,
+)
 from monitor.normalize import DECLARATION, comparison_key, has_relative_time, normalize_text
 
 _JSONLD_DATE = re.compile(r'"(date(?:Published|Modified|Created))"\s*:\s*"([^"]{4,40})"')
@@ -133,6 +140,8 @@ def _reads_as_standfirst(node: LexborNode, text: str) -> bool:
     if len(_SEPARATORS.findall(text)) >= 2:  # "Le Monde | 04.05.2015 à 13h36 | Par …"
         return False
     if is_meta(text) or is_date(text) or is_notice(text) or has_relative_time(text):
+        return False
+    if is_citation(text):  # a source list's entry, not the story's summary
         return False
     if is_site_prompt(text):  # the site's call to follow it, set under the headline
         return False
