@@ -80,7 +80,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.reading._ATTRIBUTION 95df5feb": ANCHORED + " (match); no repeat",
     "monitor.extract.reading._CLOCK a9f51357": LINEAR + "; four characters, no repeat",
     "monitor.extract.shapes._DIGIT 6d7a4b75": LINEAR + "; one character, no repeat",
-    "monitor.extract.shapes._DATELINE f1d787b4": ANCHORED,
+    "monitor.extract.shapes._DATELINE 3f1a18ff": ANCHORED,
     "monitor.extract.shapes._DATED_BYLINE c6b48865": ANCHORED
     + "; a name of at most 7 words or commas, each a capital, a comma or a joiner first"
     + " (disjoint), then \\s",

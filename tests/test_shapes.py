@@ -182,6 +182,14 @@ def test_a_label_is_short_and_ends_no_sentence() -> None:
         ("Posted on June 3, 2021 · Updated June 4, 2021 at 10:02 am", True),
         ("Published Nov 18, 2019 | Jane Doe", False),
         ("Updated at 5:36 PM CST on Nov 18, 2019", False),
+        # A wiki's footer, which its software rewrites at each edit (the corpus's
+        # wikipedia pages; the probe of the open pages' chrome: set in another story,
+        # its re-rolled date alerted).
+        ("This page was last modified on 28 October 2016, at 06:56.", True),
+        ("This page was last edited on 26 September 2019, at 11:35 (UTC).", True),
+        ("This page was last edited on 2 April 2024, at 13:18", True),
+        ("This page was last edited on 2 April 2024 by a bot fixing references.", False),
+        ("This article was last updated on June 3, 2021 at 2:15 p.m.", False),
     ],
 )
 def test_a_line_that_is_only_a_day_is_a_date(line: str, date: bool) -> None:

@@ -306,7 +306,10 @@ _DIGIT = re.compile(r"\d")
 # "Published:" before a date is the page's dateline; "Updated …" is not taken off: a
 # newsroom's update line is the article's (see ``normalize.DECLARATION``).
 _DATELINE = re.compile(
-    r"^\W*(?:first\s+)?(?:published|posted|publié|publicado|veröffentlicht|pubblicato)\b"
+    r"^\W*(?:(?:first\s+)?(?:published|posted|publié|publicado|veröffentlicht|pubblicato)\b"
+    # A wiki's footer, which its software rewrites at each edit ("This page was last
+    # edited on 28 September 2019, at 21:33 (UTC)."): the page's date, not its text.
+    r"|this page was last (?:edited|modified|updated)\b)"
     r"[\s:]*(?:(?:on|le|am|el|em|il)\b[\s:]*)?",
     re.IGNORECASE,
 )
@@ -338,7 +341,12 @@ def is_date(line: str) -> bool:
         return _is_day(_DATELINE.sub("", first, count=1)) and all(
             _is_day(_UPDATED.sub("", part, count=1)) for part in more
         )
-    return _is_day(_DATELINE.sub("", line, count=1))
+    if not dateline:
+        return _is_day(line)
+    # Under its label, a date may close as a sentence does ("… on 28 October 2016, at
+    # 06:56.").
+    rest = _DATELINE.sub("", line, count=1)
+    return _is_day(rest) or (rest.endswith(".") and _is_day(rest[:-1]))
 
 
 def _is_day(line: str) -> bool:
