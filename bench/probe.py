@@ -67,6 +67,13 @@ class Pair:
     after: str
 
 
+@dataclass(frozen=True)
+class _Watched:
+    """What ``detection.write_config`` reads of a page: its key."""
+
+    key: str
+
+
 def _open_material() -> tuple[dict[str, detection.Page], list[chrome.Block]]:
     pages, harvests, _ = detection.load_pages()
     opened = {p.key: p for p in pages if not p.group.startswith("sealed")}
@@ -91,17 +98,19 @@ def dressed(host: str, slot: str, block: int, roll: int) -> str:
     page = _HOSTS[host]
     doc = pagegen.parse(page.corpus.html)
     nodes = pagegen.find_article(doc, page.corpus.paragraphs)
-    source = chrome.Source(block=_BLOCKS[block])
-    element = chrome._make(source, chrome._rng("stable"), chrome._rng("roll", roll), HEADLINES)
-    chrome._place(element, slot, doc.find("body"), nodes, None)
+    chrome._place(_element(block, roll), slot, doc.find("body"), nodes, None)
     chrome.apply_class_mode(doc, page.mode, page.name, roll)
     return str(pagegen.serialize(doc))
 
 
-def _rolled_text(block: int, roll: int) -> str:
+def _element(block: int, roll: int) -> Any:
+    """The block's markup, re-rolled for ``roll`` as the benchmark re-rolls a round's."""
     source = chrome.Source(block=_BLOCKS[block])
-    element = chrome._make(source, chrome._rng("stable"), chrome._rng("roll", roll), HEADLINES)
-    return str(chrome.visible_text(element))
+    return chrome._make(source, chrome._rng("stable"), chrome._rng("roll", roll), HEADLINES)
+
+
+def _rolled_text(block: int, roll: int) -> str:
+    return str(chrome.visible_text(_element(block, roll)))
 
 
 def probe(job: tuple[str, int]) -> list[Pair]:
@@ -132,13 +141,8 @@ def through_cli(pairs: Sequence[Pair]) -> Counter[tuple[str, str, int]]:
     keys = {f"web/probe-{at}": pair for at, pair in enumerate(pairs)}
     alerted: Counter[tuple[str, str, int]] = Counter()
     workdir = Path(tempfile.mkdtemp(prefix="monitor-probe-"))
-
-    @dataclass(frozen=True)
-    class Watched:
-        key: str
-
     with detection.page_server(served) as base, detection.alert_receiver(alerts) as notify:
-        config = detection.write_config(workdir, base, notify, [Watched(k) for k in keys])
+        config = detection.write_config(workdir, base, notify, [_Watched(k) for k in keys])
         for roll in range(1, ROLLS + 1):
             served.set(
                 {key: dressed(p.host, p.slot, p.block, roll).encode() for key, p in keys.items()}
