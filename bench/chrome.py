@@ -48,6 +48,8 @@ from synthetic import HEADLINES, INLINE_KIND, STYLES, SYNTHETIC_KINDS, synthetic
 SPLITS = ("tune", "holdout", "sealed")
 SEALED_PREFIX = "aeb-"
 """Pages of the AEB corpus (``aeb.py``): half tune, half sealed (see ``split_of``)."""
+MERCURY_PREFIX = "mrc-"
+"""The Mercury Parser's fixtures (``mercury.py``): half tune, half sealed, as the AEB's."""
 SEALED_ONLY_PREFIX = "rdb-"
 """Readability's real test pages that the shared corpus left out (``rdb.py``): all sealed."""
 CLASS_MODES = ("original", "hashed", "stripped")
@@ -80,12 +82,12 @@ def split_of(name: str) -> str:
     """'tune' or 'holdout': by the first hex digit of sha256(name), 0-7 tune, 8-f holdout.
 
     Pages of the AEB corpus (``aeb.py``) split the same way, into 'tune' and 'sealed':
-    half of them to tune on, the other half never looked at. The pages of ``rdb.py`` are
-    all sealed.
+    half of them to tune on, the other half never looked at; so do the Mercury pages
+    (``mercury.py``). The pages of ``rdb.py`` are all sealed.
     """
     if name.startswith(SEALED_ONLY_PREFIX):
         return "sealed"
-    if name.startswith(SEALED_PREFIX):
+    if name.startswith((SEALED_PREFIX, MERCURY_PREFIX)):
         digit = int(hashlib.sha256(name.encode()).hexdigest()[0], 16)
         return "tune" if digit < 8 else "sealed"
     return "tune" if int(hashlib.sha256(name.encode()).hexdigest()[0], 16) < 8 else "holdout"

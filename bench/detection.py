@@ -6,6 +6,7 @@ Run from the checkout, with the venv active::
     python bench/detection.py --set holdout        # only the holdout pages
     python bench/detection.py --quick              # 4 pages per group, ~1.5 minutes
     python bench/detection.py --set sealed         # the 99 sealed pages (aeb.py, rdb.py)
+    python bench/detection.py --set mrc            # the Mercury pages (mercury.py), both halves
 
 TUNE / HOLDOUT split (fixed; see ``chrome.split_of``): a corpus page is TUNE when the
 first hex digit of sha256(its folder name, UTF-8) is 0-7, else HOLDOUT. News: 23 tune,
@@ -24,6 +25,13 @@ them failed, or how): a rule that someone saw fail there would be tuned on them.
 RDB pages: the 15 real test pages of Mozilla Readability that the shared corpus left out
 (``rdb.py`` makes them), all SEALED (group sealed/rdb), brought in when the AEB sealed
 half had been reported for a round. They share the sealed pages' chrome.
+
+MRC pages: the Postlight (Mercury) Parser's fixtures, one real page of each of some 120
+news and magazine sites of 2016-2020, their body as the site's own extractor selects it
+(``mercury.py`` makes them). Split by the same hash as the AEB: TUNE (tune/mrc) and SEALED
+(sealed/mrc). They are hosts only: their chrome is not harvested (a selector's body may
+miss a paragraph, which would move as chrome), so they wear their split's donors. Run on
+their own (``--set mrc``), so that the other sets' plans, and their figures, are as before.
 
 Pages: the 40 news pages (``/work/shared/corpus/news-pages``) and 39 other web pages
 (``web-pages``), each served from a local HTTP server wearing chrome harvested from
@@ -112,6 +120,8 @@ SEALED = Path(__file__).parent / ".corpus" / "aeb"
 """The AEB corpus, made by ``aeb.py``: half TUNE, half SEALED (``chrome.split_of``)."""
 SEALED_RDB = Path(__file__).parent / ".corpus" / "rdb"
 """Readability's real test pages missing from the shared corpus, made by ``rdb.py``: SEALED."""
+MERCURY = Path(__file__).parent / ".corpus" / "mrc"
+"""The Mercury Parser's fixtures, made by ``mercury.py``: half TUNE, half SEALED."""
 RESULTS = Path(__file__).parent / "results" / "detection.json"
 QUICK_RESULTS = Path(__file__).parent / "results" / "detection-quick.json"
 SEALED_RESULTS = Path(__file__).parent / "results" / "detection-sealed.json"
@@ -122,6 +132,8 @@ TABLES = (
     ("TUNE aeb (the AEB pages' tuning half)", ("tune/aeb",)),
     ("SEALED aeb (counts only: never looked at)", ("sealed/aeb",)),
     ("SEALED rdb (counts only: never looked at)", ("sealed/rdb",)),
+    ("TUNE mrc (the Mercury pages' tuning half)", ("tune/mrc",)),
+    ("SEALED mrc (counts only: never looked at)", ("sealed/mrc",)),
 )
 # Pages get their edit kind in this order, the pickiest kind first (few pages have a byline).
 _ASSIGN_ORDER = ("byline", "swap", "delete", "update", "word", "correction", "headline")
@@ -155,8 +167,11 @@ class Page:
         return f"{self.split}/{self.collection}"
 
 
-def load_pages() -> tuple[list[Page], dict[str, list[Block]], dict[str, str]]:
-    """Every corpus page, every page's harvested chrome, every page's language."""
+def load_pages(
+    mercury: bool = False,
+) -> tuple[list[Page], dict[str, list[Block]], dict[str, str]]:
+    """Every corpus page, every page's harvested chrome, every page's language; the
+    Mercury pages too when ``mercury`` (hosts only: nothing harvested from them)."""
     pages: list[Page] = []
     harvests: dict[str, list[Block]] = {}
     langs: dict[str, str] = {}
@@ -169,13 +184,17 @@ def load_pages() -> tuple[list[Page], dict[str, list[Block]], dict[str, str]]:
         collections["rdb"] = SEALED_RDB
     else:
         print(f"no rdb pages at {SEALED_RDB}: make them with bench/rdb.py", file=sys.stderr)
+    if mercury and MERCURY.is_dir():
+        collections["mrc"] = MERCURY
+    elif mercury:
+        sys.exit(f"no Mercury pages at {MERCURY}: make them with bench/mercury.py")
     for collection, root in collections.items():
         corpus = load_corpus(root)
         for page in corpus:
             if page.name in harvests:
                 sys.exit(f"two corpus pages are named {page.name}; names must be unique")
             expected = (root / page.name / "expected.html").read_text(encoding="utf-8")
-            harvests[page.name] = chrome.harvest(page, expected)
+            harvests[page.name] = [] if collection == "mrc" else chrome.harvest(page, expected)
             langs[page.name] = chrome.language(page)
         for split in chrome.SPLITS:
             group = [p for p in corpus if split_of(p.name) == split]
@@ -237,7 +256,7 @@ class Alerts:
             return taken
 
 
-_PATH = re.compile(r"/((?:news|web|aeb|rdb)/[\w.-]+)\.html")
+_PATH = re.compile(r"/((?:news|web|aeb|rdb|mrc)/[\w.-]+)\.html")
 
 
 @contextmanager
@@ -993,9 +1012,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--set",
-        choices=("open", "tune", "holdout", "sealed", "all"),
+        choices=("open", "tune", "holdout", "sealed", "all", "mrc"),
         default="open",
-        help="open: the 79 corpus pages (tune and holdout); all: open and sealed",
+        help="open: the 79 corpus pages (tune and holdout); all: open and sealed; "
+        "mrc: the Mercury pages (mercury.py), tune and sealed halves",
     )
     parser.add_argument("--pages", type=int, help="at most N pages of each group")
     parser.add_argument("--quick", action="store_true", help="4 pages per group, 1 chrome round")
@@ -1014,14 +1034,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    every_page, harvests, langs = load_pages()
+    every_page, harvests, langs = load_pages(mercury=args.set == "mrc")
     log(f"harvested {sum(map(len, harvests.values()))} chrome blocks from {len(harvests)} pages")
     limit = args.pages or (4 if args.quick else None)
     pages: list[Page] = []
     for group in sorted({p.group for p in every_page}):
         if args.set == "open" and group.startswith("sealed"):
             continue
-        if args.set not in ("open", "all") and not group.startswith(args.set):
+        if args.set == "mrc" and not group.endswith("/mrc"):
+            continue
+        if args.set not in ("open", "all", "mrc") and not group.startswith(args.set):
             continue
         members = sorted((p for p in every_page if p.group == group), key=lambda p: p.name)
         pages += members[:limit] if limit else members

@@ -69,6 +69,59 @@ def test_the_aeb_pages_split_into_tune_and_sealed_never_holdout() -> None:
     assert set(splits) == {"tune", "sealed"}
 
 
+def test_the_mercury_pages_split_into_tune_and_sealed_never_holdout() -> None:
+    """Pages made by bench/mercury.py split as the AEB's do: half tune, half sealed."""
+    splits = [chrome.split_of(f"mrc-site{n}.example") for n in range(64)]
+    assert set(splits) == {"tune", "sealed"}
+
+
+# The shape of a site's extractor in postlight/parser (src/extractors/custom/*/index.js).
+MERCURY_EXTRACTOR = """
+export const WwwExampleComExtractor = {
+  domain: 'www.example.com',
+  title: { selectors: ['h1.headline', 'h1'] },
+  content: {
+    selectors: [
+      ['.lead-media', ".story-body"],
+      'div[itemprop="articleBody"]',
+    ],
+    transforms: { 'h2.subhead': 'h3' },
+    clean: ['.related', "aside"],
+  },
+};
+"""
+
+
+def test_mercury_reads_a_sites_content_selectors_and_what_it_cleans() -> None:
+    """mercury.py: a group of selectors (all of them), then single ones; and the cleaned."""
+    import mercury
+
+    selectors, clean = mercury.content_rules(MERCURY_EXTRACTOR)
+    assert selectors == [[".lead-media", ".story-body"], ['div[itemprop="articleBody"]']]
+    assert clean == [".related", "aside"]
+
+
+def test_mercury_takes_the_first_selector_that_matches_less_the_cleaned_parts() -> None:
+    """The body is the blocks of the first selector found, less what the site cleans; a
+    ``div`` holding text and no block is a paragraph of its own."""
+    import lxml.html
+    import mercury
+
+    page = lxml.html.document_fromstring(
+        '<html><body><h1 class="headline">Story</h1><div itemprop="articleBody">'
+        "<p>First paragraph.</p><aside><p>Read more: another story</p></aside>"
+        '<div class="related"><ul><li>Link one</li></ul></div>'
+        "<div>A paragraph in a div.</div><h2>A subhead</h2><p>Last <b>one</b>.</p>"
+        "<script>var x = 1;</script></div></body></html>"
+    )
+    assert mercury.body_of(page, MERCURY_EXTRACTOR) == [
+        "First paragraph.",
+        "A paragraph in a div.",
+        "A subhead",
+        "Last one.",
+    ]
+
+
 def test_the_sealed_corpus_metadata_is_read_from_the_pages_own_tags() -> None:
     """aeb.py: the annotation has only the body; title, byline, language are the page's."""
     import aeb

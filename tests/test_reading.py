@@ -691,3 +691,45 @@ def test_labels_repeated_in_a_row_are_no_list() -> None:
         f"<p>{label}</p>" for label in ("Advertisement", "Sponsored", "Advertisement")
     )
     assert lines(seed_page("v2", after=one_less)) == lines(seed_page("v2"))
+
+
+ELEMENTOR = Path(__file__).parent / "fixtures" / "mercury" / "blisterreview.html"
+
+
+def _elementor(extra: str = "") -> bytes:
+    html = ELEMENTOR.read_text(encoding="utf-8")
+    at = html.index('<footer class="site-footer">')
+    return (html[:at] + extra + html[at:]).encode()
+
+
+def test_a_page_builders_every_block_named_widget_is_still_the_article() -> None:
+    """Elementor sets each paragraph block in an ``elementor-widget``, a word of
+    trafilatura's boilerplate vocabulary: pruned, the review would be one widget's
+    paragraphs or none. As trafilatura's guard does, pruning that would leave a seventh of
+    the text or less is undone, and every text widget of the review is read."""
+    article = extract(_elementor(), "https://blisterreview.com/gear-reviews/line-outline").article
+    assert article is not None
+    lines = article.paragraphs
+    assert lines[0].startswith("When it comes to playful powder skis, Eric Pollard")
+    assert any(line.startswith("This year we tested a lot of pow skis") for line in lines)
+    assert lines[-1].startswith("Don’t buy the Outline if your favorite part")
+
+
+def test_undoing_the_pruning_still_leaves_a_comment_section_out() -> None:
+    """With the pruning undone, a comment thread set in the review's section is still
+    no part of it: the review is its run of paragraphs, and the thread's items are not."""
+    html = ELEMENTOR.read_text(encoding="utf-8")
+    comment = (
+        '<li class="comment"><article class="comment-body"><p>I have the same question. '
+        "I am 195 lbs and love the look of this ski but wish it came in a 190 length, "
+        "so I wonder if a 186 is enough ski for me this season.</p></article></li>"
+    )
+    thread = f'<div id="comments" class="comments-area"><ol>{comment * 3}</ol></div>'
+    at = html.index("</section>")
+    page = (html[:at] + thread + html[at:]).encode()
+    article = extract(page, "https://blisterreview.com/gear-reviews/line-outline").article
+    assert article is not None
+    assert any(
+        line.startswith("This year we tested a lot of pow skis") for line in article.paragraphs
+    )
+    assert not any("I have the same question" in line for line in article.paragraphs)

@@ -388,6 +388,40 @@ def test_a_by_line_under_the_headline_wins_over_an_author_element_set_among_the_
     assert byline_of(parse(page), 0) == "Louis Jacobson"
 
 
+def test_a_by_line_of_linked_names_after_a_paragraph_is_below_the_text_name_by_name() -> None:
+    """Space.com's byline ("By <a rel=author>Tariq Malik</a>, <a rel=author>Mike Wall</a>",
+    each link in spans of its own, the line in a wrapper) set after a paragraph of another
+    story is below the text, judged from its line, however deep its links sit: the
+    second name's link follows the first's, not the text, yet it is the same line. The
+    story's own "By …" line under the headline is the byline."""
+    page = (
+        "<html><body><h1>PolitiFact's guide to understanding tariffs and international "
+        'trade</h1><p>By <a href="/staff/louis-jacobson/">Louis Jacobson</a> on Monday, '
+        "November 18th, 2019 at 11:04 a.m.</p><p>Customs and Border Protection typically "
+        "requires payment within 10 days of their shipments clearing customs.</p>"
+        "<div>\n<p>\nBy\n<span><a href='https://www.space.com/author/tariq-malik' "
+        "rel='author'><span>Tariq Malik</span></a>, </span>\n<span><a href='https://www."
+        "space.com/author/mike-wall' rel='author'><span>Mike Wall</span></a></span>\n"
+        "<time datetime='2019-06-03'>June 3, 2019</time></p></div>"
+        "<p>Tariffs are paid by the importer.</p></body></html>"
+    )
+    assert byline_of(parse(page), 0) == "Louis Jacobson"
+
+
+def test_a_name_broken_over_source_lines_is_one_name() -> None:
+    """WIRED's byline element holds its name as the source indents it ("Jason\\n
+    Parham", one text node): a line break inside a text node is spacing, not a break
+    between two names."""
+    page = (
+        "<html><body><h1>An Ode to the Rosetta Spacecraft</h1>"
+        '<p data-testid="BylineWrapper" itemprop="author"><span itemprop="name">'
+        '<span data-testid="BylineName">Jason\n                                   '
+        "Parham</span></span></p><p>Today, the European Space Agency's Rosetta spacecraft "
+        "will engage its thrusters for one final maneuver.</p></body></html>"
+    )
+    assert byline_of(parse(page), 0) == "Jason Parham"
+
+
 def _standfirst(html: bytes) -> list[str]:
     hint = container.Hint.from_json(extract(html, "https://example.org/story").hint)
     assert hint is not None

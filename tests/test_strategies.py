@@ -470,3 +470,37 @@ def test_an_embedded_post_set_in_a_tables_cell_is_not_the_tables_data() -> None:
     again = extract(edited.encode(), URL, None, plain.hint)
     assert again.article is not None
     assert any("enqueued_timestamp + dequeue_timeout" in line for line in again.article.paragraphs)
+
+
+TWITTER = Path(__file__).parent / "fixtures" / "mercury" / "twitter.html"
+
+
+def _thread_with_poll(question: str, counts: str) -> str:
+    """Twitter's thread with a poll box set in a reply (Amy Lee's), before its text."""
+    html = TWITTER.read_text(encoding="utf-8")
+    first_reply = html.rindex("<p ", 0, html.index("Amy Lee:"))
+    poll = f"<div><p>Poll: {question}</p><p>{counts}</p></div>"
+    return html[:first_reply] + poll + html[first_reply:]
+
+
+def test_a_poll_run_into_a_list_item_of_the_extractors_text_is_cut_out() -> None:
+    """A thread of posts, each a list item, read through the extractor's text: it runs a
+    poll set in a post into that post's item ("- Poll: …? Yes 34% · No 66% · 24,512
+    votes Amy Lee: …"). The page's small boxes with a counter are cut out of an item, as
+    out of a table's row, so that a reload with another poll reads the same."""
+
+    def told(html: str) -> tuple[str, ...]:
+        page = strategies.open_page(html, URL, WatchOptions(), None)
+        found = strategies.by_extractor_text(page)
+        assert found is not None and found.article is not None
+        return found.article.paragraphs
+
+    one = told(
+        _thread_with_poll(
+            "How Your Brain Corrupts Your Choices?", "Yes 34% · No 66% · 24,512 votes"
+        )
+    )
+    two = told(_thread_with_poll("Pay to breathe in New Delhi?", "Yes 61% · No 39% · 16,114 votes"))
+    assert one == two
+    assert any("Amy Lee: -The first white woman I ever loved." in line for line in one)
+    assert not any("Poll:" in line or "votes" in line for line in one)

@@ -60,6 +60,7 @@ CONTENT_TAGS = frozenset(
     "details summary address hr br".split()
 )
 _LINK_DENSE = 0.7
+_PRUNED_LEFT = 7  # trafilatura's: pruning that leaves a seventh of the text or less is undone
 # Links one after another with only a bar or a bullet between them: a menu, a footer.
 _SEPARATOR = re.compile(r"\s*[|｜·•/»>–—]\s*")
 _LINK_ROW = 3
@@ -189,6 +190,7 @@ class _Collector:
         self.link_chars = 0
         self.since_link: list[str] | None = None  # the text since the last link ended
         self._link_row = 0
+        self.pruned = 0  # the text of the elements left out as boilerplate
 
     def enter(self, step: str) -> Restore:
         outer = self.path, self.ids
@@ -216,8 +218,9 @@ class _Collector:
         self.link_chars, self._link_row, self.since_link = 0, 0, None
 
 
-def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
-    """Every text below ``root``, in document order, block by block.
+def _walk(root: LexborNode, out: _Collector, budget: int, prune: bool = True) -> None:
+    """Every text below ``root``, in document order, block by block, less hidden and
+    (with ``prune``) boilerplate elements.
 
     A loop over a stack of children, not recursion: a hostile page nests thousands of
     elements deep, past Python's recursion limit.
@@ -265,12 +268,13 @@ def _walk(root: LexborNode, out: _Collector, budget: int) -> None:
                     out.pictures[element] = -1 if element in out.pictures else at
             continue
         attrs = child.attributes
-        if (
-            attrs
-            and (chrome.is_hidden(attrs) or chrome.is_boilerplate(attrs))  # ``is_chrome``
-            and len(child.text(deep=True)) < budget
-        ):
-            continue
+        if attrs:
+            hidden = chrome.is_hidden(attrs)
+            if hidden or (prune and chrome.is_boilerplate(attrs)):  # ``is_chrome``
+                size = len(child.text(deep=True))
+                if size < budget:
+                    out.pruned += 0 if hidden else size
+                    continue
         stack.append((children, in_link, outer, link))
         children = child.iter(include_text=True)
         if tag not in BLOCK_TAGS:
@@ -289,8 +293,15 @@ def blocks(container: LexborNode) -> Found:
     elements and without lines that are mostly links ("Read more: …")."""
     out = _Collector()
     # A boilerplate-looking wrapper holding most of the article is the article.
-    budget = max(len(container.text(deep=True)) * 3 // 10, 1)
+    size = len(container.text(deep=True))
+    budget = max(size * 3 // 10, 1)
     _walk(container, out, budget)
+    if out.pruned and size - out.pruned <= size // _PRUNED_LEFT:
+        # trafilatura's guard on its own vocabulary: when pruning would leave next to
+        # nothing, the words name the page builder's every block (Elementor's
+        # "elementor-widget" holds each paragraph), not its chrome: prune nothing.
+        out = _Collector()
+        _walk(container, out, budget, prune=False)
     out.flush()
     if out.pictures:
         _mark_captions(out.pictures, out.blocks)

@@ -33,6 +33,14 @@ def _squashed(node: LexborNode | None) -> str:
     return normalize_text(" ".join(node.text(deep=True, separator=" ").split())) if node else ""
 
 
+def _node_lines(node: LexborNode) -> str:
+    """An element's text, a line per text node, each squashed: the source's line breaks
+    inside one name ("Jason\n      Parham") are indentation, not a break between names."""
+    return "\n".join(
+        " ".join(part.split()) for part in node.text(deep=True, separator="\x00").split("\x00")
+    )
+
+
 def _meta(tree: LexborHTMLParser, selector: str) -> str:
     return _content(tree.css_first(selector))
 
@@ -313,7 +321,7 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]
             continue
         # Names are links in most bylines; the text around them holds dates and 'By'.
         links = [names_only(_squashed(a)) for a in node.css("a")]
-        text = ", ".join(t for t in links if t) or names_only(node.text(deep=True, separator="\n"))
+        text = ", ".join(t for t in links if t) or names_only(_node_lines(node))
         if text and len(text) < 120:
             if _below_prose(node):
                 below_prose.append(text)
@@ -328,7 +336,12 @@ def _bylines(tree: LexborHTMLParser, title_at: int) -> Iterator[tuple[str, bool]
 def _below_prose(node: LexborNode) -> bool:
     """Whether a byline element follows a paragraph of prose (a sentence of eight words or
     more): it is set among or after the text (another story's author box, a
-    contributor's credit), where the story's own byline, above its text, is not."""
+    contributor's credit), where the story's own byline, above its text, is not.
+
+    Judged from the line that holds it: the names of one byline are its links, and the
+    second name's link follows the first's, not the text above the line."""
+    while node.tag in _INLINE and node.parent is not None:
+        node = node.parent
     for _ in range(_PROSE_LEVELS):
         before = node.prev
         while before is not None and (before.tag is None or before.tag.startswith("-")):
@@ -556,6 +569,7 @@ _HEADINGS = frozenset(("h2", "h3", "h4", "h5", "h6"))
 _HEADING_SELECTOR = ", ".join(sorted(_HEADINGS))
 _CARD_LEVELS = 3
 _PROSE_LEVELS = 3
+_INLINE = frozenset(("a", "span", "em", "strong", "b", "i", "small", "time", "abbr", "cite", "u"))
 _PROSE_WORDS = 8
 _CARD_CHARS = 600
 _BYLINE_LOOK = 12

@@ -110,8 +110,9 @@ class Page:
     def told_lines(self) -> list[str]:
         """The extractor's lines less those that are the site's, not a story's: the
         lines of boxes with a counter (comments, polls), notices, teasers and prompts;
-        and a table's row (a table layout's, the whole page in a cell) less the boxes'
-        lines the extractor ran into it (computed once, on first use)."""
+        and a table's row (a table layout's, the whole page in a cell) or a list's item (a
+        thread of posts, each an item) less the boxes' lines the extractor ran into it (a
+        poll set in a post; computed once, on first use)."""
         if self._told is None:
             boxed, cut = self._box_lines()
             lines = (
@@ -119,7 +120,7 @@ class Page:
                 for line in self.full.paragraphs
                 if comparison_key(line) not in boxed and not _site_not_story(line)
             )
-            self._told = [_less(line, cut) if line.startswith("|") else line for line in lines]
+            self._told = [_less(line, cut) if line.startswith(_RUN_IN) else line for line in lines]
         return self._told
 
 
@@ -360,6 +361,7 @@ def _through(
 
 # A box's line this long is cut out of a table's row where the extractor ran it in.
 _CUT_WORDS = 3
+_RUN_IN = ("|", "- ")  # how the extractor writes a table's row and a list's item
 # A container that still holds half of the article's lines is the same container.
 _SAME_CONTAINER = 0.5
 # A container whose reading has this share of the extractor's words holds the article.
