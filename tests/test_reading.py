@@ -733,3 +733,33 @@ def test_undoing_the_pruning_still_leaves_a_comment_section_out() -> None:
         line.startswith("This year we tested a lot of pow skis") for line in article.paragraphs
     )
     assert not any("I have the same question" in line for line in article.paragraphs)
+
+
+SLATE = Path(__file__).parent / "fixtures" / "mercury" / "slate.html"
+
+
+def _slate_with_clock(time: str) -> bytes:
+    """Slate's column with a theme's date box (Newspaper's ``td-post-date``) slipped into
+    the wrapper of one paragraph, after it."""
+    html = SLATE.read_text(encoding="utf-8")
+    at = html.index("</p>", html.index("The picture for cities is as bleak.")) + len("</p>")
+    clock = (
+        '<div class="td-post-date"><time class="entry-date updated td-module-date timeago" '
+        f'datetime="2019-03-14T05:33:00-04:00">{time}</time></div>'
+    )
+    return (html[:at] + clock + html[at:]).encode()
+
+
+def test_a_clock_slipped_into_a_paragraphs_own_wrapper_takes_only_itself_away() -> None:
+    """Slate wraps each paragraph in an element of its own whose classes differ only by
+    a number (``text parbase text-7 section``). A clock slipped in beside one paragraph
+    made that wrapper a box of lines with a clock, dropped whole: the paragraph went
+    unread, and an edit in it unseen. The wrapper is the article's, and the clock is
+    judged as a line."""
+    url = "https://www.slate.com/articles/news_and_politics/politics/2017/03/trumpcare.html"
+    one = extract(_slate_with_clock("3/14/19 5:33 AM"), url).article
+    two = extract(_slate_with_clock("3/14/19 9:07 PM"), url).article
+    assert one is not None and two is not None
+    assert one.paragraphs == two.paragraphs
+    assert any(line.startswith("The picture for cities is as bleak.") for line in one.paragraphs)
+    assert not any("5:33" in line for line in one.paragraphs)

@@ -494,7 +494,10 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     # are theirs, not the items' (an item of the article's list holding an embedded post
     # is no comment of a thread).
     in_data = _boxes_in_data(units, members)
-    widgets = {unit for unit in units if _is_widget(unit, members[unit], found, quoted, in_data)}
+    wrappers = _paragraph_wrappers(units, members, run)
+    widgets = {
+        unit for unit in units - wrappers if _is_widget(unit, members[unit], found, quoted, in_data)
+    }
     widgets |= _thread_items(units, members, in_data)
     boxes = _small_boxes(found, run) | in_data
     kept = [
@@ -510,7 +513,7 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     lines: list[tuple[int, str]] = []
     for index, (block, unit) in enumerate(kept):
         at = place[id(block)]
-        single = len(members[unit]) <= 1
+        single = len(members[unit]) <= 1 or unit in wrappers
         if (
             is_notice(block.text)
             or is_teaser(block.text)
@@ -549,6 +552,35 @@ def placed_lines(found: Found, run: frozenset[Path]) -> list[tuple[int, str]]:
     # below a figure): the story's, as it would be in the run.
     owned_up = [(place[id(b)], b.text) for b, u in admitted if u < 0 and owns_up(b.text)]
     return sorted([*lines, *owned_up[:_OWNED_UP_KEPT]]) if owned_up else lines
+
+
+def _paragraph_wrappers(
+    units: set[int], members: dict[int, list[Block]], run: frozenset[Path]
+) -> set[int]:
+    """Units that are the wrapper a site sets around each of its paragraphs (Slate's
+    ``<div class="text parbase text-7 section">``): the element's classes are those of
+    the run's own wrappers but for their numbers, and it holds one paragraph. A clock or
+    a counter slipped in beside the paragraph is that line's, judged as a line of the
+    run is; the paragraph stays (judged as a box, it went with it)."""
+    wrapping = {_unnumbered(slot[-1]) for slot in run if slot and "." in slot[-1]}
+    if not wrapping:
+        return set()
+    found: set[int] = set()
+    for unit in units:
+        lines = members[unit]
+        if not lines or sum(1 for block in lines if block.prose) != 1:
+            continue
+        step = lines[0].path[lines[0].ids.index(unit)]
+        if _unnumbered(step) in wrapping:
+            found.add(unit)
+    return found
+
+
+_NUMBERS = re.compile(r"\d+")
+
+
+def _unnumbered(step: str) -> str:
+    return _NUMBERS.sub("", step)
 
 
 def _captions_box(block: Block, boxes: set[int]) -> bool:
