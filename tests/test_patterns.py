@@ -77,7 +77,7 @@ AUDIT: dict[str, str] = {
     "monitor.extract.container._TOKEN 6cd01245": LINEAR,
     "monitor.extract.reading._OWNED_UP 1ae53dad": ANCHORED,
     "monitor.extract.reading._WORD c80c6b3b": LINEAR + "; one class, read lazily (finditer)",
-    "monitor.extract.reading._NUMBERS 05110fb1": LINEAR + "; one class, on a class attribute's step",
+    "monitor.extract.reading._NUMBERS 05110fb1": LINEAR + "; one class, on a class step",
     "monitor.extract.reading._ATTRIBUTION 95df5feb": ANCHORED + " (match); no repeat",
     "monitor.extract.reading._CLOCK a9f51357": LINEAR + "; four characters, no repeat",
     "monitor.extract.shapes._DIGIT 6d7a4b75": LINEAR + "; one character, no repeat",
