@@ -182,9 +182,8 @@ def convert(repo: Path, out: Path) -> int:
             doc = lxml.html.document_fromstring(source)
         except (ValueError, lxml.etree.ParserError):
             continue
-        lines = body_of(
-            lxml.html.document_fromstring(source), _read(repo, extractors[domain]).decode()
-        )
+        meta = metadata(doc) | {"url": f"https://{domain}/"}  # before body_of cleans the tree
+        lines = body_of(doc, _read(repo, extractors[domain]).decode())
         if len(lines) < MIN_PARAGRAPHS or sum(len(line.split()) for line in lines) < MIN_WORDS:
             continue
         folder = out / f"mrc-{name.removesuffix('.html')}"
@@ -192,7 +191,6 @@ def convert(repo: Path, out: Path) -> int:
         (folder / "source.html").write_text(source, encoding="utf-8")
         body = "".join(f"<p>{html.escape(line)}</p>\n" for line in lines)
         (folder / "expected.html").write_text(f"<div>\n{body}</div>\n", encoding="utf-8")
-        meta = metadata(doc) | {"url": f"https://{domain}/"}
         (folder / "expected-metadata.json").write_text(
             json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8"
         )
